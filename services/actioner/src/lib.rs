@@ -1,0 +1,1 @@
+//! takedown-actioner

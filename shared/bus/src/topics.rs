@@ -1,0 +1,89 @@
+//! The topics of the pipeline. Keys are chosen for ordering and locality, as Kafka will use
+//! them: listings by URL, matches by owner, notices by platform, case events by notice.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// crawler → hasher; key: listing URL.
+    Listings,
+    /// hasher → matcher; key: listing id.
+    HashedListings,
+    /// matcher → actioner; key: owner id.
+    Matches,
+    /// actioner → notifier; key: platform id.
+    Notices,
+    /// notifier (from the platform's answers) → actioner's case tracker; key: notice id.
+    CaseEvents,
+}
+
+impl Topic {
+    pub const ALL: [Topic; 5] = [
+        Topic::Listings,
+        Topic::HashedListings,
+        Topic::Matches,
+        Topic::Notices,
+        Topic::CaseEvents,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Topic::Listings => "takedown.listings",
+            Topic::HashedListings => "takedown.listings.hashed",
+            Topic::Matches => "takedown.matches",
+            Topic::Notices => "takedown.notices",
+            Topic::CaseEvents => "takedown.case-events",
+        }
+    }
+
+    /// Partitions per topic: the unit of parallelism when a stage runs as several processes.
+    pub fn partitions(self) -> u32 {
+        match self {
+            Topic::Listings | Topic::HashedListings => 8,
+            Topic::Matches | Topic::Notices | Topic::CaseEvents => 4,
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Topic> {
+        Topic::ALL.into_iter().find(|t| t.name() == name)
+    }
+}
+
+impl fmt::Display for Topic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The partition of a key: FNV-1a, stable across processes and builds (std's hasher is
+/// randomly seeded per process, so it cannot be used for placement).
+pub fn partition_for(key: &str, partitions: u32) -> u32 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in key.as_bytes() {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    (hash % u64::from(partitions.max(1))) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        for topic in Topic::ALL {
+            assert_eq!(Topic::from_name(topic.name()), Some(topic));
+        }
+        assert_eq!(Topic::from_name("nope"), None);
+    }
+
+    #[test]
+    fn partitioning_is_stable_and_spreads_keys() {
+        assert_eq!(partition_for("http://a/1", 8), partition_for("http://a/1", 8));
+        let used: std::collections::HashSet<u32> =
+            (0..200).map(|i| partition_for(&format!("http://a/{i}"), 8)).collect();
+        assert_eq!(used.len(), 8);
+        assert_eq!(partition_for("x", 0), 0);
+    }
+}

@@ -1,0 +1,29 @@
+//! The domain model of takedown.
+//!
+//! Module map:
+//! - [`ids`]: stable, content-derived identifiers (the basis of idempotent effects).
+//! - [`tenant`]: brand owners, platforms, fair organizers.
+//! - [`right`]: word marks, logo marks, designs with several views; authorized sellers.
+//! - [`listing`]: what the crawler found — marketplace listings and fair exhibitor products.
+//! - [`matching`]: a match between a listing and a right, with its reason.
+//! - [`notice`]: notices, their status and events.
+//! - [`envelope`]: the versioned JSON wrapper every bus payload travels in.
+//!
+//! **Architecture Invariant:** this crate knows nothing of storage, transport or HTTP; it is
+//! plain data with serde. Everything else depends on it; it depends on nothing of ours.
+
+pub mod envelope;
+pub mod ids;
+pub mod listing;
+pub mod matching;
+pub mod notice;
+pub mod right;
+pub mod tenant;
+
+pub use envelope::{Envelope, EnvelopeError};
+pub use ids::{digest_hex, stable_id};
+pub use listing::{Capture, Exhibitor, ExhibitorRef, HashedImage, HashedListing, Listing, ListingImage, RegionHash, SourceKind};
+pub use matching::{Decision, Match, MatchKind, MatchReason};
+pub use notice::{CaseEvent, CaseEventKind, Notice, NoticeStatus};
+pub use right::{AuthorizedSeller, Right, RightImage, RightKind};
+pub use tenant::{Tenant, TenantKind};

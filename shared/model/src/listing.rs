@@ -1,0 +1,113 @@
+//! What the crawler found: listings on marketplaces and products in fair catalogs.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    Marketplace,
+    FairCatalog,
+}
+
+/// One fetch, kept as evidence: what was asked, what came back, when, with digests.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Capture {
+    pub id: String,
+    pub url: String,
+    pub final_url: String,
+    pub status: u16,
+    pub content_type: String,
+    pub fetched_at: DateTime<Utc>,
+    /// SHA-256 of the response body in the blob store.
+    pub body_digest: String,
+    pub body_len: u64,
+    /// The address the crawler actually connected to, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_addr: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListingImage {
+    pub url: String,
+    /// SHA-256 of the fetched bytes; `None` if the fetch failed (the reason is in `error`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capture_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Where an exhibitor product was shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExhibitorRef {
+    pub fair: String,
+    pub booth: String,
+    pub company: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Listing {
+    /// `stable_id("lst", [source_id, url])`.
+    pub id: String,
+    pub source_id: String,
+    pub source_kind: SourceKind,
+    /// The platform (or fair) whose notice handler must receive complaints about it.
+    pub platform: String,
+    pub url: String,
+    pub seller: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    pub images: Vec<ListingImage>,
+    pub captured_at: DateTime<Utc>,
+    /// The capture of the page the listing was read from.
+    pub capture_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exhibitor: Option<ExhibitorRef>,
+}
+
+/// An exhibitor of a fair, as its catalog shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exhibitor {
+    pub id: String,
+    pub fair: String,
+    pub booth: String,
+    pub company: String,
+    /// Ids of the listings made from its products.
+    pub products: Vec<String>,
+}
+
+/// The perceptual hashes of one listing image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HashedImage {
+    pub digest: String,
+    /// Hashes of the whole image and of its regions, as produced by the matching crate.
+    #[serde(default)]
+    pub hashes: Vec<RegionHash>,
+    /// Why the image was not hashed (undecodable, too large, too little information).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
+}
+
+/// A hash of the whole image (`region` = None) or of a window of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegionHash {
+    /// "phash64" for now; PDQ and others join later.
+    pub algorithm: String,
+    /// The hash bits, hex.
+    pub bits: String,
+    /// `[x, y, w, h]` as fractions of the image, or None for the whole image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<[f32; 4]>,
+}
+
+/// A listing with the hashes of its images: what the matcher consumes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HashedListing {
+    pub listing: Listing,
+    pub images: Vec<HashedImage>,
+}

@@ -1,0 +1,104 @@
+//! Registered rights and the sellers a brand owner has authorized.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RightKind {
+    WordMark,
+    LogoMark,
+    Design,
+}
+
+impl RightKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RightKind::WordMark => "word_mark",
+            RightKind::LogoMark => "logo_mark",
+            RightKind::Design => "design",
+        }
+    }
+}
+
+/// One registered image of a right: a logo, or one view of a design.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RightImage {
+    /// "logo", "front", "side", … — a design has several.
+    pub view: String,
+    /// SHA-256 of the image bytes in the blob store.
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Right {
+    pub id: String,
+    /// The brand owner tenant that holds the right.
+    pub owner_id: String,
+    pub kind: RightKind,
+    /// The mark's text for word marks; a title for logos and designs.
+    pub name: String,
+    pub registration_number: String,
+    /// The registering office, e.g. "EUIPO", "CNIPA", "USPTO".
+    #[serde(default)]
+    pub office: String,
+    /// Nice classes for marks, Locarno classes for designs.
+    #[serde(default)]
+    pub classes: Vec<String>,
+    /// Territories as ISO 3166 codes, or "EU".
+    #[serde(default)]
+    pub territories: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<NaiveDate>,
+    /// Logo images or design views; empty for a word mark.
+    #[serde(default)]
+    pub images: Vec<RightImage>,
+}
+
+impl Right {
+    /// Whether the registration is in force on `day`.
+    pub fn in_force_on(&self, day: NaiveDate) -> bool {
+        self.valid_from.is_none_or(|from| from <= day)
+            && self.valid_until.is_none_or(|until| day <= until)
+    }
+}
+
+/// A seller the owner has licensed: its listings are never flagged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorizedSeller {
+    pub owner_id: String,
+    pub platform: String,
+    pub seller: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn right(from: Option<&str>, until: Option<&str>) -> Right {
+        Right {
+            id: "r".into(),
+            owner_id: "o".into(),
+            kind: RightKind::WordMark,
+            name: "X".into(),
+            registration_number: "1".into(),
+            office: String::new(),
+            classes: vec![],
+            territories: vec![],
+            valid_from: from.map(|d| d.parse().expect("date")),
+            valid_until: until.map(|d| d.parse().expect("date")),
+            images: vec![],
+        }
+    }
+
+    #[test]
+    fn validity_bounds_are_inclusive_and_optional() {
+        let day: NaiveDate = "2026-01-01".parse().expect("date");
+        assert!(right(None, None).in_force_on(day));
+        assert!(right(Some("2026-01-01"), Some("2026-01-01")).in_force_on(day));
+        assert!(!right(Some("2026-01-02"), None).in_force_on(day));
+        assert!(!right(None, Some("2025-12-31")).in_force_on(day));
+    }
+}

@@ -1,0 +1,215 @@
+//! Matches, notices, the events that follow them, and the notifier's delivery outbox.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use takedown_model::{CaseEvent, Decision, Match, Notice, NoticeStatus};
+
+use crate::{Store, StoreError, StoreResult, from_json, now_text, to_json};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchRecord {
+    pub found: Match,
+    pub decision: Decision,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoticeRecord {
+    pub notice: Notice,
+    pub status: NoticeStatus,
+    pub case_id: Option<String>,
+}
+
+/// A notice waiting in the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    pub notice_id: String,
+    pub platform: String,
+    pub attempts: u32,
+    /// The exact bytes to send: the same on every retry.
+    pub payload: String,
+}
+
+impl Store {
+    pub async fn upsert_match(&self, found: &Match, decision: Decision) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO matches (id, listing_id, right_id, owner_id, decision, body, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET decision = excluded.decision, body = excluded.body,
+                 updated_at = excluded.updated_at",
+        )
+        .bind(&found.id)
+        .bind(&found.listing_id)
+        .bind(&found.right_id)
+        .bind(&found.owner_id)
+        .bind(to_json(&decision).trim_matches('"'))
+        .bind(to_json(found))
+        .bind(now_text())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn matches(&self) -> StoreResult<Vec<MatchRecord>> {
+        let rows = sqlx::query("SELECT body, decision FROM matches ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let decision: String = r.get(1);
+                Ok(MatchRecord {
+                    found: from_json("match", &r.get::<String, _>(0))?,
+                    decision: from_json("decision", &format!("\"{decision}\""))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Files a notice unless one exists for its match; true if it was new.
+    pub async fn insert_notice(&self, notice: &Notice) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "INSERT OR IGNORE INTO notices (id, match_id, owner_id, platform, status, body, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&notice.id)
+        .bind(&notice.match_id)
+        .bind(&notice.owner_id)
+        .bind(&notice.platform)
+        .bind(NoticeStatus::Filed.as_str())
+        .bind(to_json(notice))
+        .bind(now_text())
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    pub async fn notices(&self) -> StoreResult<Vec<NoticeRecord>> {
+        let rows = sqlx::query("SELECT body, status, case_id FROM notices ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let status: String = r.get(1);
+                Ok(NoticeRecord {
+                    notice: from_json("notice", &r.get::<String, _>(0))?,
+                    status: NoticeStatus::parse(&status)
+                        .ok_or_else(|| StoreError::NotFound(format!("notice status {status:?}")))?,
+                    case_id: r.get(2),
+                })
+            })
+            .collect()
+    }
+
+    /// Records an event from the platform and moves the notice's status; a repeated event
+    /// changes nothing. Returns true if the event was new.
+    pub async fn record_case_event(&self, event: &CaseEvent, status: NoticeStatus) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let kind = to_json(&event.kind);
+        let inserted = sqlx::query(
+            "INSERT OR IGNORE INTO notice_events (notice_id, kind, case_id, body, at)
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&event.notice_id)
+        .bind(kind.trim_matches('"'))
+        .bind(event.case_id.as_deref().unwrap_or(""))
+        .bind(to_json(event))
+        .bind(crate::time_text(event.at))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if inserted {
+            sqlx::query(
+                "UPDATE notices SET status = ?, case_id = COALESCE(?, case_id), updated_at = ?
+                 WHERE id = ?",
+            )
+            .bind(status.as_str())
+            .bind(&event.case_id)
+            .bind(now_text())
+            .bind(&event.notice_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    pub async fn case_events(&self, notice_id: &str) -> StoreResult<Vec<CaseEvent>> {
+        let rows = sqlx::query("SELECT body FROM notice_events WHERE notice_id = ? ORDER BY at")
+            .bind(notice_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| from_json("case event", &r.get::<String, _>(0))).collect()
+    }
+
+    /// Puts a notice in the outbox unless it is there already; true if it was new.
+    pub async fn enqueue_delivery(&self, notice: &Notice, payload: &str) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "INSERT OR IGNORE INTO deliveries (notice_id, platform, state, next_attempt_at, payload)
+             VALUES (?, ?, 'pending', ?, ?)",
+        )
+        .bind(&notice.id)
+        .bind(&notice.platform)
+        .bind(now_text())
+        .bind(payload)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Pending deliveries whose next attempt is due.
+    pub async fn due_deliveries(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Delivery>> {
+        let rows = sqlx::query(
+            "SELECT notice_id, platform, attempts, payload FROM deliveries
+             WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
+        )
+        .bind(crate::time_text(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Delivery {
+                notice_id: r.get(0),
+                platform: r.get(1),
+                attempts: r.get::<i64, _>(2) as u32,
+                payload: r.get(3),
+            })
+            .collect())
+    }
+
+    pub async fn pending_deliveries(&self) -> StoreResult<u64> {
+        let row = sqlx::query("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.get::<i64, _>(0) as u64)
+    }
+
+    /// Ends a delivery: `delivered` with the platform's case id, or `rejected` with why.
+    pub async fn finish_delivery(&self, notice_id: &str, case_id: Option<&str>, rejection: Option<&str>) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE deliveries SET state = ?, case_id = ?, last_error = ?, attempts = attempts + 1
+             WHERE notice_id = ?",
+        )
+        .bind(if rejection.is_some() { "rejected" } else { "delivered" })
+        .bind(case_id)
+        .bind(rejection)
+        .bind(notice_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Schedules another attempt after a failure that may pass (network, 5xx, 429).
+    pub async fn retry_delivery(&self, notice_id: &str, error: &str, next_attempt_at: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?
+             WHERE notice_id = ?",
+        )
+        .bind(error)
+        .bind(crate::time_text(next_attempt_at))
+        .bind(notice_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,150 @@
+//! The crawl frontier, captures, listings and exhibitors.
+
+use sqlx::Row;
+use takedown_model::{Capture, Exhibitor, Listing};
+
+use crate::{Store, StoreResult, from_json, now_text, to_json};
+
+/// A URL waiting in the frontier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrontierEntry {
+    pub url: String,
+    pub depth: u32,
+}
+
+impl Store {
+    /// Adds `url` to the source's frontier unless it is already known; true if it was new.
+    pub async fn frontier_add(&self, source_id: &str, url: &str, depth: u32) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "INSERT OR IGNORE INTO frontier (source_id, url, depth, state, seq)
+             VALUES (?, ?, ?, 'pending', (SELECT COALESCE(MAX(seq), 0) + 1 FROM frontier))",
+        )
+        .bind(source_id)
+        .bind(url)
+        .bind(i64::from(depth))
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// The next pending URLs in discovery order. What was in flight at a crash is still
+    /// pending, so a restart fetches it again; what was done is never fetched again.
+    pub async fn frontier_pending(&self, source_id: &str, limit: u32) -> StoreResult<Vec<FrontierEntry>> {
+        let rows = sqlx::query(
+            "SELECT url, depth FROM frontier WHERE source_id = ? AND state = 'pending'
+             ORDER BY seq LIMIT ?",
+        )
+        .bind(source_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| FrontierEntry { url: r.get(0), depth: r.get::<i64, _>(1) as u32 })
+            .collect())
+    }
+
+    /// Marks a URL as finished: `failed` with the reason, or `done`.
+    pub async fn frontier_finish(&self, source_id: &str, url: &str, failure: Option<&str>) -> StoreResult<()> {
+        sqlx::query("UPDATE frontier SET state = ?, detail = ? WHERE source_id = ? AND url = ?")
+            .bind(if failure.is_some() { "failed" } else { "done" })
+            .bind(failure)
+            .bind(source_id)
+            .bind(url)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// (pending, done, failed) counts of a source's frontier.
+    pub async fn frontier_counts(&self, source_id: &str) -> StoreResult<(u64, u64, u64)> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(state = 'pending'), 0), COALESCE(SUM(state = 'done'), 0),
+                    COALESCE(SUM(state = 'failed'), 0)
+             FROM frontier WHERE source_id = ?",
+        )
+        .bind(source_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.get::<i64, _>(0) as u64, row.get::<i64, _>(1) as u64, row.get::<i64, _>(2) as u64))
+    }
+
+    /// Pages fetched so far by a source (done or failed): the page budget counts these.
+    pub async fn frontier_visited(&self, source_id: &str) -> StoreResult<u64> {
+        let (_, done, failed) = self.frontier_counts(source_id).await?;
+        Ok(done + failed)
+    }
+
+    pub async fn insert_capture(&self, capture: &Capture) -> StoreResult<()> {
+        sqlx::query("INSERT OR IGNORE INTO captures (id, url, body, fetched_at) VALUES (?, ?, ?, ?)")
+            .bind(&capture.id)
+            .bind(&capture.url)
+            .bind(to_json(capture))
+            .bind(crate::time_text(capture.fetched_at))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn capture(&self, id: &str) -> StoreResult<Option<Capture>> {
+        let row = sqlx::query("SELECT body FROM captures WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| from_json("capture", &r.get::<String, _>(0))).transpose()
+    }
+
+    pub async fn upsert_listing(&self, listing: &Listing) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO listings (id, source_id, url, body, updated_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+        )
+        .bind(&listing.id)
+        .bind(&listing.source_id)
+        .bind(&listing.url)
+        .bind(to_json(listing))
+        .bind(now_text())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn listing(&self, id: &str) -> StoreResult<Option<Listing>> {
+        let row = sqlx::query("SELECT body FROM listings WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| from_json("listing", &r.get::<String, _>(0))).transpose()
+    }
+
+    /// Listings, optionally of one source, in URL order.
+    pub async fn listings(&self, source_id: Option<&str>) -> StoreResult<Vec<Listing>> {
+        let rows = sqlx::query(
+            "SELECT body FROM listings WHERE ?1 IS NULL OR source_id = ?1 ORDER BY url",
+        )
+        .bind(source_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| from_json("listing", &r.get::<String, _>(0))).collect()
+    }
+
+    pub async fn upsert_exhibitor(&self, exhibitor: &Exhibitor) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO exhibitors (id, fair, body) VALUES (?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET fair = excluded.fair, body = excluded.body",
+        )
+        .bind(&exhibitor.id)
+        .bind(&exhibitor.fair)
+        .bind(to_json(exhibitor))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn exhibitors(&self) -> StoreResult<Vec<Exhibitor>> {
+        let rows = sqlx::query("SELECT body FROM exhibitors ORDER BY fair, id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| from_json("exhibitor", &r.get::<String, _>(0))).collect()
+    }
+}
