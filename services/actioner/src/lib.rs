@@ -1,1 +1,98 @@
-//! takedown-actioner
+//! The actioner stage, the owner's side of a case.
+//!
+//! Module map:
+//! - [`policy`]: auto-file above a threshold, otherwise queue for review.
+//! - [`compose`]: a notice from a match, the right and the owner.
+//! - this file: the two consumers — `matches` (decide, store, file) and `case-events`
+//!   (follow each notice at the platform).
+//!
+//! Idempotent: the match is upserted by its id, the notice is inserted only if absent (its id
+//! derives from the match's), and it is published again on every redelivery so a crash
+//! between insert and publish loses nothing; the notifier's outbox absorbs the repeats.
+
+pub mod compose;
+pub mod policy;
+
+use std::sync::Arc;
+
+use takedown_bus::{Bus, BusError, Message, Topic, consume};
+use takedown_model::{CaseEvent, CaseEventKind, Decision, Envelope, Match, NoticeStatus};
+use takedown_store::{Store, StoreError};
+use tokio_util::sync::CancellationToken;
+
+pub use policy::Policy;
+
+pub const GROUP: &str = "actioner";
+pub const CASE_GROUP: &str = "case-tracker";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ActionerError {
+    #[error(transparent)]
+    Bus(#[from] BusError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub struct Actioner {
+    pub bus: Arc<dyn Bus>,
+    pub store: Store,
+    pub policy: Policy,
+}
+
+impl Actioner {
+    /// Consumes matches until cancelled.
+    pub async fn run(&self, cancel: &CancellationToken) -> Result<(), ActionerError> {
+        consume(self.bus.as_ref(), GROUP, Topic::Matches, cancel, |m| self.handle_match(m)).await
+    }
+
+    /// Consumes case events until cancelled.
+    pub async fn track_cases(&self, cancel: &CancellationToken) -> Result<(), ActionerError> {
+        consume(self.bus.as_ref(), CASE_GROUP, Topic::CaseEvents, cancel, |m| self.handle_event(m)).await
+    }
+
+    async fn handle_match(&self, message: Message) -> Result<(), ActionerError> {
+        let found = match Envelope::<Match>::decode(&message.payload) {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::error!(offset = message.offset, error = %e, "skipping undecodable match");
+                return Ok(());
+            }
+        };
+        let decision = self.policy.decide(&found);
+        self.store.upsert_match(&found, decision).await?;
+        if decision != Decision::AutoFile {
+            return Ok(());
+        }
+        let owner = self.store.tenant(&found.owner_id).await?;
+        let right = self.store.rights().await?.into_iter().find(|r| r.id == found.right_id);
+        let (Some(owner), Some(right)) = (owner, right) else {
+            tracing::error!(right = %found.right_id, owner = %found.owner_id, "match names an unknown right or owner; queued for review instead");
+            self.store.upsert_match(&found, Decision::Review).await?;
+            return Ok(());
+        };
+        let listing = self.store.listing(&found.listing_id).await?;
+        let notice = compose::notice(&found, &right, &owner, listing.as_ref(), &self.policy);
+        if self.store.insert_notice(&notice).await? {
+            tracing::info!(notice = %notice.id, listing = %notice.listing_url, "notice filed");
+        }
+        self.bus.publish(Topic::Notices, &notice.platform, &Envelope::encode(&notice)).await?;
+        Ok(())
+    }
+
+    async fn handle_event(&self, message: Message) -> Result<(), ActionerError> {
+        let event = match Envelope::<CaseEvent>::decode(&message.payload) {
+            Ok(event) => event,
+            Err(e) => {
+                tracing::error!(offset = message.offset, error = %e, "skipping undecodable case event");
+                return Ok(());
+            }
+        };
+        let status = match event.kind {
+            CaseEventKind::Acknowledged => NoticeStatus::Acknowledged,
+            CaseEventKind::Rejected => NoticeStatus::Rejected,
+            CaseEventKind::DeliveryFailed => NoticeStatus::DeliveryFailed,
+        };
+        self.store.record_case_event(&event, status).await?;
+        Ok(())
+    }
+}

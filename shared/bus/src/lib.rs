@@ -12,6 +12,7 @@
 //! payloads' schemas. Messages with the same key land in the same partition and keep their
 //! order, as they will on Kafka.
 
+pub mod consume;
 pub mod embedded;
 pub mod topics;
 
@@ -19,6 +20,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+pub use consume::consume;
 pub use embedded::EmbeddedBus;
 pub use topics::{Topic, partition_for};
 

@@ -1,0 +1,93 @@
+//! The handler's HTTP interface: `POST /notices` (signed), `GET /healthz`.
+
+use std::{future::Future, sync::Arc};
+
+use axum::{
+    Json, Router,
+    body::Bytes,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use serde::Deserialize;
+use serde_json::json;
+use takedown_model::Notice;
+use takedown_webhook::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, Headers, Secret};
+
+use crate::{cases::CaseStore, check::completeness};
+
+/// Bodies above this are refused before parsing.
+const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+#[derive(Clone)]
+pub struct HandlerState {
+    pub cases: CaseStore,
+    pub secret: Secret,
+    /// How far a webhook timestamp may be from now (seconds) before it counts as a replay.
+    pub tolerance_secs: i64,
+}
+
+/// The webhook payload as the notifier sends it.
+#[derive(Deserialize)]
+struct Payload {
+    #[serde(rename = "type")]
+    kind: String,
+    data: Notice,
+}
+
+pub fn router(state: HandlerState) -> Router {
+    Router::new()
+        .route("/notices", post(receive_notice))
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(Arc::new(state))
+}
+
+/// Serves the handler on `listener` until `shutdown` resolves.
+pub async fn serve(
+    state: HandlerState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}
+
+fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": code, "message": message.into() }))).into_response()
+}
+
+async fn receive_notice(State(state): State<Arc<HandlerState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let webhook = Headers { id: header(HEADER_ID), timestamp: header(HEADER_TIMESTAMP), signature: header(HEADER_SIGNATURE) };
+    if let Err(e) = state.secret.verify(&webhook, &body, chrono::Utc::now().timestamp(), state.tolerance_secs) {
+        tracing::warn!(error = %e, "notice refused: signature");
+        return error(StatusCode::UNAUTHORIZED, "signature", e.to_string());
+    }
+    let payload: Payload = match serde_json::from_slice(&body) {
+        Ok(payload) => payload,
+        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, "malformed", format!("body is not a notice payload: {e}")),
+    };
+    if payload.kind != "notice.filed" {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, "type", format!("unknown payload type {:?}", payload.kind));
+    }
+    let notice = payload.data;
+    if webhook.id != Some(notice.id.as_str()) {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, "id", "webhook-id must equal the notice id");
+    }
+    let missing = completeness(&notice);
+    if !missing.is_empty() {
+        return (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({ "error": "incomplete", "fields": missing }))).into_response();
+    }
+    match state.cases.open_case(&notice, &String::from_utf8_lossy(&body)).await {
+        Ok((case_id, true)) => {
+            tracing::info!(case = %case_id, notice = %notice.id, "case opened");
+            (StatusCode::CREATED, Json(json!({ "case_id": case_id, "status": "received" }))).into_response()
+        }
+        Ok((case_id, false)) => (StatusCode::OK, Json(json!({ "case_id": case_id, "status": "received", "duplicate": true }))).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "case store failed");
+            error(StatusCode::SERVICE_UNAVAILABLE, "storage", "try again later")
+        }
+    }
+}
