@@ -1,1 +1,197 @@
-fn main() {}
+//! `takedown`: one binary for every stage. See `takedown --help`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use takedown::{
+    config::Config,
+    demo::{self, DemoOptions},
+    pipeline::{self, DataDir, RunMode},
+    registry,
+};
+
+#[derive(Parser)]
+#[command(name = "takedown", version, about = "Finds counterfeit and infringing listings and gets them taken down, with evidence.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Crawl the bundled sample marketplace and fair catalog, match, file notices to the
+    /// built-in platform handler, and show the result.
+    Demo {
+        /// Print the result as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// The demo's working directory (wiped and re-made on each run).
+        #[arg(long, default_value = "takedown-demo")]
+        dir: PathBuf,
+        /// Where to write the HTML report (default: DIR/report.html).
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
+    /// Run every stage in this process from a TOML config.
+    Run {
+        #[arg(long)]
+        config: PathBuf,
+        /// Exit when the crawl is done and every topic is drained.
+        #[arg(long)]
+        until_idle: bool,
+    },
+    /// Register rights.
+    Rights {
+        #[command(subcommand)]
+        command: RightsCommand,
+    },
+    /// Print matches as JSON lines.
+    Matches(DataArgs),
+    /// Print notices (with their status and case id) as JSON lines.
+    Notices(DataArgs),
+    /// Print crawled listings as JSON lines.
+    Listings(DataArgs),
+    /// Serve one component.
+    Serve {
+        #[command(subcommand)]
+        component: ServeCommand,
+    },
+}
+
+#[derive(clap::Args)]
+struct DataArgs {
+    /// Read the data directory named in this config.
+    #[arg(long, conflicts_with = "data_dir")]
+    config: Option<PathBuf>,
+    /// The data directory (default: takedown-data).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+impl DataArgs {
+    fn dir(&self) -> anyhow::Result<PathBuf> {
+        Ok(match (&self.config, &self.data_dir) {
+            (Some(config), _) => Config::load(config)?.data_dir,
+            (None, Some(dir)) => dir.clone(),
+            (None, None) => DataDir::default_path(),
+        })
+    }
+}
+
+#[derive(Subcommand)]
+enum RightsCommand {
+    /// Register rights from an owner file (JSON) or, with --owner, a CSV of rights.
+    Import {
+        file: PathBuf,
+        /// The owner of the CSV's rights (an owner already registered).
+        #[arg(long)]
+        owner: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum ServeCommand {
+    /// The reference platform handler: receives signed notices, opens cases.
+    Platform {
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: String,
+        /// The handler's case database.
+        #[arg(long, default_value = "platform.db")]
+        db: PathBuf,
+        /// Environment variable holding the shared signing secret.
+        #[arg(long, default_value = "TAKEDOWN_PLATFORM_SECRET")]
+        secret_env: String,
+    },
+}
+
+fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+fn print_json_lines<T: serde::Serialize>(items: impl IntoIterator<Item = T>) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for item in items {
+        serde_json::to_writer(&mut out, &item)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Demo { json, dir, report } => {
+            init_logging("warn");
+            let outcome = demo::run(&DemoOptions { dir, report }).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&outcome)?);
+            } else {
+                print!("{}", demo::table(&outcome));
+            }
+        }
+        Command::Run { config, until_idle } => {
+            init_logging("info");
+            let config = Config::load(&config)?;
+            pipeline::run(&config, if until_idle { RunMode::UntilIdle } else { RunMode::Forever }).await?;
+        }
+        Command::Rights { command: RightsCommand::Import { file, owner, data } } => {
+            init_logging("warn");
+            let dir = DataDir::open(&data.dir()?).await?;
+            let report = match owner {
+                Some(owner) => registry::import_rights_csv(&dir.store, &dir.blobs, &owner, &file).await?,
+                None => registry::import_owner_file(&dir.store, &dir.blobs, &file).await?,
+            };
+            for (line, error) in &report.row_errors {
+                eprintln!("{}:{line}: {error}", file.display());
+            }
+            println!(
+                "registered {} rights and {} authorized sellers; {} rows refused",
+                report.rights,
+                report.authorized_sellers,
+                report.row_errors.len()
+            );
+            if !report.row_errors.is_empty() {
+                std::process::exit(2);
+            }
+        }
+        Command::Matches(data) => {
+            init_logging("warn");
+            let dir = DataDir::open(&data.dir()?).await?;
+            let matches = dir.store.matches().await?;
+            print_json_lines(matches.iter().map(|m| serde_json::json!({ "match": m.found, "decision": m.decision })))?;
+        }
+        Command::Notices(data) => {
+            init_logging("warn");
+            let dir = DataDir::open(&data.dir()?).await?;
+            let notices = dir.store.notices().await?;
+            print_json_lines(
+                notices.iter().map(|n| serde_json::json!({ "notice": n.notice, "status": n.status, "case_id": n.case_id })),
+            )?;
+        }
+        Command::Listings(data) => {
+            init_logging("warn");
+            let dir = DataDir::open(&data.dir()?).await?;
+            print_json_lines(dir.store.listings(None).await?)?;
+        }
+        Command::Serve { component: ServeCommand::Platform { listen, db, secret_env } } => {
+            init_logging("info");
+            let secret_text = std::env::var(&secret_env).with_context(|| format!("environment variable {secret_env} is not set"))?;
+            let secret = takedown_webhook::Secret::parse(&secret_text)?;
+            let cases = takedown_platform::CaseStore::open(&db).await?;
+            let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("binding {listen}"))?;
+            tracing::info!(addr = %listener.local_addr()?, "platform handler listening");
+            let state = takedown_platform::HandlerState { cases, secret, tolerance_secs: 300 };
+            takedown_platform::serve(state, listener, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        }
+    }
+    Ok(())
+}

@@ -70,13 +70,14 @@ pub fn find_matches(view: &RightsView, hashed: &HashedListing) -> Vec<Match> {
     let listing = &hashed.listing;
     let day = listing.captured_at.date_naive();
     let mut best: BTreeMap<String, (MatchKind, f32, MatchReason)> = BTreeMap::new();
-    let mut offer = |right_id: &str, kind, score: f32, reason| {
-        let entry = best.entry(right_id.to_owned()).or_insert((kind, score, reason));
-        if score > entry.1 {
-            *entry = (kind, score, reason);
+    // Keeps the best-scoring evidence per right.
+    let mut offer = |right_id: &str, kind, score: f32, reason| match best.get_mut(right_id) {
+        Some(entry) if score <= entry.1 => {}
+        Some(entry) => *entry = (kind, score, reason),
+        None => {
+            best.insert(right_id.to_owned(), (kind, score, reason));
         }
     };
-    // Offers for a reason: `offer` keeps the best; the borrow ends before `best` is read.
     for hit in view.words.find(&listing.title) {
         let reason = MatchReason::Text {
             span: hit.span.clone(),

@@ -1,0 +1,212 @@
+//! An in-memory index of registered images' hashes, searched by Hamming distance.
+//!
+//! A linear scan for now: the API is kept small (insert, remove a right, query) so that a
+//! multi-index-hashing implementation can replace it without touching callers.
+
+use std::collections::HashMap;
+
+use takedown_model::RegionHash;
+
+use super::phash::hamming_bytes;
+
+/// One registered image (a logo or a design view) and its hashes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexedImage {
+    pub right_id: String,
+    /// The design view, or "logo".
+    pub view: String,
+    /// Digest of the registered image's bytes.
+    pub digest: String,
+    pub hashes: Vec<RegionHash>,
+}
+
+/// The best match of a query against one right.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageHit {
+    pub right_id: String,
+    pub view: String,
+    pub right_digest: String,
+    pub distance: u32,
+    /// The window of the listing image that matched, or None for the whole image.
+    pub region: Option<[f32; 4]>,
+    pub algorithm: String,
+}
+
+/// A hash decoded once, so queries do not re-parse hex.
+#[derive(Debug, Clone)]
+struct StoredHash {
+    algorithm: String,
+    bits: Vec<u8>,
+    region: Option<[f32; 4]>,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    right_id: String,
+    view: String,
+    digest: String,
+    hashes: Vec<StoredHash>,
+}
+
+/// Registered images, searchable by the hashes of a listing image.
+#[derive(Debug, Clone, Default)]
+pub struct ImageIndex {
+    entries: Vec<Entry>,
+}
+
+impl ImageIndex {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a registered image. Hashes whose bits are not valid hex are dropped: they could
+    /// never match, and one bad row must not stop the others from being indexed.
+    pub fn insert(&mut self, entry: IndexedImage) {
+        let hashes = decode_all(&entry.hashes);
+        self.entries.push(Entry {
+            right_id: entry.right_id,
+            view: entry.view,
+            digest: entry.digest,
+            hashes,
+        });
+    }
+
+    /// Removes every image of a right (it was withdrawn or is being re-registered).
+    pub fn remove_right(&mut self, right_id: &str) {
+        self.entries.retain(|e| e.right_id != right_id);
+    }
+
+    /// Number of registered images.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// For each right with a registered hash within `threshold` of one of `hashes` (same
+    /// algorithm only), the closest such pair. Sorted by distance, then right id.
+    pub fn query(&self, hashes: &[RegionHash], threshold: u32) -> Vec<ImageHit> {
+        let queries = decode_all(hashes);
+        let mut best: HashMap<&str, ImageHit> = HashMap::new();
+        for entry in &self.entries {
+            for stored in &entry.hashes {
+                for query in &queries {
+                    if query.algorithm != stored.algorithm {
+                        continue;
+                    }
+                    let Some(distance) = hamming_bytes(&query.bits, &stored.bits) else {
+                        continue;
+                    };
+                    if distance > threshold {
+                        continue;
+                    }
+                    let better = best
+                        .get(entry.right_id.as_str())
+                        .is_none_or(|hit| is_better(distance, query.region, hit));
+                    if better {
+                        best.insert(
+                            &entry.right_id,
+                            ImageHit {
+                                right_id: entry.right_id.clone(),
+                                view: entry.view.clone(),
+                                right_digest: entry.digest.clone(),
+                                distance,
+                                region: query.region,
+                                algorithm: query.algorithm.clone(),
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        let mut hits: Vec<ImageHit> = best.into_values().collect();
+        hits.sort_by(|a, b| a.distance.cmp(&b.distance).then_with(|| a.right_id.cmp(&b.right_id)));
+        hits
+    }
+}
+
+/// Lower distance wins; at equal distance a whole-image match is the simpler explanation
+/// for a reviewer than a window.
+fn is_better(distance: u32, region: Option<[f32; 4]>, current: &ImageHit) -> bool {
+    distance < current.distance
+        || (distance == current.distance && region.is_none() && current.region.is_some())
+}
+
+fn decode_all(hashes: &[RegionHash]) -> Vec<StoredHash> {
+    hashes
+        .iter()
+        .filter_map(|h| {
+            Some(StoredHash {
+                algorithm: h.algorithm.clone(),
+                bits: hex::decode(&h.bits).ok()?,
+                region: h.region,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash(algorithm: &str, bits: &str, region: Option<[f32; 4]>) -> RegionHash {
+        RegionHash { algorithm: algorithm.into(), bits: bits.into(), region }
+    }
+
+    fn image(right: &str, view: &str, bits: &[&str]) -> IndexedImage {
+        IndexedImage {
+            right_id: right.into(),
+            view: view.into(),
+            digest: format!("d-{right}-{view}"),
+            hashes: bits.iter().map(|b| hash("phash64", b, None)).collect(),
+        }
+    }
+
+    #[test]
+    fn returns_the_closest_hit_per_right_within_the_threshold() {
+        let mut index = ImageIndex::new();
+        index.insert(image("r1", "front", &["00000000000000ff"]));
+        index.insert(image("r1", "side", &["0000000000000001"]));
+        index.insert(image("r2", "logo", &["ffffffffffffffff"]));
+        index.insert(image("r3", "logo", &["000000000000000f"]));
+        assert_eq!(index.len(), 4);
+
+        let region = Some([0.1, 0.2, 0.3, 0.3]);
+        let query = [hash("phash64", "0000000000000000", region), hash("phash64", "00000000000000f0", None)];
+        let hits = index.query(&query, 4);
+        let summary: Vec<_> = hits.iter().map(|h| (h.right_id.as_str(), h.view.as_str(), h.distance)).collect();
+        assert_eq!(summary, vec![("r1", "side", 1), ("r3", "logo", 4)]);
+        assert_eq!(hits[0].region, region);
+        assert_eq!(hits[0].right_digest, "d-r1-side");
+        assert_eq!(hits[0].algorithm, "phash64");
+    }
+
+    #[test]
+    fn compares_only_the_same_algorithm_and_forgets_removed_rights() {
+        let mut index = ImageIndex::new();
+        index.insert(image("r1", "logo", &["0000000000000000"]));
+        index.insert(image("r2", "logo", &["0000000000000000", "not hex"]));
+        let other_alg = [hash("pdq", "0000000000000000", None)];
+        assert!(index.query(&other_alg, 10).is_empty());
+
+        index.remove_right("r1");
+        assert_eq!(index.len(), 1);
+        let hits = index.query(&[hash("phash64", "0000000000000000", None)], 0);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].right_id, "r2");
+    }
+
+    #[test]
+    fn prefers_a_whole_image_hit_at_equal_distance() {
+        let mut index = ImageIndex::new();
+        index.insert(image("r1", "logo", &["0000000000000000"]));
+        let query = [
+            hash("phash64", "0000000000000001", Some([0.0, 0.0, 0.5, 0.5])),
+            hash("phash64", "0000000000000002", None),
+        ];
+        let hits = index.query(&query, 3);
+        assert_eq!(hits[0].region, None);
+    }
+}

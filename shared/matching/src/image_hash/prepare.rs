@@ -1,0 +1,138 @@
+//! The working copy every hash is computed from: bounded in size, checked for information.
+//!
+//! Reference and query images go through the same reduction so that their hashes are
+//! comparable, and so that the cost of hashing does not grow with the camera's resolution.
+
+use image::imageops::{self, FilterType};
+use image::{GrayImage, RgbImage};
+
+use super::ImageError;
+
+/// Images smaller than this on either side are icons or tracking pixels, not evidence.
+pub(crate) const MIN_SIDE: u32 = 32;
+/// The working copy's short side: enough detail for 8×8 DCT hashes of windows down to a
+/// quarter of the image, and small enough to scan hundreds of windows quickly.
+pub(crate) const WORK_SHORT_SIDE: u32 = 256;
+/// Bounds the long side of very elongated banners, which would otherwise yield thousands
+/// of windows.
+const WORK_LONG_SIDE: u32 = 1024;
+/// Luminance standard deviation below which an image is treated as blank: JPEG noise on a
+/// flat colour stays well under it, while any drawn shape or photographed texture exceeds it.
+const MIN_IMAGE_STD: f32 = 4.0;
+
+/// The reduced image, in colour (to find a logo's background) and in grey (to hash).
+pub(crate) struct Working {
+    pub rgb: RgbImage,
+    pub gray: GrayImage,
+}
+
+/// Reduces a decoded image to its working copy, refusing images with nothing to hash.
+pub(crate) fn prepare(rgb: RgbImage) -> Result<Working, ImageError> {
+    let (width, height) = rgb.dimensions();
+    if width < MIN_SIDE || height < MIN_SIDE {
+        return Err(ImageError::LowInformation(format!(
+            "image is {width}x{height} px; both sides must be at least {MIN_SIDE} px"
+        )));
+    }
+    let rgb = shrink(rgb);
+    let gray = imageops::grayscale(&rgb);
+    let std = luma_std(&gray);
+    if std < MIN_IMAGE_STD {
+        return Err(ImageError::LowInformation(format!(
+            "image is blank or near-uniform (luminance std dev {std:.1} < {MIN_IMAGE_STD})"
+        )));
+    }
+    Ok(Working { rgb, gray })
+}
+
+/// Standard deviation of the luminance, 0..=127.5.
+pub(crate) fn luma_std(gray: &GrayImage) -> f32 {
+    let n = gray.as_raw().len();
+    if n == 0 {
+        return 0.0;
+    }
+    let (sum, sum_sq) = gray.as_raw().iter().fold((0u64, 0u64), |(s, q), &v| {
+        let v = u64::from(v);
+        (s + v, q + v * v)
+    });
+    let n = n as f64;
+    let mean = sum as f64 / n;
+    ((sum_sq as f64 / n - mean * mean).max(0.0)).sqrt() as f32
+}
+
+/// Scales the image down so that its short side is at most `WORK_SHORT_SIDE` and its long
+/// side at most `WORK_LONG_SIDE`; never scales up.
+fn shrink(rgb: RgbImage) -> RgbImage {
+    let (width, height) = rgb.dimensions();
+    let (short, long) = (width.min(height), width.max(height));
+    let scale = (f64::from(WORK_SHORT_SIDE) / f64::from(short))
+        .min(f64::from(WORK_LONG_SIDE) / f64::from(long));
+    if scale >= 1.0 {
+        return rgb;
+    }
+    // A filtered resize costs in proportion to the source size times the filter width, which
+    // grows with the reduction; an exact box average by an integer factor first brings a
+    // 12000-px photo near the target in one linear pass.
+    let factor = (1.0 / scale / 2.0).floor() as u32;
+    let rgb = if factor >= 2 { box_shrink(&rgb, factor) } else { rgb };
+    let target_w = ((f64::from(width) * scale).round() as u32).max(1);
+    let target_h = ((f64::from(height) * scale).round() as u32).max(1);
+    imageops::resize(&rgb, target_w, target_h, FilterType::Triangle)
+}
+
+/// Averages `factor`×`factor` blocks; the ragged right and bottom edges are dropped.
+fn box_shrink(rgb: &RgbImage, factor: u32) -> RgbImage {
+    let out_w = (rgb.width() / factor).max(1);
+    let out_h = (rgb.height() / factor).max(1);
+    let area = factor * factor;
+    let mut out = RgbImage::new(out_w, out_h);
+    let mut row_sums = vec![[0u32; 3]; out_w as usize];
+    for oy in 0..out_h {
+        row_sums.iter_mut().for_each(|s| *s = [0; 3]);
+        for y in oy * factor..((oy + 1) * factor).min(rgb.height()) {
+            for (ox, sum) in row_sums.iter_mut().enumerate() {
+                let x0 = ox as u32 * factor;
+                for x in x0..(x0 + factor).min(rgb.width()) {
+                    let p = rgb.get_pixel(x, y).0;
+                    sum[0] += u32::from(p[0]);
+                    sum[1] += u32::from(p[1]);
+                    sum[2] += u32::from(p[2]);
+                }
+            }
+        }
+        for (ox, sum) in row_sums.iter().enumerate() {
+            let px = sum.map(|s| ((s + area / 2) / area) as u8);
+            out.put_pixel(ox as u32, oy, image::Rgb(px));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_images_are_reduced_to_the_working_short_side() {
+        let rgb = RgbImage::from_fn(2400, 1800, |x, y| image::Rgb([(x % 251) as u8, (y % 241) as u8, 0]));
+        let work = prepare(rgb).expect("prepared");
+        assert_eq!(work.gray.height(), WORK_SHORT_SIDE);
+        assert_eq!(work.gray.width(), 341);
+    }
+
+    #[test]
+    fn box_shrink_averages_blocks() {
+        let rgb = RgbImage::from_fn(4, 2, |x, _| image::Rgb([if x % 2 == 0 { 0 } else { 200 }; 3]));
+        let out = box_shrink(&rgb, 2);
+        assert_eq!(out.dimensions(), (2, 1));
+        assert_eq!(out.get_pixel(0, 0).0, [100, 100, 100]);
+    }
+
+    #[test]
+    fn tiny_and_flat_images_are_refused() {
+        let tiny = RgbImage::from_fn(20, 200, |x, _| image::Rgb([x as u8 * 10; 3]));
+        assert!(matches!(prepare(tiny), Err(ImageError::LowInformation(m)) if m.contains("20x200")));
+        let flat = RgbImage::from_pixel(300, 300, image::Rgb([90, 140, 200]));
+        assert!(matches!(prepare(flat), Err(ImageError::LowInformation(m)) if m.contains("uniform")));
+    }
+}

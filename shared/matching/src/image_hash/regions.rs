@@ -1,0 +1,97 @@
+//! Multi-scale sliding windows over a listing image, each hashed on its own.
+//!
+//! A whole-image hash does not survive a logo being pasted into a product photo (the
+//! photo dominates it). Square windows at several sizes and positions come close to the
+//! pasted logo; each is also snapped onto nearby straight edges (see [`super::edges`]), which
+//! frames a pasted tile almost exactly.
+
+use std::collections::HashSet;
+
+use takedown_model::RegionHash;
+
+use super::edges::EdgeMaps;
+use super::phash::PHasher;
+use super::prepare::luma_std;
+use super::sample::{Integral, Rect};
+
+/// Window sides as fractions of the image's short side: the smallest and the largest.
+const MIN_FRACTION: f64 = 0.30;
+const MAX_FRACTION: f64 = 0.85;
+/// Ratio between consecutive window sizes.
+const SCALE_STEP: f64 = 1.15;
+/// Step between window positions, as a share of the window's side.
+const STRIDE_SHARE: f64 = 0.125;
+/// Windows whose sample varies less than this (luminance standard deviation) are flat
+/// background; their hashes are noise that would match unrelated flat windows elsewhere.
+const MIN_WINDOW_STD: f32 = 12.0;
+
+/// Hashes of the informative windows of the working image, with their regions as fractions
+/// of the image.
+pub(crate) fn window_hashes(integral: &Integral, edges: &EdgeMaps, hasher: &PHasher) -> Vec<RegionHash> {
+    let (width, height) = (integral.width(), integral.height());
+    let short = f64::from(width.min(height));
+    let mut seen: HashSet<[i64; 4]> = HashSet::new();
+    let mut hashes = Vec::new();
+    let mut hash_once = |rect: Rect, hashes: &mut Vec<RegionHash>| {
+        // Snapped windows from neighbouring grid windows often coincide.
+        let key = [rect.x, rect.y, rect.w, rect.h].map(|v| (v * 2.0).round() as i64);
+        if !seen.insert(key) {
+            return;
+        }
+        let sample = integral.sample(&rect);
+        if luma_std(&sample) >= MIN_WINDOW_STD {
+            hashes.push(hasher.hash(&sample, Some(rect.fractions(width, height))));
+        }
+    };
+    let mut side = short * MIN_FRACTION;
+    while side <= short * MAX_FRACTION + 1e-9 {
+        for y in positions(f64::from(height), side) {
+            for x in positions(f64::from(width), side) {
+                let rect = Rect { x, y, w: side, h: side };
+                hash_once(rect, &mut hashes);
+                if let Some(snapped) = edges.snap(&rect) {
+                    hash_once(snapped, &mut hashes);
+                }
+            }
+        }
+        side *= SCALE_STEP;
+    }
+    hashes
+}
+
+/// Window offsets along an axis of `len` pixels. The last one is pinned to the far edge so
+/// that a logo in a corner is covered as well as one in the middle.
+fn positions(len: f64, side: f64) -> Vec<f64> {
+    let last = (len - side).max(0.0);
+    let stride = side * STRIDE_SHARE;
+    let mut out: Vec<f64> = (0..).map(|i| i as f64 * stride).take_while(|&p| p < last - 0.5).collect();
+    out.push(last);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::GrayImage;
+
+    #[test]
+    fn positions_cover_both_edges() {
+        assert_eq!(positions(32.0, 32.0), vec![0.0]);
+        assert_eq!(positions(42.0, 32.0), vec![0.0, 4.0, 8.0, 10.0]);
+    }
+
+    #[test]
+    fn flat_windows_are_skipped_and_regions_lie_inside_the_image() {
+        let hasher = PHasher::new();
+        let flat = GrayImage::from_pixel(256, 256, image::Luma([128]));
+        assert!(window_hashes(&Integral::new(&flat), &EdgeMaps::new(&flat), &hasher).is_empty());
+
+        let busy = GrayImage::from_fn(341, 256, |x, y| image::Luma([((x * 7 + y * 13) % 256) as u8]));
+        let hashes = window_hashes(&Integral::new(&busy), &EdgeMaps::new(&busy), &hasher);
+        assert!(hashes.len() > 100, "{} windows", hashes.len());
+        for h in &hashes {
+            let [x, y, w, hgt] = h.region.expect("windows have regions");
+            assert!(x >= 0.0 && y >= 0.0 && x + w <= 1.0001 && y + hgt <= 1.0001, "{:?}", h.region);
+        }
+    }
+}

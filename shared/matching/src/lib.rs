@@ -1,0 +1,25 @@
+//! Matching listings against registered rights: perceptual image hashes with region search,
+//! and word-mark variants in titles.
+//!
+//! Module map:
+//! - [`image_hash`]: bounded decoding, 64-bit pHash of registered images (whole and trimmed)
+//!   and of listing images (whole and multi-scale windows), Hamming distance, and the
+//!   [`ImageIndex`] of registered hashes.
+//! - [`text`]: title normalization (homoglyphs, diacritics, leetspeak, spacing) and the
+//!   [`WordMarkIndex`] that finds word marks and their variants in listing titles, including
+//!   same-sound Chinese characters.
+//! - [`score`]: the image operating threshold and distance-to-confidence mapping.
+//!
+//! **Architecture Invariant:** this crate is pure computation over bytes and strings: no I/O,
+//! no storage, no clock. Everything it returns is determined by its inputs.
+
+pub mod image_hash;
+pub mod score;
+pub mod text;
+
+pub use image_hash::{
+    ImageError, ImageHit, ImageIndex, ImageLimits, IndexedImage, PHASH64, hamming_hex, hash_query,
+    hash_reference,
+};
+pub use score::{IMAGE_THRESHOLD, image_score};
+pub use text::{TextHit, WordMarkIndex, normalize};

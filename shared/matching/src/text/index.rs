@@ -1,0 +1,137 @@
+//! The registered word marks, and the search of a listing title for them.
+
+use std::collections::HashMap;
+
+use super::cjk::{self, CjkVariant};
+use super::latin::{self, LatinMark};
+use super::tokens::tokenize;
+
+/// A word mark found in a title.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextHit {
+    pub right_id: String,
+    /// The matching part of the title, as it stands in the title.
+    pub span: String,
+    /// The span after normalization.
+    pub normalized: String,
+    /// "exact", "confusable", "spacing", "edit_distance", "traditional_form", "same_pinyin".
+    pub variant: String,
+    /// Edit distance between the normalized span and the mark (0 unless "edit_distance").
+    pub distance: u32,
+    /// 0..=1: how sure the variant makes the match.
+    pub score: f32,
+}
+
+#[derive(Debug, Clone)]
+enum Form {
+    Latin(LatinMark),
+    Cjk(Vec<char>),
+}
+
+#[derive(Debug, Clone)]
+struct Mark {
+    right_id: String,
+    form: Form,
+}
+
+/// Registered word marks, searched in titles.
+#[derive(Debug, Clone, Default)]
+pub struct WordMarkIndex {
+    marks: Vec<Mark>,
+}
+
+impl WordMarkIndex {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers a mark of a right (a right may have several, e.g. a Latin and a Chinese
+    /// form). A mark with no letters or digits can match nothing and is ignored.
+    pub fn add(&mut self, right_id: &str, mark: &str) {
+        let form = match cjk::cjk_mark(mark) {
+            Some(chars) => Form::Cjk(chars),
+            None => match LatinMark::new(mark) {
+                Some(latin) => Form::Latin(latin),
+                None => return,
+            },
+        };
+        self.marks.push(Mark { right_id: right_id.to_string(), form });
+    }
+
+    /// Forgets every mark of a right.
+    pub fn remove_right(&mut self, right_id: &str) {
+        self.marks.retain(|m| m.right_id != right_id);
+    }
+
+    /// Number of registered marks.
+    pub fn len(&self) -> usize {
+        self.marks.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.marks.is_empty()
+    }
+
+    /// The best hit per right in `title`, highest score first (then by right id).
+    pub fn find(&self, title: &str) -> Vec<TextHit> {
+        let tokens = tokenize(title);
+        let runs = cjk::cjk_runs(title);
+        let mut best: HashMap<&str, TextHit> = HashMap::new();
+        for mark in &self.marks {
+            let hit = match &mark.form {
+                Form::Latin(latin) => latin::find(title, &tokens, latin).map(|m| TextHit {
+                    right_id: mark.right_id.clone(),
+                    span: title[tokens[m.first].start..tokens[m.last - 1].end].to_string(),
+                    normalized: tokens[m.first..m.last]
+                        .iter()
+                        .map(|t| t.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    variant: m.variant.to_string(),
+                    distance: m.distance,
+                    score: m.score,
+                }),
+                Form::Cjk(chars) => find_cjk(title, &runs, chars, &mark.right_id),
+            };
+            if let Some(hit) = hit {
+                let replace = best.get(mark.right_id.as_str()).is_none_or(|b| hit.score > b.score);
+                if replace {
+                    best.insert(&mark.right_id, hit);
+                }
+            }
+        }
+        let mut hits: Vec<TextHit> = best.into_values().collect();
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.right_id.cmp(&b.right_id)));
+        hits
+    }
+}
+
+/// The best window of the title's CJK runs for a CJK mark; the earliest among equals.
+fn find_cjk(title: &str, runs: &[Vec<cjk::CjkChar>], mark: &[char], right_id: &str) -> Option<TextHit> {
+    let mut best: Option<(CjkVariant, &[cjk::CjkChar])> = None;
+    for run in runs {
+        for window in run.windows(mark.len()) {
+            if let Some(variant) = cjk::compare(window, mark) {
+                if best.is_none_or(|(b, _)| variant < b) {
+                    best = Some((variant, window));
+                }
+            }
+        }
+    }
+    let (variant, window) = best?;
+    let (first, last) = (window.first()?, window.last()?);
+    let (name, score) = match variant {
+        CjkVariant::Exact => ("exact", 1.0),
+        CjkVariant::Spacing => ("spacing", 0.95),
+        CjkVariant::TraditionalForm => ("traditional_form", 0.9),
+        CjkVariant::SamePinyin => ("same_pinyin", 0.9),
+    };
+    Some(TextHit {
+        right_id: right_id.to_string(),
+        span: title[first.start..last.end].to_string(),
+        normalized: window.iter().map(|c| c.c).collect(),
+        variant: name.to_string(),
+        distance: 0,
+        score,
+    })
+}

@@ -1,0 +1,143 @@
+//! Splitting a title into folded tokens that remember where they stand in the title.
+
+use super::fold::{fold_char, is_cjk, leet};
+
+/// A run of letters and digits after folding, with the byte range of the title it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Token {
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A folded character with the byte range of its source character.
+#[derive(Debug, Clone, Copy)]
+struct Traced {
+    c: char,
+    start: usize,
+    end: usize,
+}
+
+/// Folds `s` and splits it into tokens at anything that is not a letter or digit, and where
+/// the script changes between CJK and the rest ("Nike耐克" is two tokens). `@` and `$` stay
+/// inside a token only between other token characters, where they stand for letters.
+pub(crate) fn tokenize(s: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let mut current: Vec<Traced> = Vec::new();
+    let mut folded = String::new();
+    for (start, c) in s.char_indices() {
+        let end = start + c.len_utf8();
+        folded.clear();
+        fold_char(c, &mut folded);
+        if folded.is_empty() {
+            // A lone combining mark: part of the preceding letter as the title shows it.
+            if let Some(last) = current.last_mut() {
+                last.end = end;
+            }
+            continue;
+        }
+        for f in folded.chars() {
+            let is_token_char = f.is_alphanumeric() || f == '@' || f == '$';
+            let script_break = current.last().is_some_and(|prev| is_cjk(prev.c) != is_cjk(f));
+            if !is_token_char || script_break {
+                finish(&mut current, &mut tokens);
+            }
+            if is_token_char {
+                current.push(Traced { c: f, start, end });
+            }
+        }
+    }
+    finish(&mut current, &mut tokens);
+    tokens
+}
+
+/// Turns the characters gathered so far into tokens, applying leetspeak where it stands for
+/// letters, and clears them.
+fn finish(current: &mut Vec<Traced>, tokens: &mut Vec<Token>) {
+    let mut chars = std::mem::take(current);
+    // Symbols at the edges are punctuation ("$99", "@shop"), not letters.
+    while chars.last().is_some_and(|t| is_symbol(t.c)) {
+        chars.pop();
+    }
+    let lead = chars.iter().take_while(|t| is_symbol(t.c)).count();
+    let chars = &chars[lead..];
+    if chars.is_empty() {
+        return;
+    }
+    if !chars.iter().any(|t| t.c.is_alphabetic()) {
+        // A number: symbols inside it separate numbers, nothing is read as a letter.
+        for part in chars.split(|t| is_symbol(t.c)).filter(|p| !p.is_empty()) {
+            let plain: Vec<char> = part.iter().map(|t| t.c).collect();
+            tokens.push(make_token(part, &plain));
+        }
+        return;
+    }
+    tokens.push(make_token(chars, &read_leet(chars)));
+}
+
+fn is_symbol(c: char) -> bool {
+    c == '@' || c == '$'
+}
+
+/// The folded characters with leetspeak applied to every run of leet characters that touches
+/// a letter: "v3l0trax" → "velotrax", but "velotrax2024" keeps its year.
+fn read_leet(chars: &[Traced]) -> Vec<char> {
+    let mut out: Vec<char> = chars.iter().map(|t| t.c).collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if leet(chars[i].c).is_none() {
+            i += 1;
+            continue;
+        }
+        let run_end = (i..chars.len()).find(|&j| leet(chars[j].c).is_none()).unwrap_or(chars.len());
+        let before = i.checked_sub(1).is_some_and(|j| chars[j].c.is_alphabetic());
+        let after = chars.get(run_end).is_some_and(|t| t.c.is_alphabetic());
+        if before || after {
+            for slot in &mut out[i..run_end] {
+                *slot = leet(*slot).unwrap_or(*slot);
+            }
+        }
+        i = run_end;
+    }
+    out
+}
+
+/// A token from traced characters and what they read as; a symbol that was not read as a
+/// letter is dropped, as punctuation would be.
+fn make_token(chars: &[Traced], letters: &[char]) -> Token {
+    Token {
+        text: letters.iter().filter(|c| !is_symbol(**c)).collect(),
+        start: chars.first().map_or(0, |t| t.start),
+        end: chars.last().map_or(0, |t| t.end),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(s: &str) -> Vec<String> {
+        tokenize(s).into_iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn splits_on_punctuation_and_script_changes() {
+        assert_eq!(texts("Velo-Trax, 2024!"), ["velo", "trax", "2024"]);
+        assert_eq!(texts("Nike耐克 鞋"), ["nike", "耐克", "鞋"]);
+    }
+
+    #[test]
+    fn leet_only_next_to_letters() {
+        assert_eq!(texts("v3l0trax $99 l33t velotrax2024"), ["velotrax", "99", "leet", "velotrax2024"]);
+        assert_eq!(texts("v@l0trax @shop 10@20"), ["valotrax", "shop", "10", "20"]);
+    }
+
+    #[test]
+    fn tokens_point_back_into_the_original() {
+        let title = "Neu: VЕLОTRAX Schuhé";
+        let tokens = tokenize(title);
+        assert_eq!(&title[tokens[1].start..tokens[1].end], "VЕLОTRAX");
+        assert_eq!(&title[tokens[2].start..tokens[2].end], "Schuhé");
+        assert_eq!(tokens[2].text, "schuhe");
+    }
+}

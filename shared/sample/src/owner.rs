@@ -1,0 +1,285 @@
+//! The brand owner's rights file (`owner.json`): the canonical type for that format.
+//!
+//! The CLI's `rights import` reads it, the sample writes it. Image files are named relative
+//! to the folder of the owner file; [`OwnerFile::validate`] refuses names that would climb
+//! out of it, because import reads whatever those names point at.
+//!
+//! ```json
+//! {"owner": {"id": "acme", "kind": "brand_owner", "name": "…", "contact_email": "…"},
+//!  "rights": [{"id": "r-…", "kind": "logo_mark", "name": "…", "registration_number": "…",
+//!              "office": "EUIPO", "classes": ["25"], "territories": ["EU"],
+//!              "valid_from": "2019-03-01", "valid_until": "2029-03-01",
+//!              "images": [{"view": "logo", "file": "logo.png"}]}],
+//!  "authorized_sellers": [{"platform": "sample-market", "seller": "…"}]}
+//! ```
+
+use std::collections::BTreeSet;
+use std::path::{Component, Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use takedown_model::{AuthorizedSeller, Right, RightImage, RightKind, Tenant, TenantKind};
+
+/// The whole rights file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OwnerFile {
+    pub owner: Tenant,
+    pub rights: Vec<OwnerRight>,
+    #[serde(default)]
+    pub authorized_sellers: Vec<OwnerSeller>,
+}
+
+/// One registered right as the file states it: like [`Right`], but with image *files*
+/// (digests only exist once import has stored them) and no owner id (the file's owner).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OwnerRight {
+    pub id: String,
+    pub kind: RightKind,
+    pub name: String,
+    pub registration_number: String,
+    #[serde(default)]
+    pub office: String,
+    #[serde(default)]
+    pub classes: Vec<String>,
+    #[serde(default)]
+    pub territories: Vec<String>,
+    /// ISO date (`2019-03-01`); absent means no bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<NaiveDate>,
+    #[serde(default)]
+    pub images: Vec<OwnerRightImage>,
+}
+
+/// A logo or one design view: `{"view": "front", "file": "shoe-front.png"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerRightImage {
+    pub view: String,
+    /// Relative to the folder holding the owner file.
+    pub file: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerSeller {
+    pub platform: String,
+    pub seller: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OwnerFileError {
+    #[error("cannot read owner file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("owner file is not valid: {0}")]
+    Parse(#[from] serde_json::Error),
+    #[error("owner {id} is not a brand owner")]
+    NotBrandOwner { id: String },
+    #[error("right id {0} appears more than once")]
+    DuplicateRight(String),
+    #[error("right {right}: a {kind} needs {need}")]
+    Images {
+        right: String,
+        kind: &'static str,
+        need: &'static str,
+    },
+    #[error(
+        "right {right}: image file {file:?} must be a plain relative path inside the owner file's folder"
+    )]
+    UnsafeImagePath { right: String, file: String },
+    #[error("right {right}: valid_from {from} is after valid_until {until}")]
+    Validity {
+        right: String,
+        from: NaiveDate,
+        until: NaiveDate,
+    },
+}
+
+impl OwnerFile {
+    /// Parses and validates.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, OwnerFileError> {
+        let file: OwnerFile = serde_json::from_slice(bytes)?;
+        file.validate()?;
+        Ok(file)
+    }
+
+    /// Reads, parses and validates the file at `path`.
+    pub fn read(path: &Path) -> Result<Self, OwnerFileError> {
+        let bytes = std::fs::read(path).map_err(|source| OwnerFileError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_json(&bytes)
+    }
+
+    /// Checks what serde cannot: the owner's kind, unique right ids, images that fit the kind
+    /// of right, safe relative image paths and ordered validity dates.
+    pub fn validate(&self) -> Result<(), OwnerFileError> {
+        if self.owner.kind != TenantKind::BrandOwner {
+            return Err(OwnerFileError::NotBrandOwner {
+                id: self.owner.id.clone(),
+            });
+        }
+        let mut seen = BTreeSet::new();
+        for right in &self.rights {
+            if !seen.insert(right.id.as_str()) {
+                return Err(OwnerFileError::DuplicateRight(right.id.clone()));
+            }
+            let need = match right.kind {
+                RightKind::WordMark if !right.images.is_empty() => Some("no images"),
+                RightKind::LogoMark | RightKind::Design if right.images.is_empty() => {
+                    Some("at least one image")
+                }
+                _ => None,
+            };
+            if let Some(need) = need {
+                return Err(OwnerFileError::Images {
+                    right: right.id.clone(),
+                    kind: right.kind.as_str(),
+                    need,
+                });
+            }
+            if let Some(image) = right
+                .images
+                .iter()
+                .find(|image| !is_plain_relative(&image.file))
+            {
+                return Err(OwnerFileError::UnsafeImagePath {
+                    right: right.id.clone(),
+                    file: image.file.clone(),
+                });
+            }
+            if let (Some(from), Some(until)) = (right.valid_from, right.valid_until)
+                && from > until
+            {
+                return Err(OwnerFileError::Validity {
+                    right: right.id.clone(),
+                    from,
+                    until,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The authorized sellers as the model states them.
+    pub fn authorized_sellers(&self) -> Vec<AuthorizedSeller> {
+        self.authorized_sellers
+            .iter()
+            .map(|s| AuthorizedSeller {
+                owner_id: self.owner.id.clone(),
+                platform: s.platform.clone(),
+                seller: s.seller.clone(),
+            })
+            .collect()
+    }
+}
+
+impl OwnerRight {
+    /// The model's right, once import has stored the images and knows their digests
+    /// (in the order of [`OwnerRight::images`]).
+    pub fn to_right(&self, owner_id: &str, images: Vec<RightImage>) -> Right {
+        Right {
+            id: self.id.clone(),
+            owner_id: owner_id.to_owned(),
+            kind: self.kind,
+            name: self.name.clone(),
+            registration_number: self.registration_number.clone(),
+            office: self.office.clone(),
+            classes: self.classes.clone(),
+            territories: self.territories.clone(),
+            valid_from: self.valid_from,
+            valid_until: self.valid_until,
+            images,
+        }
+    }
+}
+
+impl OwnerRightImage {
+    /// Where the image lives, given the folder of the owner file. Only meaningful after
+    /// [`OwnerFile::validate`] accepted the name.
+    pub fn path_in(&self, dir: &Path) -> PathBuf {
+        dir.join(&self.file)
+    }
+}
+
+/// Names at least one file below the folder: no root, no drive prefix, no `..`.
+fn is_plain_relative(file: &str) -> bool {
+    let path = Path::new(file);
+    path.components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+        && path.components().any(|c| matches!(c, Component::Normal(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"{"owner": {"id": "acme", "kind": "brand_owner", "name": "Acme", "contact_email": "legal@x.example"},
+        "rights": [{"id": "r-w", "kind": "word_mark", "name": "X", "registration_number": "1", "office": "EUIPO",
+                    "classes": ["25"], "territories": ["EU"], "valid_from": "2019-03-01", "valid_until": "2029-03-01", "images": []},
+                   {"id": "r-l", "kind": "logo_mark", "name": "X logo", "registration_number": "2",
+                    "images": [{"view": "logo", "file": "imgs/logo.png"}]}],
+        "authorized_sellers": [{"platform": "sample-market", "seller": "X Store"}]}"#;
+
+    fn with(edit: impl FnOnce(&mut serde_json::Value)) -> Result<OwnerFile, OwnerFileError> {
+        let mut value: serde_json::Value = serde_json::from_str(SAMPLE).expect("json");
+        edit(&mut value);
+        OwnerFile::from_json(value.to_string().as_bytes())
+    }
+
+    #[test]
+    fn reads_the_documented_shape_with_optional_fields() {
+        let file = OwnerFile::from_json(SAMPLE.as_bytes()).expect("valid");
+        assert_eq!(
+            file.rights[0].valid_from,
+            NaiveDate::from_ymd_opt(2019, 3, 1)
+        );
+        assert_eq!(file.rights[1].valid_until, None);
+        assert_eq!(
+            file.rights[1].images[0].path_in(Path::new("/o")),
+            PathBuf::from("/o/imgs/logo.png")
+        );
+        let right = file.rights[1].to_right(
+            "acme",
+            vec![RightImage {
+                view: "logo".into(),
+                digest: "d".into(),
+            }],
+        );
+        assert_eq!(
+            (right.owner_id.as_str(), right.kind),
+            ("acme", RightKind::LogoMark)
+        );
+        assert_eq!(file.authorized_sellers()[0].owner_id, "acme");
+        assert!(with(|v| v["rights"][1]["images"][0]["file"] = "./logo.png".into()).is_ok());
+        // Optional dates stay absent on the way out, so a round trip is stable.
+        let text = serde_json::to_string(&file).expect("json");
+        assert!(!text.contains("null"), "{text}");
+        assert_eq!(OwnerFile::from_json(text.as_bytes()).expect("again"), file);
+    }
+
+    #[test]
+    fn refuses_what_import_must_not_trust() {
+        for bad in ["../secret.png", "/etc/passwd", "", ".", "a/../../b.png"] {
+            let err = with(|v| v["rights"][1]["images"][0]["file"] = bad.into()).unwrap_err();
+            assert!(
+                matches!(err, OwnerFileError::UnsafeImagePath { .. }),
+                "{bad}: {err}"
+            );
+        }
+        let err = with(|v| v["owner"]["kind"] = "platform".into()).unwrap_err();
+        assert!(matches!(err, OwnerFileError::NotBrandOwner { .. }), "{err}");
+        let err = with(|v| v["rights"][1]["id"] = "r-w".into()).unwrap_err();
+        assert!(matches!(err, OwnerFileError::DuplicateRight(_)), "{err}");
+        let err = with(|v| v["rights"][1]["images"] = serde_json::json!([])).unwrap_err();
+        assert!(matches!(err, OwnerFileError::Images { .. }), "{err}");
+        let err = with(|v| v["rights"][0]["valid_until"] = "2018-01-01".into()).unwrap_err();
+        assert!(matches!(err, OwnerFileError::Validity { .. }), "{err}");
+        let err = with(|v| v["rights"][0]["valid_from"] = "March 2019".into()).unwrap_err();
+        assert!(matches!(err, OwnerFileError::Parse(_)), "{err}");
+    }
+}

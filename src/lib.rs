@@ -1,0 +1,15 @@
+//! The `takedown` binary's library: configuration, registering rights, the in-process
+//! pipeline, the demo and its report. `main.rs` only parses the command line.
+//!
+//! Module map:
+//! - [`config`]: the TOML of `takedown run --config`.
+//! - [`registry`]: registering rights from owner files and CSV.
+//! - [`pipeline`]: every stage in one process, supervised; `--until-idle`.
+//! - [`demo`]: `takedown demo` — sample sites, handler, pipeline, table, checks.
+//! - [`report`]: the HTML report of matches with images side by side.
+
+pub mod config;
+pub mod demo;
+pub mod pipeline;
+pub mod registry;
+pub mod report;

@@ -1,0 +1,80 @@
+//! The demo's HTML report: for every match, the listing's image beside the registered image
+//! (or the title beside the word mark), with the reason and the notice. Images are inlined
+//! as data URIs so the file stands alone.
+
+use std::{collections::BTreeMap, fmt::Write as _, path::Path};
+
+use base64::Engine;
+use takedown_model::MatchReason;
+use takedown_store::MatchRecord;
+
+use crate::{demo::DemoRow, pipeline::DataDir};
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn mime(bytes: &[u8]) -> &'static str {
+    match bytes {
+        [0x89, b'P', b'N', b'G', ..] => "image/png",
+        [0xFF, 0xD8, ..] => "image/jpeg",
+        [b'G', b'I', b'F', ..] => "image/gif",
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "image/webp",
+        _ => "application/octet-stream",
+    }
+}
+
+fn img(data: &DataDir, digest: &str) -> String {
+    match data.blobs.get(digest) {
+        Ok(bytes) => format!(
+            r#"<img src="data:{};base64,{}" alt="{digest}">"#,
+            mime(&bytes),
+            base64::engine::general_purpose::STANDARD.encode(&bytes)
+        ),
+        Err(e) => format!("<em>{}</em>", escape(&e.to_string())),
+    }
+}
+
+pub fn write(path: &Path, data: &DataDir, matches: &[MatchRecord], rows: &[DemoRow]) -> std::io::Result<()> {
+    let by_match: BTreeMap<(&str, &str), &MatchRecord> =
+        matches.iter().map(|m| ((m.found.listing_url.as_str(), m.found.right_id.as_str()), m)).collect();
+    let mut html = String::from(
+        "<!doctype html><meta charset=utf-8><title>takedown — matches</title><style>\
+         body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}\
+         td,th{border:1px solid #ccc;padding:.5em;vertical-align:top}img{max-width:220px;max-height:220px}\
+         .mark{font-size:1.6em;font-weight:bold}</style><h1>takedown — matches and notices</h1><table>\
+         <tr><th>listing</th><th>listing image / title</th><th>registered</th><th>why</th><th>notice</th></tr>",
+    );
+    for row in rows {
+        let Some(record) = by_match.get(&(row.listing_url.as_str(), row.right_id.as_str())) else { continue };
+        let (left, right, why) = match &record.found.reason {
+            MatchReason::Image { listing_image, right_image, view, distance, threshold, region, algorithm } => (
+                img(data, listing_image),
+                img(data, right_image),
+                format!(
+                    "{algorithm} distance {distance} ≤ {threshold}, view {}{}",
+                    escape(view),
+                    region.map(|r| format!(", region x={:.2} y={:.2} w={:.2} h={:.2}", r[0], r[1], r[2], r[3])).unwrap_or_default()
+                ),
+            ),
+            MatchReason::Text { span, normalized, variant, distance } => (
+                format!("<div>{}</div><div>span: <b>{}</b></div>", escape(&row.title), escape(span)),
+                format!("<div class=mark>{}</div>", escape(&row.right_name)),
+                format!("{} (normalized \"{}\", distance {distance})", escape(variant), escape(normalized)),
+            ),
+        };
+        let _ = write!(
+            html,
+            "<tr><td><a href=\"{url}\">{url}</a><br>seller: {seller}<br>{kind}, score {score:.2}</td><td>{left}</td><td>{right}<br>{right_id}</td><td>{why}</td><td>{notice}<br>{status}</td></tr>",
+            url = escape(&row.listing_url),
+            seller = escape(&row.seller),
+            kind = escape(&row.kind),
+            score = row.score,
+            right_id = escape(&row.right_id),
+            notice = escape(row.notice_id.as_deref().unwrap_or("-")),
+            status = escape(&row.notice_status),
+        );
+    }
+    html.push_str("</table>\n");
+    std::fs::write(path, html)
+}
