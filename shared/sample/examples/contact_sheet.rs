@@ -15,7 +15,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| "sample-contact.png".into());
     let started = std::time::Instant::now();
     let sample = takedown_sample::generate();
-    println!("generated {} files in {:?}", sample.site.len(), started.elapsed());
+    println!(
+        "generated {} files in {:?}",
+        sample.site.len(),
+        started.elapsed()
+    );
     let mut images = Vec::new();
     for (_, bytes) in &sample.owner_images {
         images.push(image::load_from_memory(bytes)?.to_rgb8());

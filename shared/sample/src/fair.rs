@@ -4,8 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::ExpectedListing;
-use crate::catalog::{self, FAIR_NAME, FairExhibitor};
-use crate::encode;
+use crate::catalog::{self, FAIR_NAME, FairExhibitor, Image};
 use crate::html::{self, escape};
 use crate::render::Registered;
 use crate::site::SiteContent;
@@ -41,18 +40,17 @@ pub(crate) fn build(
             index_page(i + 1, pages.len(), chunk, &exhibitors),
         );
     }
+    let mut jobs = Vec::new();
     for (i, exhibitor) in exhibitors.iter().enumerate() {
         let id = i + 1;
         let mut image_paths = Vec::new();
         for (p, product) in exhibitor.products.iter().enumerate() {
-            let format = product.image.format;
-            let path = format!("/fair/img/ex{id}-p{}.{}", p + 1, format.extension());
-            let pixels = registered.render(product.image.picture);
-            site.insert(
-                path.clone(),
-                format.content_type(),
-                encode::encode(&pixels, format),
+            let path = format!(
+                "/fair/img/ex{id}-p{}.{}",
+                p + 1,
+                product.image.format.extension()
             );
+            jobs.push((path.clone(), product.image));
             image_paths.push(path);
             expected.push(ExpectedListing {
                 url_path: format!("{}#product-{}", exhibitor_path(id), p + 1),
@@ -67,6 +65,10 @@ pub(crate) fn build(
             });
         }
         site.insert_page(exhibitor_path(id), exhibitor_page(exhibitor, &image_paths));
+    }
+    let images: Vec<Image> = jobs.iter().map(|(_, image)| *image).collect();
+    for ((path, image), bytes) in jobs.into_iter().zip(registered.encode_all(&images)) {
+        site.insert(path, image.format.content_type(), bytes);
     }
 }
 

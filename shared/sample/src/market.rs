@@ -4,8 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::ExpectedListing;
-use crate::catalog::{self, MARKET_CATEGORIES, MarketItem};
-use crate::encode;
+use crate::catalog::{self, Image, MARKET_CATEGORIES, MarketItem};
 use crate::html::{self, escape};
 use crate::render::Registered;
 use crate::site::SiteContent;
@@ -50,6 +49,8 @@ pub(crate) fn build(
             );
         }
     }
+    let mut jobs = Vec::new();
+    let mut pages = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let number = i + 1;
         let mut image_paths = Vec::new();
@@ -59,21 +60,23 @@ pub(crate) fn build(
                 k + 1,
                 image.format.extension()
             );
-            let pixels = registered.render(image.picture);
-            site.insert(
-                path.clone(),
-                image.format.content_type(),
-                encode::encode(&pixels, image.format),
-            );
+            jobs.push((path.clone(), *image));
             image_paths.push(path);
         }
-        site.insert_page(item_path(number), product_page(item, &image_paths));
+        pages.push((item_path(number), product_page(item, &image_paths)));
         expected.push(ExpectedListing {
             url_path: item_path(number),
             source: "market",
             case: item.expect.case,
             expected_rights: item.expect.rights.iter().map(|r| r.to_string()).collect(),
         });
+    }
+    for (path, page) in pages {
+        site.insert_page(path, page);
+    }
+    let images: Vec<Image> = jobs.iter().map(|(_, image)| *image).collect();
+    for ((path, image), bytes) in jobs.into_iter().zip(registered.encode_all(&images)) {
+        site.insert(path, image.format.content_type(), bytes);
     }
 }
 

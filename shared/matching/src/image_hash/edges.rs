@@ -6,7 +6,7 @@
 //! of a nearby grid window onto the strongest such edge frames it almost exactly, whatever
 //! its position and size.
 
-use image::GrayImage;
+use image::RgbImage;
 
 use super::sample::Rect;
 
@@ -16,8 +16,8 @@ const SEARCH_SHARE: f64 = 0.15;
 /// Share of the window's length ignored at both ends when measuring an edge: a window that
 /// is off by a grid step still has its middle on the tile's edge.
 const EDGE_MARGIN_SHARE: f64 = 0.15;
-/// A luminance step between neighbouring pixels at least this large is part of an edge;
-/// the sensor noise of flat areas stays below it.
+/// A step between neighbouring pixels (in any channel) at least this large is part of an
+/// edge; the sensor noise of flat areas stays below it.
 const PIXEL_STEP: i32 = 10;
 /// Share of a side's length that must be edge for the side to snap: a tile's border runs
 /// along all of it, the edge of a shape inside or beside it only along part.
@@ -85,7 +85,7 @@ impl LineSums {
     }
 }
 
-/// Edge measurements of a grey image along its columns and rows.
+/// Edge measurements of an image along its columns and rows.
 pub(crate) struct EdgeMaps {
     width: usize,
     height: usize,
@@ -96,12 +96,17 @@ pub(crate) struct EdgeMaps {
 }
 
 impl EdgeMaps {
-    pub(crate) fn new(gray: &GrayImage) -> Self {
-        let (width, height) = (gray.width() as usize, gray.height() as usize);
-        let raw = gray.as_raw();
-        let px = |x: usize, y: usize| i32::from(raw[y * width + x]);
-        let vertical = LineSums::new(width, height, |x, y| (px(x, y) - px(x - 1, y)).unsigned_abs());
-        let horizontal = LineSums::new(height, width, |y, x| (px(x, y) - px(x, y - 1)).unsigned_abs());
+    /// Edges are measured in colour (the largest channel step): a tile whose background
+    /// differs from its surroundings in hue but not in brightness still has a border.
+    pub(crate) fn new(rgb: &RgbImage) -> Self {
+        let (width, height) = (rgb.width() as usize, rgb.height() as usize);
+        let raw = rgb.as_raw();
+        let step = |a: usize, b: usize| -> u32 {
+            (0..3).map(|c| (i32::from(raw[a * 3 + c]) - i32::from(raw[b * 3 + c])).unsigned_abs()).max().unwrap_or(0)
+        };
+        let at = |x: usize, y: usize| y * width + x;
+        let vertical = LineSums::new(width, height, |x, y| step(at(x, y), at(x - 1, y)));
+        let horizontal = LineSums::new(height, width, |y, x| step(at(x, y), at(x, y - 1)));
         EdgeMaps { width, height, vertical, horizontal }
     }
 
@@ -139,6 +144,11 @@ fn inner_span(start: f64, len: f64, limit: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::GrayImage;
+
+    fn rgb(gray: GrayImage) -> RgbImage {
+        image::DynamicImage::ImageLuma8(gray).into_rgb8()
+    }
 
     #[test]
     fn snaps_a_misaligned_window_onto_a_tile() {
@@ -147,8 +157,8 @@ mod tests {
             let inside = (60..160).contains(&x) && (40..140).contains(&y);
             image::Luma([if inside { 220 } else { 30 }])
         });
-        let edges = EdgeMaps::new(&gray);
-        let off = Rect { x: 52.0, y: 49.0, w: 108.0, h: 108.0 };
+        let edges = EdgeMaps::new(&rgb(gray));
+        let off = Rect { x: 52.0, y: 45.0, w: 108.0, h: 108.0 };
         let snapped = edges.snap(&off).expect("edges nearby");
         assert_eq!(snapped, Rect { x: 60.0, y: 40.0, w: 100.0, h: 100.0 });
     }
@@ -167,7 +177,7 @@ mod tests {
             };
             image::Luma([v])
         });
-        let edges = EdgeMaps::new(&gray);
+        let edges = EdgeMaps::new(&rgb(gray));
         let snapped = edges.snap(&Rect { x: 52.0, y: 40.0, w: 108.0, h: 100.0 }).expect("snaps");
         assert!((snapped.x - 59.5).abs() < 0.01, "{snapped:?}");
     }
@@ -175,7 +185,7 @@ mod tests {
     #[test]
     fn nothing_to_snap_to_in_a_flat_image() {
         let gray = GrayImage::from_pixel(100, 100, image::Luma([90]));
-        let edges = EdgeMaps::new(&gray);
+        let edges = EdgeMaps::new(&rgb(gray));
         assert_eq!(edges.snap(&Rect { x: 10.0, y: 10.0, w: 50.0, h: 50.0 }), None);
     }
 }

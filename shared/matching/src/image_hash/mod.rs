@@ -65,6 +65,6 @@ pub fn hash_query(bytes: &[u8], limits: &ImageLimits) -> Result<Vec<RegionHash>,
     let hasher = PHasher::new();
     let integral = Integral::new(&work.gray);
     let mut hashes = vec![hasher.hash(&integral.sample(&integral.full()), None)];
-    hashes.extend(regions::window_hashes(&integral, &EdgeMaps::new(&work.gray), &hasher));
+    hashes.extend(regions::window_hashes(&integral, &EdgeMaps::new(&work.rgb), &hasher));
     Ok(hashes)
 }

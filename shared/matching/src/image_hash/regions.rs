@@ -72,7 +72,7 @@ fn positions(len: f64, side: f64) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use image::GrayImage;
+    use image::{DynamicImage, GrayImage};
 
     #[test]
     fn positions_cover_both_edges() {
@@ -84,10 +84,12 @@ mod tests {
     fn flat_windows_are_skipped_and_regions_lie_inside_the_image() {
         let hasher = PHasher::new();
         let flat = GrayImage::from_pixel(256, 256, image::Luma([128]));
-        assert!(window_hashes(&Integral::new(&flat), &EdgeMaps::new(&flat), &hasher).is_empty());
+        let flat_rgb = DynamicImage::ImageLuma8(flat.clone()).into_rgb8();
+        assert!(window_hashes(&Integral::new(&flat), &EdgeMaps::new(&flat_rgb), &hasher).is_empty());
 
         let busy = GrayImage::from_fn(341, 256, |x, y| image::Luma([((x * 7 + y * 13) % 256) as u8]));
-        let hashes = window_hashes(&Integral::new(&busy), &EdgeMaps::new(&busy), &hasher);
+        let busy_rgb = DynamicImage::ImageLuma8(busy.clone()).into_rgb8();
+        let hashes = window_hashes(&Integral::new(&busy), &EdgeMaps::new(&busy_rgb), &hasher);
         assert!(hashes.len() > 100, "{} windows", hashes.len());
         for h in &hashes {
             let [x, y, w, hgt] = h.region.expect("windows have regions");
