@@ -71,8 +71,10 @@ impl std::fmt::Debug for PlatformConfig {
 
 impl Config {
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading config {}", path.display()))?;
-        let mut config: Config = toml::from_str(&text).with_context(|| format!("config {} is not valid", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading config {}", path.display()))?;
+        let mut config: Config = toml::from_str(&text)
+            .with_context(|| format!("config {} is not valid", path.display()))?;
         let base = path.parent().unwrap_or(Path::new("."));
         config.data_dir = base.join(&config.data_dir);
         for file in &mut config.rights_files {
@@ -82,7 +84,10 @@ impl Config {
     }
 
     pub fn endpoints(&self) -> anyhow::Result<Vec<PlatformEndpoint>> {
-        self.platforms.iter().map(PlatformConfig::endpoint).collect()
+        self.platforms
+            .iter()
+            .map(PlatformConfig::endpoint)
+            .collect()
     }
 }
 
@@ -90,12 +95,24 @@ impl PlatformConfig {
     fn endpoint(&self) -> anyhow::Result<PlatformEndpoint> {
         let text = match (&self.secret, &self.secret_env) {
             (Some(secret), None) => secret.clone(),
-            (None, Some(var)) => std::env::var(var)
-                .with_context(|| format!("platform {}: environment variable {var} (secret_env) is not set", self.id))?,
-            _ => bail!("platform {}: give exactly one of secret or secret_env", self.id),
+            (None, Some(var)) => std::env::var(var).with_context(|| {
+                format!(
+                    "platform {}: environment variable {var} (secret_env) is not set",
+                    self.id
+                )
+            })?,
+            _ => bail!(
+                "platform {}: give exactly one of secret or secret_env",
+                self.id
+            ),
         };
-        let secret = Secret::parse(&text).with_context(|| format!("platform {}: signing secret", self.id))?;
-        Ok(PlatformEndpoint { platform: self.id.clone(), url: self.endpoint.clone(), secret })
+        let secret = Secret::parse(&text)
+            .with_context(|| format!("platform {}: signing secret", self.id))?;
+        Ok(PlatformEndpoint {
+            platform: self.id.clone(),
+            url: self.endpoint.clone(),
+            secret,
+        })
     }
 }
 
@@ -128,7 +145,12 @@ secret = "a-secret-that-is-long-enough"
     #[test]
     fn unknown_fields_and_ambiguous_secrets_are_refused() {
         assert!(toml::from_str::<Config>("data_dir = 'd'\nsorces = []").is_err());
-        let p = PlatformConfig { id: "p".into(), endpoint: "x".into(), secret: None, secret_env: None };
+        let p = PlatformConfig {
+            id: "p".into(),
+            endpoint: "x".into(),
+            secret: None,
+            secret_env: None,
+        };
         assert!(p.endpoint().is_err());
     }
 }

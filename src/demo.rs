@@ -78,29 +78,59 @@ pub async fn run(options: &DemoOptions) -> anyhow::Result<DemoOutcome> {
     let sample = takedown_sample::generate();
     let cancel = CancellationToken::new();
 
-    let site_listener = TcpListener::bind("127.0.0.1:0").await.context("binding the sample site")?;
+    let site_listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("binding the sample site")?;
     let site_addr = site_listener.local_addr()?;
     let site = Arc::new(sample.site.clone());
     let site_stop = cancel.clone();
-    let site_task = tokio::spawn(takedown_sample::serve(site, site_listener, async move { site_stop.cancelled().await }));
+    let site_task = tokio::spawn(takedown_sample::serve(site, site_listener, async move {
+        site_stop.cancelled().await
+    }));
 
-    let secret = Secret::parse(&format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>())))?;
-    let cases = CaseStore::open(&options.dir.join("platform.db")).await.context("opening the platform's case store")?;
-    let handler_listener = TcpListener::bind("127.0.0.1:0").await.context("binding the platform handler")?;
+    let secret = Secret::parse(&format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>())
+    ))?;
+    let cases = CaseStore::open(&options.dir.join("platform.db"))
+        .await
+        .context("opening the platform's case store")?;
+    let handler_listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("binding the platform handler")?;
     let handler_addr = handler_listener.local_addr()?;
-    let handler_state = HandlerState { cases: cases.clone(), secret: secret.clone(), tolerance_secs: 300 };
+    let handler_state = HandlerState {
+        cases: cases.clone(),
+        secret: secret.clone(),
+        tolerance_secs: 300,
+    };
     let handler_stop = cancel.clone();
-    let handler_task = tokio::spawn(takedown_platform::serve(handler_state, handler_listener, async move { handler_stop.cancelled().await }));
+    let handler_task = tokio::spawn(takedown_platform::serve(
+        handler_state,
+        handler_listener,
+        async move { handler_stop.cancelled().await },
+    ));
 
-    let owner_file = sample.write_owner_files(&options.dir.join("sample-owner")).context("writing the sample owner's files")?;
-    let config = demo_config(&options.dir, owner_file, &format!("http://{site_addr}"), &format!("http://{handler_addr}/notices"), &secret);
+    let owner_file = sample
+        .write_owner_files(&options.dir.join("sample-owner"))
+        .context("writing the sample owner's files")?;
+    let config = demo_config(
+        &options.dir,
+        owner_file,
+        &format!("http://{site_addr}"),
+        &format!("http://{handler_addr}/notices"),
+        &secret,
+    );
     let result = pipeline::run(&config, RunMode::UntilIdle).await;
     cancel.cancel();
     let _ = site_task.await;
     let _ = handler_task.await;
     result?;
 
-    let report_path = options.report.clone().unwrap_or_else(|| options.dir.join("report.html"));
+    let report_path = options
+        .report
+        .clone()
+        .unwrap_or_else(|| options.dir.join("report.html"));
     outcome(&config, &sample, &cases, &report_path).await
 }
 
@@ -110,7 +140,10 @@ fn prepare_dir(dir: &Path) -> anyhow::Result<()> {
     if dir.exists() {
         let is_empty = std::fs::read_dir(dir)?.next().is_none();
         if !is_empty && !dir.join(MARKER).exists() {
-            anyhow::bail!("{} exists and was not made by `takedown demo`; choose another --dir", dir.display());
+            anyhow::bail!(
+                "{} exists and was not made by `takedown demo`; choose another --dir",
+                dir.display()
+            );
         }
         std::fs::remove_dir_all(dir).with_context(|| format!("clearing {}", dir.display()))?;
     }
@@ -119,7 +152,13 @@ fn prepare_dir(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn demo_config(dir: &Path, owner_file: PathBuf, site: &str, handler: &str, secret: &Secret) -> Config {
+fn demo_config(
+    dir: &Path,
+    owner_file: PathBuf,
+    site: &str,
+    handler: &str,
+    secret: &Secret,
+) -> Config {
     let source = |id: &str, kind, path: &str| {
         let mut source = SourceConfig::new(id, kind, id, vec![format!("{site}{path}")]);
         source.allow_loopback = true;
@@ -134,7 +173,10 @@ fn demo_config(dir: &Path, owner_file: PathBuf, site: &str, handler: &str, secre
     Config {
         data_dir: dir.join("data"),
         rights_files: vec![owner_file],
-        policy: takedown_actioner::Policy { auto_file_threshold: 0.7, ..Default::default() },
+        policy: takedown_actioner::Policy {
+            auto_file_threshold: 0.7,
+            ..Default::default()
+        },
         sources: vec![
             source("sample-market", SourceKind::Marketplace, "/market/"),
             source("sample-fair", SourceKind::FairCatalog, "/fair/"),
@@ -154,15 +196,37 @@ fn url_path(url: &str) -> String {
     }
 }
 
-async fn outcome(config: &Config, sample: &SampleData, cases: &CaseStore, report_path: &Path) -> anyhow::Result<DemoOutcome> {
+async fn outcome(
+    config: &Config,
+    sample: &SampleData,
+    cases: &CaseStore,
+    report_path: &Path,
+) -> anyhow::Result<DemoOutcome> {
     let data = DataDir::open(&config.data_dir).await?;
     let listings = data.store.listings(None).await?;
-    let rights: BTreeMap<String, _> = data.store.rights().await?.into_iter().map(|r| (r.id.clone(), r)).collect();
-    let notices: BTreeMap<String, _> = data.store.notices().await?.into_iter().map(|n| (n.notice.match_id.clone(), n)).collect();
-    let titles: BTreeMap<&str, &str> = listings.iter().map(|l| (l.id.as_str(), l.title.as_str())).collect();
+    let rights: BTreeMap<String, _> = data
+        .store
+        .rights()
+        .await?
+        .into_iter()
+        .map(|r| (r.id.clone(), r))
+        .collect();
+    let notices: BTreeMap<String, _> = data
+        .store
+        .notices()
+        .await?
+        .into_iter()
+        .map(|n| (n.notice.match_id.clone(), n))
+        .collect();
+    let titles: BTreeMap<&str, &str> = listings
+        .iter()
+        .map(|l| (l.id.as_str(), l.title.as_str()))
+        .collect();
 
     let mut matches = data.store.matches().await?;
-    matches.sort_by(|a, b| (&a.found.listing_url, &a.found.right_id).cmp(&(&b.found.listing_url, &b.found.right_id)));
+    matches.sort_by(|a, b| {
+        (&a.found.listing_url, &a.found.right_id).cmp(&(&b.found.listing_url, &b.found.right_id))
+    });
     let rows: Vec<DemoRow> = matches
         .iter()
         .map(|m| {
@@ -171,29 +235,56 @@ async fn outcome(config: &Config, sample: &SampleData, cases: &CaseStore, report
                 listing_url: m.found.listing_url.clone(),
                 platform: m.found.platform.clone(),
                 seller: m.found.seller.clone(),
-                title: titles.get(m.found.listing_id.as_str()).map(|t| t.to_string()).unwrap_or_default(),
+                title: titles
+                    .get(m.found.listing_id.as_str())
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
                 right_id: m.found.right_id.clone(),
-                right_name: rights.get(&m.found.right_id).map(|r| r.name.clone()).unwrap_or_default(),
+                right_name: rights
+                    .get(&m.found.right_id)
+                    .map(|r| r.name.clone())
+                    .unwrap_or_default(),
                 kind: m.found.kind.as_str().to_owned(),
                 score: m.found.score,
-                decision: if m.decision == Decision::AutoFile { "auto_file" } else { "review" }.to_owned(),
+                decision: if m.decision == Decision::AutoFile {
+                    "auto_file"
+                } else {
+                    "review"
+                }
+                .to_owned(),
                 notice_id: notice.map(|n| n.notice.id.clone()),
-                notice_status: notice.map(|n| n.status.as_str().to_owned()).unwrap_or_else(|| "review".to_owned()),
+                notice_status: notice
+                    .map(|n| n.status.as_str().to_owned())
+                    .unwrap_or_else(|| "review".to_owned()),
                 case_id: notice.and_then(|n| n.case_id.clone()),
             }
         })
         .collect();
 
-    let found: BTreeSet<(String, String)> = rows.iter().map(|r| (url_path(&r.listing_url), r.right_id.clone())).collect();
+    let found: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|r| (url_path(&r.listing_url), r.right_id.clone()))
+        .collect();
     let expected: BTreeSet<(String, String)> = sample
         .expected
         .iter()
-        .flat_map(|e| e.expected_rights.iter().map(|r| (e.url_path.clone(), r.clone())))
+        .flat_map(|e| {
+            e.expected_rights
+                .iter()
+                .map(|r| (e.url_path.clone(), r.clone()))
+        })
         .collect();
-    let missed = expected.difference(&found).map(|(p, r)| format!("{p} {r}")).collect();
-    let unexpected = found.difference(&expected).map(|(p, r)| format!("{p} {r}")).collect();
+    let missed = expected
+        .difference(&found)
+        .map(|(p, r)| format!("{p} {r}"))
+        .collect();
+    let unexpected = found
+        .difference(&expected)
+        .map(|(p, r)| format!("{p} {r}"))
+        .collect();
 
-    report::write(report_path, &data, &matches, &rows).with_context(|| format!("writing {}", report_path.display()))?;
+    report::write(report_path, &data, &matches, &rows)
+        .with_context(|| format!("writing {}", report_path.display()))?;
     let cases = cases.cases().await?;
     Ok(DemoOutcome {
         listings_crawled: listings.len(),
@@ -212,7 +303,15 @@ async fn outcome(config: &Config, sample: &SampleData, cases: &CaseStore, report
 /// The table the demo prints.
 pub fn table(outcome: &DemoOutcome) -> String {
     let mut out = String::new();
-    let header = ["listing", "seller", "matched right", "kind", "score", "notice", "status"];
+    let header = [
+        "listing",
+        "seller",
+        "matched right",
+        "kind",
+        "score",
+        "notice",
+        "status",
+    ];
     let cells: Vec<[String; 7]> = outcome
         .rows
         .iter()
@@ -235,7 +334,11 @@ pub fn table(outcome: &DemoOutcome) -> String {
         }
     }
     let line = |cols: &[String]| -> String {
-        let padded: Vec<String> = cols.iter().zip(widths).map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count()))).collect();
+        let padded: Vec<String> = cols
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+            .collect();
         padded.join("  ").trim_end().to_owned() + "\n"
     };
     out.push_str(&line(&header.map(str::to_owned)));

@@ -12,7 +12,11 @@ use takedown::{
 };
 
 #[derive(Parser)]
-#[command(name = "takedown", version, about = "Finds counterfeit and infringing listings and gets them taken down, with evidence.")]
+#[command(
+    name = "takedown",
+    version,
+    about = "Finds counterfeit and infringing listings and gets them taken down, with evidence."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -108,8 +112,12 @@ enum ServeCommand {
 }
 
 fn init_logging(default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 fn print_json_lines<T: serde::Serialize>(items: impl IntoIterator<Item = T>) -> anyhow::Result<()> {
@@ -138,13 +146,25 @@ async fn main() -> anyhow::Result<()> {
         Command::Run { config, until_idle } => {
             init_logging("info");
             let config = Config::load(&config)?;
-            pipeline::run(&config, if until_idle { RunMode::UntilIdle } else { RunMode::Forever }).await?;
+            pipeline::run(
+                &config,
+                if until_idle {
+                    RunMode::UntilIdle
+                } else {
+                    RunMode::Forever
+                },
+            )
+            .await?;
         }
-        Command::Rights { command: RightsCommand::Import { file, owner, data } } => {
+        Command::Rights {
+            command: RightsCommand::Import { file, owner, data },
+        } => {
             init_logging("warn");
             let dir = DataDir::open(&data.dir()?).await?;
             let report = match owner {
-                Some(owner) => registry::import_rights_csv(&dir.store, &dir.blobs, &owner, &file).await?,
+                Some(owner) => {
+                    registry::import_rights_csv(&dir.store, &dir.blobs, &owner, &file).await?
+                }
                 None => registry::import_owner_file(&dir.store, &dir.blobs, &file).await?,
             };
             for (line, error) in &report.row_errors {
@@ -164,7 +184,11 @@ async fn main() -> anyhow::Result<()> {
             init_logging("warn");
             let dir = DataDir::open(&data.dir()?).await?;
             let matches = dir.store.matches().await?;
-            print_json_lines(matches.iter().map(|m| serde_json::json!({ "match": m.found, "decision": m.decision })))?;
+            print_json_lines(
+                matches
+                    .iter()
+                    .map(|m| serde_json::json!({ "match": m.found, "decision": m.decision })),
+            )?;
         }
         Command::Notices(data) => {
             init_logging("warn");
@@ -179,14 +203,28 @@ async fn main() -> anyhow::Result<()> {
             let dir = DataDir::open(&data.dir()?).await?;
             print_json_lines(dir.store.listings(None).await?)?;
         }
-        Command::Serve { component: ServeCommand::Platform { listen, db, secret_env } } => {
+        Command::Serve {
+            component:
+                ServeCommand::Platform {
+                    listen,
+                    db,
+                    secret_env,
+                },
+        } => {
             init_logging("info");
-            let secret_text = std::env::var(&secret_env).with_context(|| format!("environment variable {secret_env} is not set"))?;
+            let secret_text = std::env::var(&secret_env)
+                .with_context(|| format!("environment variable {secret_env} is not set"))?;
             let secret = takedown_webhook::Secret::parse(&secret_text)?;
             let cases = takedown_platform::CaseStore::open(&db).await?;
-            let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("binding {listen}"))?;
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("binding {listen}"))?;
             tracing::info!(addr = %listener.local_addr()?, "platform handler listening");
-            let state = takedown_platform::HandlerState { cases, secret, tolerance_secs: 300 };
+            let state = takedown_platform::HandlerState {
+                cases,
+                secret,
+                tolerance_secs: 300,
+            };
             takedown_platform::serve(state, listener, async {
                 let _ = tokio::signal::ctrl_c().await;
             })

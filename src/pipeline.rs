@@ -51,11 +51,16 @@ pub struct DataDir {
 
 impl DataDir {
     pub async fn open(dir: &Path) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating data dir {}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating data dir {}", dir.display()))?;
         Ok(Self {
-            store: Store::open(&dir.join("takedown.db")).await.context("opening the store")?,
+            store: Store::open(&dir.join("takedown.db"))
+                .await
+                .context("opening the store")?,
             blobs: BlobStore::open(&dir.join("blobs")).context("opening the blob store")?,
-            bus: EmbeddedBus::open(&dir.join("bus.db")).await.context("opening the bus")?,
+            bus: EmbeddedBus::open(&dir.join("bus.db"))
+                .await
+                .context("opening the bus")?,
         })
     }
 
@@ -84,7 +89,12 @@ pub async fn run(config: &Config, mode: RunMode) -> anyhow::Result<()> {
 
     let crawls_running = Arc::new(AtomicUsize::new(config.sources.len()));
     for source in &config.sources {
-        let crawler = Arc::new(Crawler::new(source.clone(), data.store.clone(), data.blobs.clone(), bus.clone())?);
+        let crawler = Arc::new(Crawler::new(
+            source.clone(),
+            data.store.clone(),
+            data.blobs.clone(),
+            bus.clone(),
+        )?);
         let (cancel, running, id) = (cancel.clone(), crawls_running.clone(), source.id.clone());
         tasks.spawn(async move {
             supervise(&format!("crawler {id}"), &cancel, || {
@@ -102,17 +112,29 @@ pub async fn run(config: &Config, mode: RunMode) -> anyhow::Result<()> {
         });
     }
 
-    let hasher = Arc::new(Hasher { bus: bus.clone(), blobs: data.blobs.clone(), limits: ImageLimits::default() });
+    let hasher = Arc::new(Hasher {
+        bus: bus.clone(),
+        blobs: data.blobs.clone(),
+        limits: ImageLimits::default(),
+    });
     spawn_stage(&mut tasks, "hasher", &cancel, move |c| {
         let hasher = hasher.clone();
         async move { Ok(hasher.run(&c).await?) }
     });
-    let matcher = Arc::new(Matcher::new(bus.clone(), data.store.clone(), data.blobs.clone()));
+    let matcher = Arc::new(Matcher::new(
+        bus.clone(),
+        data.store.clone(),
+        data.blobs.clone(),
+    ));
     spawn_stage(&mut tasks, "matcher", &cancel, move |c| {
         let matcher = matcher.clone();
         async move { Ok(matcher.run(&c).await?) }
     });
-    let actioner = Arc::new(Actioner { bus: bus.clone(), store: data.store.clone(), policy: config.policy.clone() });
+    let actioner = Arc::new(Actioner {
+        bus: bus.clone(),
+        store: data.store.clone(),
+        policy: config.policy.clone(),
+    });
     let tracker = actioner.clone();
     spawn_stage(&mut tasks, "actioner", &cancel, move |c| {
         let actioner = actioner.clone();
@@ -122,7 +144,11 @@ pub async fn run(config: &Config, mode: RunMode) -> anyhow::Result<()> {
         let tracker = tracker.clone();
         async move { Ok(tracker.track_cases(&c).await?) }
     });
-    let notifier = Arc::new(Notifier::new(bus.clone(), data.store.clone(), config.endpoints()?)?);
+    let notifier = Arc::new(Notifier::new(
+        bus.clone(),
+        data.store.clone(),
+        config.endpoints()?,
+    )?);
     let outbox = notifier.clone();
     spawn_stage(&mut tasks, "notifier", &cancel, move |c| {
         let notifier = notifier.clone();
@@ -136,7 +162,9 @@ pub async fn run(config: &Config, mode: RunMode) -> anyhow::Result<()> {
     match mode {
         RunMode::UntilIdle => wait_until_idle(&data, &crawls_running).await?,
         RunMode::Forever => {
-            tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+            tokio::signal::ctrl_c()
+                .await
+                .context("waiting for Ctrl-C")?;
             tracing::info!("stopping");
         }
     }
@@ -145,8 +173,12 @@ pub async fn run(config: &Config, mode: RunMode) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn spawn_stage<F, Fut>(tasks: &mut JoinSet<()>, name: &'static str, cancel: &CancellationToken, make: F)
-where
+fn spawn_stage<F, Fut>(
+    tasks: &mut JoinSet<()>,
+    name: &'static str,
+    cancel: &CancellationToken,
+    make: F,
+) where
     F: Fn(CancellationToken) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = anyhow::Result<()>> + Send,
 {
@@ -197,7 +229,11 @@ async fn wait_until_idle(data: &DataDir, crawls_running: &AtomicUsize) -> anyhow
     let mut quiet_checks = 0;
     while quiet_checks < 2 {
         tokio::time::sleep(Duration::from_millis(150)).await;
-        quiet_checks = if is_idle(data, crawls_running).await? { quiet_checks + 1 } else { 0 };
+        quiet_checks = if is_idle(data, crawls_running).await? {
+            quiet_checks + 1
+        } else {
+            0
+        };
     }
     Ok(())
 }

@@ -19,10 +19,17 @@ pub struct ImportReport {
 }
 
 /// Registers everything in an owner file.
-pub async fn import_owner_file(store: &Store, blobs: &BlobStore, path: &Path) -> anyhow::Result<ImportReport> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading owner file {}", path.display()))?;
-    let file: OwnerFile = serde_json::from_str(&text).with_context(|| format!("owner file {} is not valid", path.display()))?;
-    file.validate().with_context(|| format!("owner file {}", path.display()))?;
+pub async fn import_owner_file(
+    store: &Store,
+    blobs: &BlobStore,
+    path: &Path,
+) -> anyhow::Result<ImportReport> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading owner file {}", path.display()))?;
+    let file: OwnerFile = serde_json::from_str(&text)
+        .with_context(|| format!("owner file {} is not valid", path.display()))?;
+    file.validate()
+        .with_context(|| format!("owner file {}", path.display()))?;
     let base = path.parent().unwrap_or(Path::new("."));
     store.upsert_tenant(&file.owner).await?;
     let mut report = ImportReport::default();
@@ -30,9 +37,13 @@ pub async fn import_owner_file(store: &Store, blobs: &BlobStore, path: &Path) ->
         let mut images = Vec::new();
         for image in &right.images {
             let image_path = base.join(&image.file);
-            let bytes = std::fs::read(&image_path)
-                .with_context(|| format!("right {}: reading image {}", right.id, image_path.display()))?;
-            images.push(RightImage { view: image.view.clone(), digest: blobs.put(&bytes)? });
+            let bytes = std::fs::read(&image_path).with_context(|| {
+                format!("right {}: reading image {}", right.id, image_path.display())
+            })?;
+            images.push(RightImage {
+                view: image.view.clone(),
+                digest: blobs.put(&bytes)?,
+            });
         }
         store
             .upsert_right(&Right {
@@ -87,7 +98,12 @@ struct CsvRight {
 }
 
 fn list(field: &str) -> Vec<String> {
-    field.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    field
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn date(field: &str, name: &str) -> anyhow::Result<Option<chrono::NaiveDate>> {
@@ -95,16 +111,24 @@ fn date(field: &str, name: &str) -> anyhow::Result<Option<chrono::NaiveDate>> {
     if field.is_empty() {
         return Ok(None);
     }
-    Ok(Some(field.parse().with_context(|| format!("{name} {field:?} is not a date (YYYY-MM-DD)"))?))
+    Ok(Some(field.parse().with_context(|| {
+        format!("{name} {field:?} is not a date (YYYY-MM-DD)")
+    })?))
 }
 
 /// Registers the rights of a CSV file for `owner_id` (an existing tenant).
-pub async fn import_rights_csv(store: &Store, blobs: &BlobStore, owner_id: &str, path: &Path) -> anyhow::Result<ImportReport> {
+pub async fn import_rights_csv(
+    store: &Store,
+    blobs: &BlobStore,
+    owner_id: &str,
+    path: &Path,
+) -> anyhow::Result<ImportReport> {
     if store.tenant(owner_id).await?.is_none() {
         bail!("owner {owner_id:?} is not registered; import its owner file first");
     }
     let base = path.parent().unwrap_or(Path::new("."));
-    let mut reader = csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut reader =
+        csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
     let mut report = ImportReport::default();
     for (index, row) in reader.deserialize::<CsvRight>().enumerate() {
         let line = index + 2; // 1-based, after the header
@@ -115,12 +139,18 @@ pub async fn import_rights_csv(store: &Store, blobs: &BlobStore, owner_id: &str,
             }
             let mut images = Vec::new();
             for pair in list(&row.images) {
-                let (view, file) = pair.split_once('=').with_context(|| format!("image {pair:?} is not view=file"))?;
+                let (view, file) = pair
+                    .split_once('=')
+                    .with_context(|| format!("image {pair:?} is not view=file"))?;
                 if Path::new(file).is_absolute() || file.contains("..") {
                     bail!("image file {file:?} must be relative and stay inside the CSV's folder");
                 }
-                let bytes = std::fs::read(base.join(file)).with_context(|| format!("reading image {file}"))?;
-                images.push(RightImage { view: view.to_owned(), digest: blobs.put(&bytes)? });
+                let bytes = std::fs::read(base.join(file))
+                    .with_context(|| format!("reading image {file}"))?;
+                images.push(RightImage {
+                    view: view.to_owned(),
+                    digest: blobs.put(&bytes)?,
+                });
             }
             let right = Right {
                 id: row.id,

@@ -11,7 +11,10 @@ use takedown_store::MatchRecord;
 use crate::{demo::DemoRow, pipeline::DataDir};
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn mime(bytes: &[u8]) -> &'static str {
@@ -19,7 +22,21 @@ fn mime(bytes: &[u8]) -> &'static str {
         [0x89, b'P', b'N', b'G', ..] => "image/png",
         [0xFF, 0xD8, ..] => "image/jpeg",
         [b'G', b'I', b'F', ..] => "image/gif",
-        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "image/webp",
+        [
+            b'R',
+            b'I',
+            b'F',
+            b'F',
+            _,
+            _,
+            _,
+            _,
+            b'W',
+            b'E',
+            b'B',
+            b'P',
+            ..,
+        ] => "image/webp",
         _ => "application/octet-stream",
     }
 }
@@ -35,9 +52,16 @@ fn img(data: &DataDir, digest: &str) -> String {
     }
 }
 
-pub fn write(path: &Path, data: &DataDir, matches: &[MatchRecord], rows: &[DemoRow]) -> std::io::Result<()> {
-    let by_match: BTreeMap<(&str, &str), &MatchRecord> =
-        matches.iter().map(|m| ((m.found.listing_url.as_str(), m.found.right_id.as_str()), m)).collect();
+pub fn write(
+    path: &Path,
+    data: &DataDir,
+    matches: &[MatchRecord],
+    rows: &[DemoRow],
+) -> std::io::Result<()> {
+    let by_match: BTreeMap<(&str, &str), &MatchRecord> = matches
+        .iter()
+        .map(|m| ((m.found.listing_url.as_str(), m.found.right_id.as_str()), m))
+        .collect();
     let mut html = String::from(
         "<!doctype html><meta charset=utf-8><title>takedown — matches</title><style>\
          body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}\
@@ -46,21 +70,49 @@ pub fn write(path: &Path, data: &DataDir, matches: &[MatchRecord], rows: &[DemoR
          <tr><th>listing</th><th>listing image / title</th><th>registered</th><th>why</th><th>notice</th></tr>",
     );
     for row in rows {
-        let Some(record) = by_match.get(&(row.listing_url.as_str(), row.right_id.as_str())) else { continue };
+        let Some(record) = by_match.get(&(row.listing_url.as_str(), row.right_id.as_str())) else {
+            continue;
+        };
         let (left, right, why) = match &record.found.reason {
-            MatchReason::Image { listing_image, right_image, view, distance, threshold, region, algorithm } => (
+            MatchReason::Image {
+                listing_image,
+                right_image,
+                view,
+                distance,
+                threshold,
+                region,
+                algorithm,
+            } => (
                 img(data, listing_image),
                 img(data, right_image),
                 format!(
                     "{algorithm} distance {distance} ≤ {threshold}, view {}{}",
                     escape(view),
-                    region.map(|r| format!(", region x={:.2} y={:.2} w={:.2} h={:.2}", r[0], r[1], r[2], r[3])).unwrap_or_default()
+                    region
+                        .map(|r| format!(
+                            ", region x={:.2} y={:.2} w={:.2} h={:.2}",
+                            r[0], r[1], r[2], r[3]
+                        ))
+                        .unwrap_or_default()
                 ),
             ),
-            MatchReason::Text { span, normalized, variant, distance } => (
-                format!("<div>{}</div><div>span: <b>{}</b></div>", escape(&row.title), escape(span)),
+            MatchReason::Text {
+                span,
+                normalized,
+                variant,
+                distance,
+            } => (
+                format!(
+                    "<div>{}</div><div>span: <b>{}</b></div>",
+                    escape(&row.title),
+                    escape(span)
+                ),
                 format!("<div class=mark>{}</div>", escape(&row.right_name)),
-                format!("{} (normalized \"{}\", distance {distance})", escape(variant), escape(normalized)),
+                format!(
+                    "{} (normalized \"{}\", distance {distance})",
+                    escape(variant),
+                    escape(normalized)
+                ),
             ),
         };
         let _ = write!(

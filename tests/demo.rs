@@ -8,12 +8,33 @@ use takedown::demo::{self, DemoOptions};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_finds_every_planted_case_flags_nothing_else_and_delivers_once() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let outcome = demo::run(&DemoOptions { dir: dir.path().join("demo"), report: None }).await.expect("demo runs");
+    let outcome = demo::run(&DemoOptions {
+        dir: dir.path().join("demo"),
+        report: None,
+    })
+    .await
+    .expect("demo runs");
 
-    assert!(outcome.listings_crawled >= 45, "crawled only {} listings", outcome.listings_crawled);
-    assert!(outcome.planted_total >= 15, "the sample plants {} cases", outcome.planted_total);
-    assert_eq!(outcome.missed, Vec::<String>::new(), "planted infringements missed");
-    assert_eq!(outcome.unexpected, Vec::<String>::new(), "clean or authorized listings flagged");
+    assert!(
+        outcome.listings_crawled >= 45,
+        "crawled only {} listings",
+        outcome.listings_crawled
+    );
+    assert!(
+        outcome.planted_total >= 15,
+        "the sample plants {} cases",
+        outcome.planted_total
+    );
+    assert_eq!(
+        outcome.missed,
+        Vec::<String>::new(),
+        "planted infringements missed"
+    );
+    assert_eq!(
+        outcome.unexpected,
+        Vec::<String>::new(),
+        "clean or authorized listings flagged"
+    );
     assert_eq!(outcome.planted_found, outcome.planted_total);
 
     // Every auto-filed match has a notice the platform acknowledged with a case.
@@ -22,21 +43,40 @@ async fn demo_finds_every_planted_case_flags_nothing_else_and_delivers_once() {
         assert!(row.case_id.is_some(), "{row:?}");
     }
     // Exactly once at the handler: one case per notice, each delivered once.
-    let notice_ids: BTreeSet<_> = outcome.rows.iter().filter_map(|r| r.notice_id.clone()).collect();
+    let notice_ids: BTreeSet<_> = outcome
+        .rows
+        .iter()
+        .filter_map(|r| r.notice_id.clone())
+        .collect();
     let case_notices: BTreeSet<_> = outcome.cases.iter().map(|c| c.notice_id.clone()).collect();
     assert_eq!(notice_ids.len(), outcome.notices_filed);
     assert_eq!(case_notices, notice_ids);
     assert_eq!(outcome.cases.len(), notice_ids.len());
-    assert!(outcome.cases.iter().all(|c| c.deliveries == 1), "{:?}", outcome.cases);
+    assert!(
+        outcome.cases.iter().all(|c| c.deliveries == 1),
+        "{:?}",
+        outcome.cases
+    );
 
     let report = std::fs::read_to_string(&outcome.report).expect("report written");
     let images = report.matches("<img src=\"data:image/").count();
-    let image_rows = outcome.rows.iter().filter(|r| r.kind != "word_mark").count();
+    let image_rows = outcome
+        .rows
+        .iter()
+        .filter(|r| r.kind != "word_mark")
+        .count();
     assert!(image_rows > 0);
-    assert_eq!(images, 2 * image_rows, "each image match shows the listing image beside the registered one");
+    assert_eq!(
+        images,
+        2 * image_rows,
+        "each image match shows the listing image beside the registered one"
+    );
 
     let table = demo::table(&outcome);
-    assert!(table.contains(&format!("Planted infringements found: {0}/{0}", outcome.planted_total)));
+    assert!(table.contains(&format!(
+        "Planted infringements found: {0}/{0}",
+        outcome.planted_total
+    )));
 }
 
 #[test]
@@ -47,12 +87,27 @@ fn demo_json_is_the_documented_contract() {
         .arg(dir.path().join("demo"))
         .output()
         .expect("run takedown demo --json");
-    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
     let rows = value["rows"].as_array().expect("rows");
     assert!(!rows.is_empty());
-    for key in ["listing_url", "seller", "right_id", "kind", "score", "notice_id", "notice_status"] {
-        assert!(rows.iter().all(|r| r.get(key).is_some()), "every row has {key}");
+    for key in [
+        "listing_url",
+        "seller",
+        "right_id",
+        "kind",
+        "score",
+        "notice_id",
+        "notice_status",
+    ] {
+        assert!(
+            rows.iter().all(|r| r.get(key).is_some()),
+            "every row has {key}"
+        );
     }
     assert_eq!(value["planted_found"], value["planted_total"]);
     assert_eq!(value["unexpected"].as_array().map(Vec::len), Some(0));
@@ -62,7 +117,11 @@ fn demo_json_is_the_documented_contract() {
         .arg(dir.path().join("demo"))
         .output()
         .expect("run again");
-    assert!(again.status.success(), "stderr: {}", String::from_utf8_lossy(&again.stderr));
+    assert!(
+        again.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&again.stderr)
+    );
 }
 
 #[test]

@@ -6,7 +6,13 @@ use takedown_model::{Listing, Match, MatchReason, Notice, Right, Tenant, stable_
 
 use crate::policy::Policy;
 
-pub fn notice(found: &Match, right: &Right, owner: &Tenant, listing: Option<&Listing>, policy: &Policy) -> Notice {
+pub fn notice(
+    found: &Match,
+    right: &Right,
+    owner: &Tenant,
+    listing: Option<&Listing>,
+    policy: &Policy,
+) -> Notice {
     let mut evidence = vec![found.capture_id.clone()];
     if let Some(listing) = listing {
         evidence.extend(listing.images.iter().filter_map(|i| i.capture_id.clone()));
@@ -31,16 +37,38 @@ pub fn notice(found: &Match, right: &Right, owner: &Tenant, listing: Option<&Lis
 }
 
 fn explanation(found: &Match, right: &Right) -> String {
-    let registered = format!("{} \"{}\" ({}, {})", right.kind.as_str().replace('_', " "), right.name, right.registration_number, right.office);
+    let registered = format!(
+        "{} \"{}\" ({}, {})",
+        right.kind.as_str().replace('_', " "),
+        right.name,
+        right.registration_number,
+        right.office
+    );
     match &found.reason {
-        MatchReason::Text { span, variant, distance, .. } => format!(
+        MatchReason::Text {
+            span,
+            variant,
+            distance,
+            ..
+        } => format!(
             "The listing title uses \"{span}\", a {} variant (distance {distance}) of the registered {registered}, for goods offered by {}.",
             variant.replace('_', " "),
             found.seller
         ),
-        MatchReason::Image { view, distance, threshold, region, algorithm, .. } => format!(
+        MatchReason::Image {
+            view,
+            distance,
+            threshold,
+            region,
+            algorithm,
+            ..
+        } => format!(
             "A listing image{} reproduces the registered {registered} (view \"{view}\"; {algorithm} distance {distance} of at most {threshold}), offered by {}.",
-            if region.is_some() { " contains a region that" } else { "" },
+            if region.is_some() {
+                " contains a region that"
+            } else {
+                ""
+            },
             found.seller
         ),
     }

@@ -42,12 +42,22 @@ pub struct Actioner {
 impl Actioner {
     /// Consumes matches until cancelled.
     pub async fn run(&self, cancel: &CancellationToken) -> Result<(), ActionerError> {
-        consume(self.bus.as_ref(), GROUP, Topic::Matches, cancel, |m| self.handle_match(m)).await
+        consume(self.bus.as_ref(), GROUP, Topic::Matches, cancel, |m| {
+            self.handle_match(m)
+        })
+        .await
     }
 
     /// Consumes case events until cancelled.
     pub async fn track_cases(&self, cancel: &CancellationToken) -> Result<(), ActionerError> {
-        consume(self.bus.as_ref(), CASE_GROUP, Topic::CaseEvents, cancel, |m| self.handle_event(m)).await
+        consume(
+            self.bus.as_ref(),
+            CASE_GROUP,
+            Topic::CaseEvents,
+            cancel,
+            |m| self.handle_event(m),
+        )
+        .await
     }
 
     async fn handle_match(&self, message: Message) -> Result<(), ActionerError> {
@@ -64,7 +74,12 @@ impl Actioner {
             return Ok(());
         }
         let owner = self.store.tenant(&found.owner_id).await?;
-        let right = self.store.rights().await?.into_iter().find(|r| r.id == found.right_id);
+        let right = self
+            .store
+            .rights()
+            .await?
+            .into_iter()
+            .find(|r| r.id == found.right_id);
         let (Some(owner), Some(right)) = (owner, right) else {
             tracing::error!(right = %found.right_id, owner = %found.owner_id, "match names an unknown right or owner; queued for review instead");
             self.store.upsert_match(&found, Decision::Review).await?;
@@ -75,7 +90,9 @@ impl Actioner {
         if self.store.insert_notice(&notice).await? {
             tracing::info!(notice = %notice.id, listing = %notice.listing_url, "notice filed");
         }
-        self.bus.publish(Topic::Notices, &notice.platform, &Envelope::encode(&notice)).await?;
+        self.bus
+            .publish(Topic::Notices, &notice.platform, &Envelope::encode(&notice))
+            .await?;
         Ok(())
     }
 

@@ -25,12 +25,19 @@ pub struct Policy {
 
 impl Default for Policy {
     fn default() -> Self {
-        Self { auto_file_threshold: default_threshold(), good_faith_statement: default_statement() }
+        Self {
+            auto_file_threshold: default_threshold(),
+            good_faith_statement: default_statement(),
+        }
     }
 }
 
 impl Policy {
     pub fn decide(&self, found: &Match) -> Decision {
-        if found.score >= self.auto_file_threshold { Decision::AutoFile } else { Decision::Review }
+        if found.score >= self.auto_file_threshold {
+            Decision::AutoFile
+        } else {
+            Decision::Review
+        }
     }
 }

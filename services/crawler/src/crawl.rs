@@ -19,7 +19,11 @@ use crate::{
 #[derive(Debug, thiserror::Error)]
 pub enum CrawlError {
     #[error("source {source_id}: start URL {url:?} is not a valid URL: {reason}")]
-    BadStartUrl { source_id: String, url: String, reason: String },
+    BadStartUrl {
+        source_id: String,
+        url: String,
+        reason: String,
+    },
     #[error("could not build the HTTP client: {0}")]
     Client(String),
     #[error(transparent)]
@@ -47,7 +51,12 @@ pub struct Crawler {
 }
 
 impl Crawler {
-    pub fn new(source: SourceConfig, store: Store, blobs: BlobStore, bus: Arc<dyn Bus>) -> Result<Self, CrawlError> {
+    pub fn new(
+        source: SourceConfig,
+        store: Store,
+        blobs: BlobStore,
+        bus: Arc<dyn Bus>,
+    ) -> Result<Self, CrawlError> {
         let mut allowed_hosts = source.allowed_hosts.clone();
         for start in &source.start_urls {
             let url = Url::parse(start).map_err(|e| CrawlError::BadStartUrl {
@@ -55,15 +64,26 @@ impl Crawler {
                 url: start.clone(),
                 reason: e.to_string(),
             })?;
-            if source.allowed_hosts.is_empty() {
-                if let Some(host) = url.host_str() {
-                    allowed_hosts.push(host.to_owned());
-                }
+            if let Some(host) = url.host_str().filter(|_| source.allowed_hosts.is_empty()) {
+                allowed_hosts.push(host.to_owned());
             }
         }
-        let policy = AddressPolicy { allow_loopback: source.allow_loopback };
-        let client = guarded_client(policy, &source.user_agent).map_err(|e| CrawlError::Client(e.to_string()))?;
-        Ok(Self { fetcher: Fetcher { client, policy, blobs }, source, store, bus, allowed_hosts })
+        let policy = AddressPolicy {
+            allow_loopback: source.allow_loopback,
+        };
+        let client = guarded_client(policy, &source.user_agent)
+            .map_err(|e| CrawlError::Client(e.to_string()))?;
+        Ok(Self {
+            fetcher: Fetcher {
+                client,
+                policy,
+                blobs,
+            },
+            source,
+            store,
+            bus,
+            allowed_hosts,
+        })
     }
 
     /// Crawls until the frontier is empty, the page budget is spent, or `cancel` fires.
@@ -76,7 +96,11 @@ impl Crawler {
         let concurrency = self.source.concurrency.max(1);
         while !cancel.is_cancelled() {
             let visited = self.store.frontier_visited(&self.source.id).await?;
-            let budget = self.source.max_pages.saturating_sub(visited).min(concurrency as u64) as u32;
+            let budget = self
+                .source
+                .max_pages
+                .saturating_sub(visited)
+                .min(concurrency as u64) as u32;
             if budget == 0 {
                 break;
             }
@@ -112,7 +136,11 @@ impl Crawler {
                 return Ok(outcome);
             }
         };
-        let fetched = match self.fetcher.fetch(&url, Expect::Page, self.source.max_page_bytes).await {
+        let fetched = match self
+            .fetcher
+            .fetch(&url, Expect::Page, self.source.max_page_bytes)
+            .await
+        {
             Ok(fetched) => fetched,
             Err(e) => {
                 tracing::warn!(source = %self.source.id, url = %url, error = %e, "page fetch failed");
@@ -127,7 +155,9 @@ impl Crawler {
 
         let mut exhibitors: BTreeMap<String, Exhibitor> = BTreeMap::new();
         for product in page.products {
-            let listing = self.listing(product, &fetched.capture.id, &mut outcome).await?;
+            let listing = self
+                .listing(product, &fetched.capture.id, &mut outcome)
+                .await?;
             if let Some(ex) = &listing.exhibitor {
                 let id = stable_id("exh", &[&self.source.id, &ex.fair, &ex.company]);
                 exhibitors
@@ -143,7 +173,9 @@ impl Crawler {
                     .push(listing.id.clone());
             }
             self.store.upsert_listing(&listing).await?;
-            self.bus.publish(Topic::Listings, &listing.url, &Envelope::encode(&listing)).await?;
+            self.bus
+                .publish(Topic::Listings, &listing.url, &Envelope::encode(&listing))
+                .await?;
             outcome.listings += 1;
         }
         for exhibitor in exhibitors.values() {
@@ -151,17 +183,30 @@ impl Crawler {
         }
         if entry.depth < self.source.max_depth {
             for link in page.links.iter().filter(|l| self.in_scope(l)) {
-                self.store.frontier_add(&self.source.id, link.as_str(), entry.depth + 1).await?;
+                self.store
+                    .frontier_add(&self.source.id, link.as_str(), entry.depth + 1)
+                    .await?;
             }
         }
-        self.store.frontier_finish(&self.source.id, &entry.url, None).await?;
+        self.store
+            .frontier_finish(&self.source.id, &entry.url, None)
+            .await?;
         Ok(outcome)
     }
 
-    async fn listing(&self, product: ExtractedProduct, capture_id: &str, outcome: &mut PageOutcome) -> Result<Listing, CrawlError> {
+    async fn listing(
+        &self,
+        product: ExtractedProduct,
+        capture_id: &str,
+        outcome: &mut PageOutcome,
+    ) -> Result<Listing, CrawlError> {
         let mut images = Vec::new();
         for image_url in &product.image_urls {
-            let image = match self.fetcher.fetch(image_url, Expect::Image, self.source.max_image_bytes).await {
+            let image = match self
+                .fetcher
+                .fetch(image_url, Expect::Image, self.source.max_image_bytes)
+                .await
+            {
                 Ok(fetched) => {
                     self.store.insert_capture(&fetched.capture).await?;
                     outcome.images += 1;
@@ -175,7 +220,12 @@ impl Crawler {
                 Err(e) => {
                     tracing::warn!(url = %image_url, error = %e, "image fetch failed");
                     outcome.errors.push(e.kind());
-                    ListingImage { url: image_url.to_string(), digest: None, capture_id: None, error: Some(e.to_string()) }
+                    ListingImage {
+                        url: image_url.to_string(),
+                        digest: None,
+                        capture_id: None,
+                        error: Some(e.to_string()),
+                    }
                 }
             };
             images.push(image);
@@ -194,16 +244,24 @@ impl Crawler {
             images,
             captured_at: chrono::Utc::now(),
             capture_id: capture_id.to_owned(),
-            exhibitor: product.exhibitor.map(|e| ExhibitorRef { fair: e.fair, booth: e.booth, company: e.company }),
+            exhibitor: product.exhibitor.map(|e| ExhibitorRef {
+                fair: e.fair,
+                booth: e.booth,
+                company: e.company,
+            }),
         })
     }
 
     fn in_scope(&self, url: &Url) -> bool {
-        url.host_str().is_some_and(|h| self.allowed_hosts.iter().any(|a| a.eq_ignore_ascii_case(h)))
+        url.host_str()
+            .is_some_and(|h| self.allowed_hosts.iter().any(|a| a.eq_ignore_ascii_case(h)))
     }
 
     async fn fail(&self, url: &str, reason: &str) -> Result<(), CrawlError> {
-        Ok(self.store.frontier_finish(&self.source.id, url, Some(reason)).await?)
+        Ok(self
+            .store
+            .frontier_finish(&self.source.id, url, Some(reason))
+            .await?)
     }
 }
 

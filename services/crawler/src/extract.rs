@@ -41,9 +41,14 @@ fn selector(css: &'static str) -> Selector {
 pub fn extract(page_url: &Url, html: &str) -> ExtractedPage {
     let doc = Html::parse_document(html);
     let base = base_url(&doc, page_url);
-    let mut page = ExtractedPage { links: links(&doc, &base), products: Vec::new() };
-    page.products.extend(json_ld_products(&doc, page_url, &base));
-    page.products.extend(exhibitor_products(&doc, page_url, &base));
+    let mut page = ExtractedPage {
+        links: links(&doc, &base),
+        products: Vec::new(),
+    };
+    page.products
+        .extend(json_ld_products(&doc, page_url, &base));
+    page.products
+        .extend(exhibitor_products(&doc, page_url, &base));
     page
 }
 
@@ -70,7 +75,12 @@ fn links(doc: &Html, base: &Url) -> Vec<Url> {
 }
 
 fn text_of(el: ElementRef<'_>) -> String {
-    el.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+    el.text()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 // ---- schema.org Product in JSON-LD ----
@@ -80,7 +90,9 @@ fn json_ld_products(doc: &Html, page_url: &Url, base: &Url) -> Vec<ExtractedProd
     for script in doc.select(&selector(r#"script[type="application/ld+json"]"#)) {
         let raw: String = script.text().collect();
         // A malformed block is skipped; the rest of the page is still read.
-        let Ok(value) = serde_json::from_str::<Value>(raw.trim()) else { continue };
+        let Ok(value) = serde_json::from_str::<Value>(raw.trim()) else {
+            continue;
+        };
         let mut nodes = Vec::new();
         collect_nodes(&value, &mut nodes);
         for node in nodes.into_iter().filter(|n| is_type(n, "Product")) {
@@ -127,7 +139,10 @@ fn loose_string(value: &Value, field: &str) -> Option<String> {
 fn product_from_node(node: &Value, page_url: &Url, base: &Url) -> Option<ExtractedProduct> {
     let title = node.get("name").and_then(|v| loose_string(v, "name"))?;
     let image_urls = match node.get("image") {
-        Some(Value::Array(items)) => items.iter().filter_map(|v| loose_string(v, "url")).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| loose_string(v, "url"))
+            .collect(),
         Some(other) => loose_string(other, "url").into_iter().collect(),
         None => Vec::new(),
     }
@@ -138,7 +153,11 @@ fn product_from_node(node: &Value, page_url: &Url, base: &Url) -> Option<Extract
         Some(Value::Array(items)) => items.first(),
         other => other,
     };
-    let field = |name: &str| offer.and_then(|o| o.get(name)).and_then(|v| loose_string(v, "name"));
+    let field = |name: &str| {
+        offer
+            .and_then(|o| o.get(name))
+            .and_then(|v| loose_string(v, "name"))
+    };
     let url = node
         .get("url")
         .and_then(|v| loose_string(v, "url"))
@@ -148,7 +167,9 @@ fn product_from_node(node: &Value, page_url: &Url, base: &Url) -> Option<Extract
         url,
         title,
         seller: field("seller").unwrap_or_default(),
-        price: offer.and_then(|o| o.get("price")).and_then(|v| loose_string(v, "price")),
+        price: offer
+            .and_then(|o| o.get("price"))
+            .and_then(|v| loose_string(v, "price")),
         currency: field("priceCurrency"),
         image_urls,
         exhibitor: None,
@@ -160,19 +181,40 @@ fn product_from_node(node: &Value, page_url: &Url, base: &Url) -> Option<Extract
 fn exhibitor_products(doc: &Html, page_url: &Url, base: &Url) -> Vec<ExtractedProduct> {
     let mut out = Vec::new();
     for card in doc.select(&selector(".exhibitor")) {
-        let company = card.select(&selector(".company")).next().map(text_of).unwrap_or_default();
+        let company = card
+            .select(&selector(".company"))
+            .next()
+            .map(text_of)
+            .unwrap_or_default();
         if company.is_empty() {
             continue;
         }
         let exhibitor = ExtractedExhibitor {
-            fair: card.value().attr("data-fair").unwrap_or_default().trim().to_owned(),
-            booth: card.select(&selector(".booth")).next().map(text_of).unwrap_or_default(),
+            fair: card
+                .value()
+                .attr("data-fair")
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+            booth: card
+                .select(&selector(".booth"))
+                .next()
+                .map(text_of)
+                .unwrap_or_default(),
             company: company.clone(),
         };
         for (index, product) in card.select(&selector(".product")).enumerate() {
-            let title = product.select(&selector(".product-name")).next().map(text_of).unwrap_or_default();
+            let title = product
+                .select(&selector(".product-name"))
+                .next()
+                .map(text_of)
+                .unwrap_or_default();
             let mut url = page_url.clone();
-            let fragment = product.value().id().map(str::to_owned).unwrap_or(format!("product-{}", index + 1));
+            let fragment = product
+                .value()
+                .id()
+                .map(str::to_owned)
+                .unwrap_or(format!("product-{}", index + 1));
             url.set_fragment(Some(&fragment));
             let image_urls = product
                 .select(&selector("img"))
@@ -218,7 +260,13 @@ mod tests {
         assert_eq!(p.seller, "Shop A");
         assert_eq!(p.price.as_deref(), Some("19.5"));
         assert_eq!(p.currency.as_deref(), Some("EUR"));
-        assert_eq!(p.image_urls, vec![url("http://shop.test/img/a.jpg"), url("http://shop.test/item/b.png")]);
+        assert_eq!(
+            p.image_urls,
+            vec![
+                url("http://shop.test/img/a.jpg"),
+                url("http://shop.test/item/b.png")
+            ]
+        );
         assert_eq!(p.url, url("http://shop.test/item/1"));
     }
 
@@ -231,19 +279,32 @@ mod tests {
         let page = extract(&url("http://fair.test/fair/exhibitor/3"), html);
         assert_eq!(page.products.len(), 2);
         let first = &page.products[0];
-        assert_eq!(first.url.as_str(), "http://fair.test/fair/exhibitor/3#product-1");
+        assert_eq!(
+            first.url.as_str(),
+            "http://fair.test/fair/exhibitor/3#product-1"
+        );
         assert_eq!(first.seller, "Foo Ltd");
         assert_eq!(
             first.exhibitor,
-            Some(ExtractedExhibitor { fair: "Fair 2026".into(), booth: "Hall 3, B12".into(), company: "Foo Ltd".into() })
+            Some(ExtractedExhibitor {
+                fair: "Fair 2026".into(),
+                booth: "Hall 3, B12".into(),
+                company: "Foo Ltd".into()
+            })
         );
         assert_eq!(page.products[1].url.fragment(), Some("product-2"));
-        assert_eq!(page.products[1].image_urls, vec![url("http://fair.test/fair/img/2.jpg")]);
+        assert_eq!(
+            page.products[1].image_urls,
+            vec![url("http://fair.test/fair/img/2.jpg")]
+        );
     }
 
     #[test]
     fn a_page_without_products_yields_only_links() {
-        let page = extract(&url("http://shop.test/"), "<html><body><p>hi</p><a href='x'>x</a></body>");
+        let page = extract(
+            &url("http://shop.test/"),
+            "<html><body><p>hi</p><a href='x'>x</a></body>",
+        );
         assert!(page.products.is_empty());
         assert_eq!(page.links, vec![url("http://shop.test/x")]);
     }

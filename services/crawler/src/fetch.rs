@@ -17,7 +17,12 @@ pub enum Expect {
 
 impl Expect {
     fn accepts(self, content_type: &str) -> bool {
-        let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         match self {
             Expect::Page => essence == "text/html" || essence == "application/xhtml+xml",
             Expect::Image => essence.starts_with("image/"),
@@ -36,7 +41,11 @@ pub enum FetchError {
     #[error("{url} is larger than the cap of {max} bytes")]
     TooLarge { url: String, max: u64 },
     #[error("{url} has content type {found:?}, expected {expected:?}")]
-    ContentType { url: String, found: String, expected: Expect },
+    ContentType {
+        url: String,
+        found: String,
+        expected: Expect,
+    },
     #[error(transparent)]
     Blob(#[from] BlobError),
 }
@@ -67,7 +76,12 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    pub async fn fetch(&self, url: &Url, expect: Expect, max_bytes: u64) -> Result<Fetched, FetchError> {
+    pub async fn fetch(
+        &self,
+        url: &Url,
+        expect: Expect,
+        max_bytes: u64,
+    ) -> Result<Fetched, FetchError> {
         self.policy.check_url(url)?;
         let http = |e: reqwest::Error| FetchError::Http {
             url: url.to_string(),
@@ -77,7 +91,10 @@ impl Fetcher {
         let mut response = self.client.get(url.clone()).send().await.map_err(http)?;
         let status = response.status();
         if !status.is_success() {
-            return Err(FetchError::Status { url: url.to_string(), status: status.as_u16() });
+            return Err(FetchError::Status {
+                url: url.to_string(),
+                status: status.as_u16(),
+            });
         }
         let content_type = response
             .headers()
@@ -86,9 +103,16 @@ impl Fetcher {
             .unwrap_or("")
             .to_owned();
         if !expect.accepts(&content_type) {
-            return Err(FetchError::ContentType { url: url.to_string(), found: content_type, expected: expect });
+            return Err(FetchError::ContentType {
+                url: url.to_string(),
+                found: content_type,
+                expected: expect,
+            });
         }
-        let too_large = || FetchError::TooLarge { url: url.to_string(), max: max_bytes };
+        let too_large = || FetchError::TooLarge {
+            url: url.to_string(),
+            max: max_bytes,
+        };
         if response.content_length().is_some_and(|len| len > max_bytes) {
             return Err(too_large());
         }

@@ -81,10 +81,15 @@ impl AddressPolicy {
     /// Checks what can be checked without DNS: scheme, host presence, IP literals.
     pub fn check_url(&self, url: &Url) -> Result<(), GuardError> {
         if url.scheme() != "http" && url.scheme() != "https" {
-            return Err(GuardError::Scheme { url: url.to_string(), scheme: url.scheme().to_owned() });
+            return Err(GuardError::Scheme {
+                url: url.to_string(),
+                scheme: url.scheme().to_owned(),
+            });
         }
         match url.host() {
-            None => Err(GuardError::NoHost { url: url.to_string() }),
+            None => Err(GuardError::NoHost {
+                url: url.to_string(),
+            }),
             Some(url::Host::Ipv4(ip)) => self.check(IpAddr::V4(ip)),
             Some(url::Host::Ipv6(ip)) => self.check(IpAddr::V6(ip)),
             Some(url::Host::Domain(_)) => Ok(()),
@@ -104,7 +109,8 @@ impl Resolve for GuardedResolver {
         let policy = self.policy;
         let host = name.as_str().to_owned();
         Box::pin(async move {
-            let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let resolved: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let mut refusal = None;
             let allowed: Vec<SocketAddr> = resolved
                 .into_iter()
@@ -160,7 +166,9 @@ mod tests {
     #[test]
     fn refuses_internal_literals_unless_loopback_is_allowed() {
         let strict = AddressPolicy::default();
-        let loopback_ok = AddressPolicy { allow_loopback: true };
+        let loopback_ok = AddressPolicy {
+            allow_loopback: true,
+        };
         for url in [
             "http://127.0.0.1/",
             "http://[::1]/",
@@ -188,12 +196,18 @@ mod tests {
 
     #[tokio::test]
     async fn resolver_refuses_names_that_resolve_to_loopback() {
-        let resolver = GuardedResolver { policy: AddressPolicy::default() };
+        let resolver = GuardedResolver {
+            policy: AddressPolicy::default(),
+        };
         let name: Name = "localhost".parse().expect("name");
         let err = resolver.resolve(name).await.err().expect("refused");
         assert!(err.to_string().contains("loopback"), "{err}");
 
-        let allowing = GuardedResolver { policy: AddressPolicy { allow_loopback: true } };
+        let allowing = GuardedResolver {
+            policy: AddressPolicy {
+                allow_loopback: true,
+            },
+        };
         let name: Name = "localhost".parse().expect("name");
         assert!(allowing.resolve(name).await.is_ok());
     }

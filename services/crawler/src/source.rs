@@ -13,7 +13,10 @@ fn default_concurrency() -> usize {
     4
 }
 fn default_user_agent() -> String {
-    format!("takedown/{} (IP-protection crawler)", env!("CARGO_PKG_VERSION"))
+    format!(
+        "takedown/{} (IP-protection crawler)",
+        env!("CARGO_PKG_VERSION")
+    )
 }
 fn default_max_page_bytes() -> u64 {
     5 * 1024 * 1024

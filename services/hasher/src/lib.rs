@@ -35,7 +35,10 @@ pub struct Hasher {
 
 impl Hasher {
     pub async fn run(&self, cancel: &CancellationToken) -> Result<(), HasherError> {
-        consume(self.bus.as_ref(), GROUP, Topic::Listings, cancel, |m| self.handle(m)).await
+        consume(self.bus.as_ref(), GROUP, Topic::Listings, cancel, |m| {
+            self.handle(m)
+        })
+        .await
     }
 
     async fn handle(&self, message: Message) -> Result<(), HasherError> {
@@ -62,15 +65,32 @@ impl Hasher {
             tracing::info!(listing = %listing.id, digest = %image.digest, reason = ?image.refused, "image not hashed");
         }
         let hashed = HashedListing { listing, images };
-        self.bus.publish(Topic::HashedListings, &hashed.listing.id, &Envelope::encode(&hashed)).await?;
+        self.bus
+            .publish(
+                Topic::HashedListings,
+                &hashed.listing.id,
+                &Envelope::encode(&hashed),
+            )
+            .await?;
         Ok(())
     }
 }
 
 fn hash_one(blobs: &BlobStore, limits: &ImageLimits, digest: &str) -> HashedImage {
-    let result = blobs.get(digest).map_err(|e| e.to_string()).and_then(|bytes| hash_query(&bytes, limits).map_err(|e| e.to_string()));
+    let result = blobs
+        .get(digest)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| hash_query(&bytes, limits).map_err(|e| e.to_string()));
     match result {
-        Ok(hashes) => HashedImage { digest: digest.to_owned(), hashes, refused: None },
-        Err(reason) => HashedImage { digest: digest.to_owned(), hashes: Vec::new(), refused: Some(reason) },
+        Ok(hashes) => HashedImage {
+            digest: digest.to_owned(),
+            hashes,
+            refused: None,
+        },
+        Err(reason) => HashedImage {
+            digest: digest.to_owned(),
+            hashes: Vec::new(),
+            refused: Some(reason),
+        },
     }
 }

@@ -14,7 +14,9 @@ use std::{collections::BTreeMap, sync::Arc};
 
 use takedown_bus::{Bus, BusError, Message, Topic, consume};
 use takedown_matching::{IMAGE_THRESHOLD, image_score};
-use takedown_model::{Envelope, HashedListing, Match, MatchKind, MatchReason, RightKind, stable_id};
+use takedown_model::{
+    Envelope, HashedListing, Match, MatchKind, MatchReason, RightKind, stable_id,
+};
 use takedown_store::{BlobStore, Store, StoreError};
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
@@ -40,11 +42,23 @@ pub struct Matcher {
 
 impl Matcher {
     pub fn new(bus: Arc<dyn Bus>, store: Store, blobs: BlobStore) -> Self {
-        Self { bus, store, blobs, view: Mutex::new(RightsView::default()) }
+        Self {
+            bus,
+            store,
+            blobs,
+            view: Mutex::new(RightsView::default()),
+        }
     }
 
     pub async fn run(&self, cancel: &CancellationToken) -> Result<(), MatcherError> {
-        consume(self.bus.as_ref(), GROUP, Topic::HashedListings, cancel, |m| self.handle(m)).await
+        consume(
+            self.bus.as_ref(),
+            GROUP,
+            Topic::HashedListings,
+            cancel,
+            |m| self.handle(m),
+        )
+        .await
     }
 
     async fn handle(&self, message: Message) -> Result<(), MatcherError> {
@@ -59,7 +73,9 @@ impl Matcher {
         view.refresh(&self.store, &self.blobs).await?;
         for found in find_matches(&view, &hashed) {
             tracing::info!(listing = %found.listing_url, right = %found.right_id, kind = found.kind.as_str(), score = found.score, "match");
-            self.bus.publish(Topic::Matches, &found.owner_id, &Envelope::encode(&found)).await?;
+            self.bus
+                .publish(Topic::Matches, &found.owner_id, &Envelope::encode(&found))
+                .await?;
         }
         Ok(())
     }
@@ -89,8 +105,14 @@ pub fn find_matches(view: &RightsView, hashed: &HashedListing) -> Vec<Match> {
     }
     for image in &hashed.images {
         for hit in view.images.query(&image.hashes, IMAGE_THRESHOLD) {
-            let Some(right) = view.rights.get(&hit.right_id) else { continue };
-            let kind = if right.kind == RightKind::Design { MatchKind::Design } else { MatchKind::Logo };
+            let Some(right) = view.rights.get(&hit.right_id) else {
+                continue;
+            };
+            let kind = if right.kind == RightKind::Design {
+                MatchKind::Design
+            } else {
+                MatchKind::Logo
+            };
             let reason = MatchReason::Image {
                 listing_image: image.digest.clone(),
                 right_image: hit.right_digest.clone(),
@@ -100,13 +122,20 @@ pub fn find_matches(view: &RightsView, hashed: &HashedListing) -> Vec<Match> {
                 threshold: IMAGE_THRESHOLD,
                 region: hit.region,
             };
-            offer(&hit.right_id, kind, image_score(hit.distance, IMAGE_THRESHOLD), reason);
+            offer(
+                &hit.right_id,
+                kind,
+                image_score(hit.distance, IMAGE_THRESHOLD),
+                reason,
+            );
         }
     }
     best.into_iter()
         .filter_map(|(right_id, (kind, score, reason))| {
             let right = view.rights.get(&right_id)?;
-            if !right.in_force_on(day) || view.is_authorized(&right.owner_id, &listing.platform, &listing.seller) {
+            if !right.in_force_on(day)
+                || view.is_authorized(&right.owner_id, &listing.platform, &listing.seller)
+            {
                 return None;
             }
             Some(Match {

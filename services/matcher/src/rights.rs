@@ -58,7 +58,9 @@ impl RightsView {
                         digest: image.digest.clone(),
                         hashes,
                     }),
-                    Err(e) => tracing::error!(right = %right.id, view = %image.view, error = %e, "registered image not indexed"),
+                    Err(e) => {
+                        tracing::error!(right = %right.id, view = %image.view, error = %e, "registered image not indexed")
+                    }
                 }
             }
             view.rights.insert(right.id.clone(), right);
@@ -67,6 +69,7 @@ impl RightsView {
     }
 
     pub fn is_authorized(&self, owner: &str, platform: &str, seller: &str) -> bool {
-        self.authorized.contains(&(owner.to_owned(), platform.to_owned(), seller.to_lowercase()))
+        self.authorized
+            .contains(&(owner.to_owned(), platform.to_owned(), seller.to_lowercase()))
     }
 }

@@ -31,7 +31,12 @@ struct Answer {
     case_id: String,
 }
 
-pub async fn post(client: &reqwest::Client, endpoint: &PlatformEndpoint, notice_id: &str, body: &str) -> Outcome {
+pub async fn post(
+    client: &reqwest::Client,
+    endpoint: &PlatformEndpoint,
+    notice_id: &str,
+    body: &str,
+) -> Outcome {
     let timestamp = chrono::Utc::now().timestamp();
     let signature = endpoint.secret.sign(notice_id, timestamp, body.as_bytes());
     let response = client
@@ -51,8 +56,12 @@ pub async fn post(client: &reqwest::Client, endpoint: &PlatformEndpoint, notice_
     let text = response.text().await.unwrap_or_default();
     if status.is_success() {
         return match serde_json::from_str::<Answer>(&text) {
-            Ok(answer) => Outcome::Accepted { case_id: answer.case_id },
-            Err(e) => Outcome::Retry(format!("platform answered {status} without a case id ({e})")),
+            Ok(answer) => Outcome::Accepted {
+                case_id: answer.case_id,
+            },
+            Err(e) => Outcome::Retry(format!(
+                "platform answered {status} without a case id ({e})"
+            )),
         };
     }
     let detail: String = text.chars().take(500).collect();

@@ -47,7 +47,11 @@ pub struct Notifier {
 }
 
 impl Notifier {
-    pub fn new(bus: Arc<dyn Bus>, store: Store, endpoints: Vec<PlatformEndpoint>) -> Result<Self, NotifierError> {
+    pub fn new(
+        bus: Arc<dyn Bus>,
+        store: Store,
+        endpoints: Vec<PlatformEndpoint>,
+    ) -> Result<Self, NotifierError> {
         let client = reqwest::Client::builder()
             .user_agent(concat!("takedown-notifier/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(5))
@@ -55,13 +59,24 @@ impl Notifier {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| NotifierError::Client(e.to_string()))?;
-        let endpoints = endpoints.into_iter().map(|e| (e.platform.clone(), e)).collect();
-        Ok(Self { bus, store, endpoints, client })
+        let endpoints = endpoints
+            .into_iter()
+            .map(|e| (e.platform.clone(), e))
+            .collect();
+        Ok(Self {
+            bus,
+            store,
+            endpoints,
+            client,
+        })
     }
 
     /// Moves notices from the topic into the outbox until cancelled.
     pub async fn run(&self, cancel: &CancellationToken) -> Result<(), NotifierError> {
-        consume(self.bus.as_ref(), GROUP, Topic::Notices, cancel, |m| self.enqueue(m)).await
+        consume(self.bus.as_ref(), GROUP, Topic::Notices, cancel, |m| {
+            self.enqueue(m)
+        })
+        .await
     }
 
     async fn enqueue(&self, message: Message) -> Result<(), NotifierError> {
@@ -96,8 +111,19 @@ impl Notifier {
 
     async fn attempt(&self, delivery: &takedown_store::Delivery) -> Result<(), NotifierError> {
         let outcome = match self.endpoints.get(&delivery.platform) {
-            Some(endpoint) => deliver::post(&self.client, endpoint, &delivery.notice_id, &delivery.payload).await,
-            None => Outcome::Retry(format!("no endpoint is configured for platform {:?}", delivery.platform)),
+            Some(endpoint) => {
+                deliver::post(
+                    &self.client,
+                    endpoint,
+                    &delivery.notice_id,
+                    &delivery.payload,
+                )
+                .await
+            }
+            None => Outcome::Retry(format!(
+                "no endpoint is configured for platform {:?}",
+                delivery.platform
+            )),
         };
         let event = |kind, case_id: Option<String>, detail: Option<String>| CaseEvent {
             notice_id: delivery.notice_id.clone(),
@@ -109,21 +135,32 @@ impl Notifier {
         match outcome {
             Outcome::Accepted { case_id } => {
                 tracing::info!(notice = %delivery.notice_id, case = %case_id, "notice delivered");
-                self.store.finish_delivery(&delivery.notice_id, Some(&case_id), None).await?;
+                self.store
+                    .finish_delivery(&delivery.notice_id, Some(&case_id), None)
+                    .await?;
                 let e = event(CaseEventKind::Acknowledged, Some(case_id), None);
-                self.bus.publish(Topic::CaseEvents, &e.notice_id, &Envelope::encode(&e)).await?;
+                self.bus
+                    .publish(Topic::CaseEvents, &e.notice_id, &Envelope::encode(&e))
+                    .await?;
             }
             Outcome::Rejected(reason) => {
                 tracing::warn!(notice = %delivery.notice_id, %reason, "notice rejected by platform");
-                self.store.finish_delivery(&delivery.notice_id, None, Some(&reason)).await?;
+                self.store
+                    .finish_delivery(&delivery.notice_id, None, Some(&reason))
+                    .await?;
                 let e = event(CaseEventKind::Rejected, None, Some(reason));
-                self.bus.publish(Topic::CaseEvents, &e.notice_id, &Envelope::encode(&e)).await?;
+                self.bus
+                    .publish(Topic::CaseEvents, &e.notice_id, &Envelope::encode(&e))
+                    .await?;
             }
             Outcome::Retry(reason) => {
                 let wait = backoff(delivery.attempts);
                 tracing::warn!(notice = %delivery.notice_id, %reason, retry_in_ms = wait.as_millis() as u64, "delivery failed; will retry");
-                let next = Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(60));
-                self.store.retry_delivery(&delivery.notice_id, &reason, next).await?;
+                let next = Utc::now()
+                    + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(60));
+                self.store
+                    .retry_delivery(&delivery.notice_id, &reason, next)
+                    .await?;
             }
         }
         Ok(())

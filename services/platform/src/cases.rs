@@ -41,7 +41,11 @@ impl CaseStore {
 
     /// Opens a case for the notice, or finds the one already open. Returns the case id and
     /// whether it was new.
-    pub async fn open_case(&self, notice: &Notice, body: &str) -> Result<(String, bool), CaseError> {
+    pub async fn open_case(
+        &self,
+        notice: &Notice,
+        body: &str,
+    ) -> Result<(String, bool), CaseError> {
         let case_id = stable_id("case", &[&notice.id]);
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(

@@ -24,12 +24,20 @@ pub fn completeness(notice: &Notice) -> Vec<FieldError> {
     let mut errors: Vec<FieldError> = required
         .iter()
         .filter(|(_, value)| value.trim().is_empty())
-        .map(|(field, _)| FieldError { field, rule: "required" })
+        .map(|(field, _)| FieldError {
+            field,
+            rule: "required",
+        })
         .collect();
     if notice.evidence.is_empty() {
-        errors.push(FieldError { field: "evidence", rule: "at least one capture" });
+        errors.push(FieldError {
+            field: "evidence",
+            rule: "at least one capture",
+        });
     }
-    if !(notice.listing_url.starts_with("http://") || notice.listing_url.starts_with("https://")) && !notice.listing_url.is_empty() {
+    let url = notice.listing_url.as_str();
+    let is_http = url.starts_with("http://") || url.starts_with("https://");
+    if !url.is_empty() && !is_http {
         errors.push(FieldError { field: "listing_url", rule: "an http(s) URL" });
     }
     errors

@@ -50,44 +50,97 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    (status, Json(json!({ "error": code, "message": message.into() }))).into_response()
+    (
+        status,
+        Json(json!({ "error": code, "message": message.into() })),
+    )
+        .into_response()
 }
 
-async fn receive_notice(State(state): State<Arc<HandlerState>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn receive_notice(
+    State(state): State<Arc<HandlerState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    let webhook = Headers { id: header(HEADER_ID), timestamp: header(HEADER_TIMESTAMP), signature: header(HEADER_SIGNATURE) };
-    if let Err(e) = state.secret.verify(&webhook, &body, chrono::Utc::now().timestamp(), state.tolerance_secs) {
+    let webhook = Headers {
+        id: header(HEADER_ID),
+        timestamp: header(HEADER_TIMESTAMP),
+        signature: header(HEADER_SIGNATURE),
+    };
+    if let Err(e) = state.secret.verify(
+        &webhook,
+        &body,
+        chrono::Utc::now().timestamp(),
+        state.tolerance_secs,
+    ) {
         tracing::warn!(error = %e, "notice refused: signature");
         return error(StatusCode::UNAUTHORIZED, "signature", e.to_string());
     }
     let payload: Payload = match serde_json::from_slice(&body) {
         Ok(payload) => payload,
-        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, "malformed", format!("body is not a notice payload: {e}")),
+        Err(e) => {
+            return error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "malformed",
+                format!("body is not a notice payload: {e}"),
+            );
+        }
     };
     if payload.kind != "notice.filed" {
-        return error(StatusCode::UNPROCESSABLE_ENTITY, "type", format!("unknown payload type {:?}", payload.kind));
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "type",
+            format!("unknown payload type {:?}", payload.kind),
+        );
     }
     let notice = payload.data;
     if webhook.id != Some(notice.id.as_str()) {
-        return error(StatusCode::UNPROCESSABLE_ENTITY, "id", "webhook-id must equal the notice id");
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "id",
+            "webhook-id must equal the notice id",
+        );
     }
     let missing = completeness(&notice);
     if !missing.is_empty() {
-        return (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({ "error": "incomplete", "fields": missing }))).into_response();
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({ "error": "incomplete", "fields": missing })),
+        )
+            .into_response();
     }
-    match state.cases.open_case(&notice, &String::from_utf8_lossy(&body)).await {
+    match state
+        .cases
+        .open_case(&notice, &String::from_utf8_lossy(&body))
+        .await
+    {
         Ok((case_id, true)) => {
             tracing::info!(case = %case_id, notice = %notice.id, "case opened");
-            (StatusCode::CREATED, Json(json!({ "case_id": case_id, "status": "received" }))).into_response()
+            (
+                StatusCode::CREATED,
+                Json(json!({ "case_id": case_id, "status": "received" })),
+            )
+                .into_response()
         }
-        Ok((case_id, false)) => (StatusCode::OK, Json(json!({ "case_id": case_id, "status": "received", "duplicate": true }))).into_response(),
+        Ok((case_id, false)) => (
+            StatusCode::OK,
+            Json(json!({ "case_id": case_id, "status": "received", "duplicate": true })),
+        )
+            .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "case store failed");
-            error(StatusCode::SERVICE_UNAVAILABLE, "storage", "try again later")
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage",
+                "try again later",
+            )
         }
     }
 }

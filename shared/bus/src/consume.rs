@@ -55,9 +55,13 @@ mod tests {
     #[tokio::test]
     async fn a_failed_message_is_not_committed_and_comes_back() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let bus = EmbeddedBus::open(&dir.path().join("bus.db")).await.expect("bus");
+        let bus = EmbeddedBus::open(&dir.path().join("bus.db"))
+            .await
+            .expect("bus");
         for i in 0..3 {
-            bus.publish(Topic::Matches, "owner", format!("{i}").as_bytes()).await.expect("publish");
+            bus.publish(Topic::Matches, "owner", format!("{i}").as_bytes())
+                .await
+                .expect("publish");
         }
         let cancel = CancellationToken::new();
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -88,7 +92,10 @@ mod tests {
                 consume(&bus, "g", Topic::Matches, &cancel, move |m| {
                     let seen2 = seen2.clone();
                     async move {
-                        seen2.lock().expect("lock").push(String::from_utf8(m.payload).expect("utf8"));
+                        seen2
+                            .lock()
+                            .expect("lock")
+                            .push(String::from_utf8(m.payload).expect("utf8"));
                         Ok::<(), BusError>(())
                     }
                 })

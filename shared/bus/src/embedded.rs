@@ -33,9 +33,15 @@ impl EmbeddedBus {
             // roll back the last transactions, which at-least-once upstream redelivers.
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, published: Arc::new(Notify::new()) })
+        Ok(Self {
+            pool,
+            published: Arc::new(Notify::new()),
+        })
     }
 
     /// Highest offset + 1 per partition: where a new message would go.
@@ -48,7 +54,12 @@ impl EmbeddedBus {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|row| Ok((row.try_get::<i64, _>(0)? as u32, row.try_get::<i64, _>(1)? as u64)))
+            .map(|row| {
+                Ok((
+                    row.try_get::<i64, _>(0)? as u32,
+                    row.try_get::<i64, _>(1)? as u64,
+                ))
+            })
             .collect()
     }
 
@@ -61,7 +72,12 @@ impl EmbeddedBus {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|row| Ok((row.try_get::<i64, _>(0)? as u32, row.try_get::<i64, _>(1)? as u64)))
+            .map(|row| {
+                Ok((
+                    row.try_get::<i64, _>(0)? as u32,
+                    row.try_get::<i64, _>(1)? as u64,
+                ))
+            })
             .collect()
     }
 }
@@ -198,7 +214,9 @@ mod tests {
     use super::*;
 
     async fn bus(dir: &tempfile::TempDir) -> EmbeddedBus {
-        EmbeddedBus::open(&dir.path().join("bus.db")).await.expect("open bus")
+        EmbeddedBus::open(&dir.path().join("bus.db"))
+            .await
+            .expect("open bus")
     }
 
     async fn drain(consumer: &mut Box<dyn Consumer>) -> Vec<Message> {
@@ -211,11 +229,18 @@ mod tests {
         {
             let bus = bus(&dir).await;
             for i in 0..10 {
-                bus.publish(Topic::Listings, &format!("k{}", i % 3), format!("m{i}").as_bytes())
-                    .await
-                    .expect("publish");
+                bus.publish(
+                    Topic::Listings,
+                    &format!("k{}", i % 3),
+                    format!("m{i}").as_bytes(),
+                )
+                .await
+                .expect("publish");
             }
-            let mut consumer = bus.subscribe("g", Topic::Listings).await.expect("subscribe");
+            let mut consumer = bus
+                .subscribe("g", Topic::Listings)
+                .await
+                .expect("subscribe");
             let got = drain(&mut consumer).await;
             assert_eq!(got.len(), 10);
             for key in ["k0", "k1", "k2"] {
@@ -230,13 +255,22 @@ mod tests {
             for m in first_per_partition.values() {
                 consumer.commit(m).await.expect("commit");
             }
-            assert_eq!(bus.lag("g", Topic::Listings).await.expect("lag"), 10 - first_per_partition.len() as u64);
+            assert_eq!(
+                bus.lag("g", Topic::Listings).await.expect("lag"),
+                10 - first_per_partition.len() as u64
+            );
         }
         // "Crash": reopen from the file. The uncommitted ones come again, the committed don't.
         let bus = bus(&dir).await;
-        let mut consumer = bus.subscribe("g", Topic::Listings).await.expect("subscribe");
+        let mut consumer = bus
+            .subscribe("g", Topic::Listings)
+            .await
+            .expect("subscribe");
         let again = drain(&mut consumer).await;
-        assert_eq!(again.len() as u64, bus.lag("g", Topic::Listings).await.expect("lag"));
+        assert_eq!(
+            again.len() as u64,
+            bus.lag("g", Topic::Listings).await.expect("lag")
+        );
         assert!(again.len() < 10 && !again.is_empty());
         for m in &again {
             consumer.commit(m).await.expect("commit");
@@ -244,7 +278,10 @@ mod tests {
         assert_eq!(bus.lag("g", Topic::Listings).await.expect("lag"), 0);
         assert!(drain(&mut consumer).await.is_empty());
         // Another group starts from the beginning.
-        let mut other = bus.subscribe("h", Topic::Listings).await.expect("subscribe");
+        let mut other = bus
+            .subscribe("h", Topic::Listings)
+            .await
+            .expect("subscribe");
         assert_eq!(drain(&mut other).await.len(), 10);
     }
 
@@ -256,23 +293,43 @@ mod tests {
         let publisher = bus.clone();
         let handle = tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(50)).await;
-            publisher.publish(Topic::Notices, "p", b"a").await.expect("publish");
-            publisher.publish(Topic::Notices, "p", b"b").await.expect("publish");
+            publisher
+                .publish(Topic::Notices, "p", b"a")
+                .await
+                .expect("publish");
+            publisher
+                .publish(Topic::Notices, "p", b"b")
+                .await
+                .expect("publish");
         });
         let mut got = Vec::new();
         for _ in 0..50 {
-            got.extend(consumer.poll(10, Duration::from_millis(200)).await.expect("poll"));
+            got.extend(
+                consumer
+                    .poll(10, Duration::from_millis(200))
+                    .await
+                    .expect("poll"),
+            );
             if got.len() == 2 {
                 break;
             }
         }
         handle.await.expect("join");
-        assert_eq!(got.iter().map(|m| m.payload.clone()).collect::<Vec<_>>(), vec![b"a".to_vec(), b"b".to_vec()]);
+        assert_eq!(
+            got.iter().map(|m| m.payload.clone()).collect::<Vec<_>>(),
+            vec![b"a".to_vec(), b"b".to_vec()]
+        );
         consumer.commit(&got[1]).await.expect("commit");
         consumer.commit(&got[0]).await.expect("commit");
         assert_eq!(bus.lag("g", Topic::Notices).await.expect("lag"), 0);
 
-        let wrong = Message { topic: "other".into(), ..got[0].clone() };
-        assert!(matches!(consumer.commit(&wrong).await, Err(BusError::ForeignCommit { .. })));
+        let wrong = Message {
+            topic: "other".into(),
+            ..got[0].clone()
+        };
+        assert!(matches!(
+            consumer.commit(&wrong).await,
+            Err(BusError::ForeignCommit { .. })
+        ));
     }
 }

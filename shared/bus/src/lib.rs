@@ -43,7 +43,11 @@ pub enum BusError {
     #[error("unknown topic {0:?}")]
     UnknownTopic(String),
     #[error("commit of {topic}/{partition}@{offset} is not for this consumer's topic")]
-    ForeignCommit { topic: String, partition: u32, offset: u64 },
+    ForeignCommit {
+        topic: String,
+        partition: u32,
+        offset: u64,
+    },
 }
 
 pub type BusResult<T> = Result<T, BusError>;

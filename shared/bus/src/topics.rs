@@ -80,9 +80,13 @@ mod tests {
 
     #[test]
     fn partitioning_is_stable_and_spreads_keys() {
-        assert_eq!(partition_for("http://a/1", 8), partition_for("http://a/1", 8));
-        let used: std::collections::HashSet<u32> =
-            (0..200).map(|i| partition_for(&format!("http://a/{i}"), 8)).collect();
+        assert_eq!(
+            partition_for("http://a/1", 8),
+            partition_for("http://a/1", 8)
+        );
+        let used: std::collections::HashSet<u32> = (0..200)
+            .map(|i| partition_for(&format!("http://a/{i}"), 8))
+            .collect();
         assert_eq!(used.len(), 8);
         assert_eq!(partition_for("x", 0), 0);
     }

@@ -28,9 +28,18 @@ pub enum EnvelopeError {
         source: serde_json::Error,
     },
     #[error("expected schema {expected} but got {found}")]
-    WrongSchema { expected: &'static str, found: String },
-    #[error("schema {schema} version {found} is not supported (this build reads version {supported})")]
-    UnsupportedVersion { schema: &'static str, found: u32, supported: u32 },
+    WrongSchema {
+        expected: &'static str,
+        found: String,
+    },
+    #[error(
+        "schema {schema} version {found} is not supported (this build reads version {supported})"
+    )]
+    UnsupportedVersion {
+        schema: &'static str,
+        found: u32,
+        supported: u32,
+    },
 }
 
 #[derive(Deserialize)]
@@ -48,15 +57,25 @@ impl<T: Versioned> Envelope<T> {
             body: &'a T,
         }
         // Serializing our own plain structs to a Vec cannot fail.
-        serde_json::to_vec(&Borrowed { schema: T::SCHEMA, version: T::VERSION, body })
-            .unwrap_or_default()
+        serde_json::to_vec(&Borrowed {
+            schema: T::SCHEMA,
+            version: T::VERSION,
+            body,
+        })
+        .unwrap_or_default()
     }
 
     pub fn decode(bytes: &[u8]) -> Result<T, EnvelopeError> {
-        let header: Header = serde_json::from_slice(bytes)
-            .map_err(|source| EnvelopeError::Malformed { schema: T::SCHEMA, source })?;
+        let header: Header =
+            serde_json::from_slice(bytes).map_err(|source| EnvelopeError::Malformed {
+                schema: T::SCHEMA,
+                source,
+            })?;
         if header.schema != T::SCHEMA {
-            return Err(EnvelopeError::WrongSchema { expected: T::SCHEMA, found: header.schema });
+            return Err(EnvelopeError::WrongSchema {
+                expected: T::SCHEMA,
+                found: header.schema,
+            });
         }
         if header.version != T::VERSION {
             return Err(EnvelopeError::UnsupportedVersion {
@@ -65,8 +84,11 @@ impl<T: Versioned> Envelope<T> {
                 supported: T::VERSION,
             });
         }
-        let envelope: Envelope<T> = serde_json::from_slice(bytes)
-            .map_err(|source| EnvelopeError::Malformed { schema: T::SCHEMA, source })?;
+        let envelope: Envelope<T> =
+            serde_json::from_slice(bytes).map_err(|source| EnvelopeError::Malformed {
+                schema: T::SCHEMA,
+                source,
+            })?;
         Ok(envelope.body)
     }
 }
@@ -112,7 +134,10 @@ mod tests {
         let bytes = Envelope::encode(&event());
         let text = String::from_utf8(bytes.clone()).expect("utf8");
         assert!(text.starts_with(r#"{"schema":"takedown.case_event","version":1,"body":"#));
-        assert_eq!(Envelope::<CaseEvent>::decode(&bytes).expect("decode"), event());
+        assert_eq!(
+            Envelope::<CaseEvent>::decode(&bytes).expect("decode"),
+            event()
+        );
     }
 
     #[test]
@@ -121,7 +146,10 @@ mod tests {
             serde_json::from_slice(&Envelope::encode(&event())).expect("json");
         value["version"] = 2.into();
         let err = Envelope::<CaseEvent>::decode(value.to_string().as_bytes()).unwrap_err();
-        assert!(matches!(err, EnvelopeError::UnsupportedVersion { found: 2, .. }), "{err}");
+        assert!(
+            matches!(err, EnvelopeError::UnsupportedVersion { found: 2, .. }),
+            "{err}"
+        );
 
         let err = Envelope::<Notice>::decode(&Envelope::encode(&event())).unwrap_err();
         assert!(matches!(err, EnvelopeError::WrongSchema { .. }), "{err}");

@@ -22,7 +22,10 @@ pub mod tenant;
 
 pub use envelope::{Envelope, EnvelopeError};
 pub use ids::{digest_hex, stable_id};
-pub use listing::{Capture, Exhibitor, ExhibitorRef, HashedImage, HashedListing, Listing, ListingImage, RegionHash, SourceKind};
+pub use listing::{
+    Capture, Exhibitor, ExhibitorRef, HashedImage, HashedListing, Listing, ListingImage,
+    RegionHash, SourceKind,
+};
 pub use matching::{Decision, Match, MatchKind, MatchReason};
 pub use notice::{CaseEvent, CaseEventKind, Notice, NoticeStatus};
 pub use right::{AuthorizedSeller, Right, RightImage, RightKind};

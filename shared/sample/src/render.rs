@@ -38,6 +38,8 @@ impl Registered {
                 seed,
                 placement,
             } => {
+                // The catalog's tests check every index is real; the modulo only keeps a
+                // future typo from panicking at demo start.
                 let at = LOGO_PLACEMENTS[placement % LOGO_PLACEMENTS.len()];
                 scenes::scene(seed, product, Some((&self.logo, at)))
             }

@@ -521,10 +521,16 @@ async fn serves_over_http_and_stops_on_shutdown() {
     // A client that keeps its connection alive (as a pooled HTTP client does) must not
     // hold the server open after shutdown.
     let mut idle = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    idle.write_all(b"GET /robots.txt HTTP/1.1\r\nHost: sample\r\n\r\n").await.expect("write");
+    idle.write_all(b"GET /robots.txt HTTP/1.1\r\nHost: sample\r\n\r\n")
+        .await
+        .expect("write");
     let mut buf = [0u8; 512];
     let n = idle.read(&mut buf).await.expect("read");
-    assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&buf[..n]));
+    assert!(
+        buf[..n].starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&buf[..n])
+    );
 
     stop.send(()).expect("server still running");
     let result = tokio::time::timeout(Duration::from_secs(5), server)

@@ -31,9 +31,13 @@ pub struct BlobStore {
 
 impl BlobStore {
     pub fn open(root: &Path) -> Result<Self, BlobError> {
-        std::fs::create_dir_all(root)
-            .map_err(|source| BlobError::Io { path: root.to_owned(), source })?;
-        Ok(Self { root: root.to_owned() })
+        std::fs::create_dir_all(root).map_err(|source| BlobError::Io {
+            path: root.to_owned(),
+            source,
+        })?;
+        Ok(Self {
+            root: root.to_owned(),
+        })
     }
 
     /// Stores `bytes`, returns their digest.
@@ -44,7 +48,10 @@ impl BlobStore {
             return Ok(digest);
         }
         let dir = path.parent().unwrap_or(&self.root);
-        let io = |source| BlobError::Io { path: path.clone(), source };
+        let io = |source| BlobError::Io {
+            path: path.clone(),
+            source,
+        };
         std::fs::create_dir_all(dir).map_err(io)?;
         let mut tmp = tempfile_in(dir).map_err(io)?;
         tmp.1.write_all(bytes).map_err(io)?;
@@ -68,7 +75,9 @@ impl BlobStore {
     /// steered outside the root.
     pub fn path(&self, digest: &str) -> Result<PathBuf, BlobError> {
         let valid = digest.len() == 64
-            && digest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+            && digest
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         if !valid {
             return Err(BlobError::BadDigest(digest.to_owned()));
         }
@@ -86,7 +95,10 @@ fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
         COUNTER.fetch_add(1, Ordering::Relaxed)
     );
     let path = dir.join(name);
-    let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
     Ok((path, file))
 }
 
@@ -102,8 +114,17 @@ mod tests {
         let d2 = blobs.put(b"hello").expect("put again");
         assert_eq!(d1, d2);
         assert_eq!(blobs.get(&d1).expect("get"), b"hello");
-        assert!(matches!(blobs.get(&"0".repeat(64)), Err(BlobError::Missing(_))));
-        assert!(matches!(blobs.get("../../etc/passwd"), Err(BlobError::BadDigest(_))));
-        assert!(matches!(blobs.get(&"A".repeat(64)), Err(BlobError::BadDigest(_))));
+        assert!(matches!(
+            blobs.get(&"0".repeat(64)),
+            Err(BlobError::Missing(_))
+        ));
+        assert!(matches!(
+            blobs.get("../../etc/passwd"),
+            Err(BlobError::BadDigest(_))
+        ));
+        assert!(matches!(
+            blobs.get(&"A".repeat(64)),
+            Err(BlobError::BadDigest(_))
+        ));
     }
 }

@@ -101,7 +101,11 @@ impl Store {
 
     /// Records an event from the platform and moves the notice's status; a repeated event
     /// changes nothing. Returns true if the event was new.
-    pub async fn record_case_event(&self, event: &CaseEvent, status: NoticeStatus) -> StoreResult<bool> {
+    pub async fn record_case_event(
+        &self,
+        event: &CaseEvent,
+        status: NoticeStatus,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
         let kind = to_json(&event.kind);
         let inserted = sqlx::query(
@@ -138,7 +142,9 @@ impl Store {
             .bind(notice_id)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(|r| from_json("case event", &r.get::<String, _>(0))).collect()
+        rows.iter()
+            .map(|r| from_json("case event", &r.get::<String, _>(0)))
+            .collect()
     }
 
     /// Puts a notice in the outbox unless it is there already; true if it was new.
@@ -157,7 +163,11 @@ impl Store {
     }
 
     /// Pending deliveries whose next attempt is due.
-    pub async fn due_deliveries(&self, now: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Delivery>> {
+    pub async fn due_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<Delivery>> {
         let rows = sqlx::query(
             "SELECT notice_id, platform, attempts, payload FROM deliveries
              WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
@@ -185,12 +195,21 @@ impl Store {
     }
 
     /// Ends a delivery: `delivered` with the platform's case id, or `rejected` with why.
-    pub async fn finish_delivery(&self, notice_id: &str, case_id: Option<&str>, rejection: Option<&str>) -> StoreResult<()> {
+    pub async fn finish_delivery(
+        &self,
+        notice_id: &str,
+        case_id: Option<&str>,
+        rejection: Option<&str>,
+    ) -> StoreResult<()> {
         sqlx::query(
             "UPDATE deliveries SET state = ?, case_id = ?, last_error = ?, attempts = attempts + 1
              WHERE notice_id = ?",
         )
-        .bind(if rejection.is_some() { "rejected" } else { "delivered" })
+        .bind(if rejection.is_some() {
+            "rejected"
+        } else {
+            "delivered"
+        })
         .bind(case_id)
         .bind(rejection)
         .bind(notice_id)
@@ -200,7 +219,12 @@ impl Store {
     }
 
     /// Schedules another attempt after a failure that may pass (network, 5xx, 429).
-    pub async fn retry_delivery(&self, notice_id: &str, error: &str, next_attempt_at: DateTime<Utc>) -> StoreResult<()> {
+    pub async fn retry_delivery(
+        &self,
+        notice_id: &str,
+        error: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
         sqlx::query(
             "UPDATE deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?
              WHERE notice_id = ?",

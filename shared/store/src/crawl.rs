@@ -29,7 +29,11 @@ impl Store {
 
     /// The next pending URLs in discovery order. What was in flight at a crash is still
     /// pending, so a restart fetches it again; what was done is never fetched again.
-    pub async fn frontier_pending(&self, source_id: &str, limit: u32) -> StoreResult<Vec<FrontierEntry>> {
+    pub async fn frontier_pending(
+        &self,
+        source_id: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<FrontierEntry>> {
         let rows = sqlx::query(
             "SELECT url, depth FROM frontier WHERE source_id = ? AND state = 'pending'
              ORDER BY seq LIMIT ?",
@@ -40,12 +44,20 @@ impl Store {
         .await?;
         Ok(rows
             .iter()
-            .map(|r| FrontierEntry { url: r.get(0), depth: r.get::<i64, _>(1) as u32 })
+            .map(|r| FrontierEntry {
+                url: r.get(0),
+                depth: r.get::<i64, _>(1) as u32,
+            })
             .collect())
     }
 
     /// Marks a URL as finished: `failed` with the reason, or `done`.
-    pub async fn frontier_finish(&self, source_id: &str, url: &str, failure: Option<&str>) -> StoreResult<()> {
+    pub async fn frontier_finish(
+        &self,
+        source_id: &str,
+        url: &str,
+        failure: Option<&str>,
+    ) -> StoreResult<()> {
         sqlx::query("UPDATE frontier SET state = ?, detail = ? WHERE source_id = ? AND url = ?")
             .bind(if failure.is_some() { "failed" } else { "done" })
             .bind(failure)
@@ -66,7 +78,11 @@ impl Store {
         .bind(source_id)
         .fetch_one(&self.pool)
         .await?;
-        Ok((row.get::<i64, _>(0) as u64, row.get::<i64, _>(1) as u64, row.get::<i64, _>(2) as u64))
+        Ok((
+            row.get::<i64, _>(0) as u64,
+            row.get::<i64, _>(1) as u64,
+            row.get::<i64, _>(2) as u64,
+        ))
     }
 
     /// Pages fetched so far by a source (done or failed): the page budget counts these.
@@ -76,13 +92,15 @@ impl Store {
     }
 
     pub async fn insert_capture(&self, capture: &Capture) -> StoreResult<()> {
-        sqlx::query("INSERT OR IGNORE INTO captures (id, url, body, fetched_at) VALUES (?, ?, ?, ?)")
-            .bind(&capture.id)
-            .bind(&capture.url)
-            .bind(to_json(capture))
-            .bind(crate::time_text(capture.fetched_at))
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT OR IGNORE INTO captures (id, url, body, fetched_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&capture.id)
+        .bind(&capture.url)
+        .bind(to_json(capture))
+        .bind(crate::time_text(capture.fetched_at))
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -91,7 +109,8 @@ impl Store {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| from_json("capture", &r.get::<String, _>(0))).transpose()
+        row.map(|r| from_json("capture", &r.get::<String, _>(0)))
+            .transpose()
     }
 
     pub async fn upsert_listing(&self, listing: &Listing) -> StoreResult<()> {
@@ -114,7 +133,8 @@ impl Store {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| from_json("listing", &r.get::<String, _>(0))).transpose()
+        row.map(|r| from_json("listing", &r.get::<String, _>(0)))
+            .transpose()
     }
 
     /// Listings, optionally of one source, in URL order.
@@ -125,7 +145,9 @@ impl Store {
         .bind(source_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(|r| from_json("listing", &r.get::<String, _>(0))).collect()
+        rows.iter()
+            .map(|r| from_json("listing", &r.get::<String, _>(0)))
+            .collect()
     }
 
     pub async fn upsert_exhibitor(&self, exhibitor: &Exhibitor) -> StoreResult<()> {
@@ -145,6 +167,8 @@ impl Store {
         let rows = sqlx::query("SELECT body FROM exhibitors ORDER BY fair, id")
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(|r| from_json("exhibitor", &r.get::<String, _>(0))).collect()
+        rows.iter()
+            .map(|r| from_json("exhibitor", &r.get::<String, _>(0)))
+            .collect()
     }
 }

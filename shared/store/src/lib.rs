@@ -78,7 +78,10 @@ pub async fn open_sqlite(path: &Path) -> Result<SqlitePool, sqlx::Error> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
-    SqlitePoolOptions::new().max_connections(4).connect_with(options).await
+    SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(options)
+        .await
 }
 
 fn to_json<T: Serialize>(value: &T) -> String {

@@ -24,7 +24,8 @@ impl Store {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| from_json("tenant", &r.get::<String, _>(0))).transpose()
+        row.map(|r| from_json("tenant", &r.get::<String, _>(0)))
+            .transpose()
     }
 
     pub async fn upsert_right(&self, right: &Right) -> StoreResult<()> {
@@ -44,8 +45,12 @@ impl Store {
     }
 
     pub async fn rights(&self) -> StoreResult<Vec<Right>> {
-        let rows = sqlx::query("SELECT body FROM rights ORDER BY id").fetch_all(&self.pool).await?;
-        rows.iter().map(|r| from_json("right", &r.get::<String, _>(0))).collect()
+        let rows = sqlx::query("SELECT body FROM rights ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| from_json("right", &r.get::<String, _>(0)))
+            .collect()
     }
 
     /// Changes whenever a right is added or updated: the matcher reloads when it moves.
@@ -53,7 +58,11 @@ impl Store {
         let row = sqlx::query("SELECT COUNT(*), COALESCE(MAX(updated_at), '') FROM rights")
             .fetch_one(&self.pool)
             .await?;
-        Ok(format!("{}@{}", row.get::<i64, _>(0), row.get::<String, _>(1)))
+        Ok(format!(
+            "{}@{}",
+            row.get::<i64, _>(0),
+            row.get::<String, _>(1)
+        ))
     }
 
     pub async fn add_authorized_seller(&self, seller: &AuthorizedSeller) -> StoreResult<()> {

@@ -34,7 +34,9 @@ pub enum WebhookError {
     MissingHeader(&'static str),
     #[error("header webhook-timestamp is not a Unix time in seconds")]
     BadTimestamp,
-    #[error("timestamp is {skew_secs} s away from now, outside the {tolerance_secs} s window (a replay?)")]
+    #[error(
+        "timestamp is {skew_secs} s away from now, outside the {tolerance_secs} s window (a replay?)"
+    )]
     OutsideWindow { skew_secs: i64, tolerance_secs: i64 },
     #[error("no signature matches the body")]
     BadSignature,
@@ -44,7 +46,9 @@ impl Secret {
     /// From the `whsec_<base64>` form, or any other string taken as raw key bytes.
     pub fn parse(text: &str) -> Result<Self, WebhookError> {
         let bytes = match text.strip_prefix("whsec_") {
-            Some(b64) => STANDARD.decode(b64).map_err(|_| WebhookError::BadSecret("whsec_ part is not base64"))?,
+            Some(b64) => STANDARD
+                .decode(b64)
+                .map_err(|_| WebhookError::BadSecret("whsec_ part is not base64"))?,
             None => text.as_bytes().to_vec(),
         };
         if bytes.len() < 16 {
@@ -60,7 +64,8 @@ impl Secret {
 
     fn mac(&self, id: &str, timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
         // HMAC accepts keys of any length; new_from_slice cannot fail for it.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!());
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!());
         mac.update(id.as_bytes());
         mac.update(b".");
         mac.update(timestamp.to_string().as_bytes());
@@ -71,24 +76,51 @@ impl Secret {
 
     /// The `webhook-signature` header value for a message.
     pub fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
-        format!("v1,{}", STANDARD.encode(self.mac(id, timestamp, body).finalize().into_bytes()))
+        format!(
+            "v1,{}",
+            STANDARD.encode(self.mac(id, timestamp, body).finalize().into_bytes())
+        )
     }
 
     /// Verifies the headers against `body` at time `now` (Unix seconds).
-    pub fn verify(&self, headers: &Headers<'_>, body: &[u8], now: i64, tolerance_secs: i64) -> Result<(), WebhookError> {
+    pub fn verify(
+        &self,
+        headers: &Headers<'_>,
+        body: &[u8],
+        now: i64,
+        tolerance_secs: i64,
+    ) -> Result<(), WebhookError> {
         let id = headers.id.ok_or(WebhookError::MissingHeader(HEADER_ID))?;
-        let ts_text = headers.timestamp.ok_or(WebhookError::MissingHeader(HEADER_TIMESTAMP))?;
-        let signatures = headers.signature.ok_or(WebhookError::MissingHeader(HEADER_SIGNATURE))?;
-        let timestamp: i64 = ts_text.trim().parse().map_err(|_| WebhookError::BadTimestamp)?;
+        let ts_text = headers
+            .timestamp
+            .ok_or(WebhookError::MissingHeader(HEADER_TIMESTAMP))?;
+        let signatures = headers
+            .signature
+            .ok_or(WebhookError::MissingHeader(HEADER_SIGNATURE))?;
+        let timestamp: i64 = ts_text
+            .trim()
+            .parse()
+            .map_err(|_| WebhookError::BadTimestamp)?;
         let skew = now - timestamp;
         if skew.abs() > tolerance_secs {
-            return Err(WebhookError::OutsideWindow { skew_secs: skew, tolerance_secs });
+            return Err(WebhookError::OutsideWindow {
+                skew_secs: skew,
+                tolerance_secs,
+            });
         }
         // Several space-separated signatures may be sent during a key rotation.
         for candidate in signatures.split_whitespace() {
-            let Some(b64) = candidate.strip_prefix("v1,") else { continue };
-            let Ok(expected) = STANDARD.decode(b64) else { continue };
-            if self.mac(id, timestamp, body).verify_slice(&expected).is_ok() {
+            let Some(b64) = candidate.strip_prefix("v1,") else {
+                continue;
+            };
+            let Ok(expected) = STANDARD.decode(b64) else {
+                continue;
+            };
+            if self
+                .mac(id, timestamp, body)
+                .verify_slice(&expected)
+                .is_ok()
+            {
                 return Ok(());
             }
         }
@@ -116,7 +148,11 @@ mod tests {
     const SPEC_SIG: &str = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
 
     fn headers<'a>(id: &'a str, ts: &'a str, sig: &'a str) -> Headers<'a> {
-        Headers { id: Some(id), timestamp: Some(ts), signature: Some(sig) }
+        Headers {
+            id: Some(id),
+            timestamp: Some(ts),
+            signature: Some(sig),
+        }
     }
 
     #[test]
@@ -124,7 +160,14 @@ mod tests {
         let secret = Secret::parse(SPEC_SECRET).expect("secret");
         assert_eq!(secret.sign(SPEC_ID, SPEC_TS, SPEC_BODY), SPEC_SIG);
         let ts = SPEC_TS.to_string();
-        secret.verify(&headers(SPEC_ID, &ts, SPEC_SIG), SPEC_BODY, SPEC_TS + 10, 300).expect("valid");
+        secret
+            .verify(
+                &headers(SPEC_ID, &ts, SPEC_SIG),
+                SPEC_BODY,
+                SPEC_TS + 10,
+                300,
+            )
+            .expect("valid");
     }
 
     #[test]
@@ -132,17 +175,31 @@ mod tests {
         let secret = Secret::parse(SPEC_SECRET).expect("secret");
         let ts = SPEC_TS.to_string();
         let h = headers(SPEC_ID, &ts, SPEC_SIG);
-        assert_eq!(secret.verify(&h, br#"{"test": 1}"#, SPEC_TS, 300), Err(WebhookError::BadSignature));
+        assert_eq!(
+            secret.verify(&h, br#"{"test": 1}"#, SPEC_TS, 300),
+            Err(WebhookError::BadSignature)
+        );
         assert!(matches!(
             secret.verify(&h, SPEC_BODY, SPEC_TS + 301, 300),
             Err(WebhookError::OutsideWindow { skew_secs: 301, .. })
         ));
         let other = Secret::parse("another-secret-of-enough-length").expect("secret");
-        assert_eq!(other.verify(&h, SPEC_BODY, SPEC_TS, 300), Err(WebhookError::BadSignature));
-        let missing = Headers { signature: None, ..h };
-        assert_eq!(secret.verify(&missing, SPEC_BODY, SPEC_TS, 300), Err(WebhookError::MissingHeader(HEADER_SIGNATURE)));
+        assert_eq!(
+            other.verify(&h, SPEC_BODY, SPEC_TS, 300),
+            Err(WebhookError::BadSignature)
+        );
+        let missing = Headers {
+            signature: None,
+            ..h
+        };
+        assert_eq!(
+            secret.verify(&missing, SPEC_BODY, SPEC_TS, 300),
+            Err(WebhookError::MissingHeader(HEADER_SIGNATURE))
+        );
         let rotated = format!("v1,bm9wZQ== {SPEC_SIG}");
-        secret.verify(&headers(SPEC_ID, &ts, &rotated), SPEC_BODY, SPEC_TS, 300).expect("second signature valid");
+        secret
+            .verify(&headers(SPEC_ID, &ts, &rotated), SPEC_BODY, SPEC_TS, 300)
+            .expect("second signature valid");
     }
 
     #[test]

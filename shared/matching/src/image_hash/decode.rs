@@ -51,7 +51,10 @@ pub enum ImageError {
 /// Animated GIFs decode to their first frame, which is what `decode` yields for them.
 pub(crate) fn decode_rgb(bytes: &[u8], limits: &ImageLimits) -> Result<RgbImage, ImageError> {
     if bytes.len() > limits.max_bytes {
-        return Err(ImageError::TooManyBytes { len: bytes.len(), max: limits.max_bytes });
+        return Err(ImageError::TooManyBytes {
+            len: bytes.len(),
+            max: limits.max_bytes,
+        });
     }
     if bytes.is_empty() {
         return Err(ImageError::Undecodable("no bytes".into()));
@@ -108,7 +111,11 @@ fn classify(error: image::ImageError, format: ImageFormat) -> ImageError {
 }
 
 fn format_name(format: ImageFormat) -> &'static str {
-    format.extensions_str().first().copied().unwrap_or("unknown")
+    format
+        .extensions_str()
+        .first()
+        .copied()
+        .unwrap_or("unknown")
 }
 
 /// Composites transparent pixels over white: product shots and logos with an alpha channel

@@ -45,10 +45,15 @@ impl LineSums {
             for i in 0..len {
                 let s = step(line, i);
                 steps[base + i + 1] = steps[base + i] + s;
-                edge_pixels[base + i + 1] = edge_pixels[base + i] + u32::from(s >= PIXEL_STEP as u32);
+                edge_pixels[base + i + 1] =
+                    edge_pixels[base + i] + u32::from(s >= PIXEL_STEP as u32);
             }
         }
-        LineSums { len, steps, edge_pixels }
+        LineSums {
+            len,
+            steps,
+            edge_pixels,
+        }
     }
 
     /// Mean step and edge-pixel share across `line` over points `from..to`.
@@ -63,7 +68,14 @@ impl LineSums {
     /// The line within `reach` of `centre` that is most completely an edge over `from..to`
     /// (stronger steps break ties), located to a fraction of a pixel by the centroid of the
     /// steps around it; None if no line is edge along enough of its length.
-    fn best_line(&self, centre: f64, reach: f64, lines: usize, from: usize, to: usize) -> Option<f64> {
+    fn best_line(
+        &self,
+        centre: f64,
+        reach: f64,
+        lines: usize,
+        from: usize,
+        to: usize,
+    ) -> Option<f64> {
         let lo = (centre - reach).ceil().max(1.0) as usize;
         let hi = ((centre + reach).floor().max(0.0) as usize).min(lines.saturating_sub(1));
         let (best, _) = (lo..=hi)
@@ -81,7 +93,11 @@ impl LineSums {
             weighted += line as f64 * mean;
             total += mean;
         }
-        Some(if total > 0.0 { weighted / total } else { best as f64 })
+        Some(if total > 0.0 {
+            weighted / total
+        } else {
+            best as f64
+        })
     }
 }
 
@@ -102,12 +118,20 @@ impl EdgeMaps {
         let (width, height) = (rgb.width() as usize, rgb.height() as usize);
         let raw = rgb.as_raw();
         let step = |a: usize, b: usize| -> u32 {
-            (0..3).map(|c| (i32::from(raw[a * 3 + c]) - i32::from(raw[b * 3 + c])).unsigned_abs()).max().unwrap_or(0)
+            (0..3)
+                .map(|c| (i32::from(raw[a * 3 + c]) - i32::from(raw[b * 3 + c])).unsigned_abs())
+                .max()
+                .unwrap_or(0)
         };
         let at = |x: usize, y: usize| y * width + x;
         let vertical = LineSums::new(width, height, |x, y| step(at(x, y), at(x - 1, y)));
         let horizontal = LineSums::new(height, width, |y, x| step(at(x, y), at(x, y - 1)));
-        EdgeMaps { width, height, vertical, horizontal }
+        EdgeMaps {
+            width,
+            height,
+            vertical,
+            horizontal,
+        }
     }
 
     /// `rect` with each side moved onto the straight edge within reach that runs along it,
@@ -117,7 +141,10 @@ impl EdgeMaps {
         let (r0, r1) = inner_span(rect.y, rect.h, self.height);
         let (c0, c1) = inner_span(rect.x, rect.w, self.width);
         let v = |centre: f64| self.vertical.best_line(centre, reach, self.width, r0, r1);
-        let h = |centre: f64| self.horizontal.best_line(centre, reach, self.height, c0, c1);
+        let h = |centre: f64| {
+            self.horizontal
+                .best_line(centre, reach, self.height, c0, c1)
+        };
         let (left, right) = (v(rect.x), v(rect.x + rect.w));
         let (top, bottom) = (h(rect.y), h(rect.y + rect.h));
         if left.is_none() && right.is_none() && top.is_none() && bottom.is_none() {
@@ -127,8 +154,14 @@ impl EdgeMaps {
         let x1 = right.unwrap_or(rect.x + rect.w);
         let y0 = top.unwrap_or(rect.y);
         let y1 = bottom.unwrap_or(rect.y + rect.h);
-        let snapped = Rect { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
-        let plausible = |new: f64, old: f64| new >= old * MIN_SIZE_FACTOR && new <= old * MAX_SIZE_FACTOR;
+        let snapped = Rect {
+            x: x0,
+            y: y0,
+            w: x1 - x0,
+            h: y1 - y0,
+        };
+        let plausible =
+            |new: f64, old: f64| new >= old * MIN_SIZE_FACTOR && new <= old * MAX_SIZE_FACTOR;
         (plausible(snapped.w, rect.w) && plausible(snapped.h, rect.h)).then_some(snapped)
     }
 }
@@ -158,9 +191,22 @@ mod tests {
             image::Luma([if inside { 220 } else { 30 }])
         });
         let edges = EdgeMaps::new(&rgb(gray));
-        let off = Rect { x: 52.0, y: 45.0, w: 108.0, h: 108.0 };
+        let off = Rect {
+            x: 52.0,
+            y: 45.0,
+            w: 108.0,
+            h: 108.0,
+        };
         let snapped = edges.snap(&off).expect("edges nearby");
-        assert_eq!(snapped, Rect { x: 60.0, y: 40.0, w: 100.0, h: 100.0 });
+        assert_eq!(
+            snapped,
+            Rect {
+                x: 60.0,
+                y: 40.0,
+                w: 100.0,
+                h: 100.0
+            }
+        );
     }
 
     #[test]
@@ -178,7 +224,14 @@ mod tests {
             image::Luma([v])
         });
         let edges = EdgeMaps::new(&rgb(gray));
-        let snapped = edges.snap(&Rect { x: 52.0, y: 40.0, w: 108.0, h: 100.0 }).expect("snaps");
+        let snapped = edges
+            .snap(&Rect {
+                x: 52.0,
+                y: 40.0,
+                w: 108.0,
+                h: 100.0,
+            })
+            .expect("snaps");
         assert!((snapped.x - 59.5).abs() < 0.01, "{snapped:?}");
     }
 
@@ -186,6 +239,14 @@ mod tests {
     fn nothing_to_snap_to_in_a_flat_image() {
         let gray = GrayImage::from_pixel(100, 100, image::Luma([90]));
         let edges = EdgeMaps::new(&rgb(gray));
-        assert_eq!(edges.snap(&Rect { x: 10.0, y: 10.0, w: 50.0, h: 50.0 }), None);
+        assert_eq!(
+            edges.snap(&Rect {
+                x: 10.0,
+                y: 10.0,
+                w: 50.0,
+                h: 50.0
+            }),
+            None
+        );
     }
 }

@@ -122,7 +122,11 @@ impl ImageIndex {
             }
         }
         let mut hits: Vec<ImageHit> = best.into_values().collect();
-        hits.sort_by(|a, b| a.distance.cmp(&b.distance).then_with(|| a.right_id.cmp(&b.right_id)));
+        hits.sort_by(|a, b| {
+            a.distance
+                .cmp(&b.distance)
+                .then_with(|| a.right_id.cmp(&b.right_id))
+        });
         hits
     }
 }
@@ -152,7 +156,11 @@ mod tests {
     use super::*;
 
     fn hash(algorithm: &str, bits: &str, region: Option<[f32; 4]>) -> RegionHash {
-        RegionHash { algorithm: algorithm.into(), bits: bits.into(), region }
+        RegionHash {
+            algorithm: algorithm.into(),
+            bits: bits.into(),
+            region,
+        }
     }
 
     fn image(right: &str, view: &str, bits: &[&str]) -> IndexedImage {
@@ -174,9 +182,15 @@ mod tests {
         assert_eq!(index.len(), 4);
 
         let region = Some([0.1, 0.2, 0.3, 0.3]);
-        let query = [hash("phash64", "0000000000000000", region), hash("phash64", "00000000000000f0", None)];
+        let query = [
+            hash("phash64", "0000000000000000", region),
+            hash("phash64", "00000000000000f0", None),
+        ];
         let hits = index.query(&query, 4);
-        let summary: Vec<_> = hits.iter().map(|h| (h.right_id.as_str(), h.view.as_str(), h.distance)).collect();
+        let summary: Vec<_> = hits
+            .iter()
+            .map(|h| (h.right_id.as_str(), h.view.as_str(), h.distance))
+            .collect();
         assert_eq!(summary, vec![("r1", "side", 1), ("r3", "logo", 4)]);
         assert_eq!(hits[0].region, region);
         assert_eq!(hits[0].right_digest, "d-r1-side");

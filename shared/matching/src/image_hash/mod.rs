@@ -47,7 +47,12 @@ pub fn hash_reference(bytes: &[u8], limits: &ImageLimits) -> Result<Vec<RegionHa
         let (width, height) = work.gray.dimensions();
         let share = (f64::from(w) * f64::from(h)) / (f64::from(width) * f64::from(height));
         if share <= TRIM_MAX_AREA_SHARE && w >= TRIM_MIN_SIDE && h >= TRIM_MIN_SIDE {
-            let rect = Rect { x: f64::from(x), y: f64::from(y), w: f64::from(w), h: f64::from(h) };
+            let rect = Rect {
+                x: f64::from(x),
+                y: f64::from(y),
+                w: f64::from(w),
+                h: f64::from(h),
+            };
             let hash = hasher.hash(&integral.sample(&rect), None);
             if hash.bits != hashes[0].bits {
                 hashes.push(hash);
@@ -65,6 +70,10 @@ pub fn hash_query(bytes: &[u8], limits: &ImageLimits) -> Result<Vec<RegionHash>,
     let hasher = PHasher::new();
     let integral = Integral::new(&work.gray);
     let mut hashes = vec![hasher.hash(&integral.sample(&integral.full()), None)];
-    hashes.extend(regions::window_hashes(&integral, &EdgeMaps::new(&work.rgb), &hasher));
+    hashes.extend(regions::window_hashes(
+        &integral,
+        &EdgeMaps::new(&work.rgb),
+        &hasher,
+    ));
     Ok(hashes)
 }

@@ -29,7 +29,11 @@ impl PHasher {
     /// Hashes a grey image; `region` says which part of the listing image it shows.
     pub(crate) fn hash(&self, gray: &GrayImage, region: Option<[f32; 4]>) -> RegionHash {
         let bits = hex::encode(self.0.hash_image(gray).as_bytes());
-        RegionHash { algorithm: PHASH64.to_string(), bits, region }
+        RegionHash {
+            algorithm: PHASH64.to_string(),
+            bits,
+            region,
+        }
     }
 }
 
@@ -57,7 +61,10 @@ mod tests {
     fn hamming_counts_differing_bits_and_rejects_bad_input() {
         assert_eq!(hamming_hex("00ff", "00ff"), Some(0));
         assert_eq!(hamming_hex("00ff", "01fe"), Some(2));
-        assert_eq!(hamming_hex("ffffffffffffffff", "0000000000000000"), Some(64));
+        assert_eq!(
+            hamming_hex("ffffffffffffffff", "0000000000000000"),
+            Some(64)
+        );
         assert_eq!(hamming_hex("00", "0000"), None);
         assert_eq!(hamming_hex("zz", "00"), None);
     }
@@ -68,7 +75,11 @@ mod tests {
         // A ramp with a dark square in one corner, and its mirror image: mirroring flips the
         // sign of every odd horizontal frequency, so about half the bits must change.
         let scene = GrayImage::from_fn(64, 64, |x, y| {
-            image::Luma([if x < 20 && y < 20 { 0 } else { 100 + (x + y) as u8 }])
+            image::Luma([if x < 20 && y < 20 {
+                0
+            } else {
+                100 + (x + y) as u8
+            }])
         });
         let mirrored = image::imageops::flip_horizontal(&scene);
         let a = hasher.hash(&scene, None);

@@ -74,7 +74,11 @@ fn shrink(rgb: RgbImage) -> RgbImage {
     // grows with the reduction; an exact box average by an integer factor first brings a
     // 12000-px photo near the target in one linear pass.
     let factor = (1.0 / scale / 2.0).floor() as u32;
-    let rgb = if factor >= 2 { box_shrink(&rgb, factor) } else { rgb };
+    let rgb = if factor >= 2 {
+        box_shrink(&rgb, factor)
+    } else {
+        rgb
+    };
     let target_w = ((f64::from(width) * scale).round() as u32).max(1);
     let target_h = ((f64::from(height) * scale).round() as u32).max(1);
     imageops::resize(&rgb, target_w, target_h, FilterType::Triangle)
@@ -114,7 +118,9 @@ mod tests {
 
     #[test]
     fn large_images_are_reduced_to_the_working_short_side() {
-        let rgb = RgbImage::from_fn(2400, 1800, |x, y| image::Rgb([(x % 251) as u8, (y % 241) as u8, 0]));
+        let rgb = RgbImage::from_fn(2400, 1800, |x, y| {
+            image::Rgb([(x % 251) as u8, (y % 241) as u8, 0])
+        });
         let work = prepare(rgb).expect("prepared");
         assert_eq!(work.gray.height(), WORK_SHORT_SIDE);
         assert_eq!(work.gray.width(), 341);
@@ -122,7 +128,9 @@ mod tests {
 
     #[test]
     fn box_shrink_averages_blocks() {
-        let rgb = RgbImage::from_fn(4, 2, |x, _| image::Rgb([if x % 2 == 0 { 0 } else { 200 }; 3]));
+        let rgb = RgbImage::from_fn(4, 2, |x, _| {
+            image::Rgb([if x % 2 == 0 { 0 } else { 200 }; 3])
+        });
         let out = box_shrink(&rgb, 2);
         assert_eq!(out.dimensions(), (2, 1));
         assert_eq!(out.get_pixel(0, 0).0, [100, 100, 100]);
@@ -131,8 +139,12 @@ mod tests {
     #[test]
     fn tiny_and_flat_images_are_refused() {
         let tiny = RgbImage::from_fn(20, 200, |x, _| image::Rgb([x as u8 * 10; 3]));
-        assert!(matches!(prepare(tiny), Err(ImageError::LowInformation(m)) if m.contains("20x200")));
+        assert!(
+            matches!(prepare(tiny), Err(ImageError::LowInformation(m)) if m.contains("20x200"))
+        );
         let flat = RgbImage::from_pixel(300, 300, image::Rgb([90, 140, 200]));
-        assert!(matches!(prepare(flat), Err(ImageError::LowInformation(m)) if m.contains("uniform")));
+        assert!(
+            matches!(prepare(flat), Err(ImageError::LowInformation(m)) if m.contains("uniform"))
+        );
     }
 }

@@ -27,7 +27,11 @@ const MIN_WINDOW_STD: f32 = 12.0;
 
 /// Hashes of the informative windows of the working image, with their regions as fractions
 /// of the image.
-pub(crate) fn window_hashes(integral: &Integral, edges: &EdgeMaps, hasher: &PHasher) -> Vec<RegionHash> {
+pub(crate) fn window_hashes(
+    integral: &Integral,
+    edges: &EdgeMaps,
+    hasher: &PHasher,
+) -> Vec<RegionHash> {
     let (width, height) = (integral.width(), integral.height());
     let short = f64::from(width.min(height));
     let mut seen: HashSet<[i64; 4]> = HashSet::new();
@@ -47,7 +51,12 @@ pub(crate) fn window_hashes(integral: &Integral, edges: &EdgeMaps, hasher: &PHas
     while side <= short * MAX_FRACTION + 1e-9 {
         for y in positions(f64::from(height), side) {
             for x in positions(f64::from(width), side) {
-                let rect = Rect { x, y, w: side, h: side };
+                let rect = Rect {
+                    x,
+                    y,
+                    w: side,
+                    h: side,
+                };
                 hash_once(rect, &mut hashes);
                 if let Some(snapped) = edges.snap(&rect) {
                     hash_once(snapped, &mut hashes);
@@ -64,7 +73,10 @@ pub(crate) fn window_hashes(integral: &Integral, edges: &EdgeMaps, hasher: &PHas
 fn positions(len: f64, side: f64) -> Vec<f64> {
     let last = (len - side).max(0.0);
     let stride = side * STRIDE_SHARE;
-    let mut out: Vec<f64> = (0..).map(|i| i as f64 * stride).take_while(|&p| p < last - 0.5).collect();
+    let mut out: Vec<f64> = (0..)
+        .map(|i| i as f64 * stride)
+        .take_while(|&p| p < last - 0.5)
+        .collect();
     out.push(last);
     out
 }
@@ -85,15 +97,23 @@ mod tests {
         let hasher = PHasher::new();
         let flat = GrayImage::from_pixel(256, 256, image::Luma([128]));
         let flat_rgb = DynamicImage::ImageLuma8(flat.clone()).into_rgb8();
-        assert!(window_hashes(&Integral::new(&flat), &EdgeMaps::new(&flat_rgb), &hasher).is_empty());
+        assert!(
+            window_hashes(&Integral::new(&flat), &EdgeMaps::new(&flat_rgb), &hasher).is_empty()
+        );
 
-        let busy = GrayImage::from_fn(341, 256, |x, y| image::Luma([((x * 7 + y * 13) % 256) as u8]));
+        let busy = GrayImage::from_fn(341, 256, |x, y| {
+            image::Luma([((x * 7 + y * 13) % 256) as u8])
+        });
         let busy_rgb = DynamicImage::ImageLuma8(busy.clone()).into_rgb8();
         let hashes = window_hashes(&Integral::new(&busy), &EdgeMaps::new(&busy_rgb), &hasher);
         assert!(hashes.len() > 100, "{} windows", hashes.len());
         for h in &hashes {
             let [x, y, w, hgt] = h.region.expect("windows have regions");
-            assert!(x >= 0.0 && y >= 0.0 && x + w <= 1.0001 && y + hgt <= 1.0001, "{:?}", h.region);
+            assert!(
+                x >= 0.0 && y >= 0.0 && x + w <= 1.0001 && y + hgt <= 1.0001,
+                "{:?}",
+                h.region
+            );
         }
     }
 }

@@ -23,7 +23,12 @@ impl Rect {
     /// As `[x, y, w, h]` fractions of an image of `width`×`height`.
     pub(crate) fn fractions(&self, width: u32, height: u32) -> [f32; 4] {
         let (fw, fh) = (f64::from(width), f64::from(height));
-        [(self.x / fw) as f32, (self.y / fh) as f32, (self.w / fw) as f32, (self.h / fh) as f32]
+        [
+            (self.x / fw) as f32,
+            (self.y / fh) as f32,
+            (self.w / fw) as f32,
+            (self.h / fh) as f32,
+        ]
     }
 }
 
@@ -40,14 +45,23 @@ impl Integral {
         let (width, height) = (gray.width() as usize, gray.height() as usize);
         let stride = width + 1;
         let mut sums = vec![0.0; stride * (height + 1)];
-        for (y, row) in gray.as_raw().chunks_exact(width.max(1)).enumerate().take(height) {
+        for (y, row) in gray
+            .as_raw()
+            .chunks_exact(width.max(1))
+            .enumerate()
+            .take(height)
+        {
             let mut row_sum = 0.0;
             for (x, &v) in row.iter().enumerate() {
                 row_sum += f64::from(v);
                 sums[(y + 1) * stride + x + 1] = sums[y * stride + x + 1] + row_sum;
             }
         }
-        Integral { width, height, sums }
+        Integral {
+            width,
+            height,
+            sums,
+        }
     }
 
     pub(crate) fn width(&self) -> u32 {
@@ -63,7 +77,10 @@ impl Integral {
     fn at(&self, x: f64, y: f64) -> f64 {
         let x = x.clamp(0.0, self.width as f64);
         let y = y.clamp(0.0, self.height as f64);
-        let (x0, y0) = ((x.floor() as usize).min(self.width), (y.floor() as usize).min(self.height));
+        let (x0, y0) = (
+            (x.floor() as usize).min(self.width),
+            (y.floor() as usize).min(self.height),
+        );
         let (x1, y1) = ((x0 + 1).min(self.width), (y0 + 1).min(self.height));
         let (fx, fy) = (x - x0 as f64, y - y0 as f64);
         let stride = self.width + 1;
@@ -94,7 +111,12 @@ impl Integral {
 
     /// The whole image as a rectangle.
     pub(crate) fn full(&self) -> Rect {
-        Rect { x: 0.0, y: 0.0, w: self.width as f64, h: self.height as f64 }
+        Rect {
+            x: 0.0,
+            y: 0.0,
+            w: self.width as f64,
+            h: self.height as f64,
+        }
     }
 }
 
@@ -111,8 +133,17 @@ mod tests {
         assert_eq!(whole.get_pixel(0, 0).0[0], 0);
         assert_eq!(whole.get_pixel(15, 0).0[0], 200);
         // A 16-px-wide rectangle centred on the boundary: its middle cells straddle it.
-        let centred = integral.sample(&Rect { x: 24.5, y: 0.0, w: 16.0, h: 16.0 });
-        assert_eq!(centred.get_pixel(7, 3).0[0], 100, "half of one cell on each side");
+        let centred = integral.sample(&Rect {
+            x: 24.5,
+            y: 0.0,
+            w: 16.0,
+            h: 16.0,
+        });
+        assert_eq!(
+            centred.get_pixel(7, 3).0[0],
+            100,
+            "half of one cell on each side"
+        );
         assert_eq!(centred.get_pixel(0, 3).0[0], 0);
         assert_eq!(centred.get_pixel(15, 3).0[0], 200);
     }

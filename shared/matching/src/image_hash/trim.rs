@@ -23,11 +23,10 @@ pub(crate) fn content_bbox(rgb: &RgbImage) -> Option<PixelRect> {
     let mut row_counts = vec![0u32; height as usize];
     let mut col_counts = vec![0u32; width as usize];
     for (x, y, p) in rgb.enumerate_pixels() {
-        let differs = p
-            .0
-            .iter()
-            .zip(background)
-            .any(|(&c, b)| (i32::from(c) - i32::from(b)).abs() > CONTENT_DELTA);
+        let differs =
+            p.0.iter()
+                .zip(background)
+                .any(|(&c, b)| (i32::from(c) - i32::from(b)).abs() > CONTENT_DELTA);
         if differs {
             row_counts[y as usize] += 1;
             col_counts[x as usize] += 1;
@@ -55,7 +54,9 @@ fn border_colour(rgb: &RgbImage) -> Option<[u8; 3]> {
     let border = (0..width)
         .flat_map(|x| [(x, 0), (x, height - 1)])
         .chain((0..height).flat_map(|y| [(0, y), (width - 1, y)]));
-    let bin = |p: [u8; 3]| (usize::from(p[0] >> 4) << 8) | (usize::from(p[1] >> 4) << 4) | usize::from(p[2] >> 4);
+    let bin = |p: [u8; 3]| {
+        (usize::from(p[0] >> 4) << 8) | (usize::from(p[1] >> 4) << 4) | usize::from(p[2] >> 4)
+    };
     let mut counts = vec![(0u32, [0u64; 3]); 1 << 12];
     for (x, y) in border {
         let p = rgb.get_pixel(x, y).0;

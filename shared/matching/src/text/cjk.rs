@@ -31,7 +31,12 @@ pub(crate) fn cjk_runs(s: &str) -> Vec<Vec<CjkChar>> {
         for f in folded.chars() {
             if is_cjk(f) {
                 let gap_before = gap && !current.is_empty();
-                current.push(CjkChar { c: f, start, end: start + c.len_utf8(), gap_before });
+                current.push(CjkChar {
+                    c: f,
+                    start,
+                    end: start + c.len_utf8(),
+                    gap_before,
+                });
                 gap = false;
             } else if f.is_alphanumeric() {
                 if !current.is_empty() {
@@ -75,25 +80,39 @@ pub(crate) fn compare(window: &[CjkChar], mark: &[char]) -> Option<CjkVariant> {
     }
     let spaced = window.iter().skip(1).any(|w| w.gap_before);
     if window.iter().zip(mark).all(|(w, &m)| w.c == m) {
-        return Some(if spaced { CjkVariant::Spacing } else { CjkVariant::Exact });
+        return Some(if spaced {
+            CjkVariant::Spacing
+        } else {
+            CjkVariant::Exact
+        });
     }
-    if window.iter().zip(mark).all(|(w, &m)| simplified(w.c) == simplified(m)) {
+    if window
+        .iter()
+        .zip(mark)
+        .all(|(w, &m)| simplified(w.c) == simplified(m))
+    {
         return Some(CjkVariant::TraditionalForm);
     }
     // One character alone sounds like too many others; and a window sharing no character
     // with the mark is usually an ordinary word that happens to sound the same (天时 for a
     // mark 天使), so at least one character must be the mark's own.
-    let shares_one = window.iter().zip(mark).any(|(w, &m)| simplified(w.c) == simplified(m));
-    let same_sound = window.iter().zip(mark).all(|(w, &m)| {
-        simplified(w.c) == simplified(m) || sounds_alike(w.c, m)
-    });
+    let shares_one = window
+        .iter()
+        .zip(mark)
+        .any(|(w, &m)| simplified(w.c) == simplified(m));
+    let same_sound = window
+        .iter()
+        .zip(mark)
+        .all(|(w, &m)| simplified(w.c) == simplified(m) || sounds_alike(w.c, m));
     (mark.len() >= 2 && shares_one && same_sound).then_some(CjkVariant::SamePinyin)
 }
 
 /// Whether two characters share a toneless pinyin reading (any of their readings).
 fn sounds_alike(a: char, b: char) -> bool {
     let readings = |c: char| -> Vec<&'static str> {
-        c.to_pinyin_multi().map(|m| m.into_iter().map(|p| p.plain()).collect()).unwrap_or_default()
+        c.to_pinyin_multi()
+            .map(|m| m.into_iter().map(|p| p.plain()).collect())
+            .unwrap_or_default()
     };
     let a = readings(a);
     !a.is_empty() && readings(b).iter().any(|r| a.contains(r))
@@ -163,9 +182,19 @@ mod tests {
         let mark = ['云', '豹'];
         assert_eq!(compare(&window("云豹"), &mark), Some(CjkVariant::Exact));
         assert_eq!(compare(&window("云·豹"), &mark), Some(CjkVariant::Spacing));
-        assert_eq!(compare(&window("雲豹"), &mark), Some(CjkVariant::TraditionalForm));
-        assert_eq!(compare(&window("云暴"), &mark), Some(CjkVariant::SamePinyin));
+        assert_eq!(
+            compare(&window("雲豹"), &mark),
+            Some(CjkVariant::TraditionalForm)
+        );
+        assert_eq!(
+            compare(&window("云暴"), &mark),
+            Some(CjkVariant::SamePinyin)
+        );
         assert_eq!(compare(&window("云南"), &mark), None);
-        assert_eq!(compare(&window("运报"), &mark), None, "no character of the mark's own");
+        assert_eq!(
+            compare(&window("运报"), &mark),
+            None,
+            "no character of the mark's own"
+        );
     }
 }

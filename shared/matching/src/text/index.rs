@@ -55,7 +55,10 @@ impl WordMarkIndex {
                 None => return,
             },
         };
-        self.marks.push(Mark { right_id: right_id.to_string(), form });
+        self.marks.push(Mark {
+            right_id: right_id.to_string(),
+            form,
+        });
     }
 
     /// Forgets every mark of a right.
@@ -94,20 +97,31 @@ impl WordMarkIndex {
                 Form::Cjk(chars) => find_cjk(title, &runs, chars, &mark.right_id),
             };
             if let Some(hit) = hit {
-                let replace = best.get(mark.right_id.as_str()).is_none_or(|b| hit.score > b.score);
+                let replace = best
+                    .get(mark.right_id.as_str())
+                    .is_none_or(|b| hit.score > b.score);
                 if replace {
                     best.insert(&mark.right_id, hit);
                 }
             }
         }
         let mut hits: Vec<TextHit> = best.into_values().collect();
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.right_id.cmp(&b.right_id)));
+        hits.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.right_id.cmp(&b.right_id))
+        });
         hits
     }
 }
 
 /// The best window of the title's CJK runs for a CJK mark; the earliest among equals.
-fn find_cjk(title: &str, runs: &[Vec<cjk::CjkChar>], mark: &[char], right_id: &str) -> Option<TextHit> {
+fn find_cjk(
+    title: &str,
+    runs: &[Vec<cjk::CjkChar>],
+    mark: &[char],
+    right_id: &str,
+) -> Option<TextHit> {
     let mut best: Option<(CjkVariant, &[cjk::CjkChar])> = None;
     for run in runs {
         for window in run.windows(mark.len()) {

@@ -42,7 +42,12 @@ impl LatinMark {
             return None;
         }
         let joined: String = tokens.concat();
-        Some(LatinMark { joined_len: joined.chars().count(), joined, tokens, light: light(mark) })
+        Some(LatinMark {
+            joined_len: joined.chars().count(),
+            joined,
+            tokens,
+            light: light(mark),
+        })
     }
 
     /// Fuzzy matching tolerance by length: short marks are too close to ordinary words to
@@ -74,21 +79,35 @@ pub(crate) fn find(title: &str, tokens: &[Token], mark: &LatinMark) -> Option<La
             }
             let count = last - first;
             let candidate = if count == mark.tokens.len()
-                && tokens[first..last].iter().zip(&mark.tokens).all(|(t, m)| &t.text == m)
+                && tokens[first..last]
+                    .iter()
+                    .zip(&mark.tokens)
+                    .all(|(t, m)| &t.text == m)
             {
                 let span = &title[tokens[first].start..tokens[last - 1].end];
-                let variant = if light(span) == mark.light { "exact" } else { "confusable" };
+                let variant = if light(span) == mark.light {
+                    "exact"
+                } else {
+                    "confusable"
+                };
                 Some((variant, 0, if variant == "exact" { 1.0 } else { 0.95 }))
             } else if joined == mark.joined {
                 (mark.joined_len >= MIN_SPACING_LEN).then_some(("spacing", 0, 0.95))
             } else if max_edits > 0 && joined_len + max_edits >= mark.joined_len {
                 let distance = strsim::damerau_levenshtein(&joined, &mark.joined);
-                (distance <= max_edits).then(|| ("edit_distance", distance as u32, edit_score(distance)))
+                (distance <= max_edits)
+                    .then(|| ("edit_distance", distance as u32, edit_score(distance)))
             } else {
                 None
             };
             if let Some((variant, distance, score)) = candidate {
-                let found = LatinMatch { first, last, variant, distance, score };
+                let found = LatinMatch {
+                    first,
+                    last,
+                    variant,
+                    distance,
+                    score,
+                };
                 if best.as_ref().is_none_or(|b| is_better(&found, b)) {
                     best = Some(found);
                 }

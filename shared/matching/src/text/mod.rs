@@ -19,7 +19,11 @@ pub use index::{TextHit, WordMarkIndex};
 /// words that also have letters, punctuation as single spaces. CJK characters are kept,
 /// separated by a space from other scripts.
 pub fn normalize(s: &str) -> String {
-    tokens::tokenize(s).into_iter().map(|t| t.text).collect::<Vec<_>>().join(" ")
+    tokens::tokenize(s)
+        .into_iter()
+        .map(|t| t.text)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]

@@ -19,8 +19,8 @@ struct Traced {
 }
 
 /// Folds `s` and splits it into tokens at anything that is not a letter or digit, and where
-/// the script changes between CJK and the rest ("Nike耐克" is two tokens). `@` and `$` stay
-/// inside a token only between other token characters, where they stand for letters.
+/// the script changes between CJK and the rest ("Nike耐克" is two tokens). `@` and `$` are
+/// letters in a word that has letters ("$ave", "v@lotrax") and punctuation elsewhere.
 pub(crate) fn tokenize(s: &str) -> Vec<Token> {
     let mut tokens = Vec::new();
     let mut current: Vec<Traced> = Vec::new();
@@ -38,7 +38,9 @@ pub(crate) fn tokenize(s: &str) -> Vec<Token> {
         }
         for f in folded.chars() {
             let is_token_char = f.is_alphanumeric() || f == '@' || f == '$';
-            let script_break = current.last().is_some_and(|prev| is_cjk(prev.c) != is_cjk(f));
+            let script_break = current
+                .last()
+                .is_some_and(|prev| is_cjk(prev.c) != is_cjk(f));
             if !is_token_char || script_break {
                 finish(&mut current, &mut tokens);
             }
@@ -54,13 +56,7 @@ pub(crate) fn tokenize(s: &str) -> Vec<Token> {
 /// Turns the characters gathered so far into tokens, applying leetspeak where it stands for
 /// letters, and clears them.
 fn finish(current: &mut Vec<Traced>, tokens: &mut Vec<Token>) {
-    let mut chars = std::mem::take(current);
-    // Symbols at the edges are punctuation ("$99", "@shop"), not letters.
-    while chars.last().is_some_and(|t| is_symbol(t.c)) {
-        chars.pop();
-    }
-    let lead = chars.iter().take_while(|t| is_symbol(t.c)).count();
-    let chars = &chars[lead..];
+    let chars = std::mem::take(current);
     if chars.is_empty() {
         return;
     }
@@ -72,7 +68,7 @@ fn finish(current: &mut Vec<Traced>, tokens: &mut Vec<Token>) {
         }
         return;
     }
-    tokens.push(make_token(chars, &read_leet(chars)));
+    tokens.push(make_token(&chars, &read_leet(&chars)));
 }
 
 fn is_symbol(c: char) -> bool {
@@ -89,7 +85,9 @@ fn read_leet(chars: &[Traced]) -> Vec<char> {
             i += 1;
             continue;
         }
-        let run_end = (i..chars.len()).find(|&j| leet(chars[j].c).is_none()).unwrap_or(chars.len());
+        let run_end = (i..chars.len())
+            .find(|&j| leet(chars[j].c).is_none())
+            .unwrap_or(chars.len());
         let before = i.checked_sub(1).is_some_and(|j| chars[j].c.is_alphabetic());
         let after = chars.get(run_end).is_some_and(|t| t.c.is_alphabetic());
         if before || after {
@@ -128,8 +126,14 @@ mod tests {
 
     #[test]
     fn leet_only_next_to_letters() {
-        assert_eq!(texts("v3l0trax $99 l33t velotrax2024"), ["velotrax", "99", "leet", "velotrax2024"]);
-        assert_eq!(texts("v@l0trax @shop 10@20"), ["valotrax", "shop", "10", "20"]);
+        assert_eq!(
+            texts("v3l0trax $99 l33t velotrax2024"),
+            ["velotrax", "99", "leet", "velotrax2024"]
+        );
+        assert_eq!(
+            texts("v@l0trax @shop 10@20"),
+            ["valotrax", "shop", "10", "20"]
+        );
     }
 
     #[test]

@@ -1,0 +1,157 @@
+//! Word marks in listing titles: the variants counterfeiters use, and ordinary titles that
+//! must stay clean.
+
+use takedown_matching::{TextHit, WordMarkIndex, normalize};
+
+fn index() -> WordMarkIndex {
+    let mut index = WordMarkIndex::new();
+    index.add("velotrax", "VELOTRAX");
+    index.add("yunbao", "云豹");
+    index.add("kora", "KORA");
+    index.add("north-peak", "North Peak");
+    index
+}
+
+/// The hit for `right` in `title`, which must be the only hit.
+fn hit(title: &str, right: &str) -> TextHit {
+    let hits = index().find(title);
+    assert_eq!(hits.len(), 1, "{title:?}: {hits:?}");
+    assert_eq!(hits[0].right_id, right, "{title:?}");
+    hits[0].clone()
+}
+
+/// Asserts variant, span (as written in the title), distance and score.
+fn check(title: &str, right: &str, variant: &str, span: &str, distance: u32, score: f32) {
+    let h = hit(title, right);
+    assert_eq!((h.variant.as_str(), h.span.as_str(), h.distance), (variant, span, distance), "{title:?}: {h:?}");
+    assert!((h.score - score).abs() < 1e-6, "{title:?}: score {}", h.score);
+}
+
+#[test]
+fn exact_marks_in_longer_titles_in_any_case() {
+    check("VELOTRAX", "velotrax", "exact", "VELOTRAX", 0, 1.0);
+    check("New velotrax trail running shoes, size 42", "velotrax", "exact", "velotrax", 0, 1.0);
+    check("Jacket by VeloTrax!", "velotrax", "exact", "VeloTrax", 0, 1.0);
+    check("north-peak down jacket", "north-peak", "exact", "north-peak", 0, 1.0);
+    let h = hit("Genuine NORTH PEAK fleece", "north-peak");
+    assert_eq!(h.normalized, "north peak");
+}
+
+#[test]
+fn disguised_letters_are_confusable() {
+    // Cyrillic Е and О.
+    check("VЕLОTRAX running shoes", "velotrax", "confusable", "VЕLОTRAX", 0, 0.95);
+    check("v3l0trax sneakers", "velotrax", "confusable", "v3l0trax", 0, 0.95);
+    check("Vélotrax cycling cap", "velotrax", "confusable", "Vélotrax", 0, 0.95);
+    check("Ｖｅｌｏｔｒａｘ", "velotrax", "exact", "Ｖｅｌｏｔｒａｘ", 0, 1.0);
+    let h = hit("VЕLОTRAX", "velotrax");
+    assert_eq!(h.normalized, "velotrax");
+}
+
+#[test]
+fn letters_split_by_spaces_dots_or_dashes_are_a_spacing_trick() {
+    check("V E L O T R A X hoodie", "velotrax", "spacing", "V E L O T R A X", 0, 0.95);
+    check("cap v.e.l.o.t.r.a.x style", "velotrax", "spacing", "v.e.l.o.t.r.a.x", 0, 0.95);
+    check("velo-trax bottle", "velotrax", "spacing", "velo-trax", 0, 0.95);
+    check("NorthPeak parka", "north-peak", "spacing", "NorthPeak", 0, 0.95);
+}
+
+#[test]
+fn misspellings_within_the_length_aware_distance() {
+    check("Velotrx shoes", "velotrax", "edit_distance", "Velotrx", 1, 0.85); // omission
+    check("Vellotrax shoes", "velotrax", "edit_distance", "Vellotrax", 1, 0.85); // repetition
+    check("Veltorax shoes", "velotrax", "edit_distance", "Veltorax", 1, 0.85); // transposition
+    check("Velotraks shoes", "velotrax", "edit_distance", "Velotraks", 2, 0.75);
+    check("Velo trx shoes", "velotrax", "edit_distance", "Velo trx", 1, 0.85);
+    assert!(index().find("Vlotrks shoes").is_empty(), "three edits are too many");
+}
+
+#[test]
+fn short_marks_are_never_matched_fuzzily() {
+    check("KORA tote bag", "kora", "exact", "KORA", 0, 1.0);
+    check("K0RA tote bag", "kora", "confusable", "K0RA", 0, 0.95);
+    check("K.O.R.A tote bag", "kora", "spacing", "K.O.R.A", 0, 0.95);
+    for title in ["Kara tote bag", "Korea travel adapter", "Koraa bag", "Okra seeds", "Kona coffee"] {
+        let hits: Vec<_> = index().find(title).into_iter().filter(|h| h.right_id == "kora").collect();
+        assert!(hits.is_empty(), "{title:?}: {hits:?}");
+    }
+}
+
+#[test]
+fn chinese_same_sound_and_traditional_forms() {
+    check("云暴运动鞋", "yunbao", "same_pinyin", "云暴", 0, 0.9);
+    check("正品雲豹跑鞋", "yunbao", "traditional_form", "雲豹", 0, 0.9);
+    check("云豹 2024 新款", "yunbao", "exact", "云豹", 0, 1.0);
+    check("云·豹 外套", "yunbao", "spacing", "云·豹", 0, 0.95);
+}
+
+#[test]
+fn words_that_merely_resemble_a_mark_do_not_match() {
+    for title in ["Velvet tracksuit", "velocity trainer", "trax racing bike", "Velour track jacket", "云南白药牙膏", "豹纹围巾"]
+    {
+        let hits = index().find(title);
+        assert!(hits.is_empty(), "{title:?}: {hits:?}");
+    }
+}
+
+#[test]
+fn ordinary_product_titles_match_nothing() {
+    let titles = [
+        "Men's waterproof hiking boots, brown, size 44",
+        "Stainless steel water bottle 750 ml",
+        "Wireless bluetooth headphones with noise cancelling",
+        "Kids' cotton t-shirt, pack of 3",
+        "Ceramic coffee mug 350ml - white",
+        "LED desk lamp, dimmable, USB-C",
+        "Yoga mat 6mm non-slip",
+        "Women's running shorts with pocket",
+        "Leather wallet RFID blocking",
+        "Camping tent for 4 people, 3 seasons",
+        "Bicycle helmet adult, size M",
+        "Velcro cable ties, 50 pcs",
+        "Trail mix snack pack 12 x 40 g",
+        "Phone case for iPhone 15, transparent",
+        "Electric toothbrush with 4 brush heads",
+        "Wool scarf, grey, 180 cm",
+        "Korean skincare set, 5 pieces",
+        "Vintage leather travel bag",
+        "Cordless drill 18V with 2 batteries",
+        "Solar garden lights, 8 pack",
+        "Tracksuit for men, velvet, black",
+        "男士运动鞋 透气 跑步鞋",
+        "不锈钢保温杯 500ml",
+        "豹子图案T恤",
+    ];
+    assert!(titles.len() >= 20);
+    let index = index();
+    for title in titles {
+        let hits = index.find(title);
+        assert!(hits.is_empty(), "{title:?}: {hits:?}");
+    }
+}
+
+#[test]
+fn one_best_hit_per_right_and_marks_can_be_removed() {
+    let mut index = index();
+    assert_eq!(index.len(), 4);
+    index.add("velotrax", "ВЕЛОТРАКС"); // a second, Cyrillic, mark of the same right
+    let hits = index.find("velotrx and VELOTRAX and 云暴");
+    let summary: Vec<_> = hits.iter().map(|h| (h.right_id.as_str(), h.variant.as_str())).collect();
+    assert_eq!(summary, vec![("velotrax", "exact"), ("yunbao", "same_pinyin")]);
+
+    index.remove_right("velotrax");
+    assert_eq!(index.len(), 3);
+    assert!(index.find("VELOTRAX").is_empty());
+    index.add("empty", " -- ");
+    assert_eq!(index.len(), 3, "a mark without letters is ignored");
+}
+
+#[test]
+fn normalize_folds_what_counterfeiters_vary() {
+    assert_eq!(normalize("VЕLОTRAX"), "velotrax");
+    assert_eq!(normalize("V.E.L.O-trax  2024!"), "v e l o trax 2024");
+    assert_eq!(normalize("ΡUΜΑ ΝΙΚΕ"), "puma nike");
+    assert_eq!(normalize("Crème Brûlée"), "creme brulee");
+    assert_eq!(normalize("$ave 50% on sh0es @ home"), "save 50 on shoes home");
+    assert_eq!(normalize("云豹运动鞋"), "云豹运动鞋");
+}
