@@ -1,204 +1,166 @@
-//! Measures the image hashes on the procedural fixtures: distances of true matches under
-//! each edit, distances of unrelated images, and hashing time. Run in release:
-//! `cargo run -p takedown-matching --release --example measure_images`.
+//! Measures the image hashes on the procedural test fixtures: distances of true matches
+//! under each edit, distances of unrelated images, and hashing time. The numbers behind
+//! `IMAGE_THRESHOLD`; run in release:
+//!
+//! `cargo run -p takedown-matching --release --example measure_images`
 
 #[path = "../tests/fixtures/mod.rs"]
 mod fixtures;
 
 use std::time::Instant;
 
-use takedown_matching::{
-    ImageIndex, ImageLimits, IndexedImage, hamming_hex, hash_query, hash_reference,
-};
+use image::RgbImage;
+use image::imageops::{self, FilterType};
+use takedown_matching::{IMAGE_THRESHOLD, ImageLimits, hamming_hex, hash_query, hash_reference};
 use takedown_model::RegionHash;
 
-fn best_any(
-    query: &[RegionHash],
-    refs: &[Vec<RegionHash>],
-) -> (u32, usize, usize, Option<[f32; 4]>) {
-    let mut out = (u32::MAX, 0, 0, None);
-    for (ri, r) in refs.iter().enumerate() {
-        for (hi, h) in r.iter().enumerate() {
-            for q in query {
-                let d = hamming_hex(&q.bits, &h.bits).unwrap();
-                if d < out.0 {
-                    out = (d, ri, hi, q.region);
-                }
-            }
-        }
-    }
-    out
+const REGISTERED: u64 = 12;
+
+/// Smallest distance between any query hash and any reference hash.
+fn closest(query: &[RegionHash], reference: &[RegionHash]) -> u32 {
+    query
+        .iter()
+        .flat_map(|q| {
+            reference
+                .iter()
+                .filter_map(|r| hamming_hex(&q.bits, &r.bits))
+        })
+        .min()
+        .unwrap_or(u32::MAX)
 }
 
-fn best(query: &[RegionHash], reference: &[RegionHash]) -> (u32, Option<[f32; 4]>) {
-    let mut out = (u32::MAX, None);
-    for q in query {
-        for r in reference {
-            if let Some(d) = hamming_hex(&q.bits, &r.bits) {
-                if d < out.0 {
-                    out = (d, q.region);
-                }
-            }
+fn summary(name: &str, distances: &[u32]) {
+    let mut sorted = distances.to_vec();
+    sorted.sort_unstable();
+    let within = sorted.iter().filter(|&&d| d <= IMAGE_THRESHOLD).count();
+    println!(
+        "{name:<34} n={:<3} min={:<3} max={:<3} within threshold {within}/{}  {sorted:?}",
+        sorted.len(),
+        sorted.first().copied().unwrap_or(0),
+        sorted.last().copied().unwrap_or(0),
+        sorted.len()
+    );
+}
+
+/// The bounding box of the pixels that differ from the top-left one.
+fn content_box(img: &RgbImage) -> (u32, u32, u32, u32) {
+    let background = *img.get_pixel(0, 0);
+    let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
+    for (x, y, p) in img.enumerate_pixels() {
+        if *p != background {
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
         }
     }
-    out
+    (x0, y0, x1 - x0 + 1, y1 - y0 + 1)
 }
 
 fn main() {
     let limits = ImageLimits::default();
-    let logos: Vec<_> = (1..=12).map(fixtures::logo).collect();
+    let logos: Vec<RgbImage> = (1..=REGISTERED).map(fixtures::logo).collect();
+    let started = Instant::now();
     let refs: Vec<Vec<RegionHash>> = logos
         .iter()
-        .map(|l| hash_reference(&fixtures::png(l), &limits).expect("ref"))
+        .map(|l| hash_reference(&fixtures::png(l), &limits).expect("reference hashes"))
         .collect();
-    let mut index = ImageIndex::new();
-    for (i, r) in refs.iter().enumerate() {
-        index.insert(IndexedImage {
-            right_id: format!("r{i}"),
-            view: "logo".into(),
-            digest: String::new(),
-            hashes: r.clone(),
-        });
-    }
     println!(
-        "reference hashes per logo: {:?}",
-        refs.iter().map(Vec::len).collect::<Vec<_>>()
+        "hash_reference, 256x256 PNG: {:.2} ms each",
+        started.elapsed().as_secs_f64() * 1000.0 / logos.len() as f64
     );
+    println!("threshold {IMAGE_THRESHOLD}\n");
 
-    let edits: Vec<(&str, Box<dyn Fn(&image::RgbImage) -> Vec<u8>>)> = vec![
-        ("jpeg50", Box::new(|l| fixtures::jpeg(l, 50))),
-        (
-            "jpeg50+0.6x",
-            Box::new(|l| fixtures::jpeg(&fixtures::resize(l, 0.6), 50)),
-        ),
-        (
-            "jpeg50+1.5x",
-            Box::new(|l| fixtures::jpeg(&fixtures::resize(l, 1.5), 50)),
-        ),
+    type Edit = fn(&RgbImage) -> Vec<u8>;
+    let edits: [(&str, Edit); 3] = [
+        ("whole: jpeg q50", |l| fixtures::jpeg(l, 50)),
+        ("whole: jpeg q50 + 0.6x", |l| {
+            fixtures::jpeg(&fixtures::resize(l, 0.6), 50)
+        }),
+        ("whole: jpeg q50 + 1.5x", |l| {
+            fixtures::jpeg(&fixtures::resize(l, 1.5), 50)
+        }),
     ];
-    for (name, edit) in &edits {
-        let ds: Vec<u32> = logos
+    for (name, edit) in edits {
+        let distances: Vec<u32> = logos
             .iter()
             .zip(&refs)
-            .map(|(l, r)| {
-                let q = hash_query(&edit(l), &limits).expect("query");
-                best(&q[..1], r).0
-            })
+            .map(|(l, r)| closest(&hash_query(&edit(l), &limits).expect("query")[..1], r))
             .collect();
-        println!(
-            "{name}: whole-image distances {ds:?} max {}",
-            ds.iter().max().unwrap()
-        );
+        summary(name, &distances);
     }
 
     let mut times = Vec::new();
-    let mut pasted = Vec::new();
+    let mut pasted: [Vec<u32>; 3] = Default::default();
     let mut trimmed = Vec::new();
-    for (i, (l, r)) in logos.iter().zip(&refs).enumerate() {
-        for (k, frac) in [0.15f64, 0.25, 0.4].iter().enumerate() {
-            let side = (frac * 640.0 * 480.0).sqrt().round() as u32;
+    for (i, (logo, reference)) in logos.iter().zip(&refs).enumerate() {
+        for (k, area) in [0.15f64, 0.25, 0.40].into_iter().enumerate() {
+            let side = (area * 640.0 * 480.0).sqrt().round() as u32;
             let mut rng = fixtures::Rng::new((i * 10 + k) as u64);
             let x = rng.range(0, i64::from(640 - side) + 1) as u32;
             let y = rng.range(0, i64::from(480 - side) + 1) as u32;
             let scene = fixtures::scene(1000 + (i * 10 + k) as u64, 640, 480);
-            let img = fixtures::paste(&scene, l, x, y, side);
-            let bytes = fixtures::jpeg(&img, 85);
-            let t = Instant::now();
-            let q = hash_query(&bytes, &limits).expect("query");
-            times.push((t.elapsed().as_secs_f64() * 1000.0, q.len()));
-            let (d, region) = best(&q, r);
-            pasted.push((
-                d,
-                frac,
-                region,
-                (x as f32 / 640.0, y as f32 / 480.0, side as f32 / 640.0),
-            ));
-            // Trimmed: only the logo's content box, pasted as a rectangle.
-            let rgb = l;
-            let bb = content_box(rgb);
-            let crop = image::imageops::crop_imm(rgb, bb.0, bb.1, bb.2, bb.3).to_image();
-            let scale = side as f64 / 256.0;
-            let cw = (bb.2 as f64 * scale) as u32;
-            let ch = (bb.3 as f64 * scale) as u32;
-            let crop =
-                image::imageops::resize(&crop, cw, ch, image::imageops::FilterType::Triangle);
-            let mut img2 = scene.clone();
-            image::imageops::replace(&mut img2, &crop, i64::from(x), i64::from(y));
-            let q2 = hash_query(&fixtures::jpeg(&img2, 85), &limits).expect("query");
-            trimmed.push((best(&q2, r).0, frac, bb.2 as f32 / bb.3 as f32));
-        }
-    }
-    for p in &pasted {
-        println!(
-            "pasted d={} frac={} region={:?} truth={:?}",
-            p.0, p.1, p.2, p.3
-        );
-    }
-    println!(
-        "pasted max distance {}",
-        pasted.iter().map(|p| p.0).max().unwrap()
-    );
-    let mut tds: Vec<_> = trimmed.iter().map(|t| (t.0, t.2)).collect();
-    tds.sort_by_key(|t| t.0);
-    println!("trimmed (distance, aspect): {tds:?}");
-    let avg = times.iter().map(|t| t.0).sum::<f64>() / times.len() as f64;
-    println!(
-        "hash_query 640x480 jpeg: avg {avg:.1} ms, max {:.1} ms, hashes {:?}",
-        times.iter().map(|t| t.0).fold(0.0, f64::max),
-        times.iter().map(|t| t.1).collect::<Vec<_>>()
-    );
+            let bytes = fixtures::jpeg(&fixtures::paste(&scene, logo, x, y, side), 85);
+            let started = Instant::now();
+            let hashes = hash_query(&bytes, &limits).expect("query");
+            times.push((started.elapsed().as_secs_f64() * 1000.0, hashes.len()));
+            pasted[k].push(closest(&hashes, reference));
 
-    // Negatives.
-    let mut negs = Vec::new();
-    for s in 100..130u64 {
-        let q = hash_query(&fixtures::jpeg(&fixtures::logo(s), 85), &limits).expect("q");
-        let b = best_any(&q, &refs);
-        if b.0 <= 10 {
-            println!("neg {} {s} {:?}", "logo", b);
+            // Trimmed: only the logo's content box, pasted as a rectangle of its own shape.
+            let (bx, by, bw, bh) = content_box(logo);
+            let scale = f64::from(side) / 256.0;
+            let content = imageops::crop_imm(logo, bx, by, bw, bh).to_image();
+            let (cw, ch) = (
+                (f64::from(bw) * scale) as u32,
+                (f64::from(bh) * scale) as u32,
+            );
+            let mut photo = scene.clone();
+            imageops::replace(
+                &mut photo,
+                &imageops::resize(&content, cw, ch, FilterType::Triangle),
+                x.into(),
+                y.into(),
+            );
+            trimmed.push(closest(
+                &hash_query(&fixtures::jpeg(&photo, 85), &limits).expect("query"),
+                reference,
+            ));
         }
-        negs.push(("logo", s, b.0, index.query(&q, 12).len()));
     }
-    for s in 200..230u64 {
-        let q = hash_query(&fixtures::jpeg(&fixtures::scene(s, 640, 480), 85), &limits).expect("q");
-        let b = best_any(&q, &refs);
-        if b.0 <= 10 {
-            println!("neg {} {s} {:?}", "scene", b);
-        }
-        negs.push(("scene", s, b.0, index.query(&q, 12).len()));
+    for (k, area) in ["15%", "25%", "40%"].iter().enumerate() {
+        summary(&format!("tile pasted at {area} of 640x480"), &pasted[k]);
     }
-    for s in 300..330u64 {
-        let img = fixtures::paste(
-            &fixtures::scene(s, 640, 480),
-            &fixtures::logo(s + 1000),
+    summary("trimmed content pasted", &trimmed);
+
+    let mut negatives: [Vec<u32>; 3] = Default::default();
+    let nearest = |bytes: Vec<u8>| {
+        let hashes = hash_query(&bytes, &limits).expect("query");
+        refs.iter()
+            .map(|r| closest(&hashes, r))
+            .min()
+            .unwrap_or(u32::MAX)
+    };
+    for n in 0..30u64 {
+        negatives[0].push(nearest(fixtures::jpeg(&fixtures::logo(100 + n), 85)));
+        negatives[1].push(nearest(fixtures::jpeg(
+            &fixtures::scene(200 + n, 640, 480),
+            85,
+        )));
+        let photo = fixtures::paste(
+            &fixtures::scene(300 + n, 640, 480),
+            &fixtures::logo(1300 + n),
             100,
             80,
             260,
         );
-        let q = hash_query(&fixtures::jpeg(&img, 85), &limits).expect("q");
-        let b = best_any(&q, &refs);
-        if b.0 <= 10 {
-            println!("neg {} {s} {:?}", "scene+other", b);
-        }
-        negs.push(("scene+other", s, b.0, index.query(&q, 12).len()));
+        negatives[2].push(nearest(fixtures::jpeg(&photo, 85)));
     }
-    let mut ds: Vec<u32> = negs.iter().map(|n| n.2).collect();
-    ds.sort();
-    println!("negatives min distances sorted: {ds:?}");
-    for n in negs.iter().filter(|n| n.2 <= 14) {
-        println!("close negative {n:?}");
-    }
-}
+    println!();
+    summary("negatives: other logos", &negatives[0]);
+    summary("negatives: scenes", &negatives[1]);
+    summary("negatives: scenes + other logo", &negatives[2]);
 
-fn content_box(img: &image::RgbImage) -> (u32, u32, u32, u32) {
-    let bg = *img.get_pixel(0, 0);
-    let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
-    for (x, y, p) in img.enumerate_pixels() {
-        if *p != bg {
-            x0 = x0.min(x);
-            y0 = y0.min(y);
-            x1 = x1.max(x);
-            y1 = y1.max(y);
-        }
-    }
-    (x0, y0, x1 - x0 + 1, y1 - y0 + 1)
+    let mean = times.iter().map(|t| t.0).sum::<f64>() / times.len() as f64;
+    let max = times.iter().map(|t| t.0).fold(0.0, f64::max);
+    let hashes = times.iter().map(|t| t.1).sum::<usize>() / times.len();
+    println!(
+        "\nhash_query, 640x480 JPEG: mean {mean:.1} ms, max {max:.1} ms, {hashes} hashes on average"
+    );
 }

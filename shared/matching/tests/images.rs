@@ -8,8 +8,8 @@
 mod fixtures;
 
 use takedown_matching::{
-    IMAGE_THRESHOLD, ImageError, ImageHit, ImageIndex, ImageLimits, IndexedImage, PHASH64, hamming_hex,
-    hash_query, hash_reference,
+    IMAGE_THRESHOLD, ImageError, ImageHit, ImageIndex, ImageLimits, IndexedImage, PHASH64,
+    hamming_hex, hash_query, hash_reference,
 };
 use takedown_model::RegionHash;
 
@@ -26,14 +26,23 @@ fn right(seed: u64) -> String {
 fn registered_index() -> ImageIndex {
     let mut index = ImageIndex::new();
     for seed in REGISTERED {
-        let hashes = hash_reference(&fixtures::png(&fixtures::logo(seed)), &limits()).expect("logo hashes");
-        index.insert(IndexedImage { right_id: right(seed), view: "logo".into(), digest: format!("d{seed}"), hashes });
+        let hashes =
+            hash_reference(&fixtures::png(&fixtures::logo(seed)), &limits()).expect("logo hashes");
+        index.insert(IndexedImage {
+            right_id: right(seed),
+            view: "logo".into(),
+            digest: format!("d{seed}"),
+            hashes,
+        });
     }
     index
 }
 
 fn query(index: &ImageIndex, bytes: &[u8]) -> Vec<ImageHit> {
-    index.query(&hash_query(bytes, &limits()).expect("listing image hashes"), IMAGE_THRESHOLD)
+    index.query(
+        &hash_query(bytes, &limits()).expect("listing image hashes"),
+        IMAGE_THRESHOLD,
+    )
 }
 
 /// The single hit of `hits`, which must be for `seed`'s logo.
@@ -50,14 +59,27 @@ fn recompressed_and_rescaled_logos_match_as_whole_images() {
         let logo = fixtures::logo(seed);
         let edits = [
             ("jpeg q50", fixtures::jpeg(&logo, 50)),
-            ("jpeg q50, 0.6x", fixtures::jpeg(&fixtures::resize(&logo, 0.6), 50)),
-            ("jpeg q50, 1.5x", fixtures::jpeg(&fixtures::resize(&logo, 1.5), 50)),
+            (
+                "jpeg q50, 0.6x",
+                fixtures::jpeg(&fixtures::resize(&logo, 0.6), 50),
+            ),
+            (
+                "jpeg q50, 1.5x",
+                fixtures::jpeg(&fixtures::resize(&logo, 1.5), 50),
+            ),
         ];
         for (what, bytes) in edits {
             let hit = only_hit_for(&query(&index, &bytes), seed, what);
             assert_eq!(hit.region, None, "{what}: the whole image matches");
             assert!(hit.distance <= 2, "{what}: distance {}", hit.distance);
-            assert_eq!((hit.view.as_str(), hit.right_digest.clone(), hit.algorithm.as_str()), ("logo", format!("d{seed}"), PHASH64));
+            assert_eq!(
+                (
+                    hit.view.as_str(),
+                    hit.right_digest.clone(),
+                    hit.algorithm.as_str()
+                ),
+                ("logo", format!("d{seed}"), PHASH64)
+            );
         }
     }
 }
@@ -83,9 +105,19 @@ fn a_logo_pasted_into_a_busy_scene_is_found_by_the_region_that_frames_it() {
             let photo = fixtures::paste(&scene, &fixtures::logo(seed), x, y, side);
             let what = format!("logo {seed} at {x},{y} side {side}");
             let hit = only_hit_for(&query(&index, &fixtures::jpeg(&photo, 85)), seed, &what);
-            let region = hit.region.unwrap_or_else(|| panic!("{what}: expected a region, got {hit:?}"));
-            let truth = [x as f32 / 640.0, y as f32 / 480.0, side as f32 / 640.0, side as f32 / 480.0];
-            assert!(iou(region, truth) > 0.8, "{what}: region {region:?} vs {truth:?}");
+            let region = hit
+                .region
+                .unwrap_or_else(|| panic!("{what}: expected a region, got {hit:?}"));
+            let truth = [
+                x as f32 / 640.0,
+                y as f32 / 480.0,
+                side as f32 / 640.0,
+                side as f32 / 480.0,
+            ];
+            assert!(
+                iou(region, truth) > 0.8,
+                "{what}: region {region:?} vs {truth:?}"
+            );
             assert!(hit.distance <= 4, "{what}: distance {}", hit.distance);
         }
     }
@@ -96,14 +128,29 @@ fn unrelated_logos_and_scenes_match_nothing() {
     let index = registered_index();
     let mut images = Vec::new();
     for seed in 200..210 {
-        images.push((format!("other logo {seed}"), fixtures::jpeg(&fixtures::logo(seed), 85)));
+        images.push((
+            format!("other logo {seed}"),
+            fixtures::jpeg(&fixtures::logo(seed), 85),
+        ));
     }
     for seed in 300..308 {
-        images.push((format!("scene {seed}"), fixtures::jpeg(&fixtures::scene(seed, 640, 480), 85)));
+        images.push((
+            format!("scene {seed}"),
+            fixtures::jpeg(&fixtures::scene(seed, 640, 480), 85),
+        ));
     }
     for seed in 400..406 {
-        let photo = fixtures::paste(&fixtures::scene(seed, 640, 480), &fixtures::logo(seed + 1000), 120, 90, 260);
-        images.push((format!("scene {seed} with an unregistered logo"), fixtures::jpeg(&photo, 85)));
+        let photo = fixtures::paste(
+            &fixtures::scene(seed, 640, 480),
+            &fixtures::logo(seed + 1000),
+            120,
+            90,
+            260,
+        );
+        images.push((
+            format!("scene {seed} with an unregistered logo"),
+            fixtures::jpeg(&photo, 85),
+        ));
     }
     assert!(images.len() >= 20);
     for (what, bytes) in images {
@@ -116,7 +163,10 @@ fn unrelated_logos_and_scenes_match_nothing() {
 fn gif_webp_and_transparent_png_decode_to_the_same_hash() {
     let logo = fixtures::logo(3);
     let reference = hash_reference(&fixtures::png(&logo), &limits()).expect("png");
-    for (what, bytes) in [("gif", fixtures::gif(&logo)), ("webp", fixtures::webp(&logo))] {
+    for (what, bytes) in [
+        ("gif", fixtures::gif(&logo)),
+        ("webp", fixtures::webp(&logo)),
+    ] {
         let hashes = hash_reference(&bytes, &limits()).unwrap_or_else(|e| panic!("{what}: {e}"));
         let d = hamming_hex(&hashes[0].bits, &reference[0].bits).expect("same length");
         assert!(d <= 2, "{what}: distance {d}");
@@ -125,10 +175,16 @@ fn gif_webp_and_transparent_png_decode_to_the_same_hash() {
     let (white, rgba) = (image::Rgb([255, 255, 255]), fixtures::logo(1));
     let transparent = image::RgbaImage::from_fn(256, 256, |x, y| {
         let p = rgba.get_pixel(x, y);
-        if *p == white { image::Rgba([0, 0, 0, 0]) } else { image::Rgba([p[0], p[1], p[2], 255]) }
+        if *p == white {
+            image::Rgba([0, 0, 0, 0])
+        } else {
+            image::Rgba([p[0], p[1], p[2], 255])
+        }
     });
     let mut png = std::io::Cursor::new(Vec::new());
-    transparent.write_to(&mut png, image::ImageFormat::Png).expect("encodes");
+    transparent
+        .write_to(&mut png, image::ImageFormat::Png)
+        .expect("encodes");
     assert_eq!(
         hash_reference(png.get_ref(), &limits()).expect("transparent png"),
         hash_reference(&fixtures::png(&rgba), &limits()).expect("png")
@@ -139,10 +195,19 @@ fn gif_webp_and_transparent_png_decode_to_the_same_hash() {
 fn a_reference_on_a_wide_canvas_is_also_hashed_trimmed_to_its_content() {
     let logo = fixtures::logo(2);
     let mut canvas = image::RgbImage::from_pixel(600, 400, image::Rgb([255, 255, 255]));
-    image::imageops::replace(&mut canvas, &image::imageops::resize(&logo, 200, 200, image::imageops::FilterType::Triangle), 300, 120);
+    image::imageops::replace(
+        &mut canvas,
+        &image::imageops::resize(&logo, 200, 200, image::imageops::FilterType::Triangle),
+        300,
+        120,
+    );
     let hashes = hash_reference(&fixtures::png(&canvas), &limits()).expect("canvas");
     assert_eq!(hashes.len(), 2, "whole and trimmed: {hashes:?}");
-    assert!(hashes.iter().all(|h: &RegionHash| h.region.is_none() && h.algorithm == PHASH64));
+    assert!(
+        hashes
+            .iter()
+            .all(|h: &RegionHash| h.region.is_none() && h.algorithm == PHASH64)
+    );
     // The trimmed hash is the logo's content, so the logo pasted trimmed elsewhere matches it.
     let content = hash_query(&fixtures::png(&logo), &limits()).expect("logo");
     let whole = hamming_hex(&hashes[0].bits, &content[0].bits).expect("hex");
@@ -154,8 +219,17 @@ fn a_reference_on_a_wide_canvas_is_also_hashed_trimmed_to_its_content() {
 fn blank_and_tiny_images_carry_too_little_information() {
     let blank = image::RgbImage::from_pixel(400, 300, image::Rgb([240, 240, 240]));
     let near_blank = fixtures::jpeg(&blank, 60);
-    let tiny = fixtures::png(&image::imageops::resize(&fixtures::logo(1), 24, 24, image::imageops::FilterType::Triangle));
-    for (what, bytes) in [("blank", fixtures::png(&blank)), ("blank jpeg", near_blank), ("tiny", tiny)] {
+    let tiny = fixtures::png(&image::imageops::resize(
+        &fixtures::logo(1),
+        24,
+        24,
+        image::imageops::FilterType::Triangle,
+    ));
+    for (what, bytes) in [
+        ("blank", fixtures::png(&blank)),
+        ("blank jpeg", near_blank),
+        ("tiny", tiny),
+    ] {
         match hash_query(&bytes, &limits()) {
             Err(ImageError::LowInformation(reason)) => assert!(!reason.is_empty()),
             other => panic!("{what}: expected LowInformation, got {other:?}"),
@@ -168,12 +242,17 @@ fn truncated_and_unknown_bytes_are_undecodable_with_the_reason() {
     let png = fixtures::png(&fixtures::logo(1));
     match hash_query(&png[..png.len() * 6 / 10], &limits()) {
         Err(ImageError::Undecodable(reason)) => {
-            assert!(reason.contains("png") && reason.contains("truncated"), "{reason}")
+            assert!(
+                reason.contains("png") && reason.contains("truncated"),
+                "{reason}"
+            )
         }
         other => panic!("expected Undecodable, got {other:?}"),
     }
     match hash_reference(b"GIF-like? no: plain text", &limits()) {
-        Err(ImageError::Undecodable(reason)) => assert!(reason.contains("unknown image format"), "{reason}"),
+        Err(ImageError::Undecodable(reason)) => {
+            assert!(reason.contains("unknown image format"), "{reason}")
+        }
         other => panic!("expected Undecodable, got {other:?}"),
     }
 }
@@ -193,7 +272,11 @@ fn png_claiming(width: u32, height: u32) -> Vec<u8> {
         for &b in bytes {
             crc ^= u32::from(b);
             for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc
@@ -204,7 +287,11 @@ fn png_claiming(width: u32, height: u32) -> Vec<u8> {
     ihdr.extend_from_slice(&height.to_be_bytes());
     ihdr.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB, deflate, no filter, no interlace
     chunk(&mut out, b"IHDR", &ihdr);
-    chunk(&mut out, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+    chunk(
+        &mut out,
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    );
     chunk(&mut out, b"IEND", &[]);
     out
 }
@@ -215,10 +302,25 @@ fn decompression_bombs_and_oversized_inputs_are_refused_before_decoding() {
         Err(ImageError::TooLarge(reason)) => assert!(reason.contains("png"), "{reason}"),
         other => panic!("expected TooLarge, got {other:?}"),
     }
-    let small = ImageLimits { max_bytes: 1000, ..ImageLimits::default() };
+    let small = ImageLimits {
+        max_bytes: 1000,
+        ..ImageLimits::default()
+    };
     let png = fixtures::png(&fixtures::logo(1));
-    assert_eq!(hash_query(&png, &small), Err(ImageError::TooManyBytes { len: png.len(), max: 1000 }));
+    assert_eq!(
+        hash_query(&png, &small),
+        Err(ImageError::TooManyBytes {
+            len: png.len(),
+            max: 1000
+        })
+    );
     // Within the byte cap but over the pixel cap.
-    let narrow = ImageLimits { max_width: 100, ..ImageLimits::default() };
-    assert!(matches!(hash_reference(&png, &narrow), Err(ImageError::TooLarge(_))));
+    let narrow = ImageLimits {
+        max_width: 100,
+        ..ImageLimits::default()
+    };
+    assert!(matches!(
+        hash_reference(&png, &narrow),
+        Err(ImageError::TooLarge(_))
+    ));
 }

@@ -23,16 +23,45 @@ fn hit(title: &str, right: &str) -> TextHit {
 /// Asserts variant, span (as written in the title), distance and score.
 fn check(title: &str, right: &str, variant: &str, span: &str, distance: u32, score: f32) {
     let h = hit(title, right);
-    assert_eq!((h.variant.as_str(), h.span.as_str(), h.distance), (variant, span, distance), "{title:?}: {h:?}");
-    assert!((h.score - score).abs() < 1e-6, "{title:?}: score {}", h.score);
+    assert_eq!(
+        (h.variant.as_str(), h.span.as_str(), h.distance),
+        (variant, span, distance),
+        "{title:?}: {h:?}"
+    );
+    assert!(
+        (h.score - score).abs() < 1e-6,
+        "{title:?}: score {}",
+        h.score
+    );
 }
 
 #[test]
 fn exact_marks_in_longer_titles_in_any_case() {
     check("VELOTRAX", "velotrax", "exact", "VELOTRAX", 0, 1.0);
-    check("New velotrax trail running shoes, size 42", "velotrax", "exact", "velotrax", 0, 1.0);
-    check("Jacket by VeloTrax!", "velotrax", "exact", "VeloTrax", 0, 1.0);
-    check("north-peak down jacket", "north-peak", "exact", "north-peak", 0, 1.0);
+    check(
+        "New velotrax trail running shoes, size 42",
+        "velotrax",
+        "exact",
+        "velotrax",
+        0,
+        1.0,
+    );
+    check(
+        "Jacket by VeloTrax!",
+        "velotrax",
+        "exact",
+        "VeloTrax",
+        0,
+        1.0,
+    );
+    check(
+        "north-peak down jacket",
+        "north-peak",
+        "exact",
+        "north-peak",
+        0,
+        1.0,
+    );
     let h = hit("Genuine NORTH PEAK fleece", "north-peak");
     assert_eq!(h.normalized, "north peak");
 }
@@ -40,30 +69,124 @@ fn exact_marks_in_longer_titles_in_any_case() {
 #[test]
 fn disguised_letters_are_confusable() {
     // Cyrillic Е and О.
-    check("VЕLОTRAX running shoes", "velotrax", "confusable", "VЕLОTRAX", 0, 0.95);
-    check("v3l0trax sneakers", "velotrax", "confusable", "v3l0trax", 0, 0.95);
-    check("Vélotrax cycling cap", "velotrax", "confusable", "Vélotrax", 0, 0.95);
-    check("Ｖｅｌｏｔｒａｘ", "velotrax", "exact", "Ｖｅｌｏｔｒａｘ", 0, 1.0);
+    check(
+        "VЕLОTRAX running shoes",
+        "velotrax",
+        "confusable",
+        "VЕLОTRAX",
+        0,
+        0.95,
+    );
+    check(
+        "v3l0trax sneakers",
+        "velotrax",
+        "confusable",
+        "v3l0trax",
+        0,
+        0.95,
+    );
+    check(
+        "Vélotrax cycling cap",
+        "velotrax",
+        "confusable",
+        "Vélotrax",
+        0,
+        0.95,
+    );
+    check(
+        "Ｖｅｌｏｔｒａｘ",
+        "velotrax",
+        "exact",
+        "Ｖｅｌｏｔｒａｘ",
+        0,
+        1.0,
+    );
     let h = hit("VЕLОTRAX", "velotrax");
     assert_eq!(h.normalized, "velotrax");
 }
 
 #[test]
 fn letters_split_by_spaces_dots_or_dashes_are_a_spacing_trick() {
-    check("V E L O T R A X hoodie", "velotrax", "spacing", "V E L O T R A X", 0, 0.95);
-    check("cap v.e.l.o.t.r.a.x style", "velotrax", "spacing", "v.e.l.o.t.r.a.x", 0, 0.95);
-    check("velo-trax bottle", "velotrax", "spacing", "velo-trax", 0, 0.95);
-    check("NorthPeak parka", "north-peak", "spacing", "NorthPeak", 0, 0.95);
+    check(
+        "V E L O T R A X hoodie",
+        "velotrax",
+        "spacing",
+        "V E L O T R A X",
+        0,
+        0.95,
+    );
+    check(
+        "cap v.e.l.o.t.r.a.x style",
+        "velotrax",
+        "spacing",
+        "v.e.l.o.t.r.a.x",
+        0,
+        0.95,
+    );
+    check(
+        "velo-trax bottle",
+        "velotrax",
+        "spacing",
+        "velo-trax",
+        0,
+        0.95,
+    );
+    check(
+        "NorthPeak parka",
+        "north-peak",
+        "spacing",
+        "NorthPeak",
+        0,
+        0.95,
+    );
 }
 
 #[test]
 fn misspellings_within_the_length_aware_distance() {
-    check("Velotrx shoes", "velotrax", "edit_distance", "Velotrx", 1, 0.85); // omission
-    check("Vellotrax shoes", "velotrax", "edit_distance", "Vellotrax", 1, 0.85); // repetition
-    check("Veltorax shoes", "velotrax", "edit_distance", "Veltorax", 1, 0.85); // transposition
-    check("Velotraks shoes", "velotrax", "edit_distance", "Velotraks", 2, 0.75);
-    check("Velo trx shoes", "velotrax", "edit_distance", "Velo trx", 1, 0.85);
-    assert!(index().find("Vlotrks shoes").is_empty(), "three edits are too many");
+    check(
+        "Velotrx shoes",
+        "velotrax",
+        "edit_distance",
+        "Velotrx",
+        1,
+        0.85,
+    ); // omission
+    check(
+        "Vellotrax shoes",
+        "velotrax",
+        "edit_distance",
+        "Vellotrax",
+        1,
+        0.85,
+    ); // repetition
+    check(
+        "Veltorax shoes",
+        "velotrax",
+        "edit_distance",
+        "Veltorax",
+        1,
+        0.85,
+    ); // transposition
+    check(
+        "Velotraks shoes",
+        "velotrax",
+        "edit_distance",
+        "Velotraks",
+        2,
+        0.75,
+    );
+    check(
+        "Velo trx shoes",
+        "velotrax",
+        "edit_distance",
+        "Velo trx",
+        1,
+        0.85,
+    );
+    assert!(
+        index().find("Vlotrks shoes").is_empty(),
+        "three edits are too many"
+    );
 }
 
 #[test]
@@ -71,8 +194,18 @@ fn short_marks_are_never_matched_fuzzily() {
     check("KORA tote bag", "kora", "exact", "KORA", 0, 1.0);
     check("K0RA tote bag", "kora", "confusable", "K0RA", 0, 0.95);
     check("K.O.R.A tote bag", "kora", "spacing", "K.O.R.A", 0, 0.95);
-    for title in ["Kara tote bag", "Korea travel adapter", "Koraa bag", "Okra seeds", "Kona coffee"] {
-        let hits: Vec<_> = index().find(title).into_iter().filter(|h| h.right_id == "kora").collect();
+    for title in [
+        "Kara tote bag",
+        "Korea travel adapter",
+        "Koraa bag",
+        "Okra seeds",
+        "Kona coffee",
+    ] {
+        let hits: Vec<_> = index()
+            .find(title)
+            .into_iter()
+            .filter(|h| h.right_id == "kora")
+            .collect();
         assert!(hits.is_empty(), "{title:?}: {hits:?}");
     }
 }
@@ -87,8 +220,14 @@ fn chinese_same_sound_and_traditional_forms() {
 
 #[test]
 fn words_that_merely_resemble_a_mark_do_not_match() {
-    for title in ["Velvet tracksuit", "velocity trainer", "trax racing bike", "Velour track jacket", "云南白药牙膏", "豹纹围巾"]
-    {
+    for title in [
+        "Velvet tracksuit",
+        "velocity trainer",
+        "trax racing bike",
+        "Velour track jacket",
+        "云南白药牙膏",
+        "豹纹围巾",
+    ] {
         let hits = index().find(title);
         assert!(hits.is_empty(), "{title:?}: {hits:?}");
     }
@@ -136,8 +275,14 @@ fn one_best_hit_per_right_and_marks_can_be_removed() {
     assert_eq!(index.len(), 4);
     index.add("velotrax", "ВЕЛОТРАКС"); // a second, Cyrillic, mark of the same right
     let hits = index.find("velotrx and VELOTRAX and 云暴");
-    let summary: Vec<_> = hits.iter().map(|h| (h.right_id.as_str(), h.variant.as_str())).collect();
-    assert_eq!(summary, vec![("velotrax", "exact"), ("yunbao", "same_pinyin")]);
+    let summary: Vec<_> = hits
+        .iter()
+        .map(|h| (h.right_id.as_str(), h.variant.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![("velotrax", "exact"), ("yunbao", "same_pinyin")]
+    );
 
     index.remove_right("velotrax");
     assert_eq!(index.len(), 3);
@@ -152,6 +297,9 @@ fn normalize_folds_what_counterfeiters_vary() {
     assert_eq!(normalize("V.E.L.O-trax  2024!"), "v e l o trax 2024");
     assert_eq!(normalize("ΡUΜΑ ΝΙΚΕ"), "puma nike");
     assert_eq!(normalize("Crème Brûlée"), "creme brulee");
-    assert_eq!(normalize("$ave 50% on sh0es @ home"), "save 50 on shoes home");
+    assert_eq!(
+        normalize("$ave 50% on sh0es @ home"),
+        "save 50 on shoes home"
+    );
     assert_eq!(normalize("云豹运动鞋"), "云豹运动鞋");
 }

@@ -187,6 +187,15 @@ impl Store {
             .collect())
     }
 
+    /// (state, attempts, last error) of a notice's delivery, if it is in the outbox.
+    pub async fn delivery_state(&self, notice_id: &str) -> StoreResult<Option<(String, u32, Option<String>)>> {
+        let row = sqlx::query("SELECT state, attempts, last_error FROM deliveries WHERE notice_id = ?")
+            .bind(notice_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| (r.get(0), r.get::<i64, _>(1) as u32, r.get(2))))
+    }
+
     pub async fn pending_deliveries(&self) -> StoreResult<u64> {
         let row = sqlx::query("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'")
             .fetch_one(&self.pool)
@@ -235,5 +244,67 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use takedown_model::{CaseEventKind, Tenant, TenantKind};
+
+    use super::*;
+
+    fn notice() -> Notice {
+        Notice {
+            id: "ntc_1".into(),
+            match_id: "mat_1".into(),
+            owner_id: "acme".into(),
+            owner_name: "Acme".into(),
+            platform: "shop".into(),
+            listing_url: "http://shop.test/1".into(),
+            seller: "s".into(),
+            right_id: "r".into(),
+            right_kind: "word_mark".into(),
+            registration_number: "1".into(),
+            explanation: "x".into(),
+            evidence: vec!["cap".into()],
+            good_faith_statement: "gf".into(),
+            filed_at: Utc::now(),
+        }
+    }
+
+    #[tokio::test]
+    async fn notices_events_and_deliveries_are_idempotent() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("s.db")).await.expect("store");
+        store
+            .upsert_tenant(&Tenant { id: "acme".into(), kind: TenantKind::BrandOwner, name: "Acme".into(), contact_email: None })
+            .await
+            .expect("tenant");
+        let n = notice();
+        assert!(store.insert_notice(&n).await.expect("insert"));
+        assert!(!store.insert_notice(&n).await.expect("insert again"));
+        assert!(store.enqueue_delivery(&n, "{}").await.expect("enqueue"));
+        assert!(!store.enqueue_delivery(&n, "{}").await.expect("enqueue again"));
+        assert_eq!(store.pending_deliveries().await.expect("pending"), 1);
+
+        let later = Utc::now() + chrono::Duration::hours(1);
+        store.retry_delivery(&n.id, "down", later).await.expect("retry");
+        assert!(store.due_deliveries(Utc::now(), 10).await.expect("due").is_empty(), "not due before its time");
+        assert_eq!(store.due_deliveries(later, 10).await.expect("due").len(), 1);
+
+        let event = CaseEvent {
+            notice_id: n.id.clone(),
+            kind: CaseEventKind::Acknowledged,
+            case_id: Some("case_1".into()),
+            detail: None,
+            at: Utc::now(),
+        };
+        assert!(store.record_case_event(&event, NoticeStatus::Acknowledged).await.expect("event"));
+        assert!(!store.record_case_event(&event, NoticeStatus::Acknowledged).await.expect("event again"));
+        let notices = store.notices().await.expect("notices");
+        assert_eq!(notices.len(), 1);
+        assert_eq!(notices[0].status, NoticeStatus::Acknowledged);
+        assert_eq!(notices[0].case_id.as_deref(), Some("case_1"));
+        assert_eq!(store.case_events(&n.id).await.expect("events").len(), 1);
     }
 }

@@ -125,10 +125,10 @@ fn find_cjk(
     let mut best: Option<(CjkVariant, &[cjk::CjkChar])> = None;
     for run in runs {
         for window in run.windows(mark.len()) {
-            if let Some(variant) = cjk::compare(window, mark) {
-                if best.is_none_or(|(b, _)| variant < b) {
-                    best = Some((variant, window));
-                }
+            if let Some(variant) = cjk::compare(window, mark)
+                && best.is_none_or(|(b, _)| variant < b)
+            {
+                best = Some((variant, window));
             }
         }
     }

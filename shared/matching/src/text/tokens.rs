@@ -131,8 +131,8 @@ mod tests {
             ["velotrax", "99", "leet", "velotrax2024"]
         );
         assert_eq!(
-            texts("v@l0trax @shop 10@20"),
-            ["valotrax", "shop", "10", "20"]
+            texts("v@l0trax $ave @ 10@20 $99"),
+            ["valotrax", "save", "10", "20", "99"]
         );
     }
 

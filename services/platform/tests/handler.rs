@@ -1,0 +1,115 @@
+//! The reference handler over real HTTP on 127.0.0.1: accepts a signed, complete notice once,
+//! and refuses tampered, replayed, incomplete and malformed ones with the right error.
+
+use serde_json::{Value, json};
+use takedown_platform::{CaseStore, HandlerState};
+use takedown_webhook::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, Secret};
+
+const SECRET: &str = "handler-test-secret-0123456789";
+
+struct Running {
+    url: String,
+    cases: CaseStore,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> Running {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = CaseStore::open(&dir.path().join("platform.db")).await.expect("cases");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/notices", listener.local_addr().expect("addr"));
+    let state = HandlerState { cases: cases.clone(), secret: Secret::parse(SECRET).expect("secret"), tolerance_secs: 300 };
+    tokio::spawn(takedown_platform::serve(state, listener, std::future::pending()));
+    Running { url, cases, _dir: dir }
+}
+
+fn notice(id: &str) -> Value {
+    json!({
+        "type": "notice.filed",
+        "timestamp": "2026-11-22T10:00:00Z",
+        "data": {
+            "id": id, "match_id": "mat_1", "owner_id": "acme", "owner_name": "Acme GmbH",
+            "platform": "shop", "listing_url": "http://shop.test/item/1", "seller": "S",
+            "right_id": "r1", "right_kind": "word_mark", "registration_number": "EUTM 1",
+            "explanation": "uses the mark", "evidence": ["cap_1"],
+            "good_faith_statement": "good faith", "filed_at": "2026-11-22T10:00:00Z"
+        }
+    })
+}
+
+async fn post(url: &str, id: &str, body: &str, timestamp: i64, signature: Option<String>) -> (u16, Value) {
+    let signature = signature.unwrap_or_else(|| Secret::parse(SECRET).expect("secret").sign(id, timestamp, body.as_bytes()));
+    let response = reqwest::Client::new()
+        .post(url)
+        .header(HEADER_ID, id)
+        .header(HEADER_TIMESTAMP, timestamp.to_string())
+        .header(HEADER_SIGNATURE, signature)
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+#[tokio::test]
+async fn opens_one_case_per_notice_and_answers_duplicates_with_it() {
+    let handler = start().await;
+    let body = notice("ntc_1").to_string();
+    let (status, first) = post(&handler.url, "ntc_1", &body, now(), None).await;
+    assert_eq!(status, 201, "{first}");
+    let case_id = first["case_id"].as_str().expect("case id").to_owned();
+    let (status, again) = post(&handler.url, "ntc_1", &body, now(), None).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["case_id"], case_id.as_str());
+    assert_eq!(again["duplicate"], true);
+    let cases = handler.cases.cases().await.expect("cases");
+    assert_eq!(cases.len(), 1);
+    assert_eq!(cases[0].deliveries, 2);
+    assert_eq!(cases[0].case_id, case_id);
+}
+
+#[tokio::test]
+async fn refuses_tampered_replayed_and_foreign_signatures() {
+    let handler = start().await;
+    let body = notice("ntc_2").to_string();
+    let ts = now();
+    let good = Secret::parse(SECRET).expect("secret").sign("ntc_2", ts, body.as_bytes());
+    let tampered = body.replace("EUTM 1", "EUTM 2");
+    let (status, answer) = post(&handler.url, "ntc_2", &tampered, ts, Some(good)).await;
+    assert_eq!((status, answer["error"].as_str()), (401, Some("signature")));
+
+    let (status, answer) = post(&handler.url, "ntc_2", &body, ts - 3600, None).await;
+    assert_eq!(status, 401);
+    assert!(answer["message"].as_str().unwrap_or("").contains("window"), "{answer}");
+
+    let foreign = Secret::parse("some-other-secret-of-length").expect("secret").sign("ntc_2", ts, body.as_bytes());
+    let (status, _) = post(&handler.url, "ntc_2", &body, ts, Some(foreign)).await;
+    assert_eq!(status, 401);
+    assert!(handler.cases.cases().await.expect("cases").is_empty(), "a refused notice opened a case");
+}
+
+#[tokio::test]
+async fn names_each_missing_field_of_an_incomplete_notice() {
+    let handler = start().await;
+    let mut value = notice("ntc_3");
+    value["data"]["registration_number"] = json!("");
+    value["data"]["evidence"] = json!([]);
+    value["data"]["listing_url"] = json!("javascript:alert(1)");
+    let (status, answer) = post(&handler.url, "ntc_3", &value.to_string(), now(), None).await;
+    assert_eq!(status, 422);
+    let fields: Vec<&str> = answer["fields"].as_array().expect("fields").iter().filter_map(|f| f["field"].as_str()).collect();
+    assert_eq!(fields, vec!["registration_number", "evidence", "listing_url"]);
+
+    let (status, answer) = post(&handler.url, "ntc_4", "{not json", now(), None).await;
+    assert_eq!((status, answer["error"].as_str()), (422, Some("malformed")));
+
+    // The webhook id must be the notice's own id (it is the idempotency key).
+    let (status, answer) = post(&handler.url, "ntc_other", &notice("ntc_5").to_string(), now(), None).await;
+    assert_eq!((status, answer["error"].as_str()), (422, Some("id")));
+    assert!(handler.cases.cases().await.expect("cases").is_empty());
+}
