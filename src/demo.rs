@@ -18,6 +18,7 @@ use takedown_platform::{CaseRow, CaseStore, HandlerState};
 use takedown_sample::SampleData;
 use takedown_webhook::Secret;
 use tokio::net::TcpListener;
+use unicode_width::UnicodeWidthStr;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
@@ -327,17 +328,17 @@ pub fn table(outcome: &DemoOutcome) -> String {
             ]
         })
         .collect();
-    let mut widths = header.map(|h| h.chars().count());
+    let mut widths = header.map(UnicodeWidthStr::width);
     for row in &cells {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(cell.width());
         }
     }
     let line = |cols: &[String]| -> String {
         let padded: Vec<String> = cols
             .iter()
             .zip(widths)
-            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w.saturating_sub(c.width()))))
             .collect();
         padded.join("  ").trim_end().to_owned() + "\n"
     };

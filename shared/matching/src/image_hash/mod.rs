@@ -41,7 +41,8 @@ pub fn hash_reference(bytes: &[u8], limits: &ImageLimits) -> Result<Vec<RegionHa
     let work = prepare::prepare(decode::decode_rgb(bytes, limits)?)?;
     let hasher = PHasher::new();
     let integral = Integral::new(&work.gray);
-    let mut hashes = vec![hasher.hash(&integral.sample(&integral.full()), None)];
+    let whole = hasher.hash(&integral.sample(&integral.full()), None);
+    let mut trimmed = None;
     // No content box (a texture with no distinct background) leaves the whole-image hash.
     if let Some((x, y, w, h)) = trim::content_bbox(&work.rgb) {
         let (width, height) = work.gray.dimensions();
@@ -54,12 +55,10 @@ pub fn hash_reference(bytes: &[u8], limits: &ImageLimits) -> Result<Vec<RegionHa
                 h: f64::from(h),
             };
             let hash = hasher.hash(&integral.sample(&rect), None);
-            if hash.bits != hashes[0].bits {
-                hashes.push(hash);
-            }
+            trimmed = (hash.bits != whole.bits).then_some(hash);
         }
     }
-    Ok(hashes)
+    Ok(std::iter::once(whole).chain(trimmed).collect())
 }
 
 /// Hashes of a listing image: the whole image (no region) and its informative windows

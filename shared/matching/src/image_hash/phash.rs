@@ -1,7 +1,14 @@
 //! The 64-bit DCT perceptual hash and its Hamming distance.
 //!
-//! Configured as Python ImageHash's `phash` (8×8 low frequencies of a DCT, thresholded at
-//! their median, most significant bit first), so hashes can be cross-checked against it.
+//! `image_hasher` with an 8×8 hash, DCT preprocessing and the median threshold, bits most
+//! significant first: the bit layout of Python ImageHash's `phash`. The values are not
+//! bit-identical to ImageHash's, though: `image_hasher` takes the DCT of a 16×16 image
+//! (twice the hash size) where ImageHash takes it of a 32×32 one, and this crate feeds the
+//! hasher its own area-averaged 16×16 samples (see [`super::sample`]). Hashes are only
+//! comparable with hashes made by this crate.
+//!
+//! The median threshold sets exactly half of the 64 bits (ties aside), so distances between
+//! two hashes are even.
 
 use image::GrayImage;
 use image_hasher::{BitOrder, HashAlg, Hasher, HasherConfig};
@@ -26,7 +33,8 @@ impl PHasher {
         )
     }
 
-    /// Hashes a grey image; `region` says which part of the listing image it shows.
+    /// Hashes a grey image (a 16×16 sample, which the hasher takes as it is);
+    /// `region` says which part of the listing image it shows.
     pub(crate) fn hash(&self, gray: &GrayImage, region: Option<[f32; 4]>) -> RegionHash {
         let bits = hex::encode(self.0.hash_image(gray).as_bytes());
         RegionHash {

@@ -17,6 +17,9 @@ use super::sample::{Integral, Rect};
 /// Window sides as fractions of the image's short side: the smallest and the largest.
 const MIN_FRACTION: f64 = 0.30;
 const MAX_FRACTION: f64 = 0.85;
+/// Windows smaller than this many working pixels hold less than one pixel per cell of the
+/// hasher's 16×16 input (only very elongated images, shrunk to fit, get there).
+const MIN_WINDOW_PX: f64 = 16.0;
 /// Ratio between consecutive window sizes.
 const SCALE_STEP: f64 = 1.15;
 /// Step between window positions, as a share of the window's side.
@@ -47,7 +50,7 @@ pub(crate) fn window_hashes(
             hashes.push(hasher.hash(&sample, Some(rect.fractions(width, height))));
         }
     };
-    let mut side = short * MIN_FRACTION;
+    let mut side = (short * MIN_FRACTION).max(MIN_WINDOW_PX);
     while side <= short * MAX_FRACTION + 1e-9 {
         for y in positions(f64::from(height), side) {
             for x in positions(f64::from(width), side) {
@@ -90,6 +93,16 @@ mod tests {
     fn positions_cover_both_edges() {
         assert_eq!(positions(32.0, 32.0), vec![0.0]);
         assert_eq!(positions(42.0, 32.0), vec![0.0, 4.0, 8.0, 10.0]);
+    }
+
+    #[test]
+    fn a_thin_banner_gets_no_windows_below_the_sample_size() {
+        let hasher = PHasher::new();
+        let banner = GrayImage::from_fn(1024, 12, |x, y| {
+            image::Luma([((x * 5 + y * 40) % 256) as u8])
+        });
+        let rgb = DynamicImage::ImageLuma8(banner.clone()).into_rgb8();
+        assert!(window_hashes(&Integral::new(&banner), &EdgeMaps::new(&rgb), &hasher).is_empty());
     }
 
     #[test]

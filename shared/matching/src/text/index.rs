@@ -84,7 +84,7 @@ impl WordMarkIndex {
             let hit = match &mark.form {
                 Form::Latin(latin) => latin::find(title, &tokens, latin).map(|m| TextHit {
                     right_id: mark.right_id.clone(),
-                    span: title[tokens[m.first].start..tokens[m.last - 1].end].to_string(),
+                    span: latin::span(title, &tokens[m.first..m.last]).to_string(),
                     normalized: tokens[m.first..m.last]
                         .iter()
                         .map(|t| t.text.as_str())
@@ -142,7 +142,10 @@ fn find_cjk(
     };
     Some(TextHit {
         right_id: right_id.to_string(),
-        span: title[first.start..last.end].to_string(),
+        span: title
+            .get(first.start..last.end)
+            .unwrap_or_default()
+            .to_string(),
         normalized: window.iter().map(|c| c.c).collect(),
         variant: name.to_string(),
         distance: 0,

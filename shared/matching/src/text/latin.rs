@@ -84,7 +84,7 @@ pub(crate) fn find(title: &str, tokens: &[Token], mark: &LatinMark) -> Option<La
                     .zip(&mark.tokens)
                     .all(|(t, m)| &t.text == m)
             {
-                let span = &title[tokens[first].start..tokens[last - 1].end];
+                let span = span(title, &tokens[first..last]);
                 let variant = if light(span) == mark.light {
                     "exact"
                 } else {
@@ -115,6 +115,15 @@ pub(crate) fn find(title: &str, tokens: &[Token], mark: &LatinMark) -> Option<La
         }
     }
     best
+}
+
+/// The part of `title` that `window` (consecutive tokens of it) was read from.
+pub(crate) fn span<'t>(title: &'t str, window: &[Token]) -> &'t str {
+    let (Some(first), Some(last)) = (window.first(), window.last()) else {
+        return "";
+    };
+    // Token offsets come from `char_indices` of this title, so they are char boundaries.
+    title.get(first.start..last.end).unwrap_or_default()
 }
 
 fn edit_score(distance: usize) -> f32 {
