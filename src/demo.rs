@@ -18,8 +18,8 @@ use takedown_platform::{CaseRow, CaseStore, HandlerState};
 use takedown_sample::SampleData;
 use takedown_webhook::Secret;
 use tokio::net::TcpListener;
-use unicode_width::UnicodeWidthStr;
 use tokio_util::sync::CancellationToken;
+use unicode_width::UnicodeWidthStr;
 
 use crate::{
     config::{Config, PlatformConfig},

@@ -4,7 +4,10 @@
 use std::process::{Command, Output};
 
 fn takedown(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_takedown")).args(args).output().expect("run takedown")
+    Command::new(env!("CARGO_BIN_EXE_takedown"))
+        .args(args)
+        .output()
+        .expect("run takedown")
 }
 
 #[test]
@@ -12,11 +15,26 @@ fn rights_import_reports_bad_rows_by_line_and_keeps_the_good_ones() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
     let data_arg = data.to_str().expect("utf8 path");
-    let owner = takedown_sample::generate().write_owner_files(&dir.path().join("owner")).expect("owner files");
+    let owner = takedown_sample::generate()
+        .write_owner_files(&dir.path().join("owner"))
+        .expect("owner files");
 
-    let out = takedown(&["rights", "import", owner.to_str().expect("path"), "--data-dir", data_arg]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("registered 4 rights and 1 authorized sellers"));
+    let out = takedown(&[
+        "rights",
+        "import",
+        owner.to_str().expect("path"),
+        "--data-dir",
+        data_arg,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("registered 4 rights and 1 authorized sellers")
+    );
 
     let csv = dir.path().join("owner").join("marks.csv");
     std::fs::write(
@@ -28,21 +46,47 @@ fn rights_import_reports_bad_rows_by_line_and_keeps_the_good_ones() {
          r-escape,logo_mark,Logo,EUTM 5,EUIPO,25,EU,,,logo=../../etc/passwd\n",
     )
     .expect("write csv");
-    let out = takedown(&["rights", "import", csv.to_str().expect("path"), "--owner", "acme", "--data-dir", data_arg]);
+    let out = takedown(&[
+        "rights",
+        "import",
+        csv.to_str().expect("path"),
+        "--owner",
+        "acme",
+        "--data-dir",
+        data_arg,
+    ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("marks.csv:3: valid_from \"not-a-date\" is not a date"), "{stderr}");
-    assert!(stderr.contains("marks.csv:5:") && stderr.contains("must be relative"), "{stderr}");
+    assert!(
+        stderr.contains("marks.csv:3: valid_from \"not-a-date\" is not a date"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("marks.csv:5:") && stderr.contains("must be relative"),
+        "{stderr}"
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("registered 2 rights"));
 
-    let out = takedown(&["rights", "import", csv.to_str().expect("path"), "--owner", "nobody", "--data-dir", data_arg]);
+    let out = takedown(&[
+        "rights",
+        "import",
+        csv.to_str().expect("path"),
+        "--owner",
+        "nobody",
+        "--data-dir",
+        data_arg,
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("\"nobody\" is not registered"));
 
     // Nothing crawled yet: the listing commands print no lines, and succeed.
     for command in ["matches", "notices", "listings"] {
         let out = takedown(&[command, "--data-dir", data_arg]);
-        assert!(out.status.success(), "{command}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{command}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(out.stdout.is_empty(), "{command}");
     }
 }
@@ -50,14 +94,30 @@ fn rights_import_reports_bad_rows_by_line_and_keeps_the_good_ones() {
 #[test]
 fn run_names_a_missing_or_invalid_config() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = takedown(&["run", "--config", dir.path().join("nope.toml").to_str().expect("path")]);
+    let out = takedown(&[
+        "run",
+        "--config",
+        dir.path().join("nope.toml").to_str().expect("path"),
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("reading config"));
 
     let bad = dir.path().join("bad.toml");
-    std::fs::write(&bad, "data_dir = 'd'\n[[platforms]]\nid = 'p'\nendpoint = 'http://127.0.0.1:1/'\n").expect("write");
-    let out = takedown(&["run", "--until-idle", "--config", bad.to_str().expect("path")]);
+    std::fs::write(
+        &bad,
+        "data_dir = 'd'\n[[platforms]]\nid = 'p'\nendpoint = 'http://127.0.0.1:1/'\n",
+    )
+    .expect("write");
+    let out = takedown(&[
+        "run",
+        "--until-idle",
+        "--config",
+        bad.to_str().expect("path"),
+    ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(stderr.contains("give exactly one of secret or secret_env"), "{stderr}");
+    assert!(
+        stderr.contains("give exactly one of secret or secret_env"),
+        "{stderr}"
+    );
 }

@@ -51,17 +51,24 @@ where
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_notice_survives_a_platform_outage_and_arrives_once() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = DataDir::open(&dir.path().join("data")).await.expect("data dir");
+    let data = DataDir::open(&dir.path().join("data"))
+        .await
+        .expect("data dir");
     let bus: Arc<dyn Bus> = Arc::new(data.bus.clone());
 
     // Reserve a port, then leave it closed: the platform is down.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
     let endpoint = PlatformEndpoint {
         platform: "shop".into(),
         url: format!("http://127.0.0.1:{port}/notices"),
         secret: Secret::parse(SECRET).expect("secret"),
     };
-    let notifier = Arc::new(Notifier::new(bus.clone(), data.store.clone(), vec![endpoint]).expect("notifier"));
+    let notifier =
+        Arc::new(Notifier::new(bus.clone(), data.store.clone(), vec![endpoint]).expect("notifier"));
     let cancel = CancellationToken::new();
     let consumer = {
         let (n, c) = (notifier.clone(), cancel.clone());
@@ -72,7 +79,9 @@ async fn a_notice_survives_a_platform_outage_and_arrives_once() {
         tokio::spawn(async move { n.deliver_loop(&c).await })
     };
     let filed = notice();
-    bus.publish(Topic::Notices, &filed.platform, &Envelope::encode(&filed)).await.expect("publish");
+    bus.publish(Topic::Notices, &filed.platform, &Envelope::encode(&filed))
+        .await
+        .expect("publish");
 
     let store = data.store.clone();
     let retried = eventually(Duration::from_secs(20), || {
@@ -80,14 +89,28 @@ async fn a_notice_survives_a_platform_outage_and_arrives_once() {
         async move { matches!(store.delivery_state("ntc_outage").await, Ok(Some((ref s, attempts, Some(_)))) if s == "pending" && attempts >= 2) }
     })
     .await;
-    assert!(retried, "the notice was not retried while the platform was down: {:?}", data.store.delivery_state("ntc_outage").await);
+    assert!(
+        retried,
+        "the notice was not retried while the platform was down: {:?}",
+        data.store.delivery_state("ntc_outage").await
+    );
 
     // The platform comes back on the same address.
-    let cases = CaseStore::open(&dir.path().join("platform.db")).await.expect("cases");
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("rebind the platform's port");
-    let state = HandlerState { cases: cases.clone(), secret: Secret::parse(SECRET).expect("secret"), tolerance_secs: 300 };
+    let cases = CaseStore::open(&dir.path().join("platform.db"))
+        .await
+        .expect("cases");
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .expect("rebind the platform's port");
+    let state = HandlerState {
+        cases: cases.clone(),
+        secret: Secret::parse(SECRET).expect("secret"),
+        tolerance_secs: 300,
+    };
     let stop = cancel.clone();
-    let handler = tokio::spawn(takedown_platform::serve(state, listener, async move { stop.cancelled().await }));
+    let handler = tokio::spawn(takedown_platform::serve(state, listener, async move {
+        stop.cancelled().await
+    }));
 
     let delivered = eventually(Duration::from_secs(60), || {
         let store = store.clone();
@@ -95,18 +118,32 @@ async fn a_notice_survives_a_platform_outage_and_arrives_once() {
     })
     .await;
     assert!(delivered, "not delivered after the platform returned");
-    let (state, attempts, _) = data.store.delivery_state("ntc_outage").await.expect("state").expect("row");
+    let (state, attempts, _) = data
+        .store
+        .delivery_state("ntc_outage")
+        .await
+        .expect("state")
+        .expect("row");
     assert_eq!(state, "delivered");
     assert!(attempts >= 3, "attempts: {attempts}");
 
     let opened = cases.cases().await.expect("cases");
     assert_eq!(opened.len(), 1);
     assert_eq!(opened[0].notice_id, "ntc_outage");
-    assert_eq!(opened[0].deliveries, 1, "the platform received the notice more than once");
+    assert_eq!(
+        opened[0].deliveries, 1,
+        "the platform received the notice more than once"
+    );
 
     // Exactly one acknowledgement went back to the owner's case, with the case id.
-    let mut events = bus.subscribe("test-reader", Topic::CaseEvents).await.expect("subscribe");
-    let messages = events.poll(10, Duration::from_millis(200)).await.expect("poll");
+    let mut events = bus
+        .subscribe("test-reader", Topic::CaseEvents)
+        .await
+        .expect("subscribe");
+    let messages = events
+        .poll(10, Duration::from_millis(200))
+        .await
+        .expect("poll");
     assert_eq!(messages.len(), 1);
     let event: CaseEvent = Envelope::decode(&messages[0].payload).expect("event");
     assert_eq!(event.kind, CaseEventKind::Acknowledged);

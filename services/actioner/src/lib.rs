@@ -15,7 +15,7 @@ pub mod policy;
 
 use std::sync::Arc;
 
-use takedown_bus::{Bus, BusError, Message, Topic, consume};
+use takedown_bus::{Bus, BusError, Topic, consume_decoded};
 use takedown_model::{CaseEvent, CaseEventKind, Decision, Envelope, Match, NoticeStatus};
 use takedown_store::{Store, StoreError};
 use tokio_util::sync::CancellationToken;
@@ -42,32 +42,31 @@ pub struct Actioner {
 impl Actioner {
     /// Consumes matches until cancelled.
     pub async fn run(&self, cancel: &CancellationToken) -> Result<(), ActionerError> {
-        consume(self.bus.as_ref(), GROUP, Topic::Matches, cancel, |m| {
-            self.handle_match(m)
-        })
+        consume_decoded(
+            self.bus.as_ref(),
+            GROUP,
+            Topic::Matches,
+            cancel,
+            Envelope::<Match>::decode,
+            |x| self.handle_match(x),
+        )
         .await
     }
 
     /// Consumes case events until cancelled.
     pub async fn track_cases(&self, cancel: &CancellationToken) -> Result<(), ActionerError> {
-        consume(
+        consume_decoded(
             self.bus.as_ref(),
             CASE_GROUP,
             Topic::CaseEvents,
             cancel,
-            |m| self.handle_event(m),
+            Envelope::<CaseEvent>::decode,
+            |x| self.handle_event(x),
         )
         .await
     }
 
-    async fn handle_match(&self, message: Message) -> Result<(), ActionerError> {
-        let found = match Envelope::<Match>::decode(&message.payload) {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::error!(offset = message.offset, error = %e, "skipping undecodable match");
-                return Ok(());
-            }
-        };
+    async fn handle_match(&self, found: Match) -> Result<(), ActionerError> {
         let decision = self.policy.decide(&found);
         self.store.upsert_match(&found, decision).await?;
         if decision != Decision::AutoFile {
@@ -96,14 +95,7 @@ impl Actioner {
         Ok(())
     }
 
-    async fn handle_event(&self, message: Message) -> Result<(), ActionerError> {
-        let event = match Envelope::<CaseEvent>::decode(&message.payload) {
-            Ok(event) => event,
-            Err(e) => {
-                tracing::error!(offset = message.offset, error = %e, "skipping undecodable case event");
-                return Ok(());
-            }
-        };
+    async fn handle_event(&self, event: CaseEvent) -> Result<(), ActionerError> {
         let status = match event.kind {
             CaseEventKind::Acknowledged => NoticeStatus::Acknowledged,
             CaseEventKind::Rejected => NoticeStatus::Rejected,

@@ -20,13 +20,21 @@ struct World {
 async fn world() -> World {
     let dir = tempfile::tempdir().expect("tempdir");
     let sample = takedown_sample::generate();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let site = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(takedown_sample::serve(Arc::new(sample.site), listener, std::future::pending()));
+    tokio::spawn(takedown_sample::serve(
+        Arc::new(sample.site),
+        listener,
+        std::future::pending(),
+    ));
     World {
         store: Store::open(&dir.path().join("s.db")).await.expect("store"),
         blobs: BlobStore::open(&dir.path().join("blobs")).expect("blobs"),
-        bus: EmbeddedBus::open(&dir.path().join("bus.db")).await.expect("bus"),
+        bus: EmbeddedBus::open(&dir.path().join("bus.db"))
+            .await
+            .expect("bus"),
         site,
         _dir: dir,
     }
@@ -40,39 +48,81 @@ fn crawler(w: &World, source: SourceConfig) -> Crawler {
 #[tokio::test]
 async fn finds_every_listing_with_captured_images_and_resumes_without_refetching() {
     let w = world().await;
-    let expected = takedown_sample::generate().expected.iter().filter(|e| e.source == "market").count();
-    let mut source = SourceConfig::new("market", SourceKind::Marketplace, "sample-market", vec![format!("{}/market/", w.site)]);
+    let expected = takedown_sample::generate()
+        .expected
+        .iter()
+        .filter(|e| e.source == "market")
+        .count();
+    let mut source = SourceConfig::new(
+        "market",
+        SourceKind::Marketplace,
+        "sample-market",
+        vec![format!("{}/market/", w.site)],
+    );
     source.allow_loopback = true;
-    let report = crawler(&w, source.clone()).run(&CancellationToken::new()).await.expect("crawl");
+    let report = crawler(&w, source.clone())
+        .run(&CancellationToken::new())
+        .await
+        .expect("crawl");
     assert_eq!(report.listings as usize, expected, "{report:?}");
     assert!(report.errors.is_empty(), "{report:?}");
 
     let listings = w.store.listings(Some("market")).await.expect("listings");
     assert_eq!(listings.len(), expected);
     for listing in &listings {
-        assert!(!listing.title.is_empty() && !listing.seller.is_empty(), "{listing:?}");
-        assert!(w.store.capture(&listing.capture_id).await.expect("capture").is_some());
+        assert!(
+            !listing.title.is_empty() && !listing.seller.is_empty(),
+            "{listing:?}"
+        );
+        assert!(
+            w.store
+                .capture(&listing.capture_id)
+                .await
+                .expect("capture")
+                .is_some()
+        );
         assert!(!listing.images.is_empty());
         for image in &listing.images {
             let digest = image.digest.as_deref().expect("image fetched");
             let bytes = w.blobs.get(digest).expect("image stored");
             assert_eq!(takedown_model::digest_hex(&bytes), digest);
         }
-        assert!(!listing.url.contains("other.example"), "left the source's host: {}", listing.url);
+        assert!(
+            !listing.url.contains("other.example"),
+            "left the source's host: {}",
+            listing.url
+        );
     }
-    assert_eq!(w.bus.lag("nobody-yet", Topic::Listings).await.expect("lag") as usize, expected);
+    assert_eq!(
+        w.bus.lag("nobody-yet", Topic::Listings).await.expect("lag") as usize,
+        expected
+    );
 
     // Run again: the frontier is finished, nothing is fetched or published again.
-    let again = crawler(&w, source).run(&CancellationToken::new()).await.expect("crawl again");
+    let again = crawler(&w, source)
+        .run(&CancellationToken::new())
+        .await
+        .expect("crawl again");
     assert_eq!((again.pages, again.listings), (0, 0));
-    assert_eq!(w.bus.lag("nobody-yet", Topic::Listings).await.expect("lag") as usize, expected);
+    assert_eq!(
+        w.bus.lag("nobody-yet", Topic::Listings).await.expect("lag") as usize,
+        expected
+    );
 }
 
 #[tokio::test]
 async fn refuses_loopback_unless_the_source_allows_it() {
     let w = world().await;
-    let source = SourceConfig::new("strict", SourceKind::Marketplace, "p", vec![format!("{}/market/", w.site)]);
-    let report = crawler(&w, source).run(&CancellationToken::new()).await.expect("crawl");
+    let source = SourceConfig::new(
+        "strict",
+        SourceKind::Marketplace,
+        "p",
+        vec![format!("{}/market/", w.site)],
+    );
+    let report = crawler(&w, source)
+        .run(&CancellationToken::new())
+        .await
+        .expect("crawl");
     assert_eq!(report.errors.get("guard"), Some(&1), "{report:?}");
     assert_eq!(report.listings, 0);
     let (pending, done, failed) = w.store.frontier_counts("strict").await.expect("counts");
@@ -82,9 +132,17 @@ async fn refuses_loopback_unless_the_source_allows_it() {
 #[tokio::test]
 async fn caps_page_bodies() {
     let w = world().await;
-    let mut source = SourceConfig::new("capped", SourceKind::Marketplace, "p", vec![format!("{}/market/", w.site)]);
+    let mut source = SourceConfig::new(
+        "capped",
+        SourceKind::Marketplace,
+        "p",
+        vec![format!("{}/market/", w.site)],
+    );
     source.allow_loopback = true;
     source.max_page_bytes = 64;
-    let report = crawler(&w, source).run(&CancellationToken::new()).await.expect("crawl");
+    let report = crawler(&w, source)
+        .run(&CancellationToken::new())
+        .await
+        .expect("crawl");
     assert_eq!(report.errors.get("too_large"), Some(&1), "{report:?}");
 }

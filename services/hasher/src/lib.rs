@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use takedown_bus::{Bus, BusError, Message, Topic, consume};
+use takedown_bus::{Bus, BusError, Topic, consume_decoded};
 use takedown_matching::{ImageLimits, hash_query};
 use takedown_model::{Envelope, HashedImage, HashedListing, Listing};
 use takedown_store::BlobStore;
@@ -35,20 +35,18 @@ pub struct Hasher {
 
 impl Hasher {
     pub async fn run(&self, cancel: &CancellationToken) -> Result<(), HasherError> {
-        consume(self.bus.as_ref(), GROUP, Topic::Listings, cancel, |m| {
-            self.handle(m)
-        })
+        consume_decoded(
+            self.bus.as_ref(),
+            GROUP,
+            Topic::Listings,
+            cancel,
+            Envelope::<Listing>::decode,
+            |x| self.handle(x),
+        )
         .await
     }
 
-    async fn handle(&self, message: Message) -> Result<(), HasherError> {
-        let listing = match Envelope::<Listing>::decode(&message.payload) {
-            Ok(listing) => listing,
-            Err(e) => {
-                tracing::error!(offset = message.offset, key = %message.key, error = %e, "skipping undecodable listing message");
-                return Ok(());
-            }
-        };
+    async fn handle(&self, listing: Listing) -> Result<(), HasherError> {
         let blobs = self.blobs.clone();
         let limits = self.limits.clone();
         let images_in = listing.images.clone();

@@ -12,7 +12,7 @@ pub mod rights;
 
 use std::{collections::BTreeMap, sync::Arc};
 
-use takedown_bus::{Bus, BusError, Message, Topic, consume};
+use takedown_bus::{Bus, BusError, Topic, consume_decoded};
 use takedown_matching::{IMAGE_THRESHOLD, image_score};
 use takedown_model::{
     Envelope, HashedListing, Match, MatchKind, MatchReason, RightKind, stable_id,
@@ -51,24 +51,18 @@ impl Matcher {
     }
 
     pub async fn run(&self, cancel: &CancellationToken) -> Result<(), MatcherError> {
-        consume(
+        consume_decoded(
             self.bus.as_ref(),
             GROUP,
             Topic::HashedListings,
             cancel,
-            |m| self.handle(m),
+            Envelope::<HashedListing>::decode,
+            |x| self.handle(x),
         )
         .await
     }
 
-    async fn handle(&self, message: Message) -> Result<(), MatcherError> {
-        let hashed = match Envelope::<HashedListing>::decode(&message.payload) {
-            Ok(hashed) => hashed,
-            Err(e) => {
-                tracing::error!(offset = message.offset, key = %message.key, error = %e, "skipping undecodable hashed listing");
-                return Ok(());
-            }
-        };
+    async fn handle(&self, hashed: HashedListing) -> Result<(), MatcherError> {
         let mut view = self.view.lock().await;
         view.refresh(&self.store, &self.blobs).await?;
         for found in find_matches(&view, &hashed) {

@@ -16,7 +16,7 @@ pub mod endpoint;
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use chrono::Utc;
-use takedown_bus::{Bus, BusError, Message, Topic, consume};
+use takedown_bus::{Bus, BusError, Topic, consume_decoded};
 use takedown_model::{CaseEvent, CaseEventKind, Envelope, Notice};
 use takedown_store::{Store, StoreError};
 use tokio_util::sync::CancellationToken;
@@ -73,20 +73,18 @@ impl Notifier {
 
     /// Moves notices from the topic into the outbox until cancelled.
     pub async fn run(&self, cancel: &CancellationToken) -> Result<(), NotifierError> {
-        consume(self.bus.as_ref(), GROUP, Topic::Notices, cancel, |m| {
-            self.enqueue(m)
-        })
+        consume_decoded(
+            self.bus.as_ref(),
+            GROUP,
+            Topic::Notices,
+            cancel,
+            Envelope::<Notice>::decode,
+            |x| self.enqueue(x),
+        )
         .await
     }
 
-    async fn enqueue(&self, message: Message) -> Result<(), NotifierError> {
-        let notice = match Envelope::<Notice>::decode(&message.payload) {
-            Ok(notice) => notice,
-            Err(e) => {
-                tracing::error!(offset = message.offset, error = %e, "skipping undecodable notice");
-                return Ok(());
-            }
-        };
+    async fn enqueue(&self, notice: Notice) -> Result<(), NotifierError> {
         let body = deliver::wire_body(&notice);
         self.store.enqueue_delivery(&notice, &body).await?;
         Ok(())

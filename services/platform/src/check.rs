@@ -38,7 +38,10 @@ pub fn completeness(notice: &Notice) -> Vec<FieldError> {
     let url = notice.listing_url.as_str();
     let is_http = url.starts_with("http://") || url.starts_with("https://");
     if !url.is_empty() && !is_http {
-        errors.push(FieldError { field: "listing_url", rule: "an http(s) URL" });
+        errors.push(FieldError {
+            field: "listing_url",
+            rule: "an http(s) URL",
+        });
     }
     errors
 }

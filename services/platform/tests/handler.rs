@@ -15,12 +15,28 @@ struct Running {
 
 async fn start() -> Running {
     let dir = tempfile::tempdir().expect("tempdir");
-    let cases = CaseStore::open(&dir.path().join("platform.db")).await.expect("cases");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let cases = CaseStore::open(&dir.path().join("platform.db"))
+        .await
+        .expect("cases");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let url = format!("http://{}/notices", listener.local_addr().expect("addr"));
-    let state = HandlerState { cases: cases.clone(), secret: Secret::parse(SECRET).expect("secret"), tolerance_secs: 300 };
-    tokio::spawn(takedown_platform::serve(state, listener, std::future::pending()));
-    Running { url, cases, _dir: dir }
+    let state = HandlerState {
+        cases: cases.clone(),
+        secret: Secret::parse(SECRET).expect("secret"),
+        tolerance_secs: 300,
+    };
+    tokio::spawn(takedown_platform::serve(
+        state,
+        listener,
+        std::future::pending(),
+    ));
+    Running {
+        url,
+        cases,
+        _dir: dir,
+    }
 }
 
 fn notice(id: &str) -> Value {
@@ -37,8 +53,18 @@ fn notice(id: &str) -> Value {
     })
 }
 
-async fn post(url: &str, id: &str, body: &str, timestamp: i64, signature: Option<String>) -> (u16, Value) {
-    let signature = signature.unwrap_or_else(|| Secret::parse(SECRET).expect("secret").sign(id, timestamp, body.as_bytes()));
+async fn post(
+    url: &str,
+    id: &str,
+    body: &str,
+    timestamp: i64,
+    signature: Option<String>,
+) -> (u16, Value) {
+    let signature = signature.unwrap_or_else(|| {
+        Secret::parse(SECRET)
+            .expect("secret")
+            .sign(id, timestamp, body.as_bytes())
+    });
     let response = reqwest::Client::new()
         .post(url)
         .header(HEADER_ID, id)
@@ -78,19 +104,29 @@ async fn refuses_tampered_replayed_and_foreign_signatures() {
     let handler = start().await;
     let body = notice("ntc_2").to_string();
     let ts = now();
-    let good = Secret::parse(SECRET).expect("secret").sign("ntc_2", ts, body.as_bytes());
+    let good = Secret::parse(SECRET)
+        .expect("secret")
+        .sign("ntc_2", ts, body.as_bytes());
     let tampered = body.replace("EUTM 1", "EUTM 2");
     let (status, answer) = post(&handler.url, "ntc_2", &tampered, ts, Some(good)).await;
     assert_eq!((status, answer["error"].as_str()), (401, Some("signature")));
 
     let (status, answer) = post(&handler.url, "ntc_2", &body, ts - 3600, None).await;
     assert_eq!(status, 401);
-    assert!(answer["message"].as_str().unwrap_or("").contains("window"), "{answer}");
+    assert!(
+        answer["message"].as_str().unwrap_or("").contains("window"),
+        "{answer}"
+    );
 
-    let foreign = Secret::parse("some-other-secret-of-length").expect("secret").sign("ntc_2", ts, body.as_bytes());
+    let foreign = Secret::parse("some-other-secret-of-length")
+        .expect("secret")
+        .sign("ntc_2", ts, body.as_bytes());
     let (status, _) = post(&handler.url, "ntc_2", &body, ts, Some(foreign)).await;
     assert_eq!(status, 401);
-    assert!(handler.cases.cases().await.expect("cases").is_empty(), "a refused notice opened a case");
+    assert!(
+        handler.cases.cases().await.expect("cases").is_empty(),
+        "a refused notice opened a case"
+    );
 }
 
 #[tokio::test]
@@ -102,14 +138,29 @@ async fn names_each_missing_field_of_an_incomplete_notice() {
     value["data"]["listing_url"] = json!("javascript:alert(1)");
     let (status, answer) = post(&handler.url, "ntc_3", &value.to_string(), now(), None).await;
     assert_eq!(status, 422);
-    let fields: Vec<&str> = answer["fields"].as_array().expect("fields").iter().filter_map(|f| f["field"].as_str()).collect();
-    assert_eq!(fields, vec!["registration_number", "evidence", "listing_url"]);
+    let fields: Vec<&str> = answer["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .filter_map(|f| f["field"].as_str())
+        .collect();
+    assert_eq!(
+        fields,
+        vec!["registration_number", "evidence", "listing_url"]
+    );
 
     let (status, answer) = post(&handler.url, "ntc_4", "{not json", now(), None).await;
     assert_eq!((status, answer["error"].as_str()), (422, Some("malformed")));
 
     // The webhook id must be the notice's own id (it is the idempotency key).
-    let (status, answer) = post(&handler.url, "ntc_other", &notice("ntc_5").to_string(), now(), None).await;
+    let (status, answer) = post(
+        &handler.url,
+        "ntc_other",
+        &notice("ntc_5").to_string(),
+        now(),
+        None,
+    )
+    .await;
     assert_eq!((status, answer["error"].as_str()), (422, Some("id")));
     assert!(handler.cases.cases().await.expect("cases").is_empty());
 }

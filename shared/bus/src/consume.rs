@@ -45,6 +45,49 @@ where
     Ok(())
 }
 
+/// [`consume`] for typed payloads: each message is decoded with `decode` first. A message
+/// that does not decode (malformed, another schema, an unsupported version) is logged with
+/// its position and skipped — poison never blocks a partition — until a dead-letter topic
+/// takes it (Kafka work).
+pub async fn consume_decoded<T, D, DE, H, Fut, E>(
+    bus: &dyn Bus,
+    group: &str,
+    topic: Topic,
+    cancel: &CancellationToken,
+    decode: D,
+    mut handle: H,
+) -> Result<(), E>
+where
+    D: Fn(&[u8]) -> Result<T, DE>,
+    DE: std::fmt::Display,
+    H: FnMut(T) -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+    E: From<BusError>,
+{
+    let decode = &decode;
+    let handle = &mut handle;
+    consume(bus, group, topic, cancel, move |message: Message| {
+        let decoded = decode(&message.payload);
+        let fut = match decoded {
+            Ok(value) => Some(handle(value)),
+            Err(e) => {
+                tracing::error!(
+                    topic = %message.topic, partition = message.partition, offset = message.offset,
+                    key = %message.key, error = %e, "skipping a message that does not decode"
+                );
+                None
+            }
+        };
+        async move {
+            match fut {
+                Some(fut) => fut.await,
+                None => Ok(()),
+            }
+        }
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::{Arc, Mutex};
@@ -111,5 +154,48 @@ mod tests {
         cancel.cancel();
         task.await.expect("join").expect("consume");
         assert_eq!(*seen2.lock().expect("lock"), vec!["1", "2"]);
+    }
+
+    #[tokio::test]
+    async fn a_message_that_does_not_decode_is_skipped_and_the_rest_handled() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let bus = EmbeddedBus::open(&dir.path().join("bus.db"))
+            .await
+            .expect("bus");
+        for payload in ["1", "not a number", "3"] {
+            bus.publish(Topic::Notices, "p", payload.as_bytes())
+                .await
+                .expect("publish");
+        }
+        let cancel = CancellationToken::new();
+        let sum = Arc::new(Mutex::new(0u32));
+        let task = {
+            let (bus, cancel, sum) = (bus.clone(), cancel.clone(), sum.clone());
+            tokio::spawn(async move {
+                let decode = |bytes: &[u8]| std::str::from_utf8(bytes).unwrap_or("").parse::<u32>();
+                consume_decoded(&bus, "g", Topic::Notices, &cancel, decode, move |n| {
+                    let sum = sum.clone();
+                    async move {
+                        *sum.lock().expect("lock") += n;
+                        Ok::<(), BusError>(())
+                    }
+                })
+                .await
+            })
+        };
+        for _ in 0..100 {
+            if bus.lag("g", Topic::Notices).await.expect("lag") == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        cancel.cancel();
+        task.await.expect("join").expect("consume");
+        assert_eq!(*sum.lock().expect("lock"), 4);
+        assert_eq!(
+            bus.lag("g", Topic::Notices).await.expect("lag"),
+            0,
+            "the poison message was committed past"
+        );
     }
 }

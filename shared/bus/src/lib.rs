@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-pub use consume::consume;
+pub use consume::{consume, consume_decoded};
 pub use embedded::EmbeddedBus;
 pub use topics::{Topic, partition_for};
 

@@ -188,11 +188,15 @@ impl Store {
     }
 
     /// (state, attempts, last error) of a notice's delivery, if it is in the outbox.
-    pub async fn delivery_state(&self, notice_id: &str) -> StoreResult<Option<(String, u32, Option<String>)>> {
-        let row = sqlx::query("SELECT state, attempts, last_error FROM deliveries WHERE notice_id = ?")
-            .bind(notice_id)
-            .fetch_optional(&self.pool)
-            .await?;
+    pub async fn delivery_state(
+        &self,
+        notice_id: &str,
+    ) -> StoreResult<Option<(String, u32, Option<String>)>> {
+        let row =
+            sqlx::query("SELECT state, attempts, last_error FROM deliveries WHERE notice_id = ?")
+                .bind(notice_id)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row.map(|r| (r.get(0), r.get::<i64, _>(1) as u32, r.get(2))))
     }
 
@@ -277,19 +281,39 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(&dir.path().join("s.db")).await.expect("store");
         store
-            .upsert_tenant(&Tenant { id: "acme".into(), kind: TenantKind::BrandOwner, name: "Acme".into(), contact_email: None })
+            .upsert_tenant(&Tenant {
+                id: "acme".into(),
+                kind: TenantKind::BrandOwner,
+                name: "Acme".into(),
+                contact_email: None,
+            })
             .await
             .expect("tenant");
         let n = notice();
         assert!(store.insert_notice(&n).await.expect("insert"));
         assert!(!store.insert_notice(&n).await.expect("insert again"));
         assert!(store.enqueue_delivery(&n, "{}").await.expect("enqueue"));
-        assert!(!store.enqueue_delivery(&n, "{}").await.expect("enqueue again"));
+        assert!(
+            !store
+                .enqueue_delivery(&n, "{}")
+                .await
+                .expect("enqueue again")
+        );
         assert_eq!(store.pending_deliveries().await.expect("pending"), 1);
 
         let later = Utc::now() + chrono::Duration::hours(1);
-        store.retry_delivery(&n.id, "down", later).await.expect("retry");
-        assert!(store.due_deliveries(Utc::now(), 10).await.expect("due").is_empty(), "not due before its time");
+        store
+            .retry_delivery(&n.id, "down", later)
+            .await
+            .expect("retry");
+        assert!(
+            store
+                .due_deliveries(Utc::now(), 10)
+                .await
+                .expect("due")
+                .is_empty(),
+            "not due before its time"
+        );
         assert_eq!(store.due_deliveries(later, 10).await.expect("due").len(), 1);
 
         let event = CaseEvent {
@@ -299,8 +323,18 @@ mod tests {
             detail: None,
             at: Utc::now(),
         };
-        assert!(store.record_case_event(&event, NoticeStatus::Acknowledged).await.expect("event"));
-        assert!(!store.record_case_event(&event, NoticeStatus::Acknowledged).await.expect("event again"));
+        assert!(
+            store
+                .record_case_event(&event, NoticeStatus::Acknowledged)
+                .await
+                .expect("event")
+        );
+        assert!(
+            !store
+                .record_case_event(&event, NoticeStatus::Acknowledged)
+                .await
+                .expect("event again")
+        );
         let notices = store.notices().await.expect("notices");
         assert_eq!(notices.len(), 1);
         assert_eq!(notices[0].status, NoticeStatus::Acknowledged);
