@@ -2,9 +2,10 @@
 //! and word-mark variants in titles.
 //!
 //! Module map:
-//! - [`image_hash`]: bounded decoding, 64-bit pHash of registered images (whole and trimmed)
-//!   and of listing images (whole and multi-scale windows), Hamming distance, and the
-//!   [`ImageIndex`] of registered hashes.
+//! - [`image_hash`]: bounded decoding, 64-bit pHash of registered images (whole and trimmed
+//!   to content) and of listing images (whole, and multi-scale windows snapped onto straight
+//!   edges so that a pasted logo is framed exactly), Hamming distance, and the [`ImageIndex`]
+//!   of registered hashes.
 //! - [`text`]: title normalization (homoglyphs, diacritics, leetspeak, spacing) and the
 //!   [`WordMarkIndex`] that finds word marks and their variants in listing titles, including
 //!   same-sound Chinese characters.

@@ -1,13 +1,13 @@
 //! Perceptual hashes of registered images and listing images, and their index.
 //!
-//! - [`decode`]: bounded decoding of untrusted bytes, alpha flattened onto white.
-//! - [`prepare`]: the reduced working copy, refusing blank and tiny images.
-//! - [`phash`]: the 64-bit DCT hash and Hamming distance.
-//! - [`sample`]: area-averaged samples of any rectangle, the hasher's input.
-//! - [`trim`]: a registered image's content bounding box.
-//! - [`edges`]: snapping windows onto nearby straight edges.
-//! - [`regions`]: multi-scale sliding windows over a listing image.
-//! - [`index`]: registered hashes, searched by distance.
+//! - `decode`: bounded decoding of untrusted bytes, alpha flattened onto white.
+//! - `prepare`: the reduced working copy, refusing blank and tiny images.
+//! - `phash`: the 64-bit DCT hash and Hamming distance.
+//! - `sample`: area-averaged samples of any rectangle, the hasher's input.
+//! - `trim`: a registered image's content bounding box.
+//! - `edges`: snapping windows onto nearby straight edges.
+//! - `regions`: multi-scale sliding windows over a listing image.
+//! - `index`: registered hashes, searched by distance.
 
 mod decode;
 mod edges;

@@ -9,9 +9,6 @@ use image::RgbImage;
 /// A channel difference above this counts as content: JPEG ringing around edges stays below
 /// it, any deliberately drawn colour does not.
 const CONTENT_DELTA: i32 = 40;
-/// Rows and columns with fewer content pixels than this are noise, not content.
-const MIN_LINE_PIXELS: u32 = 2;
-
 /// A pixel rectangle: x, y, width, height.
 pub(crate) type PixelRect = (u32, u32, u32, u32);
 
@@ -20,16 +17,31 @@ pub(crate) type PixelRect = (u32, u32, u32, u32);
 pub(crate) fn content_bbox(rgb: &RgbImage) -> Option<PixelRect> {
     let background = border_colour(rgb)?;
     let (width, height) = rgb.dimensions();
-    let mut row_counts = vec![0u32; height as usize];
-    let mut col_counts = vec![0u32; width as usize];
-    for (x, y, p) in rgb.enumerate_pixels() {
-        let differs =
+    let (w, h) = (width as usize, height as usize);
+    let mask: Vec<bool> = rgb
+        .pixels()
+        .map(|p| {
             p.0.iter()
                 .zip(background)
-                .any(|(&c, b)| (i32::from(c) - i32::from(b)).abs() > CONTENT_DELTA);
-        if differs {
-            row_counts[y as usize] += 1;
-            col_counts[x as usize] += 1;
+                .any(|(&c, b)| (i32::from(c) - i32::from(b)).abs() > CONTENT_DELTA)
+        })
+        .collect();
+    // A content pixel with no content neighbour is a speck of noise; a one-pixel stroke,
+    // even a diagonal one, always has a neighbour and belongs to the logo.
+    let has_neighbour = |x: usize, y: usize| {
+        (y.saturating_sub(1)..=(y + 1).min(h - 1)).any(|ny| {
+            (x.saturating_sub(1)..=(x + 1).min(w - 1))
+                .any(|nx| (nx, ny) != (x, y) && mask[ny * w + nx])
+        })
+    };
+    let mut row_counts = vec![0u32; h];
+    let mut col_counts = vec![0u32; w];
+    for y in 0..h {
+        for x in 0..w {
+            if mask[y * w + x] && has_neighbour(x, y) {
+                row_counts[y] += 1;
+                col_counts[x] += 1;
+            }
         }
     }
     let (top, bottom) = span(&row_counts)?;
@@ -37,10 +49,10 @@ pub(crate) fn content_bbox(rgb: &RgbImage) -> Option<PixelRect> {
     Some((left, top, right - left + 1, bottom - top + 1))
 }
 
-/// First and last index whose count reaches `MIN_LINE_PIXELS`.
+/// First and last index with any content.
 fn span(counts: &[u32]) -> Option<(u32, u32)> {
-    let first = counts.iter().position(|&c| c >= MIN_LINE_PIXELS)?;
-    let last = counts.iter().rposition(|&c| c >= MIN_LINE_PIXELS)?;
+    let first = counts.iter().position(|&c| c > 0)?;
+    let last = counts.iter().rposition(|&c| c > 0)?;
     Some((first as u32, last as u32))
 }
 
@@ -87,6 +99,16 @@ mod tests {
             }
         });
         assert_eq!(content_bbox(&rgb), Some((20, 10, 30, 60)));
+    }
+
+    #[test]
+    fn thin_strokes_count_and_isolated_specks_do_not() {
+        let mut rgb = RgbImage::from_pixel(100, 100, image::Rgb([255, 255, 255]));
+        for i in 0..30 {
+            rgb.put_pixel(40 + i, 60 - i, image::Rgb([0, 0, 0])); // a 1-px diagonal stroke
+        }
+        rgb.put_pixel(5, 90, image::Rgb([0, 0, 0])); // a speck
+        assert_eq!(content_bbox(&rgb), Some((40, 31, 30, 30)));
     }
 
     #[test]

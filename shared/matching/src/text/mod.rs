@@ -1,10 +1,10 @@
 //! Word marks in listing titles.
 //!
-//! - [`fold`]: one character to its comparable form (case, width, diacritics, look-alikes).
-//! - [`tokens`]: a title to folded tokens that point back into the title; leetspeak.
-//! - [`latin`]: marks in alphabetic scripts: exact, disguised, split, misspelled.
-//! - [`cjk`]: marks in CJK scripts: exact, traditional forms, same-sound substitutions.
-//! - [`index`]: the registered marks and the search of a title.
+//! - `fold`: one character to its comparable form (case, width, diacritics, look-alikes).
+//! - `tokens`: a title to folded tokens that point back into the title; leetspeak.
+//! - `latin`: marks in alphabetic scripts: exact, disguised, split, misspelled.
+//! - `cjk`: marks in CJK scripts: exact, traditional forms, same-sound substitutions.
+//! - `index`: the registered marks and the search of a title.
 
 mod cjk;
 mod fold;
