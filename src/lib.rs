@@ -6,10 +6,12 @@
 //! - [`registry`]: registering rights from owner files and CSV.
 //! - [`pipeline`]: every stage in one process, supervised; `--until-idle`.
 //! - [`demo`]: `takedown demo` — sample sites, handler, pipeline, table, checks.
+//! - [`eval`]: `takedown eval images|titles` — the matcher over files, CSV out.
 //! - [`report`]: the HTML report of matches with images side by side.
 
 pub mod config;
 pub mod demo;
+pub mod eval;
 pub mod pipeline;
 pub mod registry;
 pub mod report;

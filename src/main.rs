@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use takedown::{
     config::Config,
     demo::{self, DemoOptions},
+    eval,
     pipeline::{self, DataDir, RunMode},
     registry,
 };
@@ -56,6 +57,11 @@ enum Command {
     Notices(DataArgs),
     /// Print crawled listings as JSON lines.
     Listings(DataArgs),
+    /// Match a folder of photos or a spreadsheet of titles against rights, CSV out.
+    Eval {
+        #[command(subcommand)]
+        what: EvalCommand,
+    },
     /// Serve one component.
     Serve {
         #[command(subcommand)]
@@ -93,6 +99,30 @@ enum RightsCommand {
         owner: Option<String>,
         #[command(flatten)]
         data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Images: RIGHTS.csv has columns right_id,file (paths relative to the CSV); every image
+    /// below --queries is matched; out: query_file,right_id,score.
+    Images {
+        #[arg(long)]
+        rights: PathBuf,
+        #[arg(long)]
+        queries: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Titles: MARKS.csv has columns right_id,text; TITLES.csv a column title;
+    /// out: title,right_id,score.
+    Titles {
+        #[arg(long)]
+        rights: PathBuf,
+        #[arg(long)]
+        titles: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -202,6 +232,30 @@ async fn main() -> anyhow::Result<()> {
             init_logging("warn");
             let dir = DataDir::open(&data.dir()?).await?;
             print_json_lines(dir.store.listings(None).await?)?;
+        }
+        Command::Eval { what } => {
+            init_logging("warn");
+            let summary = match what {
+                EvalCommand::Images {
+                    rights,
+                    queries,
+                    out,
+                } => eval::images(&rights, &queries, &out)?,
+                EvalCommand::Titles {
+                    rights,
+                    titles,
+                    out,
+                } => eval::titles(&rights, &titles, &out)?,
+            };
+            for (name, reason) in &summary.failed {
+                eprintln!("{name}: {reason}");
+            }
+            eprintln!(
+                "{} queries, {} matched, {} could not be read",
+                summary.queries,
+                summary.matched,
+                summary.failed.len()
+            );
         }
         Command::Serve {
             component:

@@ -48,7 +48,7 @@ impl Hasher {
 
     async fn handle(&self, listing: Listing) -> Result<(), HasherError> {
         let blobs = self.blobs.clone();
-        let limits = self.limits.clone();
+        let limits = self.limits;
         let images_in = listing.images.clone();
         // Decoding and hashing are CPU work: keep them off the async workers.
         let images = tokio::task::spawn_blocking(move || {
