@@ -1,10 +1,18 @@
-//! The handler's own database of cases.
+//! The handler's own database of cases: the case rows, their flow columns (state, regime,
+//! window), the audit trail of transitions, and repeat-infringer appeals. Holds state and
+//! decides nothing; [`crate::engine`] decides.
 
-use std::path::Path;
+use std::{collections::HashMap, path::Path, sync::Arc};
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
-use sqlx::{Row, SqlitePool};
+use sqlx::{Row, SqlitePool, sqlite::SqliteRow};
 use takedown_model::{Notice, stable_id};
+
+use crate::{
+    clock::{Clock, SystemClock},
+    flow::{EventKind, Regime, State},
+};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -14,6 +22,14 @@ pub enum CaseError {
     Database(#[from] sqlx::Error),
     #[error("case database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("case {case_id} has an unreadable {column}: {value:?}")]
+    Corrupt {
+        case_id: String,
+        column: &'static str,
+        value: String,
+    },
+    #[error("case {case_id} is no longer in state {expected}: another change came first")]
+    Conflict { case_id: String, expected: State },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -27,41 +43,160 @@ pub struct CaseRow {
     pub deliveries: u32,
 }
 
+/// A case as the flow sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseRecord {
+    pub case_id: String,
+    pub notice_id: String,
+    pub platform: String,
+    pub seller: String,
+    pub listing_url: String,
+    pub regime: Regime,
+    pub state: State,
+    pub received_at: DateTime<Utc>,
+    /// When the current state's window ends.
+    pub deadline: Option<DateTime<Utc>>,
+    pub measures_at: Option<DateTime<Utc>>,
+    pub counter_at: Option<DateTime<Utc>>,
+    /// DMCA: the latest day the listing may be restored.
+    pub restore_by: Option<DateTime<Utc>>,
+    /// DSA art. 20: until when an internal complaint about the decision is taken.
+    pub complaint_until: Option<DateTime<Utc>>,
+    pub statement_of_reasons: Option<String>,
+}
+
+/// One recorded transition.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventRecord {
+    pub seq: i64,
+    pub case_id: String,
+    pub notice_id: String,
+    pub event: String,
+    pub from: Option<String>,
+    pub to: String,
+    pub actor: String,
+    pub at: String,
+    pub detail: serde_json::Value,
+}
+
+/// Who did what when, for [`CaseStore::record`].
+#[derive(Debug, Clone)]
+pub struct Audit<'a> {
+    pub event: EventKind,
+    pub actor: &'a str,
+    pub at: DateTime<Utc>,
+    pub detail: serde_json::Value,
+}
+
+/// Upheld cases per (platform, seller), with the seller's appeal if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpheldCount {
+    pub platform: String,
+    pub seller: String,
+    pub upheld: u32,
+    pub appeal: Option<(String, String)>,
+}
+
+/// The fixed-width UTC form every flow column uses, so text order is time order.
+pub fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+#[derive(Debug, Clone)]
+struct Regimes {
+    default: Regime,
+    per_platform: HashMap<String, Regime>,
+}
+
 #[derive(Clone)]
 pub struct CaseStore {
     pool: SqlitePool,
+    clock: Arc<dyn Clock>,
+    regimes: Arc<Regimes>,
 }
 
 impl CaseStore {
+    /// Opens (and migrates) the database. Cases run under the EU DSA unless configured
+    /// otherwise with [`CaseStore::with_default_regime`] or [`CaseStore::with_platform_regime`].
     pub async fn open(path: &Path) -> Result<Self, CaseError> {
         let pool = takedown_store::open_sqlite(path).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            clock: Arc::new(SystemClock),
+            regimes: Arc::new(Regimes {
+                default: Regime::EuDsa,
+                per_platform: HashMap::new(),
+            }),
+        })
+    }
+
+    /// The clock that stamps received notices (a manual one in tests).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn with_default_regime(mut self, regime: Regime) -> Self {
+        Arc::make_mut(&mut self.regimes).default = regime;
+        self
+    }
+
+    /// Notices for `platform` open cases under `regime`.
+    pub fn with_platform_regime(mut self, platform: &str, regime: Regime) -> Self {
+        Arc::make_mut(&mut self.regimes)
+            .per_platform
+            .insert(platform.to_owned(), regime);
+        self
+    }
+
+    fn regime_for(&self, platform: &str) -> Regime {
+        self.regimes
+            .per_platform
+            .get(platform)
+            .copied()
+            .unwrap_or(self.regimes.default)
     }
 
     /// Opens a case for the notice, or finds the one already open. Returns the case id and
-    /// whether it was new.
+    /// whether it was new. A new case starts its audit trail with `received`.
     pub async fn open_case(
         &self,
         notice: &Notice,
         body: &str,
     ) -> Result<(String, bool), CaseError> {
         let case_id = stable_id("case", &[&notice.id]);
+        let now = timestamp(self.clock.now());
+        let regime = self.regime_for(&notice.platform);
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
-            "INSERT OR IGNORE INTO cases (case_id, notice_id, listing_url, status, body, received_at)
-             VALUES (?, ?, ?, 'received', ?, ?)",
+            "INSERT OR IGNORE INTO cases
+                 (case_id, notice_id, listing_url, status, body, received_at, platform, seller, regime)
+             VALUES (?, ?, ?, 'received', ?, ?, ?, ?, ?)",
         )
         .bind(&case_id)
         .bind(&notice.id)
         .bind(&notice.listing_url)
         .bind(body)
-        .bind(chrono::Utc::now().to_rfc3339())
+        .bind(&now)
+        .bind(&notice.platform)
+        .bind(&notice.seller)
+        .bind(regime.as_str())
         .execute(&mut *tx)
         .await?
         .rows_affected()
             == 1;
-        if !inserted {
+        if inserted {
+            sqlx::query(
+                "INSERT INTO case_events (case_id, event, from_state, to_state, actor, at, detail)
+                 VALUES (?, 'received', NULL, 'received', 'notifier', ?, ?)",
+            )
+            .bind(&case_id)
+            .bind(&now)
+            .bind(serde_json::json!({ "regime": regime }).to_string())
+            .execute(&mut *tx)
+            .await?;
+        } else {
             sqlx::query("UPDATE cases SET deliveries = deliveries + 1 WHERE notice_id = ?")
                 .bind(&notice.id)
                 .execute(&mut *tx)
@@ -92,5 +227,319 @@ impl CaseStore {
                 deliveries: r.get::<i64, _>(5) as u32,
             })
             .collect())
+    }
+
+    /// One case with its flow columns, if it exists.
+    pub async fn load(&self, case_id: &str) -> Result<Option<CaseRecord>, CaseError> {
+        let row = sqlx::query(
+            "SELECT case_id, notice_id, platform, seller, listing_url, regime, status, received_at,
+                    deadline, measures_at, counter_at, restore_by, complaint_until, statement_of_reasons
+             FROM cases WHERE case_id = ?",
+        )
+        .bind(case_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| record_from_row(&row)).transpose()
+    }
+
+    /// Moves a case from `before` to `after.state`, writing its flow columns and the audit
+    /// entry in one transaction. Fails with [`CaseError::Conflict`] if the case left `before`
+    /// meanwhile, so two operators cannot both apply an event to the same state.
+    pub async fn record(
+        &self,
+        before: State,
+        after: &CaseRecord,
+        audit: &Audit<'_>,
+    ) -> Result<i64, CaseError> {
+        let opt = |t: Option<DateTime<Utc>>| t.map(timestamp);
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE cases SET status = ?, deadline = ?, measures_at = ?, counter_at = ?,
+                    restore_by = ?, complaint_until = ?, statement_of_reasons = ?
+             WHERE case_id = ? AND status = ?",
+        )
+        .bind(after.state.as_str())
+        .bind(opt(after.deadline))
+        .bind(opt(after.measures_at))
+        .bind(opt(after.counter_at))
+        .bind(opt(after.restore_by))
+        .bind(opt(after.complaint_until))
+        .bind(&after.statement_of_reasons)
+        .bind(&after.case_id)
+        .bind(before.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            return Err(CaseError::Conflict {
+                case_id: after.case_id.clone(),
+                expected: before,
+            });
+        }
+        let seq = sqlx::query(
+            "INSERT INTO case_events (case_id, event, from_state, to_state, actor, at, detail)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&after.case_id)
+        .bind(audit.event.as_str())
+        .bind(before.as_str())
+        .bind(after.state.as_str())
+        .bind(audit.actor)
+        .bind(timestamp(audit.at))
+        .bind(audit.detail.to_string())
+        .execute(&mut *tx)
+        .await?
+        .last_insert_rowid();
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    /// A case's audit trail, oldest first.
+    pub async fn events(&self, case_id: &str) -> Result<Vec<EventRecord>, CaseError> {
+        let rows = sqlx::query(
+            "SELECT e.seq, e.case_id, c.notice_id, e.event, e.from_state, e.to_state, e.actor, e.at, e.detail
+             FROM case_events e JOIN cases c ON c.case_id = e.case_id
+             WHERE e.case_id = ? ORDER BY e.seq",
+        )
+        .bind(case_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(event_from_row).collect())
+    }
+
+    /// Every case's transitions after `seq`, oldest first: a feed a follower can resume.
+    pub async fn events_after(&self, seq: i64, limit: u32) -> Result<Vec<EventRecord>, CaseError> {
+        let rows = sqlx::query(
+            "SELECT e.seq, e.case_id, c.notice_id, e.event, e.from_state, e.to_state, e.actor, e.at, e.detail
+             FROM case_events e JOIN cases c ON c.case_id = e.case_id
+             WHERE e.seq > ? ORDER BY e.seq LIMIT ?",
+        )
+        .bind(seq)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(event_from_row).collect())
+    }
+
+    /// Cases whose window has ended by `now`.
+    pub async fn due(&self, now: DateTime<Utc>) -> Result<Vec<String>, CaseError> {
+        let rows = sqlx::query(
+            "SELECT case_id FROM cases WHERE deadline IS NOT NULL AND deadline <= ?
+             ORDER BY deadline, case_id",
+        )
+        .bind(timestamp(now))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    /// Cases in `state`, oldest first.
+    pub async fn in_state(&self, state: State) -> Result<Vec<String>, CaseError> {
+        let rows =
+            sqlx::query("SELECT case_id FROM cases WHERE status = ? ORDER BY received_at, case_id")
+                .bind(state.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    /// How many cases are in each state.
+    pub async fn state_counts(&self) -> Result<Vec<(String, u64)>, CaseError> {
+        let rows =
+            sqlx::query("SELECT status, COUNT(*) FROM cases GROUP BY status ORDER BY status")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get::<i64, _>(1).max(0) as u64))
+            .collect())
+    }
+
+    /// (platform, received_at, measures_at) of every case where measures were taken.
+    pub async fn measure_times(
+        &self,
+    ) -> Result<Vec<(String, DateTime<Utc>, DateTime<Utc>)>, CaseError> {
+        let rows = sqlx::query(
+            "SELECT case_id, platform, received_at, measures_at FROM cases
+             WHERE measures_at IS NOT NULL ORDER BY platform",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let case_id: String = r.get(0);
+                let received: String = r.get(2);
+                let measures: String = r.get(3);
+                Ok((
+                    r.get(1),
+                    parse_time(&case_id, "received_at", &received)?,
+                    parse_time(&case_id, "measures_at", &measures)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Upheld cases per (platform, seller), most first.
+    pub async fn upheld_counts(&self) -> Result<Vec<UpheldCount>, CaseError> {
+        let rows = sqlx::query(
+            "SELECT c.platform, c.seller, COUNT(*) AS n, a.reason, a.appealed_at
+             FROM cases c LEFT JOIN repeat_appeals a
+               ON a.platform = c.platform AND a.seller = c.seller
+             WHERE c.status = 'closed_upheld'
+             GROUP BY c.platform, c.seller
+             ORDER BY n DESC, c.platform, c.seller",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let reason: Option<String> = r.get(3);
+                let at: Option<String> = r.get(4);
+                UpheldCount {
+                    platform: r.get(0),
+                    seller: r.get(1),
+                    upheld: r.get::<i64, _>(2).max(0) as u32,
+                    appeal: reason.zip(at),
+                }
+            })
+            .collect())
+    }
+
+    /// Records (or replaces) a seller's appeal against the repeat-infringer flag.
+    pub async fn set_appeal(
+        &self,
+        platform: &str,
+        seller: &str,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), CaseError> {
+        sqlx::query(
+            "INSERT INTO repeat_appeals (platform, seller, reason, appealed_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (platform, seller) DO UPDATE SET reason = excluded.reason,
+                 appealed_at = excluded.appealed_at",
+        )
+        .bind(platform)
+        .bind(seller)
+        .bind(reason)
+        .bind(timestamp(at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+fn parse_time(
+    case_id: &str,
+    column: &'static str,
+    value: &str,
+) -> Result<DateTime<Utc>, CaseError> {
+    DateTime::parse_from_rfc3339(value)
+        .map(|t| t.to_utc())
+        .map_err(|_| CaseError::Corrupt {
+            case_id: case_id.to_owned(),
+            column,
+            value: value.to_owned(),
+        })
+}
+
+fn record_from_row(row: &SqliteRow) -> Result<CaseRecord, CaseError> {
+    let case_id: String = row.get(0);
+    let corrupt = |column: &'static str, value: &str| CaseError::Corrupt {
+        case_id: case_id.clone(),
+        column,
+        value: value.to_owned(),
+    };
+    let regime: String = row.get(5);
+    let state: String = row.get(6);
+    let received: String = row.get(7);
+    let optional =
+        |index: usize, column: &'static str| -> Result<Option<DateTime<Utc>>, CaseError> {
+            row.get::<Option<String>, _>(index)
+                .map(|v| parse_time(&case_id, column, &v))
+                .transpose()
+        };
+    Ok(CaseRecord {
+        notice_id: row.get(1),
+        platform: row.get(2),
+        seller: row.get(3),
+        listing_url: row.get(4),
+        regime: Regime::parse(&regime).ok_or_else(|| corrupt("regime", &regime))?,
+        state: State::parse(&state).ok_or_else(|| corrupt("status", &state))?,
+        received_at: parse_time(&case_id, "received_at", &received)?,
+        deadline: optional(8, "deadline")?,
+        measures_at: optional(9, "measures_at")?,
+        counter_at: optional(10, "counter_at")?,
+        restore_by: optional(11, "restore_by")?,
+        complaint_until: optional(12, "complaint_until")?,
+        statement_of_reasons: row.get(13),
+        case_id: case_id.clone(),
+    })
+}
+
+fn event_from_row(row: &SqliteRow) -> EventRecord {
+    let detail: String = row.get(8);
+    EventRecord {
+        seq: row.get(0),
+        case_id: row.get(1),
+        notice_id: row.get(2),
+        event: row.get(3),
+        from: row.get(4),
+        to: row.get(5),
+        actor: row.get(6),
+        at: row.get(7),
+        // Written by this crate as JSON; an unreadable detail is shown as its text.
+        detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::String(detail)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database made before the flow existed gains platform, seller and a `received`
+    /// event for each of its cases.
+    #[tokio::test]
+    async fn migration_0002_backfills_cases_opened_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = takedown_store::open_sqlite(&dir.path().join("old.db"))
+            .await
+            .unwrap();
+        sqlx::raw_sql(include_str!("../migrations/0001_cases.sql"))
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO cases (case_id, notice_id, listing_url, status, body, received_at)
+             VALUES ('case_1', 'ntc_1', 'http://s/1', 'received', ?, '2026-01-05T10:00:00+00:00')",
+        )
+        .bind(r#"{"type":"notice.filed","data":{"platform":"shop","seller":"Old Seller"}}"#)
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::raw_sql(include_str!("../migrations/0002_flow.sql"))
+            .execute(&pool)
+            .await
+            .unwrap();
+        let store = CaseStore {
+            pool,
+            clock: Arc::new(SystemClock),
+            regimes: Arc::new(Regimes {
+                default: Regime::CnEcommerce,
+                per_platform: HashMap::new(),
+            }),
+        };
+        let case = store.load("case_1").await.unwrap().unwrap();
+        assert_eq!(
+            (case.platform.as_str(), case.seller.as_str(), case.regime),
+            ("shop", "Old Seller", Regime::EuDsa)
+        );
+        assert_eq!(case.state, State::Received);
+        let events = store.events("case_1").await.unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            (events[0].event.as_str(), events[0].actor.as_str()),
+            ("received", "notifier")
+        );
     }
 }

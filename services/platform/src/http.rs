@@ -1,4 +1,5 @@
-//! The handler's HTTP interface: `POST /notices` (signed), `GET /healthz`.
+//! The handler's HTTP interface: `POST /notices` (signed), `GET /healthz`, and, when served
+//! with [`OperatorState`], the operators' routes of [`crate::operator`].
 
 use std::{future::Future, sync::Arc};
 
@@ -15,7 +16,11 @@ use serde_json::json;
 use takedown_model::Notice;
 use takedown_webhook::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, Headers, Secret};
 
-use crate::{cases::CaseStore, check::completeness};
+use crate::{
+    cases::CaseStore,
+    check::completeness,
+    operator::{OperatorState, operator_router},
+};
 
 /// Bodies above this are refused before parsing.
 const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -42,6 +47,23 @@ pub fn router(state: HandlerState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(Arc::new(state))
+}
+
+/// The notice route plus the operators' routes (case flow, repeat infringers, metrics).
+pub fn router_with_operations(state: HandlerState, operations: OperatorState) -> Router {
+    router(state).merge(operator_router(operations))
+}
+
+/// Serves the notice route and the operators' routes until `shutdown` resolves.
+pub async fn serve_with_operations(
+    state: HandlerState,
+    operations: OperatorState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router_with_operations(state, operations))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Serves the handler on `listener` until `shutdown` resolves.

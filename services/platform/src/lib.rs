@@ -1,19 +1,43 @@
 //! The reference platform handler (the receiving side of a notice): verifies the webhook
 //! signature and timestamp, checks that the notice is complete, de-duplicates by notice id,
-//! opens a case and answers with its id.
+//! opens a case and answers with its id; then runs the case through the statutory flow of its
+//! regime (CN ECL 42–43, EU DSA 16/17/20, US DMCA 512(g), trade-fair complaints).
 //!
 //! Module map:
 //! - [`check`]: completeness of a notice, with per-field errors.
-//! - [`cases`]: the handler's own database of cases.
-//! - [`http`]: the axum routes.
+//! - [`cases`]: the handler's own database of cases and their audit trail.
+//! - [`flow`]: the state machine and the regime profiles (pure).
+//! - [`calendar`]: deadlines on CN working days, US business days, hours and months.
+//! - [`clock`]: the system clock and a manual one for tests.
+//! - [`measures`]: the listing service and the seller notifier the flow acts through.
+//! - [`engine`]: applies events and expired windows, with effects and audit.
+//! - [`repeat`]: repeat infringers per (platform, seller).
+//! - [`metrics`]: time to measures and counts per state.
+//! - [`http`]: the axum routes for notices; [`operator`]: the operators' routes.
 //!
 //! **Architecture Invariant:** this crate is the platform's, not the brand owner's: it shares
 //! only the wire format (the model's `Notice`) and the signature scheme with the rest. It
 //! never reads the owner's store.
 
+pub mod calendar;
 pub mod cases;
 pub mod check;
+pub mod clock;
+pub mod engine;
+pub mod flow;
 pub mod http;
+pub mod measures;
+pub mod metrics;
+pub mod operator;
+pub mod repeat;
 
-pub use cases::{CaseRow, CaseStore};
-pub use http::{HandlerState, router, serve};
+pub use cases::{CaseRecord, CaseRow, CaseStore, EventRecord};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use engine::{CaseFlow, CaseView, FlowError, TickReport, spawn_ticker};
+pub use flow::{Event, Profile, Regime, State};
+pub use http::{HandlerState, router, router_with_operations, serve, serve_with_operations};
+pub use measures::{
+    HttpListingService, ListingService, RecordingListings, RecordingSellers, SellerNotifier,
+};
+pub use operator::{OperatorState, OperatorToken};
+pub use repeat::RepeatPolicy;
