@@ -66,7 +66,7 @@ pub fn write(
         "<!doctype html><meta charset=utf-8><title>takedown — matches</title><style>\
          body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}\
          td,th{border:1px solid #ccc;padding:.5em;vertical-align:top}img{max-width:220px;max-height:220px}\
-         .mark{font-size:1.6em;font-weight:bold}</style><h1>takedown — matches and notices</h1><table>\
+         .mark{font-size:1.6em;font-weight:bold}.id{font-family:monospace;word-break:break-all;max-width:14em}td:first-child{max-width:22em}td:first-child a{word-break:break-all}</style><h1>takedown — matches and notices</h1><table>\
          <tr><th>listing</th><th>listing image / title</th><th>registered</th><th>why</th><th>notice</th></tr>",
     );
     for row in rows {
@@ -117,7 +117,7 @@ pub fn write(
         };
         let _ = write!(
             html,
-            "<tr><td><a href=\"{url}\">{url}</a><br>seller: {seller}<br>{kind}, score {score:.2}</td><td>{left}</td><td>{right}<br>{right_id}</td><td>{why}</td><td>{notice}<br>{status}</td></tr>",
+            "<tr><td><a href=\"{url}\">{url}</a><br>seller: {seller}<br>{kind}, score {score:.2}</td><td>{left}</td><td>{right}<br>{right_id}</td><td>{why}</td><td class=id>{notice}<br>{status}</td></tr>",
             url = escape(&row.listing_url),
             seller = escape(&row.seller),
             kind = escape(&row.kind),
