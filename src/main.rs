@@ -55,8 +55,41 @@ enum Command {
     Matches(DataArgs),
     /// Print notices (with their status and case id) as JSON lines.
     Notices(DataArgs),
-    /// Print crawled listings as JSON lines.
-    Listings(DataArgs),
+    /// Show crawled listings (a table, or JSON lines with --json).
+    Listings {
+        /// Only this source's listings.
+        #[arg(long)]
+        source: Option<String>,
+        /// One JSON object per line: URL, title, seller, price, images with digests, capture id.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Crawl one source straight from the command line, no config file needed; the listings
+    /// are stored and published for the other stages.
+    Crawl {
+        /// Where to start.
+        url: String,
+        #[arg(long, default_value_t = 1000)]
+        max_pages: u64,
+        /// Allow 127.0.0.0/8 and ::1 (refused by default, like every internal address).
+        #[arg(long)]
+        allow_loopback: bool,
+        /// The source id (default: the URL's host).
+        #[arg(long)]
+        source: Option<String>,
+        /// marketplace or fair_catalog.
+        #[arg(long, default_value = "marketplace")]
+        kind: String,
+        /// The platform whose handler would receive notices (default: the source id).
+        #[arg(long)]
+        platform: Option<String>,
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Match a folder of photos or a spreadsheet of titles against rights, CSV out.
     Eval {
         #[command(subcommand)]
@@ -228,10 +261,73 @@ async fn main() -> anyhow::Result<()> {
                 notices.iter().map(|n| serde_json::json!({ "notice": n.notice, "status": n.status, "case_id": n.case_id })),
             )?;
         }
-        Command::Listings(data) => {
+        Command::Listings { source, json, data } => {
             init_logging("warn");
             let dir = DataDir::open(&data.dir()?).await?;
-            print_json_lines(dir.store.listings(None).await?)?;
+            let listings = dir.store.listings(source.as_deref()).await?;
+            if json {
+                print_json_lines(listings)?;
+            } else {
+                for l in &listings {
+                    let price = match (&l.price, &l.currency) {
+                        (Some(p), Some(c)) => format!("{p} {c}"),
+                        (Some(p), None) => p.clone(),
+                        _ => "-".to_owned(),
+                    };
+                    println!(
+                        "{}\t{}\t{}\t{}\t{} images",
+                        l.url,
+                        l.title,
+                        l.seller,
+                        price,
+                        l.images.len()
+                    );
+                }
+                eprintln!("{} listings", listings.len());
+            }
+        }
+        Command::Crawl {
+            url,
+            max_pages,
+            allow_loopback,
+            source,
+            kind,
+            platform,
+            concurrency,
+            data,
+        } => {
+            init_logging("info");
+            let parsed = url::Url::parse(&url).with_context(|| format!("{url:?} is not a URL"))?;
+            let id = source.unwrap_or_else(|| parsed.host_str().unwrap_or("source").to_owned());
+            let kind: takedown_model::SourceKind = serde_json::from_value(
+                serde_json::Value::String(kind.clone()),
+            )
+            .with_context(|| format!("--kind {kind:?}: expected marketplace or fair_catalog"))?;
+            let mut config = takedown_crawler::SourceConfig::new(
+                &id,
+                kind,
+                platform.as_deref().unwrap_or(&id),
+                vec![url],
+            );
+            config.max_pages = max_pages;
+            config.allow_loopback = allow_loopback;
+            config.concurrency = concurrency;
+            let dir = DataDir::open(&data.dir()?).await?;
+            let bus: std::sync::Arc<dyn takedown_bus::Bus> = std::sync::Arc::new(dir.bus.clone());
+            let crawler =
+                takedown_crawler::Crawler::new(config, dir.store.clone(), dir.blobs.clone(), bus)?;
+            let cancel = tokio_util::sync::CancellationToken::new();
+            let stop = cancel.clone();
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    stop.cancel();
+                }
+            });
+            let report = crawler.run(&cancel).await?;
+            eprintln!(
+                "source {id}: {} pages, {} listings, {} images, errors {:?}",
+                report.pages, report.listings, report.images, report.errors
+            );
         }
         Command::Eval { what } => {
             init_logging("warn");
