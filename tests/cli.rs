@@ -125,10 +125,20 @@ fn run_names_a_missing_or_invalid_config() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crawl_from_the_command_line_then_list_as_json() {
     let sample = takedown_sample::generate();
-    let market = sample.expected.iter().filter(|e| e.source == "market").count();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let market = sample
+        .expected
+        .iter()
+        .filter(|e| e.source == "market")
+        .count();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let site = format!("http://{}/market/", listener.local_addr().expect("addr"));
-    tokio::spawn(takedown_sample::serve(std::sync::Arc::new(sample.site), listener, std::future::pending()));
+    tokio::spawn(takedown_sample::serve(
+        std::sync::Arc::new(sample.site),
+        listener,
+        std::future::pending(),
+    ));
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
     let data_arg = data.to_str().expect("utf8");
@@ -145,13 +155,50 @@ async fn crawl_from_the_command_line_then_list_as_json() {
     };
 
     // Without --allow-loopback the address guard refuses the site.
-    let out = run(vec!["crawl", &site, "--source", "strict", "--data-dir", data_arg]).await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("\"guard\": 1"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(vec![
+        "crawl",
+        &site,
+        "--source",
+        "strict",
+        "--data-dir",
+        data_arg,
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("\"guard\": 1"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
-    let out = run(vec!["crawl", &site, "--allow-loopback", "--source", "shop", "--data-dir", data_arg]).await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = run(vec!["listings", "--source", "shop", "--json", "--data-dir", data_arg]).await;
+    let out = run(vec![
+        "crawl",
+        &site,
+        "--allow-loopback",
+        "--source",
+        "shop",
+        "--data-dir",
+        data_arg,
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(vec![
+        "listings",
+        "--source",
+        "shop",
+        "--json",
+        "--data-dir",
+        data_arg,
+    ])
+    .await;
     assert!(out.status.success());
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -160,11 +207,27 @@ async fn crawl_from_the_command_line_then_list_as_json() {
     assert_eq!(lines.len(), market);
     for listing in &lines {
         for key in ["url", "title", "seller", "capture_id"] {
-            assert!(listing[key].as_str().is_some_and(|v| !v.is_empty()), "{key} in {listing}");
+            assert!(
+                listing[key].as_str().is_some_and(|v| !v.is_empty()),
+                "{key} in {listing}"
+            );
         }
         let images = listing["images"].as_array().expect("images");
-        assert!(images.iter().all(|i| i["digest"].as_str().is_some_and(|d| d.len() == 64)), "{listing}");
+        assert!(
+            images
+                .iter()
+                .all(|i| i["digest"].as_str().is_some_and(|d| d.len() == 64)),
+            "{listing}"
+        );
     }
-    let out = run(vec!["listings", "--source", "strict", "--json", "--data-dir", data_arg]).await;
+    let out = run(vec![
+        "listings",
+        "--source",
+        "strict",
+        "--json",
+        "--data-dir",
+        data_arg,
+    ])
+    .await;
     assert!(out.stdout.is_empty());
 }

@@ -1,6 +1,6 @@
 //! The crawl loop over the persistent frontier.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use futures::{StreamExt, stream};
 use takedown_bus::{Bus, BusError, Topic};
@@ -10,11 +10,26 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use crate::{
+    client::{PoliteClient, Purpose},
+    clock::{Clock, TokioClock},
     extract::{ExtractedProduct, extract},
-    fetch::{Expect, Fetcher},
+    fetch::{Expect, FetchError, Fetched, Fetcher, Validators},
     guard::{AddressPolicy, guarded_client},
+    metrics::{HostStats, Metrics},
+    politeness::{Politeness, PolitenessConfig},
+    retry::RetryPolicy,
+    robots::{RobotsCache, agent_token},
+    sitemap::{self, SitemapKind},
     source::SourceConfig,
+    urls::{TrapGuard, TrapLimits, normalize},
 };
+
+/// Sitemap files read per run at most (indexes included): an index of indexes cannot
+/// make the crawl read sitemaps for ever.
+const MAX_SITEMAPS_PER_RUN: usize = 100;
+
+/// Prefix of the frontier's failure detail for failures worth another try next run.
+const TRANSIENT: &str = "transient: ";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CrawlError {
@@ -38,16 +53,27 @@ pub struct CrawlReport {
     pub pages: u64,
     pub listings: u64,
     pub images: u64,
-    /// Failed fetches by kind ("status", "network", "guard", …).
+    /// Failed fetches by kind ("status", "network", "guard", "robots", …).
     pub errors: BTreeMap<String, u64>,
+    /// Pages a conditional recrawl found unchanged (HTTP 304): no capture, no re-publish.
+    pub not_modified: u64,
+    /// Body bytes read, every request included (robots.txt, sitemaps, retries).
+    pub bytes: u64,
+    /// URLs the trap guards kept out of the frontier.
+    pub trapped: u64,
+    /// Page URLs the sitemaps named that were new to the frontier.
+    pub sitemap_urls: u64,
+    /// Requests, bytes and response times per origin (`scheme://host[:port]`).
+    pub hosts: BTreeMap<String, HostStats>,
 }
 
 pub struct Crawler {
     source: SourceConfig,
     store: Store,
-    fetcher: Fetcher,
+    client: PoliteClient,
     bus: Arc<dyn Bus>,
     allowed_hosts: Vec<String>,
+    traps: TrapGuard,
 }
 
 impl Crawler {
@@ -73,12 +99,31 @@ impl Crawler {
         };
         let client = guarded_client(policy, &source.user_agent)
             .map_err(|e| CrawlError::Client(e.to_string()))?;
+        let clock: Arc<dyn Clock> = Arc::new(TokioClock::default());
+        let politeness = Politeness::new(politeness_config(&source), clock.clone());
+        let traps = TrapGuard::new(TrapLimits {
+            max_url_len: source.max_url_len,
+            max_query_params: source.max_query_params,
+            max_pages_per_pattern: source.max_pages_per_pattern,
+        });
         Ok(Self {
-            fetcher: Fetcher {
-                client,
-                policy,
-                blobs,
+            client: PoliteClient {
+                fetcher: Fetcher {
+                    client,
+                    policy,
+                    blobs,
+                },
+                clock,
+                politeness,
+                robots: RobotsCache::default(),
+                retry: RetryPolicy {
+                    max_attempts: source.max_attempts,
+                    ..RetryPolicy::default()
+                },
+                metrics: Metrics::default(),
+                agent: agent_token(&source.user_agent).to_owned(),
             },
+            traps,
             source,
             store,
             bus,
@@ -86,13 +131,53 @@ impl Crawler {
         })
     }
 
+    /// Waits for politeness and retries on `clock` instead of tokio's (tests use a
+    /// [`crate::clock::VirtualClock`] so that waiting costs no wall time).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.client.politeness = Politeness::new(politeness_config(&self.source), clock.clone());
+        self.client.clock = clock;
+        self
+    }
+
     /// Crawls until the frontier is empty, the page budget is spent, or `cancel` fires.
-    /// Starting again after a crash resumes where the frontier stands.
+    /// Starting again after a crash resumes where the frontier stands. Each run fetches
+    /// robots.txt and the sitemaps again, and first makes pages older than
+    /// `recrawl_after_secs` due again.
     pub async fn run(&self, cancel: &CancellationToken) -> Result<CrawlReport, CrawlError> {
-        for start in &self.source.start_urls {
-            self.store.frontier_add(&self.source.id, start, 0).await?;
-        }
         let mut report = CrawlReport::default();
+        // A Crawler may run again (the pipeline's supervisor reuses it): robots.txt, the
+        // trap counts and the metrics belong to one run.
+        self.client.robots.clear().await;
+        self.client.metrics.clear();
+        self.traps.clear();
+        // An interval too long to subtract from now means nothing is due yet.
+        let cutoff = self.source.recrawl_after_secs.and_then(|secs| {
+            let interval = chrono::Duration::try_seconds(i64::try_from(secs).ok()?)?;
+            chrono::Utc::now().checked_sub_signed(interval)
+        });
+        if let Some(cutoff) = cutoff {
+            let due = self
+                .store
+                .frontier_requeue_done_before(&self.source.id, cutoff)
+                .await?;
+            tracing::info!(source = %self.source.id, due, "pages due for a recrawl");
+        }
+        let retried = self
+            .store
+            .frontier_requeue_failed(&self.source.id, TRANSIENT)
+            .await?;
+        if retried > 0 {
+            tracing::info!(source = %self.source.id, retried, "retrying transient failures");
+        }
+        for start in &self.source.start_urls {
+            // Start URLs parsed in `new`; they are queued whatever the trap guards say.
+            if let Ok(url) = Url::parse(start) {
+                self.store
+                    .frontier_add(&self.source.id, normalize(&url).as_str(), 0)
+                    .await?;
+            }
+        }
+        self.seed_from_sitemaps(&mut report, cancel).await?;
         let concurrency = self.source.concurrency.max(1);
         while !cancel.is_cancelled() {
             let visited = self.store.frontier_visited(&self.source.id).await?;
@@ -115,15 +200,121 @@ impl Crawler {
                 .await;
             for outcome in outcomes {
                 let outcome = outcome?;
-                report.pages += 1;
+                if outcome.not_modified {
+                    report.not_modified += 1;
+                } else {
+                    report.pages += 1;
+                }
                 report.listings += outcome.listings;
                 report.images += outcome.images;
+                report.trapped += outcome.trapped;
                 for kind in outcome.errors {
                     *report.errors.entry(kind.to_owned()).or_default() += 1;
                 }
             }
         }
+        report.hosts = self.client.metrics.summary();
+        report.bytes = report.hosts.values().map(|h| h.bytes).sum();
         Ok(report)
+    }
+
+    /// Queues the page URLs of the source's sitemaps and of those its start hosts'
+    /// robots.txt names, following sitemap indexes, within the allowed hosts.
+    async fn seed_from_sitemaps(
+        &self,
+        report: &mut CrawlReport,
+        cancel: &CancellationToken,
+    ) -> Result<(), CrawlError> {
+        let mut queue: Vec<Url> = self
+            .source
+            .sitemaps
+            .iter()
+            .filter_map(|s| Url::parse(s).ok())
+            .collect();
+        for start in &self.source.start_urls {
+            let Ok(url) = Url::parse(start) else { continue };
+            if self.client.fetcher.policy.check_url(&url).is_err() {
+                continue;
+            }
+            let rules = self.client.robots_for(&url).await;
+            queue.extend(rules.sitemaps().iter().filter_map(|s| Url::parse(s).ok()));
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut read = 0;
+        while let Some(sitemap_url) = queue.pop() {
+            if cancel.is_cancelled() || read >= MAX_SITEMAPS_PER_RUN {
+                break;
+            }
+            if !self.in_scope(&sitemap_url) || !seen.insert(sitemap_url.clone()) {
+                continue;
+            }
+            read += 1;
+            let parsed = match self
+                .client
+                .get(
+                    &sitemap_url,
+                    Purpose::Sitemap,
+                    sitemap::MAX_SITEMAP_BYTES,
+                    None,
+                )
+                .await
+            {
+                Ok(raw) => sitemap::parse(&raw.body, sitemap::MAX_SITEMAP_BYTES)
+                    .map_err(|e| (e.to_string(), "sitemap")),
+                Err(e) => Err((e.to_string(), e.kind())),
+            };
+            let sitemap = match parsed {
+                Ok(sitemap) => sitemap,
+                Err((error, kind)) => {
+                    tracing::warn!(sitemap = %sitemap_url, %error, "sitemap skipped");
+                    *report.errors.entry(kind.to_owned()).or_default() += 1;
+                    continue;
+                }
+            };
+            let locs = sitemap.locs.iter().filter_map(|l| Url::parse(l).ok());
+            match sitemap.kind {
+                SitemapKind::Index => queue.extend(locs),
+                SitemapKind::UrlSet => {
+                    for loc in locs {
+                        // No use queuing more than the crawl may visit.
+                        if report.sitemap_urls >= self.source.max_pages {
+                            break;
+                        }
+                        match self.enqueue(&loc, 0).await? {
+                            Enqueued::New => report.sitemap_urls += 1,
+                            Enqueued::Trapped => report.trapped += 1,
+                            Enqueued::Known | Enqueued::OutOfScope => {}
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Normalizes `url` and queues it if it is in scope and passes the trap guards.
+    async fn enqueue(&self, url: &Url, depth: u32) -> Result<Enqueued, CrawlError> {
+        let url = normalize(url);
+        if !self.in_scope(&url) {
+            return Ok(Enqueued::OutOfScope);
+        }
+        let pattern = match self.traps.reserve(&url) {
+            Ok(pattern) => pattern,
+            Err(reason) => {
+                tracing::debug!(url = %url, %reason, "kept out of the frontier");
+                return Ok(Enqueued::Trapped);
+            }
+        };
+        if self
+            .store
+            .frontier_add(&self.source.id, url.as_str(), depth)
+            .await?
+        {
+            Ok(Enqueued::New)
+        } else {
+            self.traps.release(&pattern);
+            Ok(Enqueued::Known)
+        }
     }
 
     async fn visit(&self, entry: FrontierEntry) -> Result<PageOutcome, CrawlError> {
@@ -136,15 +327,41 @@ impl Crawler {
                 return Ok(outcome);
             }
         };
+        let (etag, last_modified) = self
+            .store
+            .frontier_validators(&self.source.id, &entry.url)
+            .await?;
+        let known = Validators {
+            etag,
+            last_modified,
+        };
+        let conditional = (!known.is_empty()).then_some(&known);
         let fetched = match self
-            .fetcher
-            .fetch(&url, Expect::Page, self.source.max_page_bytes)
+            .fetch(&url, Expect::Page, self.source.max_page_bytes, conditional)
             .await
         {
-            Ok(fetched) => fetched,
+            Ok(Some(fetched)) => fetched,
+            Ok(None) => {
+                // 304: the page is as it was; what it yielded is stored and published.
+                self.store
+                    .frontier_done(
+                        &self.source.id,
+                        &entry.url,
+                        known.etag.as_deref(),
+                        known.last_modified.as_deref(),
+                    )
+                    .await?;
+                outcome.not_modified = true;
+                return Ok(outcome);
+            }
             Err(e) => {
                 tracing::warn!(source = %self.source.id, url = %url, error = %e, "page fetch failed");
-                self.fail(&entry.url, &e.to_string()).await?;
+                let detail = if e.is_transient() {
+                    format!("{TRANSIENT}{e}")
+                } else {
+                    e.to_string()
+                };
+                self.fail(&entry.url, &detail).await?;
                 outcome.errors.push(e.kind());
                 return Ok(outcome);
             }
@@ -182,16 +399,39 @@ impl Crawler {
             self.store.upsert_exhibitor(exhibitor).await?;
         }
         if entry.depth < self.source.max_depth {
-            for link in page.links.iter().filter(|l| self.in_scope(l)) {
-                self.store
-                    .frontier_add(&self.source.id, link.as_str(), entry.depth + 1)
-                    .await?;
+            for link in &page.links {
+                if self.enqueue(link, entry.depth + 1).await? == Enqueued::Trapped {
+                    outcome.trapped += 1;
+                }
             }
         }
         self.store
-            .frontier_finish(&self.source.id, &entry.url, None)
+            .frontier_done(
+                &self.source.id,
+                &entry.url,
+                fetched.validators.etag.as_deref(),
+                fetched.validators.last_modified.as_deref(),
+            )
             .await?;
         Ok(outcome)
+    }
+
+    /// Fetches through the polite client and keeps the body as a capture; None for a 304.
+    async fn fetch(
+        &self,
+        url: &Url,
+        expect: Expect,
+        max_bytes: u64,
+        conditional: Option<&Validators>,
+    ) -> Result<Option<Fetched>, FetchError> {
+        let raw = self
+            .client
+            .get(url, Purpose::Content, max_bytes, conditional)
+            .await?;
+        if raw.status == 304 {
+            return Ok(None);
+        }
+        self.client.fetcher.keep(raw, expect).map(Some)
     }
 
     async fn listing(
@@ -202,11 +442,16 @@ impl Crawler {
     ) -> Result<Listing, CrawlError> {
         let mut images = Vec::new();
         for image_url in &product.image_urls {
-            let image = match self
-                .fetcher
-                .fetch(image_url, Expect::Image, self.source.max_image_bytes)
+            let fetched = self
+                .fetch(image_url, Expect::Image, self.source.max_image_bytes, None)
                 .await
-            {
+                .and_then(|f| {
+                    f.ok_or_else(|| FetchError::Status {
+                        url: image_url.to_string(),
+                        status: 304,
+                    })
+                });
+            let image = match fetched {
                 Ok(fetched) => {
                     self.store.insert_capture(&fetched.capture).await?;
                     outcome.images += 1;
@@ -265,9 +510,27 @@ impl Crawler {
     }
 }
 
+fn politeness_config(source: &SourceConfig) -> PolitenessConfig {
+    PolitenessConfig {
+        per_host_concurrency: source.per_host_concurrency,
+        min_delay: Duration::from_millis(source.min_host_delay_ms),
+        latency_factor: source.host_delay_factor,
+    }
+}
+
 #[derive(Default)]
 struct PageOutcome {
     listings: u64,
     images: u64,
+    trapped: u64,
+    not_modified: bool,
     errors: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Enqueued {
+    New,
+    Known,
+    OutOfScope,
+    Trapped,
 }

@@ -1,5 +1,6 @@
-//! One bounded fetch: guard check, GET, streamed body under a byte cap, content-type check,
-//! body stored as a blob, and a capture record that says what was fetched, when, from where.
+//! One bounded fetch: guard check, GET (conditional if validators are known), streamed body
+//! under a byte cap; then, for what is kept, a content-type check, the body stored as a blob,
+//! and a capture record that says what was fetched, when, from where.
 
 use chrono::Utc;
 use takedown_model::{Capture, stable_id};
@@ -48,9 +49,24 @@ pub enum FetchError {
     },
     #[error(transparent)]
     Blob(#[from] BlobError),
+    #[error("{url} is disallowed by the host's robots.txt")]
+    Disallowed { url: String },
+    #[error("{url} not fetched: the host's robots.txt is unavailable ({reason})")]
+    RobotsUnavailable { url: String, reason: String },
 }
 
 impl FetchError {
+    /// True if the same request may well succeed later: the network, an overloaded or
+    /// failing server, a robots.txt that could not be read. Such URLs are tried again on
+    /// the next crawl run.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            FetchError::Http { .. } | FetchError::RobotsUnavailable { .. } => true,
+            FetchError::Status { status, .. } => matches!(status, 429 | 500..=599),
+            _ => false,
+        }
+    }
+
     /// A short machine-readable kind, for metrics and the frontier's failure detail.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -60,54 +76,108 @@ impl FetchError {
             FetchError::TooLarge { .. } => "too_large",
             FetchError::ContentType { .. } => "content_type",
             FetchError::Blob(_) => "storage",
+            FetchError::Disallowed { .. } => "robots",
+            FetchError::RobotsUnavailable { .. } => "robots_unavailable",
         }
     }
+}
+
+/// Validators from an earlier fetch, sent back as a conditional GET.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+}
+
+/// One HTTP exchange: status, the headers the crawler uses, and the body read under its
+/// cap (empty unless the status is 2xx).
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    pub url: Url,
+    pub final_url: String,
+    pub status: u16,
+    pub content_type: String,
+    pub validators: Validators,
+    pub retry_after: Option<String>,
+    pub remote_addr: Option<String>,
+    pub fetched_at: chrono::DateTime<Utc>,
+    pub body: Vec<u8>,
 }
 
 pub struct Fetched {
     pub capture: Capture,
     pub body: Vec<u8>,
+    /// The response's ETag / Last-Modified, for the next conditional GET.
+    pub validators: Validators,
 }
 
+/// Sends one request through the guarded client; no retries, no politeness — see
+/// [`crate::client`] for those.
 pub struct Fetcher {
     pub client: reqwest::Client,
     pub policy: AddressPolicy,
     pub blobs: BlobStore,
 }
 
+fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 impl Fetcher {
-    pub async fn fetch(
+    /// One GET of `url` (guard-checked; redirects are checked by the client), sending
+    /// `conditional`'s validators if given. A non-2xx status is returned, not an error.
+    pub async fn get(
         &self,
         url: &Url,
-        expect: Expect,
         max_bytes: u64,
-    ) -> Result<Fetched, FetchError> {
+        conditional: Option<&Validators>,
+    ) -> Result<RawResponse, FetchError> {
+        use reqwest::header::{
+            CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
+        };
         self.policy.check_url(url)?;
         let http = |e: reqwest::Error| FetchError::Http {
             url: url.to_string(),
             reason: error_chain(&e),
         };
         let fetched_at = Utc::now();
-        let mut response = self.client.get(url.clone()).send().await.map_err(http)?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(FetchError::Status {
-                url: url.to_string(),
-                status: status.as_u16(),
-            });
+        let mut request = self.client.get(url.clone());
+        if let Some(v) = conditional {
+            if let Some(etag) = &v.etag {
+                request = request.header(IF_NONE_MATCH, etag);
+            }
+            if let Some(date) = &v.last_modified {
+                request = request.header(IF_MODIFIED_SINCE, date);
+            }
         }
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        if !expect.accepts(&content_type) {
-            return Err(FetchError::ContentType {
-                url: url.to_string(),
-                found: content_type,
-                expected: expect,
-            });
+        let mut response = request.send().await.map_err(http)?;
+        let status = response.status();
+        let mut raw = RawResponse {
+            url: url.clone(),
+            final_url: response.url().to_string(),
+            status: status.as_u16(),
+            content_type: header(&response, CONTENT_TYPE).unwrap_or_default(),
+            validators: Validators {
+                etag: header(&response, ETAG),
+                last_modified: header(&response, LAST_MODIFIED),
+            },
+            retry_after: header(&response, RETRY_AFTER),
+            remote_addr: response.remote_addr().map(|a| a.to_string()),
+            fetched_at,
+            body: Vec::new(),
+        };
+        if !status.is_success() {
+            return Ok(raw);
         }
         let too_large = || FetchError::TooLarge {
             url: url.to_string(),
@@ -116,28 +186,45 @@ impl Fetcher {
         if response.content_length().is_some_and(|len| len > max_bytes) {
             return Err(too_large());
         }
-        let final_url = response.url().to_string();
-        let remote_addr = response.remote_addr().map(|a| a.to_string());
-        let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(http)? {
-            if body.len() as u64 + chunk.len() as u64 > max_bytes {
+            if raw.body.len() as u64 + chunk.len() as u64 > max_bytes {
                 return Err(too_large());
             }
-            body.extend_from_slice(&chunk);
+            raw.body.extend_from_slice(&chunk);
         }
-        let digest = self.blobs.put(&body)?;
+        Ok(raw)
+    }
+
+    /// Checks a 2xx response's content type against `expect`, stores the body as a blob and
+    /// describes it as a capture.
+    pub fn keep(&self, raw: RawResponse, expect: Expect) -> Result<Fetched, FetchError> {
+        if !expect.accepts(&raw.content_type) {
+            return Err(FetchError::ContentType {
+                url: raw.url.to_string(),
+                found: raw.content_type,
+                expected: expect,
+            });
+        }
+        let digest = self.blobs.put(&raw.body)?;
         let capture = Capture {
-            id: stable_id("cap", &[url.as_str(), &fetched_at.to_rfc3339(), &digest]),
-            url: url.to_string(),
-            final_url,
-            status: status.as_u16(),
-            content_type,
-            fetched_at,
+            id: stable_id(
+                "cap",
+                &[raw.url.as_str(), &raw.fetched_at.to_rfc3339(), &digest],
+            ),
+            url: raw.url.to_string(),
+            final_url: raw.final_url,
+            status: raw.status,
+            content_type: raw.content_type,
+            fetched_at: raw.fetched_at,
             body_digest: digest,
-            body_len: body.len() as u64,
-            remote_addr,
+            body_len: raw.body.len() as u64,
+            remote_addr: raw.remote_addr,
         };
-        Ok(Fetched { capture, body })
+        Ok(Fetched {
+            capture,
+            body: raw.body,
+            validators: raw.validators,
+        })
     }
 }
 

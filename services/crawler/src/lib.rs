@@ -5,7 +5,17 @@
 //! Module map:
 //! - [`source`]: what to crawl and how (the source's configuration).
 //! - [`guard`]: the address guard — no fetch reaches an internal address unless allowed.
-//! - [`fetch`]: one bounded HTTP fetch, stored as a blob with its capture record.
+//! - [`fetch`]: one bounded HTTP fetch (conditional if validators are known); the body kept
+//!   as a blob with its capture record.
+//! - [`robots`]: robots.txt rules, Crawl-delay and Sitemap lines, cached per host.
+//! - [`politeness`]: per-host gates — requests in flight, gap between starts, back-off.
+//! - [`retry`]: which failures are retried, jittered back-off, Retry-After, host back-off.
+//! - [`client`]: the polite client every request goes through (guard, robots, gate,
+//!   retries, metrics).
+//! - [`clock`]: the clock waits run on, injectable for tests.
+//! - [`metrics`]: requests, bytes and response times per host.
+//! - [`sitemap`]: sitemaps and sitemap indexes, gzipped or not, under a size cap.
+//! - [`urls`]: URL canonicalisation and crawler-trap guards.
 //! - [`extract`]: links, schema.org products and exhibitor cards from a page.
 //! - [`crawl`]: the loop over the persistent frontier.
 //!
@@ -13,12 +23,21 @@
 //! after its listings are stored and published, so a crash re-fetches at most what was in
 //! flight, and the same listing id comes out again.
 
+pub mod client;
+pub mod clock;
 pub mod crawl;
 pub mod extract;
 pub mod fetch;
 pub mod guard;
+pub mod metrics;
+pub mod politeness;
+pub mod retry;
+pub mod robots;
+pub mod sitemap;
 pub mod source;
+pub mod urls;
 
 pub use crawl::{CrawlError, CrawlReport, Crawler};
 pub use guard::{AddressPolicy, GuardError};
+pub use metrics::HostStats;
 pub use source::SourceConfig;

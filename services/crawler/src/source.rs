@@ -24,6 +24,24 @@ fn default_max_page_bytes() -> u64 {
 fn default_max_image_bytes() -> u64 {
     20 * 1024 * 1024
 }
+fn default_per_host_concurrency() -> usize {
+    2
+}
+fn default_host_delay_factor() -> f64 {
+    2.0
+}
+fn default_max_attempts() -> u32 {
+    4
+}
+fn default_max_url_len() -> usize {
+    2_048
+}
+fn default_max_query_params() -> usize {
+    12
+}
+fn default_max_pages_per_pattern() -> u32 {
+    500
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,6 +70,37 @@ pub struct SourceConfig {
     pub max_page_bytes: u64,
     #[serde(default = "default_max_image_bytes")]
     pub max_image_bytes: u64,
+    /// Requests in flight to one host at most (the crawl's total is `concurrency`).
+    #[serde(default = "default_per_host_concurrency")]
+    pub per_host_concurrency: usize,
+    /// Minimum gap between request starts to one host, in milliseconds. The gap used is
+    /// the largest of this, the host's robots.txt Crawl-delay (capped at 30 s), and
+    /// `host_delay_factor` × the host's last response time.
+    #[serde(default)]
+    pub min_host_delay_ms: u64,
+    #[serde(default = "default_host_delay_factor")]
+    pub host_delay_factor: f64,
+    /// Attempts per request, the first included, for 429/502/503/504 and network errors.
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    /// Sitemaps (or sitemap indexes, plain or .gz) to seed the frontier with, besides those
+    /// the hosts' robots.txt names.
+    #[serde(default)]
+    pub sitemaps: Vec<String>,
+    /// URLs longer than this are not queued (trap guard).
+    #[serde(default = "default_max_url_len")]
+    pub max_url_len: usize,
+    /// URLs with more query parameters than this are not queued (faceted-filter guard).
+    #[serde(default = "default_max_query_params")]
+    pub max_query_params: usize,
+    /// Pages queued per path pattern (digits folded, query keys only) per crawl run: bounds
+    /// calendars and filters that go on for ever.
+    #[serde(default = "default_max_pages_per_pattern")]
+    pub max_pages_per_pattern: u32,
+    /// If set, a page fetched longer ago than this many seconds is due again when the crawl
+    /// runs; it is asked for with If-None-Match / If-Modified-Since.
+    #[serde(default)]
+    pub recrawl_after_secs: Option<u64>,
 }
 
 impl SourceConfig {
@@ -70,6 +119,40 @@ impl SourceConfig {
             allow_loopback: false,
             max_page_bytes: default_max_page_bytes(),
             max_image_bytes: default_max_image_bytes(),
+            per_host_concurrency: default_per_host_concurrency(),
+            min_host_delay_ms: 0,
+            host_delay_factor: default_host_delay_factor(),
+            max_attempts: default_max_attempts(),
+            sitemaps: Vec::new(),
+            max_url_len: default_max_url_len(),
+            max_query_params: default_max_query_params(),
+            max_pages_per_pattern: default_max_pages_per_pattern(),
+            recrawl_after_secs: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_configs_still_load_with_polite_defaults() {
+        let old = r#"{"id":"shop","kind":"marketplace","platform":"shop",
+            "start_urls":["https://shop.example/"],"max_pages":10,"concurrency":4}"#;
+        let source: SourceConfig = serde_json::from_str(old).expect("old config");
+        let mut expected = SourceConfig::new(
+            "shop",
+            SourceKind::Marketplace,
+            "shop",
+            vec!["https://shop.example/".into()],
+        );
+        expected.max_pages = 10;
+        assert_eq!(source, expected);
+        assert_eq!(source.per_host_concurrency, 2);
+        assert_eq!(source.recrawl_after_secs, None);
+
+        let typo = old.replace("\"max_pages\"", "\"max_pagez\"");
+        assert!(serde_json::from_str::<SourceConfig>(&typo).is_err());
     }
 }

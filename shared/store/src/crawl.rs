@@ -68,6 +68,82 @@ impl Store {
         Ok(())
     }
 
+    /// Marks a URL as done, keeping the validators it was served with (ETag,
+    /// Last-Modified) and the time, for a later conditional recrawl.
+    pub async fn frontier_done(
+        &self,
+        source_id: &str,
+        url: &str,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE frontier SET state = 'done', detail = NULL, etag = ?, last_modified = ?,
+                    fetched_at = ?
+             WHERE source_id = ? AND url = ?",
+        )
+        .bind(etag)
+        .bind(last_modified)
+        .bind(now_text())
+        .bind(source_id)
+        .bind(url)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The (ETag, Last-Modified) a URL was last served with, if any.
+    pub async fn frontier_validators(
+        &self,
+        source_id: &str,
+        url: &str,
+    ) -> StoreResult<(Option<String>, Option<String>)> {
+        let row =
+            sqlx::query("SELECT etag, last_modified FROM frontier WHERE source_id = ? AND url = ?")
+                .bind(source_id)
+                .bind(url)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|r| (r.get(0), r.get(1))).unwrap_or_default())
+    }
+
+    /// Makes done URLs fetched before `cutoff` (or at an unknown time) pending again, for a
+    /// recrawl; returns how many.
+    pub async fn frontier_requeue_done_before(
+        &self,
+        source_id: &str,
+        cutoff: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<u64> {
+        let result = sqlx::query(
+            "UPDATE frontier SET state = 'pending'
+             WHERE source_id = ? AND state = 'done' AND (fetched_at IS NULL OR fetched_at < ?)",
+        )
+        .bind(source_id)
+        .bind(crate::time_text(cutoff))
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected())
+    }
+
+    /// Makes failed URLs whose failure detail starts with `detail_prefix` pending again
+    /// (the crawler marks transient failures so); returns how many.
+    pub async fn frontier_requeue_failed(
+        &self,
+        source_id: &str,
+        detail_prefix: &str,
+    ) -> StoreResult<u64> {
+        let result = sqlx::query(
+            "UPDATE frontier SET state = 'pending'
+             WHERE source_id = ?1 AND state = 'failed'
+               AND substr(detail, 1, length(?2)) = ?2",
+        )
+        .bind(source_id)
+        .bind(detail_prefix)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected())
+    }
+
     /// (pending, done, failed) counts of a source's frontier.
     pub async fn frontier_counts(&self, source_id: &str) -> StoreResult<(u64, u64, u64)> {
         let row = sqlx::query(
@@ -170,5 +246,88 @@ impl Store {
         rows.iter()
             .map(|r| from_json("exhibitor", &r.get::<String, _>(0)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Store;
+
+    #[tokio::test]
+    async fn done_urls_keep_validators_and_fall_due_after_the_cutoff() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("s.db")).await.expect("store");
+        store.frontier_add("s", "http://h/a", 0).await.expect("add");
+        store.frontier_add("s", "http://h/b", 0).await.expect("add");
+        store
+            .frontier_done(
+                "s",
+                "http://h/a",
+                Some("\"e1\""),
+                Some("Wed, 21 Oct 2015 07:28:00 GMT"),
+            )
+            .await
+            .expect("done");
+        assert_eq!(
+            store
+                .frontier_validators("s", "http://h/a")
+                .await
+                .expect("validators"),
+            (
+                Some("\"e1\"".to_owned()),
+                Some("Wed, 21 Oct 2015 07:28:00 GMT".to_owned())
+            )
+        );
+        assert_eq!(
+            store
+                .frontier_validators("s", "http://h/b")
+                .await
+                .expect("validators"),
+            (None, None)
+        );
+
+        // Fetched after the cutoff: not due yet.
+        let before = chrono::Utc::now() - chrono::Duration::hours(1);
+        assert_eq!(
+            store
+                .frontier_requeue_done_before("s", before)
+                .await
+                .expect("requeue"),
+            0
+        );
+        let after = chrono::Utc::now() + chrono::Duration::seconds(1);
+        assert_eq!(
+            store
+                .frontier_requeue_done_before("s", after)
+                .await
+                .expect("requeue"),
+            1
+        );
+        assert_eq!(store.frontier_counts("s").await.expect("counts"), (2, 0, 0));
+        store
+            .frontier_finish("s", "http://h/b", Some("transient: 503"))
+            .await
+            .expect("fail");
+        store
+            .frontier_finish("s", "http://h/a", Some("404"))
+            .await
+            .expect("fail");
+        assert_eq!(
+            store
+                .frontier_requeue_failed("s", "transient:")
+                .await
+                .expect("requeue"),
+            1
+        );
+        assert_eq!(store.frontier_counts("s").await.expect("counts"), (1, 0, 1));
+        // A requeued URL keeps its validators for the conditional GET.
+        assert!(
+            store
+                .frontier_validators("s", "http://h/a")
+                .await
+                .expect("v")
+                .0
+                .is_some()
+        );
     }
 }
