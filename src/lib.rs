@@ -6,12 +6,14 @@
 //! - [`registry`]: registering rights from owner files and CSV.
 //! - [`pipeline`]: every stage in one process, supervised; `--until-idle`.
 //! - [`demo`]: `takedown demo` — sample sites, handler, pipeline, table, checks.
+//! - [`evidence`]: `takedown evidence show` — a capture and the verification of its WARC records.
 //! - [`eval`]: `takedown eval images|titles` — the matcher over files, CSV out.
 //! - [`report`]: the HTML report of matches with images side by side.
 
 pub mod config;
 pub mod demo;
 pub mod eval;
+pub mod evidence;
 pub mod pipeline;
 pub mod registry;
 pub mod report;

@@ -90,6 +90,11 @@ enum Command {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Inspect and verify the evidence of a capture.
+    Evidence {
+        #[command(subcommand)]
+        command: EvidenceCommand,
+    },
     /// Match a folder of photos or a spreadsheet of titles against rights, CSV out.
     Eval {
         #[command(subcommand)]
@@ -130,6 +135,18 @@ enum RightsCommand {
         /// The owner of the CSV's rights (an owner already registered).
         #[arg(long)]
         owner: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvidenceCommand {
+    /// What was fetched, when, from where, with digests; exits 3 if it does not verify.
+    Show {
+        capture: String,
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -328,6 +345,26 @@ async fn main() -> anyhow::Result<()> {
                 "source {id}: {} pages, {} listings, {} images, errors {:?}",
                 report.pages, report.listings, report.images, report.errors
             );
+        }
+        Command::Evidence {
+            command:
+                EvidenceCommand::Show {
+                    capture,
+                    json,
+                    data,
+                },
+        } => {
+            init_logging("warn");
+            let dir = DataDir::open(&data.dir()?).await?;
+            let evidence = takedown::evidence::show(&dir, &capture).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&evidence)?);
+            } else {
+                print!("{}", takedown::evidence::describe(&evidence));
+            }
+            if !evidence.verified() {
+                std::process::exit(3);
+            }
         }
         Command::Eval { what } => {
             init_logging("warn");

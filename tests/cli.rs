@@ -230,4 +230,57 @@ async fn crawl_from_the_command_line_then_list_as_json() {
     ])
     .await;
     assert!(out.stdout.is_empty());
+
+    // The evidence of a listing's page verifies, and stops verifying once tampered with.
+    let capture = lines[0]["capture_id"]
+        .as_str()
+        .expect("capture id")
+        .to_owned();
+    let out = run(vec!["evidence", "show", &capture, "--data-dir", data_arg]).await;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("verified: body and WARC digests match"),
+        "{text}"
+    );
+    for record in ["warc response", "warc request", "warc metadata"] {
+        assert!(text.contains(record), "{record} missing in {text}");
+    }
+    let out = run(vec![
+        "evidence",
+        "show",
+        &capture,
+        "--json",
+        "--data-dir",
+        data_arg,
+    ])
+    .await;
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let warc_digest = shown["capture"]["warc_digest"]
+        .as_str()
+        .expect("warc digest")
+        .to_owned();
+    let warc_path = data
+        .join("blobs")
+        .join(&warc_digest[..2])
+        .join(&warc_digest);
+    let mut bytes = std::fs::read(&warc_path).expect("warc blob");
+    let at = bytes
+        .windows(5)
+        .position(|w| w == b"<html")
+        .expect("the page in the WARC");
+    bytes[at + 1] = b'H';
+    std::fs::write(&warc_path, bytes).expect("tamper");
+    let out = run(vec!["evidence", "show", &capture, "--data-dir", data_arg]).await;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    assert!(text.contains("NOT VERIFIED"), "{text}");
+
+    let out = run(vec!["evidence", "show", "cap_nope", "--data-dir", data_arg]).await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no capture \"cap_nope\""));
 }

@@ -12,8 +12,11 @@ use url::Url;
 use crate::{
     client::{PoliteClient, Purpose},
     clock::{Clock, TokioClock},
-    extract::{ExtractedProduct, extract},
-    fetch::{Expect, FetchError, Fetched, Fetcher, Validators},
+    extract::{
+        ExtractedExhibitor, ExtractedPage, ExtractedProduct, ProductSource, exhibitors_from_csv,
+        exhibitors_from_xlsx, extract,
+    },
+    fetch::{Expect, FetchError, Fetched, Fetcher, TableFormat, Validators, table_format},
     guard::{AddressPolicy, guarded_client},
     metrics::{HostStats, Metrics},
     politeness::{Politeness, PolitenessConfig},
@@ -367,8 +370,10 @@ impl Crawler {
             }
         };
         self.store.insert_capture(&fetched.capture).await?;
-        let html = String::from_utf8_lossy(&fetched.body);
-        let page = extract(&url, &html);
+        let page = match table_format(&fetched.capture.content_type) {
+            Some(format) => self.exhibitor_list(&url, &fetched.body, format, &mut outcome),
+            None => extract(&url, &String::from_utf8_lossy(&fetched.body)),
+        };
 
         let mut exhibitors: BTreeMap<String, Exhibitor> = BTreeMap::new();
         for product in page.products {
@@ -414,6 +419,79 @@ impl Crawler {
             )
             .await?;
         Ok(outcome)
+    }
+
+    /// The products of an exhibitor list published as CSV or XLSX, as a page without links:
+    /// one listing per product at `<file>#row-R-product-K` (`#row-R` for a row naming no
+    /// product), the booth as `hall, booth`. Refused rows are logged and counted.
+    fn exhibitor_list(
+        &self,
+        url: &Url,
+        body: &[u8],
+        format: TableFormat,
+        outcome: &mut PageOutcome,
+    ) -> ExtractedPage {
+        let table = match format {
+            TableFormat::Csv => exhibitors_from_csv(body),
+            TableFormat::Xlsx => exhibitors_from_xlsx(body),
+        };
+        let table = match table {
+            Ok(table) => table,
+            Err(e) => {
+                tracing::warn!(url = %url, error = %e, "exhibitor list not readable");
+                outcome.errors.push("exhibitor_list");
+                return ExtractedPage::default();
+            }
+        };
+        for error in &table.errors {
+            tracing::warn!(url = %url, row = error.row, reason = %error.reason, "exhibitor row refused");
+            outcome.errors.push("exhibitor_row");
+        }
+        let mut products = Vec::new();
+        for row in table.rows {
+            let booth = match &row.hall {
+                Some(hall) if !hall.is_empty() => format!("{hall}, {}", row.booth),
+                _ => row.booth.clone(),
+            };
+            let exhibitor = ExtractedExhibitor {
+                fair: self.source.id.clone(),
+                booth,
+                company: row.company.clone(),
+            };
+            let image_urls: Vec<Url> = row
+                .image_urls
+                .iter()
+                .filter_map(|u| url.join(u).ok())
+                .collect();
+            let names: Vec<Option<&String>> = if row.products.is_empty() {
+                vec![None]
+            } else {
+                row.products.iter().map(Some).collect()
+            };
+            for (k, name) in names.into_iter().enumerate() {
+                let mut product_url = url.clone();
+                product_url.set_fragment(Some(&match name {
+                    Some(_) => format!("row-{}-product-{}", row.row, k + 1),
+                    None => format!("row-{}", row.row),
+                }));
+                products.push(ExtractedProduct {
+                    url: product_url,
+                    title: name.cloned().unwrap_or_else(|| row.company.clone()),
+                    seller: row.company.clone(),
+                    price: None,
+                    currency: None,
+                    image_urls: image_urls.clone(),
+                    exhibitor: Some(exhibitor.clone()),
+                    brand: None,
+                    sku: None,
+                    source: ProductSource::ExhibitorTable,
+                });
+            }
+        }
+        ExtractedPage {
+            products,
+            ..ExtractedPage::default()
+        }
     }
 
     /// Fetches through the polite client and keeps the body as a capture; None for a 304.

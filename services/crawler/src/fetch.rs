@@ -3,6 +3,11 @@
 //! and a capture record that says what was fetched, when, from where.
 
 use chrono::Utc;
+use takedown_evidence::{
+    Exchange, ExchangeRecords,
+    http::{request_head, response_head},
+    write_exchange,
+};
 use takedown_model::{Capture, stable_id};
 use takedown_store::{BlobError, BlobStore};
 use url::Url;
@@ -25,9 +30,37 @@ impl Expect {
             .trim()
             .to_ascii_lowercase();
         match self {
-            Expect::Page => essence == "text/html" || essence == "application/xhtml+xml",
+            // Pages are HTML, or an exhibitor list a fair publishes as CSV or XLSX.
+            Expect::Page => {
+                essence == "text/html"
+                    || essence == "application/xhtml+xml"
+                    || table_format(&essence).is_some()
+            }
             Expect::Image => essence.starts_with("image/"),
         }
+    }
+}
+
+/// An exhibitor list's format, by content type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFormat {
+    Csv,
+    Xlsx,
+}
+
+pub fn table_format(content_type: &str) -> Option<TableFormat> {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match essence.as_str() {
+        "text/csv" | "application/csv" => Some(TableFormat::Csv),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => {
+            Some(TableFormat::Xlsx)
+        }
+        _ => None,
     }
 }
 
@@ -108,6 +141,11 @@ pub struct RawResponse {
     pub remote_addr: Option<String>,
     pub fetched_at: chrono::DateTime<Utc>,
     pub body: Vec<u8>,
+    /// The status line's reason phrase and every response header, for the WARC record.
+    pub reason: String,
+    pub headers: Vec<(String, String)>,
+    /// The headers this request added (conditional GET validators), for the WARC record.
+    pub request_headers: Vec<(String, String)>,
 }
 
 pub struct Fetched {
@@ -152,12 +190,15 @@ impl Fetcher {
         };
         let fetched_at = Utc::now();
         let mut request = self.client.get(url.clone());
+        let mut request_headers = Vec::new();
         if let Some(v) = conditional {
             if let Some(etag) = &v.etag {
                 request = request.header(IF_NONE_MATCH, etag);
+                request_headers.push((IF_NONE_MATCH.to_string(), etag.clone()));
             }
             if let Some(date) = &v.last_modified {
                 request = request.header(IF_MODIFIED_SINCE, date);
+                request_headers.push((IF_MODIFIED_SINCE.to_string(), date.clone()));
             }
         }
         let mut response = request.send().await.map_err(http)?;
@@ -175,6 +216,18 @@ impl Fetcher {
             remote_addr: response.remote_addr().map(|a| a.to_string()),
             fetched_at,
             body: Vec::new(),
+            reason: status.canonical_reason().unwrap_or("").to_owned(),
+            headers: response
+                .headers()
+                .iter()
+                .map(|(name, value)| {
+                    (
+                        name.to_string(),
+                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            request_headers,
         };
         if !status.is_success() {
             return Ok(raw);
@@ -206,11 +259,14 @@ impl Fetcher {
             });
         }
         let digest = self.blobs.put(&raw.body)?;
+        let id = stable_id(
+            "cap",
+            &[raw.url.as_str(), &raw.fetched_at.to_rfc3339(), &digest],
+        );
+        let warc = warc_records(&raw, &id, &digest);
+        let warc_digest = self.blobs.put(&warc.bytes)?;
         let capture = Capture {
-            id: stable_id(
-                "cap",
-                &[raw.url.as_str(), &raw.fetched_at.to_rfc3339(), &digest],
-            ),
+            id,
             url: raw.url.to_string(),
             final_url: raw.final_url,
             status: raw.status,
@@ -219,6 +275,8 @@ impl Fetcher {
             body_digest: digest,
             body_len: raw.body.len() as u64,
             remote_addr: raw.remote_addr,
+            warc_digest: Some(warc_digest),
+            warc_record_id: Some(warc.response_id.to_string()),
         };
         Ok(Fetched {
             capture,
@@ -226,6 +284,36 @@ impl Fetcher {
             validators: raw.validators,
         })
     }
+}
+
+/// The exchange as WARC request, response and metadata records: the evidence of what was
+/// asked, what came back, from which address, and which capture and blob it became.
+fn warc_records(raw: &RawResponse, capture_id: &str, body_digest: &str) -> ExchangeRecords {
+    let request = request_head("GET", &raw.url, &raw.request_headers);
+    let response = response_head(raw.status, &raw.reason, &raw.headers, raw.body.len());
+    let metadata = [
+        ("capture-id".to_owned(), capture_id.to_owned()),
+        ("blob-sha256".to_owned(), body_digest.to_owned()),
+        ("final-url".to_owned(), raw.final_url.clone()),
+        (
+            "software".to_owned(),
+            concat!("takedown-crawler/", env!("CARGO_PKG_VERSION")).to_owned(),
+        ),
+    ];
+    let ip_address = raw
+        .remote_addr
+        .as_deref()
+        .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
+        .map(|a| a.ip());
+    write_exchange(&Exchange {
+        target_uri: raw.url.as_str(),
+        date: raw.fetched_at,
+        ip_address,
+        request: &request,
+        response_head: &response,
+        payload: &raw.body,
+        metadata: &metadata,
+    })
 }
 
 /// reqwest's Display hides the cause ("error sending request"); the chain names it.

@@ -146,3 +146,106 @@ async fn caps_page_bodies() {
         .expect("crawl");
     assert_eq!(report.errors.get("too_large"), Some(&1), "{report:?}");
 }
+
+#[tokio::test]
+async fn reads_an_exhibitor_list_published_as_csv() {
+    use axum::{Router, http::header, routing::get};
+    let sample = takedown_sample::generate();
+    let png_path = sample
+        .site
+        .paths()
+        .find(|p| p.ends_with(".png"))
+        .expect("a png")
+        .to_owned();
+    let (_, png) = sample.site.get(&png_path).expect("png");
+    let png = png.to_vec();
+    let csv = "Company,Hall,Booth,Products,Image\n\
+               Foo Sports Ltd,Hall 3,B12,\"Trail shoe; Running cap\",/img/a.png\n\
+               ,Hall 4,C1,Nameless,/img/a.png\n\
+               Bar Outdoor Co,Hall 5,D7,,\n";
+    let app = Router::new()
+        .route(
+            "/",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/html")],
+                    "<a href='/list.csv'>exhibitors</a>",
+                )
+            }),
+        )
+        .route(
+            "/list.csv",
+            get(move || async move { ([(header::CONTENT_TYPE, "text/csv")], csv) }),
+        )
+        .route(
+            "/img/a.png",
+            get(move || async move { ([(header::CONTENT_TYPE, "image/png")], png) }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let w = world().await;
+    let mut source = SourceConfig::new(
+        "fair-csv",
+        SourceKind::FairCatalog,
+        "fair",
+        vec![format!("{base}/")],
+    );
+    source.allow_loopback = true;
+    let report = crawler(&w, source)
+        .run(&CancellationToken::new())
+        .await
+        .expect("crawl");
+    assert_eq!(
+        report.errors.get("exhibitor_row"),
+        Some(&1),
+        "the row without a company is refused: {report:?}"
+    );
+
+    let listings = w.store.listings(Some("fair-csv")).await.expect("listings");
+    let found: Vec<(String, String, String)> = listings
+        .iter()
+        .map(|l| {
+            let booth = l
+                .exhibitor
+                .as_ref()
+                .map(|e| e.booth.clone())
+                .unwrap_or_default();
+            (
+                l.url.trim_start_matches(&base).to_owned(),
+                l.title.clone(),
+                booth,
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (
+                "/list.csv#row-2-product-1".to_owned(),
+                "Trail shoe".to_owned(),
+                "Hall 3, B12".to_owned()
+            ),
+            (
+                "/list.csv#row-2-product-2".to_owned(),
+                "Running cap".to_owned(),
+                "Hall 3, B12".to_owned()
+            ),
+            (
+                "/list.csv#row-4".to_owned(),
+                "Bar Outdoor Co".to_owned(),
+                "Hall 5, D7".to_owned()
+            ),
+        ]
+    );
+    let shoe = &listings[0];
+    assert_eq!(shoe.seller, "Foo Sports Ltd");
+    assert!(
+        shoe.images[0].digest.is_some(),
+        "the row's image was fetched relative to the list"
+    );
+    assert_eq!(w.store.exhibitors().await.expect("exhibitors").len(), 2);
+}

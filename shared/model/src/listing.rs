@@ -25,6 +25,13 @@ pub struct Capture {
     /// The address the crawler actually connected to, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_addr: Option<String>,
+    /// SHA-256 of the WARC records (request, response, metadata) of this fetch in the blob
+    /// store: the exchange as evidence, with block and payload digests of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warc_digest: Option<String>,
+    /// The WARC-Record-ID of the response record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warc_record_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
