@@ -103,7 +103,7 @@ pub async fn run(config: &Config, mode: RunMode) -> anyhow::Result<()> {
                 let id = id.clone();
                 async move {
                     let report = crawler.run(&cancel).await?;
-                    tracing::info!(source = %id, pages = report.pages, listings = report.listings, images = report.images, errors = ?report.errors, "crawl finished");
+                    tracing::info!(source = %id, pages = report.pages, listings = report.listings, images = report.images, not_modified = report.not_modified, bytes = report.bytes, trapped = report.trapped, errors = ?report.errors, "crawl finished");
                     anyhow::Ok(())
                 }
             })
