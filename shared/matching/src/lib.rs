@@ -9,18 +9,29 @@
 //! - [`text`]: title normalization (homoglyphs, diacritics, leetspeak, spacing) and the
 //!   [`WordMarkIndex`] that finds word marks and their variants in listing titles, including
 //!   same-sound Chinese characters.
+//! - [`pdq`]: Meta's 256-bit PDQ hash with its quality score, bit-identical to the reference,
+//!   and its eight rotations and mirrors.
+//! - [`mih`]: exact multi-index hashing over 256-bit hashes: every hash within a radius, as a
+//!   linear scan would find, without scanning.
 //! - [`score`]: the image operating threshold and distance-to-confidence mapping.
 //!
 //! **Architecture Invariant:** this crate is pure computation over bytes and strings: no I/O,
 //! no storage, no clock. Everything it returns is determined by its inputs.
 
 pub mod image_hash;
+pub mod mih;
+pub mod pdq;
 pub mod score;
 pub mod text;
 
 pub use image_hash::{
     ImageError, ImageHit, ImageIndex, ImageLimits, IndexedImage, PHASH64, hamming_hex, hash_query,
     hash_reference,
+};
+pub use mih::{MihIndex, linear_query};
+pub use pdq::{
+    Dihedral, PDQ_MIN_QUALITY, PDQ256, PdqHash, hamming_256, pdq_bits_from_hex, pdq_hash,
+    pdq_hash_dihedral, pdq_region_hashes,
 };
 pub use score::{IMAGE_THRESHOLD, image_score};
 pub use text::{TextHit, WordMarkIndex, normalize};

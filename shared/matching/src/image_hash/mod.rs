@@ -21,6 +21,8 @@ mod trim;
 use takedown_model::RegionHash;
 
 pub use decode::{ImageError, ImageLimits};
+// PDQ (`crate::pdq`) decodes listing bytes with the same limits.
+pub(crate) use decode::decode_rgb;
 pub use index::{ImageHit, ImageIndex, IndexedImage};
 pub use phash::{PHASH64, hamming_hex};
 

@@ -1,0 +1,126 @@
+//! Jarosz box-filter downsampling: two passes of a 1-D box filter along rows and columns
+//! (a tent-like blur), then decimation to 64×64 by sampling the pixel under each output
+//! centre.
+//!
+//! Hand-written rather than taken from an image crate because PDQ's bits depend on the exact
+//! float arithmetic of Meta's reference (running `f32` sums, shrinking windows at the edges,
+//! the window size rule): a different resampler moves bits near the median. This follows the
+//! reference's published description step for step so that hashes are bit-identical.
+
+/// PDQ's number of X/Y box-filter pass pairs (two make a tent filter).
+const PASSES: usize = 2;
+
+/// Window size for reducing `old` samples to `new`: half the reduction factor, rounded up,
+/// because two passes together cover the full factor.
+pub(crate) fn window_size(old: usize, new: usize) -> usize {
+    old.div_ceil(2 * new)
+}
+
+/// Blurs `buffer` (rows × cols, row-major) in place with [`PASSES`] box passes along rows then
+/// columns; `scratch` is a same-sized work buffer.
+pub(crate) fn jarosz_filter(
+    buffer: &mut [f32],
+    scratch: &mut [f32],
+    rows: usize,
+    cols: usize,
+    window_along_rows: usize,
+    window_along_cols: usize,
+) {
+    for _ in 0..PASSES {
+        for r in 0..rows {
+            let range = r * cols..(r + 1) * cols;
+            box_1d(
+                &buffer[range.clone()],
+                &mut scratch[range],
+                cols,
+                1,
+                window_along_rows,
+            );
+        }
+        for c in 0..cols {
+            box_1d(
+                &scratch[c..],
+                &mut buffer[c..],
+                rows,
+                cols,
+                window_along_cols,
+            );
+        }
+    }
+}
+
+/// Box average of `length` samples spaced `stride` apart, with a window that is centred on
+/// each output and shrinks at both ends (the sum divided by the samples actually covered).
+fn box_1d(input: &[f32], output: &mut [f32], length: usize, stride: usize, window: usize) {
+    let half = (window + 2) / 2;
+    let phase_1 = half - 1;
+    let phase_2 = window - half + 1;
+    let phase_3 = length.saturating_sub(window);
+    let phase_4 = half - 1;
+
+    let (mut li, mut ri, mut oi) = (0usize, 0usize, 0usize);
+    let mut sum = 0.0f32;
+    let mut count = 0u32;
+    for _ in 0..phase_1 {
+        sum += input[ri];
+        count += 1;
+        ri += stride;
+    }
+    for _ in 0..phase_2 {
+        sum += input[ri];
+        count += 1;
+        output[oi] = sum / count as f32;
+        ri += stride;
+        oi += stride;
+    }
+    for _ in 0..phase_3 {
+        sum += input[ri];
+        sum -= input[li];
+        output[oi] = sum / count as f32;
+        li += stride;
+        ri += stride;
+        oi += stride;
+    }
+    for _ in 0..phase_4 {
+        sum -= input[li];
+        count -= 1;
+        output[oi] = sum / count as f32;
+        li += stride;
+        oi += stride;
+    }
+}
+
+/// Samples the blurred `input` (rows × cols) at the centres of a 64×64 grid.
+pub(crate) fn decimate_64(input: &[f32], rows: usize, cols: usize) -> [[f32; 64]; 64] {
+    let mut out = [[0.0f32; 64]; 64];
+    for (oi, out_row) in out.iter_mut().enumerate() {
+        let i = (((oi as f64 + 0.5) * rows as f64) / 64.0) as usize;
+        for (oj, cell) in out_row.iter_mut().enumerate() {
+            let j = (((oj as f64 + 0.5) * cols as f64) / 64.0) as usize;
+            *cell = input[i * cols + j];
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn box_window_shrinks_at_the_edges() {
+        // Window 3 over 0..5: edges average two samples, the middle three.
+        let input = [0.0, 1.0, 2.0, 3.0, 4.0];
+        let mut out = [0.0; 5];
+        box_1d(&input, &mut out, 5, 1, 3);
+        assert_eq!(out, [0.5, 1.0, 2.0, 3.0, 3.5]);
+    }
+
+    #[test]
+    fn window_is_half_the_reduction_rounded_up() {
+        assert_eq!(window_size(1024, 64), 8);
+        assert_eq!(window_size(1025, 64), 9);
+        assert_eq!(window_size(64, 64), 1);
+        assert_eq!(window_size(5, 64), 1);
+    }
+}
