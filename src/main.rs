@@ -85,8 +85,25 @@ enum Command {
         /// The platform whose handler would receive notices (default: the source id).
         #[arg(long)]
         platform: Option<String>,
+        /// Requests in flight in all.
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
+        /// Requests in flight to one host at most (default: the source default, 2).
+        #[arg(long)]
+        per_host_concurrency: Option<usize>,
+        /// Minimum gap between request starts to one host, in milliseconds (default 0).
+        #[arg(long)]
+        min_host_delay_ms: Option<u64>,
+        /// The gap to a host is at least this multiple of its last response time (default
+        /// 2.0; 0 turns the adaptive delay off).
+        #[arg(long)]
+        host_delay_factor: Option<f64>,
+        /// Pages queued per URL pattern per run, a crawler-trap guard (default 500).
+        #[arg(long)]
+        max_pages_per_pattern: Option<u32>,
+        /// Links followed this many hops from the start URL at most (default 8).
+        #[arg(long)]
+        max_depth: Option<u32>,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -104,6 +121,42 @@ enum Command {
     Serve {
         #[command(subcommand)]
         component: ServeCommand,
+    },
+    /// Manage API tenants and their keys (operator).
+    Tenants {
+        #[command(subcommand)]
+        command: TenantsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantsCommand {
+    /// Create a tenant and print its first API key (shown only this once).
+    Create {
+        /// brand_owner, platform or fair_organizer.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        name: String,
+        /// The tenant id (default: made from the name); a platform's id is the platform
+        /// name its notices carry.
+        #[arg(long)]
+        id: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List tenants and their keys (never the keys themselves).
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Revoke one key of a tenant; it stops working at once.
+    RevokeKey {
+        #[arg(long)]
+        tenant: String,
+        key_id: String,
+        #[command(flatten)]
+        data: DataArgs,
     },
 }
 
@@ -129,6 +182,18 @@ impl DataArgs {
 
 #[derive(Subcommand)]
 enum RightsCommand {
+    /// Bulk-import rights for one brand owner (CSV, or JSON array if FILE ends in .json)
+    /// with the API's validation; a progress bar on stderr, refused rows listed; exit 2 if any.
+    Bulk {
+        file: PathBuf,
+        #[arg(long)]
+        owner: String,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Register rights from an owner file (JSON) or, with --owner, a CSV of rights.
     Import {
         file: PathBuf,
@@ -178,6 +243,13 @@ enum EvalCommand {
 
 #[derive(Subcommand)]
 enum ServeCommand {
+    /// The multi-tenant REST API (OpenAPI document at /openapi.json).
+    Api {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// The reference platform handler: receives signed notices, opens cases.
     Platform {
         #[arg(long, default_value = "127.0.0.1:8090")]
@@ -311,8 +383,110 @@ async fn main() -> anyhow::Result<()> {
             kind,
             platform,
             concurrency,
+            per_host_concurrency,
+            min_host_delay_ms,
+            host_delay_factor,
+            max_pages_per_pattern,
+            max_depth,
             data,
         } => {
+            use std::{io::IsTerminal, time::Duration};
+            use takedown_crawler::{CrawlProgress, CrawlReport};
+
+            /// One line of numbers: the progress bar's message and the periodic log line.
+            fn progress_line(p: &CrawlProgress) -> String {
+                format!(
+                    "{} pages, {} listings, {} images, {} errors, {:.1} MB, {:.1} pages/s",
+                    p.pages + p.not_modified,
+                    p.listings,
+                    p.images,
+                    p.errors,
+                    p.bytes as f64 / 1e6,
+                    p.pages_per_sec()
+                )
+            }
+
+            /// A progress bar when stderr is a terminal, a log line every 5 s otherwise;
+            /// returns when the crawl says it is done (or the crawler is gone).
+            async fn show_progress(
+                mut progress: tokio::sync::watch::Receiver<CrawlProgress>,
+                max_pages: u64,
+            ) {
+                if std::io::stderr().is_terminal() {
+                    let bar = indicatif::ProgressBar::new(max_pages);
+                    // The template is a constant; should it not parse, the default bar does.
+                    let style = indicatif::ProgressStyle::with_template(
+                        "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} budget  {msg}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+                    bar.set_style(style);
+                    bar.enable_steady_tick(Duration::from_millis(200));
+                    while progress.changed().await.is_ok() {
+                        let p = progress.borrow_and_update().clone();
+                        bar.set_position(p.pages + p.not_modified);
+                        bar.set_message(progress_line(&p));
+                        if p.done {
+                            break;
+                        }
+                    }
+                    bar.finish_and_clear();
+                } else {
+                    let mut every = tokio::time::interval(Duration::from_secs(5));
+                    every.tick().await;
+                    loop {
+                        tokio::select! {
+                            _ = every.tick() => {
+                                eprintln!("crawl: {}", progress_line(&progress.borrow()));
+                            }
+                            changed = progress.changed() => {
+                                if changed.is_err() || progress.borrow().done {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+
+            /// The run's metrics: totals, errors by kind, and per-host requests and latency.
+            fn print_report(id: &str, report: &CrawlReport, elapsed: Duration) {
+                let secs = elapsed.as_secs_f64().max(f64::EPSILON);
+                eprintln!(
+                    "source {id}: {} pages, {} listings, {} images, {:.1} MB in {:.1} s \
+                     ({:.1} pages/s, {:.1} images/s)",
+                    report.pages,
+                    report.listings,
+                    report.images,
+                    report.bytes as f64 / 1e6,
+                    secs,
+                    (report.pages + report.not_modified) as f64 / secs,
+                    report.images as f64 / secs,
+                );
+                eprintln!(
+                    "not modified (304): {}, kept out by trap guards: {}, from sitemaps: {}",
+                    report.not_modified, report.trapped, report.sitemap_urls
+                );
+                if report.errors.is_empty() {
+                    eprintln!("errors: none");
+                } else {
+                    let errors: Vec<String> = report
+                        .errors
+                        .iter()
+                        .map(|(kind, n)| format!("{kind} {n}"))
+                        .collect();
+                    eprintln!("errors: {}", errors.join(", "));
+                }
+                for (host, stats) in &report.hosts {
+                    eprintln!(
+                        "host {host}: {} requests, {:.1} MB, latency p50 {} ms, max {} ms",
+                        stats.requests,
+                        stats.bytes as f64 / 1e6,
+                        stats.latency_p50_ms,
+                        stats.latency_max_ms
+                    );
+                }
+            }
+
             init_logging("info");
             let parsed = url::Url::parse(&url).with_context(|| format!("{url:?} is not a URL"))?;
             let id = source.unwrap_or_else(|| parsed.host_str().unwrap_or("source").to_owned());
@@ -329,6 +503,21 @@ async fn main() -> anyhow::Result<()> {
             config.max_pages = max_pages;
             config.allow_loopback = allow_loopback;
             config.concurrency = concurrency;
+            if let Some(n) = per_host_concurrency {
+                config.per_host_concurrency = n;
+            }
+            if let Some(ms) = min_host_delay_ms {
+                config.min_host_delay_ms = ms;
+            }
+            if let Some(factor) = host_delay_factor {
+                config.host_delay_factor = factor;
+            }
+            if let Some(n) = max_pages_per_pattern {
+                config.max_pages_per_pattern = n;
+            }
+            if let Some(depth) = max_depth {
+                config.max_depth = depth;
+            }
             let dir = DataDir::open(&data.dir()?).await?;
             let bus: std::sync::Arc<dyn takedown_bus::Bus> = std::sync::Arc::new(dir.bus.clone());
             let crawler =
@@ -340,11 +529,12 @@ async fn main() -> anyhow::Result<()> {
                     stop.cancel();
                 }
             });
+            let display = tokio::spawn(show_progress(crawler.progress(), max_pages));
+            let started = std::time::Instant::now();
             let report = crawler.run(&cancel).await?;
-            eprintln!(
-                "source {id}: {} pages, {} listings, {} images, errors {:?}",
-                report.pages, report.listings, report.images, report.errors
-            );
+            // The display ends on the run's last snapshot; a panicked display loses nothing.
+            let _ = display.await;
+            print_report(&id, &report, started.elapsed());
         }
         Command::Evidence {
             command:
@@ -389,6 +579,111 @@ async fn main() -> anyhow::Result<()> {
                 summary.matched,
                 summary.failed.len()
             );
+        }
+        Command::Rights {
+            command:
+                RightsCommand::Bulk {
+                    file,
+                    owner,
+                    quiet,
+                    data,
+                },
+        } => {
+            init_logging("warn");
+            let dir = DataDir::open(&data.dir()?).await?;
+            let report = takedown_api::bulk::import_file(&dir.store, &owner, &file, !quiet).await?;
+            for e in &report.errors {
+                eprintln!("{}:{}: {}: {}", file.display(), e.row, e.field, e.rule);
+            }
+            println!(
+                "imported {} rights; {} rows refused",
+                report.imported,
+                report.errors.len()
+            );
+            if !report.errors.is_empty() {
+                std::process::exit(2);
+            }
+        }
+        Command::Tenants { command } => {
+            init_logging("warn");
+            match command {
+                TenantsCommand::Create {
+                    kind,
+                    name,
+                    id,
+                    data,
+                } => {
+                    let kind: takedown_model::TenantKind = serde_json::from_value(
+                        serde_json::Value::String(kind.clone()),
+                    )
+                    .with_context(|| {
+                        format!("--kind {kind:?}: expected brand_owner, platform or fair_organizer")
+                    })?;
+                    let dir = DataDir::open(&data.dir()?).await?;
+                    let (tenant, key) =
+                        takedown_api::keys::create_tenant(&dir.store, kind, &name, id.as_deref())
+                            .await?;
+                    eprintln!(
+                        "created tenant {}; its API key follows (shown only once):",
+                        tenant.id
+                    );
+                    println!("{key}");
+                }
+                TenantsCommand::List { data } => {
+                    let dir = DataDir::open(&data.dir()?).await?;
+                    for tenant in dir.store.tenants().await? {
+                        let keys = dir.store.api_keys_of(&tenant.id).await?;
+                        let live = keys.iter().filter(|k| k.revoked_at.is_none()).count();
+                        println!(
+                            "{}\t{:?}\t{}\t{live} live keys of {}",
+                            tenant.id,
+                            tenant.kind,
+                            tenant.name,
+                            keys.len()
+                        );
+                    }
+                }
+                TenantsCommand::RevokeKey {
+                    tenant,
+                    key_id,
+                    data,
+                } => {
+                    let dir = DataDir::open(&data.dir()?).await?;
+                    if !dir.store.revoke_api_key(&tenant, &key_id).await? {
+                        anyhow::bail!("tenant {tenant:?} has no live key {key_id:?}");
+                    }
+                    dir.store
+                        .append_audit(&takedown_store::access::AuditChange {
+                            tenant_id: &tenant,
+                            actor: "cli",
+                            action: "revoke",
+                            object_kind: "api_key",
+                            object_id: &key_id,
+                            before: Some(serde_json::json!({ "revoked": false })),
+                            after: Some(serde_json::json!({ "revoked": true })),
+                        })
+                        .await?;
+                    println!("revoked key {key_id} of {tenant}");
+                }
+            }
+        }
+        Command::Serve {
+            component: ServeCommand::Api { listen, data },
+        } => {
+            init_logging("info");
+            let dir = DataDir::open(&data.dir()?).await?;
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("binding {listen}"))?;
+            tracing::info!(addr = %listener.local_addr()?, "API listening");
+            takedown_api::serve(
+                takedown_api::AppState::new(dir.store.clone()),
+                listener,
+                async {
+                    let _ = tokio::signal::ctrl_c().await;
+                },
+            )
+            .await?;
         }
         Command::Serve {
             component:

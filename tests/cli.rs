@@ -284,3 +284,89 @@ async fn crawl_from_the_command_line_then_list_as_json() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no capture \"cap_nope\""));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_key_works_on_the_api_until_it_is_revoked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data_arg = dir.path().join("data").to_str().expect("utf8").to_owned();
+    let out = takedown(&[
+        "tenants",
+        "create",
+        "--kind",
+        "brand_owner",
+        "--name",
+        "Acme",
+        "--id",
+        "acme",
+        "--data-dir",
+        &data_arg,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let key = stdout
+        .split_whitespace()
+        .find(|w| w.starts_with("tdk_"))
+        .expect("the key is printed once")
+        .to_owned();
+    let key_id = key.split('_').nth(1).expect("key id").to_owned();
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_takedown"))
+        .args(["serve", "api", "--listen", &listen, "--data-dir", &data_arg])
+        .kill_on_drop(true)
+        .spawn()
+        .expect("serve api");
+    let client = reqwest::Client::new();
+    let me = format!("http://{listen}/v1/me");
+    let mut status = None;
+    for _ in 0..100 {
+        if let Ok(response) = client.get(&me).bearer_auth(&key).send().await {
+            status = Some(response.status().as_u16());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, Some(200), "the new key authenticates");
+    let anonymous = client
+        .get(&me)
+        .send()
+        .await
+        .expect("request")
+        .status()
+        .as_u16();
+    assert_eq!(anonymous, 401);
+
+    let out = takedown(&[
+        "tenants",
+        "revoke-key",
+        "--tenant",
+        "acme",
+        &key_id,
+        "--data-dir",
+        &data_arg,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = client
+        .get(&me)
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("request")
+        .status()
+        .as_u16();
+    assert_eq!(after, 401, "a revoked key stops working at once");
+    server.kill().await.expect("stop the api");
+}

@@ -2,7 +2,9 @@
 //!
 //! Module map:
 //! - [`policy`]: auto-file above a threshold, otherwise queue for review.
-//! - [`compose`]: a notice from a match, the right and the owner.
+//! - [`compose`]: a notice from a match, the right and the owner (the union of every
+//!   regime's fields), and grouping by (owner, platform, seller, right).
+//! - [`validate`]: what each regime requires; names every missing field before sending.
 //! - this file: the two consumers — `matches` (decide, store, file) and `case-events`
 //!   (follow each notice at the platform).
 //!
@@ -12,6 +14,7 @@
 
 pub mod compose;
 pub mod policy;
+pub mod validate;
 
 use std::sync::Arc;
 
@@ -85,12 +88,41 @@ impl Actioner {
             return Ok(());
         };
         let listing = self.store.listing(&found.listing_id).await?;
-        let notice = compose::notice(&found, &right, &owner, listing.as_ref(), &self.policy);
-        if self.store.insert_notice(&notice).await? {
-            tracing::info!(notice = %notice.id, listing = %notice.listing_url, "notice filed");
+        let mut captures = Vec::new();
+        let mut ids = vec![found.capture_id.as_str()];
+        if let Some(listing) = &listing {
+            ids.extend(
+                listing
+                    .images
+                    .iter()
+                    .filter_map(|i| i.capture_id.as_deref()),
+            );
+        }
+        for id in ids {
+            if let Some(capture) = self.store.capture(id).await? {
+                captures.push(capture);
+            }
+        }
+        let filed = compose::filed(
+            &found,
+            &right,
+            &owner,
+            listing.as_ref(),
+            &captures,
+            &self.policy,
+        );
+        if let Err(incomplete) = validate::validate(&filed) {
+            // Nothing incomplete is sent: a person completes the owner's details and reviews.
+            tracing::error!(%incomplete, "notice not filed; queued for review");
+            self.store.upsert_match(&found, Decision::Review).await?;
+            return Ok(());
+        }
+        let notice = &filed.notice;
+        if self.store.insert_notice(notice).await? {
+            tracing::info!(notice = %notice.id, listing = %notice.listing_url, regime = filed.regime.as_str(), "notice filed");
         }
         self.bus
-            .publish(Topic::Notices, &notice.platform, &Envelope::encode(&notice))
+            .publish(Topic::Notices, &notice.platform, &Envelope::encode(&filed))
             .await?;
         Ok(())
     }
@@ -100,6 +132,19 @@ impl Actioner {
             CaseEventKind::Acknowledged => NoticeStatus::Acknowledged,
             CaseEventKind::Rejected => NoticeStatus::Rejected,
             CaseEventKind::DeliveryFailed => NoticeStatus::DeliveryFailed,
+            // Telling the seller changes nothing for the owner: measures are in place.
+            CaseEventKind::MeasuresTaken | CaseEventKind::SellerNotified => {
+                NoticeStatus::MeasuresTaken
+            }
+            CaseEventKind::CounterNoticeReceived | CaseEventKind::CounterNoticeForwarded => {
+                NoticeStatus::CounterNotice
+            }
+            CaseEventKind::Escalated => NoticeStatus::Escalated,
+            CaseEventKind::MeasuresEnded | CaseEventKind::ClosedRestored => {
+                NoticeStatus::ClosedRestored
+            }
+            CaseEventKind::ClosedUpheld => NoticeStatus::ClosedUpheld,
+            CaseEventKind::Withdrawn => NoticeStatus::Withdrawn,
         };
         self.store.record_case_event(&event, status).await?;
         Ok(())

@@ -16,10 +16,11 @@ use crate::{
         ExtractedExhibitor, ExtractedPage, ExtractedProduct, ProductSource, exhibitors_from_csv,
         exhibitors_from_xlsx, extract,
     },
-    fetch::{Expect, FetchError, Fetched, Fetcher, TableFormat, Validators, table_format},
+    fetch::{Expect, FetchError, Fetched, Fetcher, TableFormat, Validators, keep, table_format},
     guard::{AddressPolicy, guarded_client},
     metrics::{HostStats, Metrics},
     politeness::{Politeness, PolitenessConfig},
+    progress::CrawlProgress,
     retry::RetryPolicy,
     robots::{RobotsCache, agent_token},
     sitemap::{self, SitemapKind},
@@ -77,6 +78,10 @@ pub struct Crawler {
     bus: Arc<dyn Bus>,
     allowed_hosts: Vec<String>,
     traps: TrapGuard,
+    progress: tokio::sync::watch::Sender<CrawlProgress>,
+    /// URLs this run already offered to the frontier (queued or found there): every page
+    /// links the same menus, and asking SQLite again for each was most of a page's cost.
+    known: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Crawler {
@@ -131,6 +136,8 @@ impl Crawler {
             store,
             bus,
             allowed_hosts,
+            progress: tokio::sync::watch::Sender::new(CrawlProgress::default()),
+            known: std::sync::Mutex::default(),
         })
     }
 
@@ -142,17 +149,41 @@ impl Crawler {
         self
     }
 
+    /// The running crawl's numbers, updated after each batch of pages and once more, with
+    /// `done` set, when a run ends.
+    pub fn progress(&self) -> tokio::sync::watch::Receiver<CrawlProgress> {
+        self.progress.subscribe()
+    }
+
+    /// Publishes the numbers so far; nobody listening is fine.
+    fn publish_progress(&self, report: &CrawlReport, started: std::time::Instant, done: bool) {
+        self.progress.send_replace(CrawlProgress {
+            pages: report.pages,
+            listings: report.listings,
+            images: report.images,
+            errors: report.errors.values().sum(),
+            not_modified: report.not_modified,
+            bytes: self.client.metrics.total_bytes(),
+            elapsed: started.elapsed(),
+            done,
+        });
+    }
+
     /// Crawls until the frontier is empty, the page budget is spent, or `cancel` fires.
     /// Starting again after a crash resumes where the frontier stands. Each run fetches
     /// robots.txt and the sitemaps again, and first makes pages older than
     /// `recrawl_after_secs` due again.
     pub async fn run(&self, cancel: &CancellationToken) -> Result<CrawlReport, CrawlError> {
         let mut report = CrawlReport::default();
+        // Wall time for the progress rate only; the crawl's waits run on `self.client.clock`.
+        let started = std::time::Instant::now();
+        self.publish_progress(&report, started, false);
         // A Crawler may run again (the pipeline's supervisor reuses it): robots.txt, the
         // trap counts and the metrics belong to one run.
         self.client.robots.clear().await;
         self.client.metrics.clear();
         self.traps.clear();
+        self.known_urls().clear();
         // An interval too long to subtract from now means nothing is due yet.
         let cutoff = self.source.recrawl_after_secs.and_then(|secs| {
             let interval = chrono::Duration::try_seconds(i64::try_from(secs).ok()?)?;
@@ -182,8 +213,9 @@ impl Crawler {
         }
         self.seed_from_sitemaps(&mut report, cancel).await?;
         let concurrency = self.source.concurrency.max(1);
+        // Counted once, then kept up to date here: every visit ends done or failed.
+        let mut visited = self.store.frontier_visited(&self.source.id).await?;
         while !cancel.is_cancelled() {
-            let visited = self.store.frontier_visited(&self.source.id).await?;
             let budget = self
                 .source
                 .max_pages
@@ -196,6 +228,7 @@ impl Crawler {
             if batch.is_empty() {
                 break;
             }
+            visited += batch.len() as u64;
             let outcomes: Vec<Result<PageOutcome, CrawlError>> = stream::iter(batch)
                 .map(|entry| self.visit(entry))
                 .buffer_unordered(concurrency)
@@ -215,9 +248,11 @@ impl Crawler {
                     *report.errors.entry(kind.to_owned()).or_default() += 1;
                 }
             }
+            self.publish_progress(&report, started, false);
         }
         report.hosts = self.client.metrics.summary();
         report.bytes = report.hosts.values().map(|h| h.bytes).sum();
+        self.publish_progress(&report, started, true);
         Ok(report)
     }
 
@@ -295,11 +330,20 @@ impl Crawler {
         Ok(())
     }
 
+    /// The URLs this run already offered to the frontier.
+    fn known_urls(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {
+        // A poisoned lock means a panic elsewhere; the set is still a correct cache.
+        self.known.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Normalizes `url` and queues it if it is in scope and passes the trap guards.
     async fn enqueue(&self, url: &Url, depth: u32) -> Result<Enqueued, CrawlError> {
         let url = normalize(url);
         if !self.in_scope(&url) {
             return Ok(Enqueued::OutOfScope);
+        }
+        if self.known_urls().contains(url.as_str()) {
+            return Ok(Enqueued::Known);
         }
         let pattern = match self.traps.reserve(&url) {
             Ok(pattern) => pattern,
@@ -313,9 +357,11 @@ impl Crawler {
             .frontier_add(&self.source.id, url.as_str(), depth)
             .await?
         {
+            self.known_urls().insert(url.into());
             Ok(Enqueued::New)
         } else {
             self.traps.release(&pattern);
+            self.known_urls().insert(url.into());
             Ok(Enqueued::Known)
         }
     }
@@ -509,7 +555,14 @@ impl Crawler {
         if raw.status == 304 {
             return Ok(None);
         }
-        self.client.fetcher.keep(raw, expect).map(Some)
+        // Storing the body fsyncs two blobs (body and WARC record); on the async workers
+        // that stalled every other fetch, so it runs on the blocking pool.
+        let blobs = self.client.fetcher.blobs.clone();
+        match tokio::task::spawn_blocking(move || keep(&blobs, raw, expect)).await {
+            Ok(kept) => kept.map(Some),
+            // Only a panic in `keep` gets here (blocking tasks are not cancelled): pass it on.
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
     }
 
     async fn listing(

@@ -251,39 +251,45 @@ impl Fetcher {
     /// Checks a 2xx response's content type against `expect`, stores the body as a blob and
     /// describes it as a capture.
     pub fn keep(&self, raw: RawResponse, expect: Expect) -> Result<Fetched, FetchError> {
-        if !expect.accepts(&raw.content_type) {
-            return Err(FetchError::ContentType {
-                url: raw.url.to_string(),
-                found: raw.content_type,
-                expected: expect,
-            });
-        }
-        let digest = self.blobs.put(&raw.body)?;
-        let id = stable_id(
-            "cap",
-            &[raw.url.as_str(), &raw.fetched_at.to_rfc3339(), &digest],
-        );
-        let warc = warc_records(&raw, &id, &digest);
-        let warc_digest = self.blobs.put(&warc.bytes)?;
-        let capture = Capture {
-            id,
-            url: raw.url.to_string(),
-            final_url: raw.final_url,
-            status: raw.status,
-            content_type: raw.content_type,
-            fetched_at: raw.fetched_at,
-            body_digest: digest,
-            body_len: raw.body.len() as u64,
-            remote_addr: raw.remote_addr,
-            warc_digest: Some(warc_digest),
-            warc_record_id: Some(warc.response_id.to_string()),
-        };
-        Ok(Fetched {
-            capture,
-            body: raw.body,
-            validators: raw.validators,
-        })
+        keep(&self.blobs, raw, expect)
     }
+}
+
+/// [`Fetcher::keep`] on its own: it blocks on file writes and fsyncs, so the crawl runs it
+/// on tokio's blocking pool with a clone of the blob store.
+pub fn keep(blobs: &BlobStore, raw: RawResponse, expect: Expect) -> Result<Fetched, FetchError> {
+    if !expect.accepts(&raw.content_type) {
+        return Err(FetchError::ContentType {
+            url: raw.url.to_string(),
+            found: raw.content_type,
+            expected: expect,
+        });
+    }
+    let digest = blobs.put(&raw.body)?;
+    let id = stable_id(
+        "cap",
+        &[raw.url.as_str(), &raw.fetched_at.to_rfc3339(), &digest],
+    );
+    let warc = warc_records(&raw, &id, &digest);
+    let warc_digest = blobs.put(&warc.bytes)?;
+    let capture = Capture {
+        id,
+        url: raw.url.to_string(),
+        final_url: raw.final_url,
+        status: raw.status,
+        content_type: raw.content_type,
+        fetched_at: raw.fetched_at,
+        body_digest: digest,
+        body_len: raw.body.len() as u64,
+        remote_addr: raw.remote_addr,
+        warc_digest: Some(warc_digest),
+        warc_record_id: Some(warc.response_id.to_string()),
+    };
+    Ok(Fetched {
+        capture,
+        body: raw.body,
+        validators: raw.validators,
+    })
 }
 
 /// The exchange as WARC request, response and metadata records: the evidence of what was

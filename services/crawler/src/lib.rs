@@ -14,6 +14,7 @@
 //!   retries, metrics).
 //! - [`clock`]: the clock waits run on, injectable for tests.
 //! - [`metrics`]: requests, bytes and response times per host.
+//! - [`progress`]: the running crawl's numbers, published for a progress display.
 //! - [`sitemap`]: sitemaps and sitemap indexes, gzipped or not, under a size cap.
 //! - [`urls`]: URL canonicalisation and crawler-trap guards.
 //! - [`extract`]: links, schema.org products and exhibitor cards from a page.
@@ -31,6 +32,7 @@ pub mod fetch;
 pub mod guard;
 pub mod metrics;
 pub mod politeness;
+pub mod progress;
 pub mod retry;
 pub mod robots;
 pub mod sitemap;
@@ -40,4 +42,5 @@ pub mod urls;
 pub use crawl::{CrawlError, CrawlReport, Crawler};
 pub use guard::{AddressPolicy, GuardError};
 pub use metrics::HostStats;
+pub use progress::CrawlProgress;
 pub use source::SourceConfig;

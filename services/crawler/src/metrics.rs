@@ -41,6 +41,12 @@ impl Metrics {
             .push(u64::try_from(latency.as_millis()).unwrap_or(u64::MAX));
     }
 
+    /// Body bytes read so far from every host; cheap enough to call after each batch.
+    pub fn total_bytes(&self) -> u64 {
+        let hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        hosts.values().map(|h| h.bytes).sum()
+    }
+
     /// Per-origin summary so far.
     pub fn summary(&self) -> BTreeMap<String, HostStats> {
         let hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());

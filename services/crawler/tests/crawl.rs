@@ -60,12 +60,30 @@ async fn finds_every_listing_with_captured_images_and_resumes_without_refetching
         vec![format!("{}/market/", w.site)],
     );
     source.allow_loopback = true;
-    let report = crawler(&w, source.clone())
-        .run(&CancellationToken::new())
-        .await
-        .expect("crawl");
+    let first = crawler(&w, source.clone());
+    let progress = first.progress();
+    let report = first.run(&CancellationToken::new()).await.expect("crawl");
     assert_eq!(report.listings as usize, expected, "{report:?}");
     assert!(report.errors.is_empty(), "{report:?}");
+    // The last progress snapshot is the report's numbers, marked done.
+    let last = progress.borrow().clone();
+    assert!(last.done);
+    assert_eq!(
+        (
+            last.pages,
+            last.listings,
+            last.images,
+            last.errors,
+            last.bytes
+        ),
+        (
+            report.pages,
+            report.listings,
+            report.images,
+            0,
+            report.bytes
+        )
+    );
 
     let listings = w.store.listings(Some("market")).await.expect("listings");
     assert_eq!(listings.len(), expected);

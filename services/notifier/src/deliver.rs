@@ -1,7 +1,7 @@
 //! One signed delivery and what the platform's answer means.
 
 use serde::Deserialize;
-use takedown_model::Notice;
+use takedown_model::notice::FiledNotice;
 use takedown_webhook::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP};
 
 use crate::endpoint::PlatformEndpoint;
@@ -12,16 +12,42 @@ pub enum Outcome {
     Accepted { case_id: String },
     /// The platform refused the notice itself; sending it again would not help.
     Rejected(String),
-    /// The platform could not be reached or asked us to come back.
-    Retry(String),
+    /// The platform could not be reached or asked us to come back (`after`: its
+    /// `Retry-After`, when it said).
+    Retry {
+        reason: String,
+        after: Option<std::time::Duration>,
+    },
+    /// HTTP 410: the endpoint is gone; Standard Webhooks says to stop sending to it.
+    Gone(String),
 }
 
-/// The webhook payload: `{type, timestamp, data}` as Standard Webhooks suggests.
-pub fn wire_body(notice: &Notice) -> String {
+impl Outcome {
+    fn retry(reason: String) -> Self {
+        Outcome::Retry {
+            reason,
+            after: None,
+        }
+    }
+}
+
+/// `Retry-After` as seconds or an HTTP date (RFC 9110 10.2.3), from `now`.
+pub fn retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<std::time::Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(std::time::Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    (at.with_timezone(&chrono::Utc) - now).to_std().ok()
+}
+
+/// The webhook payload: `{type, timestamp, data}` as Standard Webhooks suggests; `data` is
+/// the full filed notice (a handler that reads only the common fields ignores the rest).
+pub fn wire_body(filed: &FiledNotice) -> String {
     let body = serde_json::json!({
         "type": "notice.filed",
-        "timestamp": notice.filed_at,
-        "data": notice,
+        "timestamp": filed.notice.filed_at,
+        "data": filed,
     });
     body.to_string()
 }
@@ -50,24 +76,53 @@ pub async fn post(
         .await;
     let response = match response {
         Ok(response) => response,
-        Err(e) => return Outcome::Retry(format!("{} unreachable: {e}", endpoint.url)),
+        Err(e) => return Outcome::retry(format!("{} unreachable: {e}", endpoint.url)),
     };
     let status = response.status();
+    let after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| retry_after(v, chrono::Utc::now()));
     let text = response.text().await.unwrap_or_default();
     if status.is_success() {
         return match serde_json::from_str::<Answer>(&text) {
             Ok(answer) => Outcome::Accepted {
                 case_id: answer.case_id,
             },
-            Err(e) => Outcome::Retry(format!(
+            Err(e) => Outcome::retry(format!(
                 "platform answered {status} without a case id ({e})"
             )),
         };
     }
     let detail: String = text.chars().take(500).collect();
+    let reason = format!("platform answered {status}: {detail}");
     match status.as_u16() {
-        408 | 425 | 429 => Outcome::Retry(format!("platform answered {status}: {detail}")),
-        s if s >= 500 => Outcome::Retry(format!("platform answered {status}: {detail}")),
-        _ => Outcome::Rejected(format!("platform answered {status}: {detail}")),
+        408 | 425 | 429 => Outcome::Retry { reason, after },
+        s if s >= 500 => Outcome::Retry { reason, after },
+        410 => Outcome::Gone(reason),
+        _ => Outcome::Rejected(reason),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).expect("time");
+        assert_eq!(
+            retry_after("120", now),
+            Some(std::time::Duration::from_secs(120))
+        );
+        let date = (now + chrono::Duration::seconds(90))
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string();
+        assert_eq!(
+            retry_after(&date, now),
+            Some(std::time::Duration::from_secs(90))
+        );
+        assert_eq!(retry_after("soon", now), None);
     }
 }

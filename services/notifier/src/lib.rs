@@ -5,24 +5,44 @@
 //! idempotency key. A crash after the POST but before the outbox row is marked sends it again
 //! with the same id, and the handler answers with the case it already opened.
 //!
+//! Safeguards per platform: a circuit breaker (stop sending to a platform that keeps
+//! failing, probe after a cool-down), a rate limit, and dead letters — notices the platform
+//! refused, that ran out of attempts, or whose endpoint answered 410 Gone are kept with the
+//! reason, listed by [`Store::dead_letters`] and put back by [`Store::requeue`]. A delivery
+//! held back by the breaker or the rate limit is postponed without counting an attempt.
+//!
 //! Module map:
 //! - [`endpoint`]: where each platform receives notices and the secret to sign with.
 //! - [`deliver`]: one signed POST and what its answer means.
+//! - [`email`]: the e-mail adapter (SMTP via lettre): readable text, the notice attached.
+//! - [`feed`]: polls each platform's case-event feed and publishes the case's progress.
+//! - [`breaker`], [`ratelimit`]: the per-platform safeguards, with time as a parameter.
 //! - this file: the consumer and the outbox loop with back-off.
 
+pub mod breaker;
 pub mod deliver;
+pub mod email;
 pub mod endpoint;
+pub mod feed;
+pub mod ratelimit;
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use takedown_bus::{Bus, BusError, Topic, consume_decoded};
-use takedown_model::{CaseEvent, CaseEventKind, Envelope, Notice};
+use takedown_model::{CaseEvent, CaseEventKind, Envelope, notice::FiledNotice};
 use takedown_store::{Store, StoreError};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+pub use breaker::CircuitBreaker;
 pub use deliver::Outcome;
 pub use endpoint::PlatformEndpoint;
+pub use ratelimit::RateLimit;
 
 pub const GROUP: &str = "notifier";
 
@@ -39,11 +59,50 @@ pub enum NotifierError {
     Client(String),
 }
 
+/// The delivery safeguards, the same for every platform (each has its own state).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Safeguards {
+    /// Consecutive failures (unreachable, 5xx) that open a platform's circuit.
+    pub failure_threshold: u32,
+    /// How long an open circuit waits before one probe.
+    pub cool_down: Duration,
+    /// Notices per second to one platform, on average.
+    pub per_second: f64,
+    /// Notices that may go to one platform at once after a quiet spell.
+    pub burst: u32,
+    /// Attempts after which a delivery is dead-lettered instead of retried.
+    pub max_attempts: u32,
+}
+
+impl Default for Safeguards {
+    fn default() -> Self {
+        Self {
+            failure_threshold: 5,
+            cool_down: Duration::from_secs(10),
+            per_second: 10.0,
+            burst: 20,
+            // With the back-off capped at 5 minutes this is about three days, as Standard
+            // Webhooks suggests.
+            max_attempts: 850,
+        }
+    }
+}
+
+/// One platform's safeguard state.
+struct Guard {
+    breaker: CircuitBreaker,
+    rate: RateLimit,
+    /// Set when the endpoint answered 410 Gone: nothing more is sent to it.
+    disabled: Option<String>,
+}
+
 pub struct Notifier {
     pub bus: Arc<dyn Bus>,
     pub store: Store,
     endpoints: HashMap<String, PlatformEndpoint>,
     client: reqwest::Client,
+    safeguards: Safeguards,
+    guards: Mutex<HashMap<String, Guard>>,
 }
 
 impl Notifier {
@@ -68,7 +127,34 @@ impl Notifier {
             store,
             endpoints,
             client,
+            safeguards: Safeguards::default(),
+            guards: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Replaces the default safeguards.
+    pub fn with_safeguards(mut self, safeguards: Safeguards) -> Self {
+        self.safeguards = safeguards;
+        self
+    }
+
+    /// Runs `f` on `platform`'s safeguard state, creating it on first use.
+    fn guard<R>(&self, platform: &str, f: impl FnOnce(&mut Guard) -> R) -> R {
+        // A poisoned lock only means another delivery panicked mid-update; the state is
+        // still usable counters.
+        let mut guards = self
+            .guards
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let guard = guards.entry(platform.to_owned()).or_insert_with(|| Guard {
+            breaker: CircuitBreaker::new(
+                self.safeguards.failure_threshold,
+                self.safeguards.cool_down,
+            ),
+            rate: RateLimit::new(self.safeguards.per_second, self.safeguards.burst),
+            disabled: None,
+        });
+        f(guard)
     }
 
     /// Moves notices from the topic into the outbox until cancelled.
@@ -78,26 +164,23 @@ impl Notifier {
             GROUP,
             Topic::Notices,
             cancel,
-            Envelope::<Notice>::decode,
+            Envelope::<FiledNotice>::decode,
             |x| self.enqueue(x),
         )
         .await
     }
 
-    async fn enqueue(&self, notice: Notice) -> Result<(), NotifierError> {
-        let body = deliver::wire_body(&notice);
-        self.store.enqueue_delivery(&notice, &body).await?;
+    async fn enqueue(&self, filed: FiledNotice) -> Result<(), NotifierError> {
+        let body = deliver::wire_body(&filed);
+        self.store.enqueue_delivery(&filed.notice, &body).await?;
         Ok(())
     }
 
     /// Drains the outbox until cancelled.
     pub async fn deliver_loop(&self, cancel: &CancellationToken) -> Result<(), NotifierError> {
         while !cancel.is_cancelled() {
-            let due = self.store.due_deliveries(Utc::now(), 16).await?;
-            for delivery in &due {
-                self.attempt(delivery).await?;
-            }
-            if due.is_empty() {
+            let handled = self.drain_once_at(Utc::now()).await?;
+            if handled == 0 {
                 tokio::select! {
                     () = tokio::time::sleep(OUTBOX_TICK) => {}
                     () = cancel.cancelled() => {}
@@ -107,62 +190,138 @@ impl Notifier {
         Ok(())
     }
 
-    async fn attempt(&self, delivery: &takedown_store::Delivery) -> Result<(), NotifierError> {
+    /// Handles the deliveries due at `now` once (sent, postponed by a safeguard, or
+    /// dead-lettered); returns how many were due. `now` is a parameter so tests can look
+    /// past a back-off or a `Retry-After` without waiting.
+    pub async fn drain_once_at(&self, now: DateTime<Utc>) -> Result<usize, NotifierError> {
+        let due = self.store.due_deliveries(now, 16).await?;
+        for delivery in &due {
+            self.attempt(delivery, now).await?;
+        }
+        Ok(due.len())
+    }
+
+    async fn attempt(
+        &self,
+        delivery: &takedown_store::Delivery,
+        now: DateTime<Utc>,
+    ) -> Result<(), NotifierError> {
+        let notice_id = delivery.notice_id.as_str();
+        let instant = Instant::now();
+        let held = self.guard(&delivery.platform, |g| {
+            if let Some(why) = &g.disabled {
+                return Err(Held::Disabled(why.clone()));
+            }
+            g.breaker
+                .allow(instant)
+                .map_err(|until| Held::Until(until.saturating_duration_since(instant)))?;
+            g.rate.try_acquire(instant).map_err(Held::Until)
+        });
+        match held {
+            Ok(()) => {}
+            Err(Held::Disabled(why)) => {
+                let reason = format!("endpoint disabled: {why}");
+                self.store.dead_letter(notice_id, &reason).await?;
+                return self
+                    .publish(notice_id, CaseEventKind::DeliveryFailed, None, Some(reason))
+                    .await;
+            }
+            Err(Held::Until(wait)) => {
+                tracing::debug!(notice = %notice_id, wait_ms = wait.as_millis() as u64, "delivery held back by a safeguard");
+                self.store
+                    .postpone_delivery(notice_id, now + to_chrono(wait))
+                    .await?;
+                return Ok(());
+            }
+        }
         let outcome = match self.endpoints.get(&delivery.platform) {
             Some(endpoint) => {
-                deliver::post(
-                    &self.client,
-                    endpoint,
-                    &delivery.notice_id,
-                    &delivery.payload,
-                )
-                .await
+                deliver::post(&self.client, endpoint, notice_id, &delivery.payload).await
             }
-            None => Outcome::Retry(format!(
-                "no endpoint is configured for platform {:?}",
-                delivery.platform
-            )),
-        };
-        let event = |kind, case_id: Option<String>, detail: Option<String>| CaseEvent {
-            notice_id: delivery.notice_id.clone(),
-            kind,
-            case_id,
-            detail,
-            at: Utc::now(),
+            None => Outcome::Retry {
+                reason: format!(
+                    "no endpoint is configured for platform {:?}",
+                    delivery.platform
+                ),
+                after: None,
+            },
         };
         match outcome {
             Outcome::Accepted { case_id } => {
-                tracing::info!(notice = %delivery.notice_id, case = %case_id, "notice delivered");
+                self.guard(&delivery.platform, |g| g.breaker.record_success());
+                tracing::info!(notice = %notice_id, case = %case_id, "notice delivered");
                 self.store
-                    .finish_delivery(&delivery.notice_id, Some(&case_id), None)
+                    .finish_delivery(notice_id, Some(&case_id), None)
                     .await?;
-                let e = event(CaseEventKind::Acknowledged, Some(case_id), None);
-                self.bus
-                    .publish(Topic::CaseEvents, &e.notice_id, &Envelope::encode(&e))
+                self.publish(notice_id, CaseEventKind::Acknowledged, Some(case_id), None)
                     .await?;
             }
             Outcome::Rejected(reason) => {
-                tracing::warn!(notice = %delivery.notice_id, %reason, "notice rejected by platform");
-                self.store
-                    .finish_delivery(&delivery.notice_id, None, Some(&reason))
-                    .await?;
-                let e = event(CaseEventKind::Rejected, None, Some(reason));
-                self.bus
-                    .publish(Topic::CaseEvents, &e.notice_id, &Envelope::encode(&e))
+                // The platform answered: it is up, the notice is what it refused.
+                self.guard(&delivery.platform, |g| g.breaker.record_success());
+                tracing::warn!(notice = %notice_id, %reason, "notice rejected by platform; dead-lettered");
+                self.store.dead_letter(notice_id, &reason).await?;
+                self.publish(notice_id, CaseEventKind::Rejected, None, Some(reason))
                     .await?;
             }
-            Outcome::Retry(reason) => {
-                let wait = backoff(delivery.attempts);
-                tracing::warn!(notice = %delivery.notice_id, %reason, retry_in_ms = wait.as_millis() as u64, "delivery failed; will retry");
-                let next = Utc::now()
-                    + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(60));
+            Outcome::Gone(reason) => {
+                tracing::error!(platform = %delivery.platform, %reason, "endpoint gone; disabled");
+                self.guard(&delivery.platform, |g| g.disabled = Some(reason.clone()));
+                let reason = format!("endpoint disabled: {reason}");
+                self.store.dead_letter(notice_id, &reason).await?;
+                self.publish(notice_id, CaseEventKind::DeliveryFailed, None, Some(reason))
+                    .await?;
+            }
+            Outcome::Retry { reason, after } => {
+                self.guard(&delivery.platform, |g| g.breaker.record_failure(instant));
+                if delivery.attempts + 1 >= self.safeguards.max_attempts {
+                    let reason =
+                        format!("gave up after {} attempts: {reason}", delivery.attempts + 1);
+                    tracing::error!(notice = %notice_id, %reason, "delivery dead-lettered");
+                    self.store.dead_letter(notice_id, &reason).await?;
+                    return self
+                        .publish(notice_id, CaseEventKind::DeliveryFailed, None, Some(reason))
+                        .await;
+                }
+                let wait = backoff(delivery.attempts).max(after.unwrap_or_default());
+                tracing::warn!(notice = %notice_id, %reason, retry_in_ms = wait.as_millis() as u64, "delivery failed; will retry");
                 self.store
-                    .retry_delivery(&delivery.notice_id, &reason, next)
+                    .retry_delivery(notice_id, &reason, now + to_chrono(wait))
                     .await?;
             }
         }
         Ok(())
     }
+
+    async fn publish(
+        &self,
+        notice_id: &str,
+        kind: CaseEventKind,
+        case_id: Option<String>,
+        detail: Option<String>,
+    ) -> Result<(), NotifierError> {
+        let event = CaseEvent {
+            notice_id: notice_id.to_owned(),
+            kind,
+            case_id,
+            detail,
+            at: Utc::now(),
+        };
+        self.bus
+            .publish(Topic::CaseEvents, notice_id, &Envelope::encode(&event))
+            .await?;
+        Ok(())
+    }
+}
+
+/// Why a delivery was not tried now.
+enum Held {
+    Disabled(String),
+    Until(Duration),
+}
+
+fn to_chrono(wait: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(60))
 }
 
 /// Exponential back-off from 250 ms, capped at 5 minutes, with ±20% jitter so that many

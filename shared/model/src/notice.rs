@@ -1,6 +1,7 @@
 //! Notices and the events that follow each one to its end.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -14,6 +15,17 @@ pub enum NoticeStatus {
     DeliveryFailed,
     /// The platform refused it (incomplete, unverifiable).
     Rejected,
+    /// The platform took the listing down (or covered the exhibit).
+    MeasuresTaken,
+    /// The seller answered with a counter-notice; the owner's window may be running.
+    CounterNotice,
+    /// A complaint or suit was reported; measures stay while the authority decides.
+    Escalated,
+    /// The case ended with the measures in place.
+    ClosedUpheld,
+    /// The case ended with the listing restored.
+    ClosedRestored,
+    Withdrawn,
 }
 
 impl NoticeStatus {
@@ -23,6 +35,12 @@ impl NoticeStatus {
             NoticeStatus::Acknowledged => "acknowledged",
             NoticeStatus::DeliveryFailed => "delivery_failed",
             NoticeStatus::Rejected => "rejected",
+            NoticeStatus::MeasuresTaken => "measures_taken",
+            NoticeStatus::CounterNotice => "counter_notice",
+            NoticeStatus::Escalated => "escalated",
+            NoticeStatus::ClosedUpheld => "closed_upheld",
+            NoticeStatus::ClosedRestored => "closed_restored",
+            NoticeStatus::Withdrawn => "withdrawn",
         }
     }
 
@@ -32,13 +50,19 @@ impl NoticeStatus {
             "acknowledged" => NoticeStatus::Acknowledged,
             "delivery_failed" => NoticeStatus::DeliveryFailed,
             "rejected" => NoticeStatus::Rejected,
+            "measures_taken" => NoticeStatus::MeasuresTaken,
+            "counter_notice" => NoticeStatus::CounterNotice,
+            "escalated" => NoticeStatus::Escalated,
+            "closed_upheld" => NoticeStatus::ClosedUpheld,
+            "closed_restored" => NoticeStatus::ClosedRestored,
+            "withdrawn" => NoticeStatus::Withdrawn,
             _ => return None,
         })
     }
 }
 
 /// A complaint about one listing under one right, as sent to the platform.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Notice {
     /// `stable_id("ntc", [match_id])`; also the delivery's idempotency key.
     pub id: String,
@@ -59,16 +83,50 @@ pub struct Notice {
     pub filed_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseEventKind {
     Acknowledged,
     Rejected,
     DeliveryFailed,
+    // The platform's side of the case, read from its case-event feed.
+    MeasuresTaken,
+    SellerNotified,
+    CounterNoticeReceived,
+    CounterNoticeForwarded,
+    Escalated,
+    /// The measures ended (the counter-notice window ran out without a complaint).
+    MeasuresEnded,
+    ClosedUpheld,
+    ClosedRestored,
+    Withdrawn,
+}
+
+impl CaseEventKind {
+    /// The kind for a platform case state as its feed names it (`to` of a transition);
+    /// `None` for states the owner does not follow (`received`) or does not know.
+    pub fn from_platform_state(state: &str) -> Option<Self> {
+        Some(match state {
+            "acknowledged" => CaseEventKind::Acknowledged,
+            "rejected" => CaseEventKind::Rejected,
+            "measures_taken" => CaseEventKind::MeasuresTaken,
+            "seller_notified" => CaseEventKind::SellerNotified,
+            "counter_notice_received" => CaseEventKind::CounterNoticeReceived,
+            "counter_forwarded" | "counter_notice_forwarded" => {
+                CaseEventKind::CounterNoticeForwarded
+            }
+            "escalated" => CaseEventKind::Escalated,
+            "measures_ended" => CaseEventKind::MeasuresEnded,
+            "closed_upheld" => CaseEventKind::ClosedUpheld,
+            "closed_restored" => CaseEventKind::ClosedRestored,
+            "withdrawn" => CaseEventKind::Withdrawn,
+            _ => return None,
+        })
+    }
 }
 
 /// What happened to a notice at the platform, reported back to the owner's case.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CaseEvent {
     pub notice_id: String,
     pub kind: CaseEventKind,
@@ -78,4 +136,221 @@ pub struct CaseEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     pub at: DateTime<Utc>,
+}
+
+/// The legal regime a notice is written for; each asks for a different set of fields.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeRegime {
+    /// China, E-Commerce Law art. 42 with Civil Code art. 1195.
+    CnEcommerce,
+    /// EU Digital Services Act art. 16.
+    #[default]
+    EuDsa,
+    /// US DMCA 17 U.S.C. 512(c)(3).
+    UsDmca,
+    /// An on-site complaint at a trade fair (CN exhibition measures 2006).
+    TradeFair,
+}
+
+impl NoticeRegime {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeRegime::CnEcommerce => "cn_ecommerce",
+            NoticeRegime::EuDsa => "eu_dsa",
+            NoticeRegime::UsDmca => "us_dmca",
+            NoticeRegime::TradeFair => "trade_fair",
+        }
+    }
+
+    /// Chinese regimes carry their explanation and statements in Chinese and English.
+    pub fn is_chinese(self) -> bool {
+        matches!(self, NoticeRegime::CnEcommerce | NoticeRegime::TradeFair)
+    }
+}
+
+/// Text in English, with a Chinese version where the regime is Chinese.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Bilingual {
+    #[serde(default)]
+    pub en: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zh: Option<String>,
+}
+
+/// Who a party is and how to reach them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Party {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Identity proof: a business licence or registration number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_document: Option<String>,
+}
+
+/// An agent's authority to file for the rights holder.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AgentAuthorization {
+    pub agent: Party,
+    /// Where the signed power of attorney is kept (a document id or capture id).
+    #[serde(default)]
+    pub document: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<NaiveDate>,
+}
+
+/// The right invoked, as registered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct RightParticulars {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub registration_number: String,
+    #[serde(default)]
+    pub office: String,
+    #[serde(default)]
+    pub classes: Vec<String>,
+    #[serde(default)]
+    pub territories: Vec<String>,
+}
+
+/// A trade-fair location.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Booth {
+    pub fair: String,
+    pub booth: String,
+    pub exhibitor: String,
+}
+
+/// One piece of preliminary evidence: a capture and the digest of what it captured.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EvidenceRef {
+    pub capture_id: String,
+    /// SHA-256 of the captured body, hex; empty when the capture is not at hand.
+    #[serde(default)]
+    pub body_digest: String,
+}
+
+/// One infringing location in a notice: a listing (or booth), keyed by its match so that a
+/// redelivered match replaces its item instead of adding a second one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct NoticeItem {
+    /// The match id: the item's idempotency key.
+    pub key: String,
+    pub listing_url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booth: Option<Booth>,
+    #[serde(default)]
+    pub evidence: Vec<EvidenceRef>,
+}
+
+/// Who signed, and when.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Signature {
+    pub name: String,
+    pub date: NaiveDate,
+}
+
+/// A notice as filed: the fields every platform reads ([`Notice`], flattened so a handler
+/// that knows only those still decodes it) plus the union of what the regimes ask for.
+/// Every added field has a default, so a plain [`Notice`] payload decodes as a `FiledNotice`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FiledNotice {
+    #[serde(flatten)]
+    pub notice: Notice,
+    #[serde(default)]
+    pub regime: NoticeRegime,
+    /// Groups notices about one seller on one platform under one right:
+    /// `stable_id("ngr", [owner, platform, seller, right])`.
+    #[serde(default)]
+    pub group_id: String,
+    /// Who sends the notice (the rights holder, or its agent).
+    #[serde(default)]
+    pub notifier: Party,
+    #[serde(default)]
+    pub rights_holder: Party,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_authorization: Option<AgentAuthorization>,
+    #[serde(default)]
+    pub right: RightParticulars,
+    #[serde(default)]
+    pub items: Vec<NoticeItem>,
+    #[serde(default)]
+    pub explanation_text: Bilingual,
+    #[serde(default)]
+    pub good_faith: Bilingual,
+    #[serde(default)]
+    pub accuracy: Bilingual,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<Signature>,
+    /// Whether the infringement was found by automated means (DSA transparency).
+    #[serde(default)]
+    pub automated_detection: bool,
+}
+
+/// Same schema and version as [`Notice`]: a filed notice only adds defaulted fields, so
+/// either side reads the other's payloads.
+impl crate::envelope::Versioned for FiledNotice {
+    const SCHEMA: &'static str = "takedown.notice";
+    const VERSION: u32 = 1;
+}
+
+impl From<Notice> for FiledNotice {
+    fn from(notice: Notice) -> Self {
+        Self {
+            notice,
+            regime: NoticeRegime::default(),
+            group_id: String::new(),
+            notifier: Party::default(),
+            rights_holder: Party::default(),
+            agent_authorization: None,
+            right: RightParticulars::default(),
+            items: Vec::new(),
+            explanation_text: Bilingual::default(),
+            good_faith: Bilingual::default(),
+            accuracy: Bilingual::default(),
+            signature: None,
+            automated_detection: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_notice_payload_decodes_as_a_filed_notice() {
+        let plain = Notice {
+            id: "ntc_1".into(),
+            match_id: "mat_1".into(),
+            owner_id: "acme".into(),
+            owner_name: "Acme".into(),
+            platform: "shop".into(),
+            listing_url: "http://shop.test/1".into(),
+            seller: "s".into(),
+            right_id: "r".into(),
+            right_kind: "word_mark".into(),
+            registration_number: "1".into(),
+            explanation: "x".into(),
+            evidence: vec!["cap".into()],
+            good_faith_statement: "gf".into(),
+            filed_at: DateTime::from_timestamp(1_700_000_000, 0).expect("time"),
+        };
+        let json = serde_json::to_string(&plain).expect("json");
+        let filed: FiledNotice = serde_json::from_str(&json).expect("decodes");
+        assert_eq!(filed, FiledNotice::from(plain.clone()));
+        // And the other way: a handler reading only `Notice` still reads a filed notice.
+        let mut full = FiledNotice::from(plain.clone());
+        full.regime = NoticeRegime::CnEcommerce;
+        let back: Notice =
+            serde_json::from_str(&serde_json::to_string(&full).expect("json")).expect("decodes");
+        assert_eq!(back, plain);
+    }
 }

@@ -5,6 +5,8 @@
 //! - [`registry`]: tenants, rights, authorized sellers.
 //! - [`crawl`]: the crawl frontier, captures, listings, exhibitors.
 //! - [`cases`]: matches, notices, case events, the delivery outbox.
+//! - [`access`]: API keys (hashes only) and the audit log.
+//! - [`owned`]: tenant-scoped reads and writes for the API (review decisions, tenant documents).
 //!
 //! Every write is an upsert or an insert-if-absent keyed by a content-derived id, so a stage
 //! that handles a message twice leaves the same rows behind.
@@ -12,9 +14,12 @@
 //! **Architecture Invariant:** the store holds state; it does not decide anything. Policy
 //! lives in the services.
 
+pub mod access;
 pub mod blobs;
 pub mod cases;
 pub mod crawl;
+pub mod feeds;
+pub mod owned;
 pub mod registry;
 
 use std::{path::Path, time::Duration};

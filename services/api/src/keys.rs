@@ -1,0 +1,169 @@
+//! API keys: `tdk_<id>_<secret>` where `id` is 8 random bytes (hex) used to find the row and
+//! `secret` is 32 random bytes (hex). Only SHA-256 of the secret is stored.
+//!
+//! Why SHA-256 and not argon2: a slow hash protects low-entropy secrets (passwords) from
+//! guessing after a database leak. A 256-bit random secret cannot be guessed, so one SHA-256
+//! is as safe and keeps every request's authentication cheap. The stored and presented hashes
+//! are compared in constant time (`subtle`) so timing says nothing about how much matched.
+
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use takedown_model::{Tenant, TenantKind};
+use takedown_store::{
+    Store,
+    access::{ApiKeyRecord, AuditChange},
+};
+
+use crate::{error::ApiError, scopes::Scope};
+
+const PREFIX: &str = "tdk_";
+
+/// A key's parts as presented by a caller.
+#[derive(Debug, PartialEq, Eq)]
+pub struct PresentedKey<'a> {
+    pub id: &'a str,
+    pub secret: &'a str,
+}
+
+/// Splits `tdk_<id>_<secret>`; None if the text is not shaped like a key.
+pub fn parse_key(text: &str) -> Option<PresentedKey<'_>> {
+    let rest = text.strip_prefix(PREFIX)?;
+    let (id, secret) = rest.split_once('_')?;
+    let hexish = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit());
+    (hexish(id, 16) && hexish(secret, 64)).then_some(PresentedKey { id, secret })
+}
+
+pub fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Whether `secret` hashes to `stored_hash`, compared in constant time.
+pub fn secret_matches(secret: &str, stored_hash: &str) -> bool {
+    hash_secret(secret)
+        .as_bytes()
+        .ct_eq(stored_hash.as_bytes())
+        .into()
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    // ThreadRng is a CSPRNG seeded from the OS.
+    rand::rng().fill_bytes(&mut buf);
+    hex::encode(buf)
+}
+
+/// Creates a key for `tenant_id`, records it in the audit log, and returns the row and the
+/// full key text — the only time the key is ever available.
+pub async fn issue_key(
+    store: &Store,
+    tenant_id: &str,
+    scopes: &[Scope],
+    label: &str,
+    actor: &str,
+) -> Result<(ApiKeyRecord, String), ApiError> {
+    let id = random_hex(8);
+    let secret = random_hex(32);
+    let record = ApiKeyRecord {
+        id: id.clone(),
+        tenant_id: tenant_id.to_owned(),
+        secret_hash: hash_secret(&secret),
+        scopes: scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+        label: label.to_owned(),
+        created_at: chrono::Utc::now().to_rfc3339(),
+        revoked_at: None,
+    };
+    store.insert_api_key(&record).await?;
+    store
+        .append_audit(&AuditChange {
+            tenant_id,
+            actor,
+            action: "create",
+            object_kind: "api_key",
+            object_id: &id,
+            before: None,
+            after: Some(serde_json::json!({ "id": id, "scopes": record.scopes, "label": label })),
+        })
+        .await?;
+    Ok((record, format!("{PREFIX}{id}_{secret}")))
+}
+
+/// Creates a tenant and its first key (every scope); the CLI prints the key once.
+pub async fn create_tenant(
+    store: &Store,
+    kind: TenantKind,
+    name: &str,
+    id: Option<&str>,
+) -> Result<(Tenant, String), ApiError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(ApiError::invalid("name", "must not be empty"));
+    }
+    let id = match id {
+        Some(id) => {
+            crate::validate::ident("id", id)?;
+            id.to_owned()
+        }
+        None => format!("{}-{}", slug(name), random_hex(3)),
+    };
+    if store.tenant(&id).await?.is_some() {
+        return Err(ApiError::Conflict("a tenant with this id exists"));
+    }
+    let tenant = Tenant {
+        id: id.clone(),
+        kind,
+        name: name.to_owned(),
+        contact_email: None,
+    };
+    store.upsert_tenant(&tenant).await?;
+    store
+        .append_audit(&AuditChange {
+            tenant_id: &id,
+            actor: "cli",
+            action: "create",
+            object_kind: "tenant",
+            object_id: &id,
+            before: None,
+            after: Some(serde_json::to_value(&tenant).unwrap_or_default()),
+        })
+        .await?;
+    let (_, key) = issue_key(store, &id, Scope::ALL, "first key", "cli").await?;
+    Ok((tenant, key))
+}
+
+fn slug(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let s = s.trim_matches('-');
+    if s.is_empty() {
+        "tenant".to_owned()
+    } else {
+        s.chars().take(40).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_parse_and_verify_only_with_the_right_secret() {
+        let secret = "ab".repeat(32);
+        let text = format!("tdk_0123456789abcdef_{secret}");
+        let key = parse_key(&text).expect("parses");
+        assert_eq!(key.id, "0123456789abcdef");
+        let stored = hash_secret(&secret);
+        assert!(secret_matches(key.secret, &stored));
+        assert!(!secret_matches(&"cd".repeat(32), &stored));
+        assert_eq!(parse_key("tdk_short_abc"), None);
+        assert_eq!(parse_key(&format!("xyz_0123456789abcdef_{secret}")), None);
+    }
+}

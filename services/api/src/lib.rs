@@ -1,0 +1,149 @@
+//! takedown's multi-tenant REST API.
+//!
+//! Three kinds of tenants (brand owners, platforms, fair organizers) reach their own data
+//! under `/v1` with API keys; `/openapi.json` is the OpenAPI 3 document, generated from the
+//! same handler annotations that register the routes (utoipa-axum), so the two cannot drift.
+//!
+//! Module map:
+//! - [`keys`]: key format, hashing, issuing keys, creating tenants.
+//! - [`scopes`]: what a key may do.
+//! - [`auth`]: the authentication middleware, the [`auth::Caller`], the failure limiter.
+//! - [`error`]: the error type and its JSON body.
+//! - [`audit`]: one audit entry per change.
+//! - [`rights`]: the rights DTO, its validation, bulk parsing with row errors.
+//! - [`bulk`]: the CLI's bulk import with a progress bar.
+//! - [`routes`]: the handlers, one module per kind of tenant plus the common ones.
+
+pub mod audit;
+pub mod auth;
+pub mod bulk;
+pub mod error;
+pub mod keys;
+pub mod rights;
+pub mod routes;
+pub mod scopes;
+pub mod validate;
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{Json, Router, middleware, routing::get};
+use takedown_store::Store;
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use routes::{common, fair, owner, platform};
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub limiter: Arc<auth::FailureLimiter>,
+}
+
+impl AppState {
+    /// Ten failed authentications per address per minute, then 429 until the minute ends.
+    pub fn new(store: Store) -> Self {
+        Self::with_limit(store, 10, Duration::from_secs(60))
+    }
+
+    /// At most `max_failures` failed authentications per client address per `window`.
+    pub fn with_limit(store: Store, max_failures: u32, window: Duration) -> Self {
+        Self {
+            store,
+            limiter: Arc::new(auth::FailureLimiter::new(max_failures, window)),
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "takedown API", description = "Rights registry, review queue, fairs and platform inbox, per tenant."),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("tdk_<id>_<secret>")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The `/v1` routes (behind authentication) and the OpenAPI document describing them.
+pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
+    let (v1, doc) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
+        .routes(routes!(common::me))
+        .routes(routes!(common::list_keys, common::create_key))
+        .routes(routes!(common::revoke_key))
+        .routes(routes!(common::audit_log))
+        .routes(routes!(owner::list_rights, owner::create_right))
+        .routes(routes!(
+            owner::get_right,
+            owner::update_right,
+            owner::delete_right
+        ))
+        .routes(routes!(owner::bulk_import))
+        .routes(routes!(owner::list_sellers, owner::add_seller))
+        .routes(routes!(owner::remove_seller))
+        .routes(routes!(owner::get_policy, owner::put_policy))
+        .routes(routes!(owner::review_queue))
+        .routes(routes!(owner::approve))
+        .routes(routes!(owner::reject))
+        .routes(routes!(owner::list_cases))
+        .routes(routes!(owner::get_case))
+        .routes(routes!(fair::list_fairs, fair::put_fair))
+        .routes(routes!(fair::get_fair))
+        .routes(routes!(fair::list_exhibitors, fair::put_exhibitor))
+        .routes(routes!(fair::list_screenings, fair::request_screening))
+        .routes(routes!(platform::inbox))
+        .routes(routes!(platform::inbox_notice))
+        .routes(routes!(platform::get_endpoint, platform::put_endpoint))
+        .split_for_parts();
+    let v1 = v1
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .with_state(state);
+    (v1, doc)
+}
+
+/// The whole service: `/v1` plus `/openapi.json` (public: it holds no tenant data).
+pub fn router(state: AppState) -> Router {
+    let (v1, doc) = api(state);
+    let doc = Arc::new(doc);
+    v1.route(
+        "/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { Json(doc.as_ref().clone()) }
+        }),
+    )
+}
+
+/// Serves until `shutdown` resolves; client addresses feed the failure limiter.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

@@ -1,0 +1,6 @@
+//! The `/v1` routes, one module per kind of caller.
+
+pub mod common;
+pub mod fair;
+pub mod owner;
+pub mod platform;

@@ -1,0 +1,563 @@
+//! Brand-owner routes: rights (CRUD and bulk import), authorized sellers, policy, the review
+//! queue, cases.
+//!
+//! Approving a match records the decision (with reason and actor) in `review_decisions`; the
+//! actioner files the notice from there. This crate does not compose notices itself, so the
+//! notice text and its idempotency stay in one place (the actioner).
+
+use axum::{
+    Extension, Json,
+    body::Bytes,
+    extract::{Path, State, rejection::JsonRejection},
+    http::{HeaderMap, StatusCode, header},
+};
+use serde::{Deserialize, Serialize};
+use takedown_model::{AuthorizedSeller, CaseEvent, TenantKind};
+use takedown_store::owned::{NoticeParty, ReviewDecision, TenantDoc};
+use utoipa::ToSchema;
+
+use crate::{
+    AppState, audit,
+    auth::Caller,
+    error::{ApiError, ApiResult, ErrorBody, body_error},
+    rights::{self, ImportReport, RightDto, RowError},
+    validate,
+};
+
+/// The caller's right shown as `id`: stored as `<owner>/<id>`, or as plain `id` when it was
+/// registered before the API by `takedown rights import`. Both lookups are owner-scoped.
+async fn find_right(
+    store: &takedown_store::Store,
+    owner: &str,
+    id: &str,
+) -> ApiResult<takedown_model::Right> {
+    if let Some(right) = store.right_of(owner, &rights::stored_id(owner, id)).await? {
+        return Ok(right);
+    }
+    store.right_of(owner, id).await?.ok_or(ApiError::NotFound)
+}
+
+fn owner(caller: &Caller) -> ApiResult<&str> {
+    caller.require_kind(TenantKind::BrandOwner)?;
+    Ok(caller.tenant_id())
+}
+
+#[utoipa::path(get, path = "/v1/rights", tag = "brand_owner", security(("bearer" = [])),
+    responses((status = 200, body = Vec<RightDto>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list_rights(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<Vec<RightDto>>> {
+    let owner = owner(&caller)?;
+    let rights = state.store.rights_of(owner).await?;
+    Ok(Json(rights.iter().map(RightDto::from_right).collect()))
+}
+
+#[utoipa::path(post, path = "/v1/rights", tag = "brand_owner", security(("bearer" = [])), request_body = RightDto,
+    responses((status = 201, body = RightDto), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_right(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    body: Result<Json<RightDto>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<RightDto>)> {
+    let owner = owner(&caller)?;
+    let Json(dto) = body.map_err(body_error)?;
+    let right = dto.validate(owner)?;
+    if state.store.right_of(owner, &right.id).await?.is_some() {
+        return Err(ApiError::Conflict(
+            "a right with this id exists; use PUT to change it",
+        ));
+    }
+    state.store.upsert_right(&right).await?;
+    let shown = RightDto::from_right(&right);
+    audit::record(
+        &state.store,
+        &caller,
+        "create",
+        "right",
+        &shown.id,
+        None::<&()>,
+        Some(&shown),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(shown)))
+}
+
+#[utoipa::path(get, path = "/v1/rights/{id}", tag = "brand_owner", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = RightDto), (status = 404, body = ErrorBody)))]
+pub async fn get_right(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<RightDto>> {
+    let owner = owner(&caller)?;
+    let right = find_right(&state.store, owner, &id).await?;
+    Ok(Json(RightDto::from_right(&right)))
+}
+
+#[utoipa::path(put, path = "/v1/rights/{id}", tag = "brand_owner", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = RightDto,
+    responses((status = 200, body = RightDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_right(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    body: Result<Json<RightDto>, JsonRejection>,
+) -> ApiResult<Json<RightDto>> {
+    let owner = owner(&caller)?;
+    let before = find_right(&state.store, owner, &id).await?;
+    let Json(dto) = body.map_err(body_error)?;
+    if dto.id != id {
+        return Err(ApiError::invalid("id", "must equal the id in the path"));
+    }
+    let mut right = dto.validate(owner)?;
+    // Keep the stored id (a right registered before the API has no owner prefix).
+    right.id = before.id.clone();
+    state.store.upsert_right(&right).await?;
+    let shown = RightDto::from_right(&right);
+    audit::record(
+        &state.store,
+        &caller,
+        "update",
+        "right",
+        &id,
+        Some(&RightDto::from_right(&before)),
+        Some(&shown),
+    )
+    .await?;
+    Ok(Json(shown))
+}
+
+#[utoipa::path(delete, path = "/v1/rights/{id}", tag = "brand_owner", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn delete_right(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let owner = owner(&caller)?;
+    let before = find_right(&state.store, owner, &id).await?;
+    state.store.delete_right_of(owner, &before.id).await?;
+    audit::record(
+        &state.store,
+        &caller,
+        "delete",
+        "right",
+        &id,
+        Some(&RightDto::from_right(&before)),
+        None::<&()>,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Bulk import: `Content-Type: text/csv` (columns as `takedown rights bulk` documents) or
+/// `application/json` (an array of rights). Valid rows are imported in one transaction;
+/// refused rows are reported with row, field and rule.
+#[utoipa::path(post, path = "/v1/rights/bulk", tag = "brand_owner", security(("bearer" = [])),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = ImportReport), (status = 422, body = ErrorBody)))]
+pub async fn bulk_import(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<ImportReport>> {
+    let owner = owner(&caller)?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let (rights, errors) = if content_type.starts_with("text/csv") {
+        rights::parse_csv(owner, &body)
+    } else if content_type.starts_with("application/json") {
+        rights::parse_json(owner, &body)?
+    } else {
+        return Err(ApiError::invalid(
+            "content-type",
+            "must be text/csv or application/json",
+        ));
+    };
+    let report = import_rights(&state.store, &caller, owner, rights, errors).await?;
+    Ok(Json(report))
+}
+
+/// Stores validated rights and writes one audit entry for the import.
+pub async fn import_rights(
+    store: &takedown_store::Store,
+    caller: &Caller,
+    owner: &str,
+    rights: Vec<takedown_model::Right>,
+    errors: Vec<RowError>,
+) -> ApiResult<ImportReport> {
+    // Ids are owner-prefixed, so no row can collide with another owner's right.
+    // Nothing is refused by construction; counted so the report never over-claims.
+    let refused = store.upsert_rights_of(owner, &rights).await?;
+    let report = ImportReport {
+        imported: rights.len() - refused.len(),
+        errors,
+    };
+    audit::record(
+        store,
+        caller,
+        "import",
+        "right",
+        "bulk",
+        None::<&()>,
+        Some(&serde_json::json!({ "imported": report.imported, "refused": report.errors.len() })),
+    )
+    .await?;
+    Ok(report)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SellerDto {
+    pub platform: String,
+    pub seller: String,
+}
+
+#[utoipa::path(get, path = "/v1/authorized-sellers", tag = "brand_owner", security(("bearer" = [])),
+    responses((status = 200, body = Vec<SellerDto>), (status = 403, body = ErrorBody)))]
+pub async fn list_sellers(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<Vec<SellerDto>>> {
+    let owner = owner(&caller)?;
+    let sellers = state.store.authorized_sellers_of(owner).await?;
+    Ok(Json(
+        sellers
+            .into_iter()
+            .map(|s| SellerDto {
+                platform: s.platform,
+                seller: s.seller,
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(post, path = "/v1/authorized-sellers", tag = "brand_owner", security(("bearer" = [])), request_body = SellerDto,
+    responses((status = 201, body = SellerDto), (status = 422, body = ErrorBody)))]
+pub async fn add_seller(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    body: Result<Json<SellerDto>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<SellerDto>)> {
+    let owner = owner(&caller)?;
+    let Json(dto) = body.map_err(body_error)?;
+    validate::required("platform", &dto.platform)?;
+    validate::required("seller", &dto.seller)?;
+    state
+        .store
+        .add_authorized_seller(&AuthorizedSeller {
+            owner_id: owner.to_owned(),
+            platform: dto.platform.clone(),
+            seller: dto.seller.clone(),
+        })
+        .await?;
+    let id = format!("{}/{}", dto.platform, dto.seller);
+    audit::record(
+        &state.store,
+        &caller,
+        "create",
+        "authorized_seller",
+        &id,
+        None::<&()>,
+        Some(&dto),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(dto)))
+}
+
+#[utoipa::path(delete, path = "/v1/authorized-sellers/{platform}/{seller}", tag = "brand_owner", security(("bearer" = [])),
+    params(("platform" = String, Path), ("seller" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn remove_seller(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((platform, seller)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let owner = owner(&caller)?;
+    let row = AuthorizedSeller {
+        owner_id: owner.to_owned(),
+        platform,
+        seller,
+    };
+    if !state.store.remove_authorized_seller(&row).await? {
+        return Err(ApiError::NotFound);
+    }
+    let dto = SellerDto {
+        platform: row.platform,
+        seller: row.seller,
+    };
+    let id = format!("{}/{}", dto.platform, dto.seller);
+    audit::record(
+        &state.store,
+        &caller,
+        "delete",
+        "authorized_seller",
+        &id,
+        Some(&dto),
+        None::<&()>,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The owner's filing policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PolicyDto {
+    /// Matches scoring at or above this (0–1) are filed without review.
+    pub auto_file_threshold: f32,
+    /// Platforms to which notices are never sent automatically.
+    #[serde(default)]
+    pub review_only_platforms: Vec<String>,
+}
+
+const POLICY: &str = "policy";
+
+#[utoipa::path(get, path = "/v1/policy", tag = "brand_owner", security(("bearer" = [])),
+    responses((status = 200, body = PolicyDto), (status = 404, body = ErrorBody)))]
+pub async fn get_policy(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<PolicyDto>> {
+    let owner = owner(&caller)?;
+    let doc = state
+        .store
+        .doc(owner, POLICY, POLICY)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    serde_json::from_value(doc.body).map(Json).map_err(|e| {
+        ApiError::Store(takedown_store::StoreError::NotFound(format!(
+            "readable policy: {e}"
+        )))
+    })
+}
+
+#[utoipa::path(put, path = "/v1/policy", tag = "brand_owner", security(("bearer" = [])), request_body = PolicyDto,
+    responses((status = 200, body = PolicyDto), (status = 422, body = ErrorBody)))]
+pub async fn put_policy(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    body: Result<Json<PolicyDto>, JsonRejection>,
+) -> ApiResult<Json<PolicyDto>> {
+    let owner = owner(&caller)?;
+    let Json(policy) = body.map_err(body_error)?;
+    if !(0.0..=1.0).contains(&policy.auto_file_threshold) {
+        return Err(ApiError::invalid(
+            "auto_file_threshold",
+            "must be between 0 and 1",
+        ));
+    }
+    let before = state
+        .store
+        .doc(owner, POLICY, POLICY)
+        .await?
+        .map(|d| d.body);
+    let body = serde_json::to_value(&policy).unwrap_or_default();
+    state
+        .store
+        .put_doc(
+            owner,
+            POLICY,
+            &TenantDoc {
+                id: POLICY.into(),
+                parent_id: String::new(),
+                body,
+            },
+        )
+        .await?;
+    audit::record(
+        &state.store,
+        &caller,
+        "update",
+        "policy",
+        POLICY,
+        before.as_ref(),
+        Some(&policy),
+    )
+    .await?;
+    Ok(Json(policy))
+}
+
+/// A match waiting for the owner's decision.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReviewItem {
+    pub match_id: String,
+    pub listing_url: String,
+    pub platform: String,
+    pub seller: String,
+    pub right_id: String,
+    pub score: f32,
+    /// The matcher's reason, as JSON.
+    pub reason: serde_json::Value,
+}
+
+#[utoipa::path(get, path = "/v1/review", tag = "brand_owner", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ReviewItem>), (status = 403, body = ErrorBody)))]
+pub async fn review_queue(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<Vec<ReviewItem>>> {
+    let owner = owner(&caller)?;
+    let queue = state.store.review_queue_of(owner).await?;
+    Ok(Json(
+        queue
+            .into_iter()
+            .map(|m| ReviewItem {
+                match_id: m.found.id,
+                listing_url: m.found.listing_url,
+                platform: m.found.platform,
+                seller: m.found.seller,
+                right_id: m.found.right_id,
+                score: m.found.score,
+                reason: serde_json::to_value(&m.found.reason).unwrap_or_default(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DecisionBody {
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DecisionDto {
+    pub match_id: String,
+    pub approved: bool,
+    pub reason: String,
+    pub decided_at: String,
+}
+
+async fn decide(
+    state: &AppState,
+    caller: &Caller,
+    match_id: &str,
+    approved: bool,
+    body: Result<Json<DecisionBody>, JsonRejection>,
+) -> ApiResult<Json<DecisionDto>> {
+    let owner = owner(caller)?;
+    state
+        .store
+        .match_of(owner, match_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let Json(body) = body.map_err(body_error)?;
+    validate::required("reason", &body.reason)?;
+    let decision = ReviewDecision {
+        match_id: match_id.to_owned(),
+        owner_id: owner.to_owned(),
+        approved,
+        reason: body.reason.trim().to_owned(),
+        actor: caller.key_id.clone(),
+        decided_at: chrono::Utc::now().to_rfc3339(),
+    };
+    if !state.store.record_review_decision(&decision).await? {
+        return Err(ApiError::Conflict("this match was already decided"));
+    }
+    let dto = DecisionDto {
+        match_id: decision.match_id,
+        approved,
+        reason: decision.reason,
+        decided_at: decision.decided_at,
+    };
+    let action = if approved { "approve" } else { "reject" };
+    audit::record(
+        &state.store,
+        caller,
+        action,
+        "match",
+        match_id,
+        None::<&()>,
+        Some(&dto),
+    )
+    .await?;
+    Ok(Json(dto))
+}
+
+#[utoipa::path(post, path = "/v1/review/{match_id}/approve", tag = "brand_owner", security(("bearer" = [])),
+    params(("match_id" = String, Path)), request_body = DecisionBody,
+    responses((status = 200, body = DecisionDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn approve(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(match_id): Path<String>,
+    body: Result<Json<DecisionBody>, JsonRejection>,
+) -> ApiResult<Json<DecisionDto>> {
+    decide(&state, &caller, &match_id, true, body).await
+}
+
+#[utoipa::path(post, path = "/v1/review/{match_id}/reject", tag = "brand_owner", security(("bearer" = [])),
+    params(("match_id" = String, Path)), request_body = DecisionBody,
+    responses((status = 200, body = DecisionDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn reject(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(match_id): Path<String>,
+    body: Result<Json<DecisionBody>, JsonRejection>,
+) -> ApiResult<Json<DecisionDto>> {
+    decide(&state, &caller, &match_id, false, body).await
+}
+
+/// A filed notice with its status and case.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CaseDto {
+    pub notice_id: String,
+    pub platform: String,
+    pub listing_url: String,
+    pub status: String,
+    pub case_id: Option<String>,
+    /// Present on the single-case route: the platform's events, oldest first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<serde_json::Value>>,
+}
+
+pub fn case_dto(n: &takedown_store::NoticeRecord, history: Option<Vec<CaseEvent>>) -> CaseDto {
+    CaseDto {
+        notice_id: n.notice.id.clone(),
+        platform: n.notice.platform.clone(),
+        listing_url: n.notice.listing_url.clone(),
+        status: serde_json::to_value(n.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        case_id: n.case_id.clone(),
+        history: history.map(|h| {
+            h.iter()
+                .map(|e| serde_json::to_value(e).unwrap_or_default())
+                .collect()
+        }),
+    }
+}
+
+#[utoipa::path(get, path = "/v1/cases", tag = "brand_owner", security(("bearer" = [])),
+    responses((status = 200, body = Vec<CaseDto>), (status = 403, body = ErrorBody)))]
+pub async fn list_cases(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> ApiResult<Json<Vec<CaseDto>>> {
+    let owner = owner(&caller)?;
+    let notices = state.store.notices_where(NoticeParty::Owner, owner).await?;
+    Ok(Json(notices.iter().map(|n| case_dto(n, None)).collect()))
+}
+
+#[utoipa::path(get, path = "/v1/cases/{notice_id}", tag = "brand_owner", security(("bearer" = [])),
+    params(("notice_id" = String, Path)),
+    responses((status = 200, body = CaseDto), (status = 404, body = ErrorBody)))]
+pub async fn get_case(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(notice_id): Path<String>,
+) -> ApiResult<Json<CaseDto>> {
+    let owner = owner(&caller)?;
+    let notice = state
+        .store
+        .notice_where(NoticeParty::Owner, owner, &notice_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let history = state.store.case_events(&notice_id).await?;
+    Ok(Json(case_dto(&notice, Some(history))))
+}

@@ -1,0 +1,51 @@
+-- The multi-tenant API: keys, the audit log, review decisions, tenant-owned documents.
+
+-- API keys. Only the SHA-256 of the secret part is kept; the key is shown once at creation.
+CREATE TABLE api_keys (
+    id          TEXT PRIMARY KEY,      -- the public part of the key, used to find the row
+    tenant_id   TEXT NOT NULL REFERENCES tenants (id),
+    secret_hash TEXT NOT NULL,         -- hex SHA-256 of the secret part
+    scopes      TEXT NOT NULL,         -- JSON array of scope names
+    label       TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL,
+    revoked_at  TEXT
+);
+CREATE INDEX api_keys_tenant ON api_keys (tenant_id);
+
+-- Every change made through the API or the tenant CLI: who, what, when, before/after.
+CREATE TABLE audit_log (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id   TEXT NOT NULL,
+    actor       TEXT NOT NULL,         -- key id, or "cli"
+    action      TEXT NOT NULL,         -- create | update | delete | revoke | approve | reject | import
+    object_kind TEXT NOT NULL,
+    object_id   TEXT NOT NULL,
+    before      TEXT,                  -- JSON, absent for a create
+    after       TEXT,                  -- JSON, absent for a delete
+    at          TEXT NOT NULL
+);
+CREATE INDEX audit_log_tenant ON audit_log (tenant_id, seq);
+
+-- A brand owner's decision on a match held for review.
+CREATE TABLE review_decisions (
+    match_id    TEXT PRIMARY KEY,
+    owner_id    TEXT NOT NULL,
+    approved    INTEGER NOT NULL,
+    reason      TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    decided_at  TEXT NOT NULL
+);
+
+-- Objects a tenant owns that the pipeline does not query by column (fairs, exhibitors,
+-- screening runs, policies, platform endpoints): JSON bodies keyed by tenant, kind, id.
+-- The tenant is part of the key, so a lookup can only ever find the caller's own rows.
+CREATE TABLE tenant_docs (
+    tenant_id   TEXT NOT NULL REFERENCES tenants (id),
+    kind        TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    parent_id   TEXT NOT NULL DEFAULT '',
+    body        TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, kind, id)
+);
+CREATE INDEX tenant_docs_parent ON tenant_docs (tenant_id, kind, parent_id);

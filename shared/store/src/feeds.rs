@@ -1,0 +1,166 @@
+//! The notifier's own bookkeeping beyond the outbox: dead letters (deliveries the platform
+//! refused or that ran out of attempts, kept with their reason until re-queued), postponing
+//! a delivery without counting an attempt (circuit open, rate limit), and the read position
+//! in each platform's case-event feed.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use crate::{Store, StoreResult, now_text, time_text};
+
+/// A delivery that will not be retried until someone re-queues it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    pub notice_id: String,
+    pub platform: String,
+    pub attempts: u32,
+    pub reason: String,
+}
+
+impl Store {
+    /// Moves a delivery to the dead letters with `reason` (counting the attempt that failed).
+    pub async fn dead_letter(&self, notice_id: &str, reason: &str) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE deliveries SET state = 'dead', last_error = ?, attempts = attempts + 1
+             WHERE notice_id = ?",
+        )
+        .bind(reason)
+        .bind(notice_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Every dead letter, by notice id.
+    pub async fn dead_letters(&self) -> StoreResult<Vec<DeadLetter>> {
+        let rows = sqlx::query(
+            "SELECT notice_id, platform, attempts, COALESCE(last_error, '') FROM deliveries
+             WHERE state = 'dead' ORDER BY notice_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| DeadLetter {
+                notice_id: r.get(0),
+                platform: r.get(1),
+                attempts: r.get::<i64, _>(2) as u32,
+                reason: r.get(3),
+            })
+            .collect())
+    }
+
+    /// Puts a dead letter back in the outbox, due now, with its attempts reset; true if it
+    /// was a dead letter.
+    pub async fn requeue(&self, notice_id: &str) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?
+             WHERE notice_id = ? AND state = 'dead'",
+        )
+        .bind(now_text())
+        .bind(notice_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Moves a pending delivery's next attempt without counting one (it was not tried).
+    pub async fn postpone_delivery(
+        &self,
+        notice_id: &str,
+        until: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE deliveries SET next_attempt_at = ? WHERE notice_id = ? AND state = 'pending'",
+        )
+        .bind(time_text(until))
+        .bind(notice_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The last case-feed sequence number published for `platform` (0 before the first).
+    pub async fn case_feed_position(&self, platform: &str) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT last_seq FROM case_feeds WHERE platform = ?")
+            .bind(platform)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.get(0)).unwrap_or(0))
+    }
+
+    /// Records that everything up to `seq` was published; never moves backwards.
+    pub async fn set_case_feed_position(&self, platform: &str, seq: i64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO case_feeds (platform, last_seq) VALUES (?, ?)
+             ON CONFLICT (platform) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)",
+        )
+        .bind(platform)
+        .bind(seq)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use takedown_model::Notice;
+
+    use crate::Store;
+
+    fn notice(id: &str) -> Notice {
+        Notice {
+            id: id.into(),
+            match_id: format!("m_{id}"),
+            owner_id: "acme".into(),
+            owner_name: "Acme".into(),
+            platform: "shop".into(),
+            listing_url: "http://shop.test/1".into(),
+            seller: "s".into(),
+            right_id: "r".into(),
+            right_kind: "word_mark".into(),
+            registration_number: "1".into(),
+            explanation: "x".into(),
+            evidence: vec!["cap".into()],
+            good_faith_statement: "gf".into(),
+            filed_at: chrono::Utc::now(),
+        }
+    }
+
+    #[tokio::test]
+    async fn dead_letters_are_kept_listed_and_requeued() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("s.db")).await.expect("store");
+        store
+            .enqueue_delivery(&notice("n1"), "{}")
+            .await
+            .expect("enqueue");
+        store
+            .enqueue_delivery(&notice("n2"), "{}")
+            .await
+            .expect("enqueue");
+        store
+            .dead_letter("n1", "platform answered 422")
+            .await
+            .expect("dead");
+        let dead = store.dead_letters().await.expect("list");
+        assert_eq!(dead.len(), 1);
+        assert_eq!(dead[0].reason, "platform answered 422");
+        assert_eq!(store.pending_deliveries().await.expect("pending"), 1);
+        assert!(store.requeue("n1").await.expect("requeue"));
+        assert!(!store.requeue("n2").await.expect("not dead"));
+        assert!(store.dead_letters().await.expect("list").is_empty());
+        assert_eq!(store.pending_deliveries().await.expect("pending"), 2);
+    }
+
+    #[tokio::test]
+    async fn the_feed_position_survives_and_never_moves_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("s.db")).await.expect("store");
+        assert_eq!(store.case_feed_position("shop").await.expect("pos"), 0);
+        store.set_case_feed_position("shop", 7).await.expect("set");
+        store.set_case_feed_position("shop", 3).await.expect("set");
+        assert_eq!(store.case_feed_position("shop").await.expect("pos"), 7);
+    }
+}
