@@ -5,8 +5,7 @@
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use serde::Deserialize;
-use takedown_model::{AuthorizedSeller, Right, RightImage, RightKind};
+use takedown_model::{AuthorizedSeller, Right, RightCsvRow, RightImage, RightKind, split_list};
 use takedown_sample::OwnerFile;
 use takedown_store::{BlobStore, Store};
 
@@ -75,37 +74,6 @@ pub async fn import_owner_file(
     Ok(report)
 }
 
-/// One CSV row: `id,kind,name,registration_number,office,classes,territories,valid_from,valid_until,images`
-/// where lists are `;`-separated and images are `view=file` pairs.
-#[derive(Debug, Deserialize)]
-struct CsvRight {
-    id: String,
-    kind: RightKind,
-    name: String,
-    registration_number: String,
-    #[serde(default)]
-    office: String,
-    #[serde(default)]
-    classes: String,
-    #[serde(default)]
-    territories: String,
-    #[serde(default)]
-    valid_from: String,
-    #[serde(default)]
-    valid_until: String,
-    #[serde(default)]
-    images: String,
-}
-
-fn list(field: &str) -> Vec<String> {
-    field
-        .split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 fn date(field: &str, name: &str) -> anyhow::Result<Option<chrono::NaiveDate>> {
     let field = field.trim();
     if field.is_empty() {
@@ -130,15 +98,18 @@ pub async fn import_rights_csv(
     let mut reader =
         csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
     let mut report = ImportReport::default();
-    for (index, row) in reader.deserialize::<CsvRight>().enumerate() {
+    for (index, row) in reader.deserialize::<RightCsvRow>().enumerate() {
         let line = index + 2; // 1-based, after the header
         let result = async {
             let row = row.context("row does not fit the columns")?;
             if row.id.trim().is_empty() {
                 bail!("id is required");
             }
+            let kind = RightKind::parse(&row.kind).with_context(|| {
+                format!("kind {:?} is not word_mark, logo_mark or design", row.kind)
+            })?;
             let mut images = Vec::new();
-            for pair in list(&row.images) {
+            for pair in split_list(&row.images) {
                 let (view, file) = pair
                     .split_once('=')
                     .with_context(|| format!("image {pair:?} is not view=file"))?;
@@ -155,12 +126,12 @@ pub async fn import_rights_csv(
             let right = Right {
                 id: row.id,
                 owner_id: owner_id.to_owned(),
-                kind: row.kind,
+                kind,
                 name: row.name,
                 registration_number: row.registration_number,
                 office: row.office,
-                classes: list(&row.classes),
-                territories: list(&row.territories),
+                classes: split_list(&row.classes),
+                territories: split_list(&row.territories),
                 valid_from: date(&row.valid_from, "valid_from")?,
                 valid_until: date(&row.valid_until, "valid_until")?,
                 images,

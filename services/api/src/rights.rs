@@ -5,7 +5,7 @@
 //! never learn, by a collision, that another owner used an id.
 
 use serde::{Deserialize, Serialize};
-use takedown_model::{Right, RightImage, RightKind};
+use takedown_model::{Right, RightCsvRow, RightImage, RightKind, split_list};
 use utoipa::ToSchema;
 
 use crate::{error::ApiError, validate};
@@ -186,37 +186,6 @@ pub struct ImportReport {
     pub errors: Vec<RowError>,
 }
 
-/// CSV columns: `id,kind,name,registration_number,office,classes,territories,valid_from,
-/// valid_until,images` with `;`-separated lists and images as `view=digest` pairs.
-#[derive(Debug, Deserialize)]
-struct CsvRow {
-    id: String,
-    kind: String,
-    name: String,
-    registration_number: String,
-    #[serde(default)]
-    office: String,
-    #[serde(default)]
-    classes: String,
-    #[serde(default)]
-    territories: String,
-    #[serde(default)]
-    valid_from: String,
-    #[serde(default)]
-    valid_until: String,
-    #[serde(default)]
-    images: String,
-}
-
-fn list(field: &str) -> Vec<String> {
-    field
-        .split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 fn row_error(row: usize, e: ApiError) -> RowError {
     match e {
         ApiError::Validation { field, rule } => RowError { row, field, rule },
@@ -233,7 +202,7 @@ pub fn parse_csv(owner_id: &str, text: &[u8]) -> (Vec<Right>, Vec<RowError>) {
     let mut reader = csv::Reader::from_reader(text);
     let mut rights = Vec::new();
     let mut errors = Vec::new();
-    for (index, row) in reader.deserialize::<CsvRow>().enumerate() {
+    for (index, row) in reader.deserialize::<RightCsvRow>().enumerate() {
         let line = index + 2;
         let row = match row {
             Ok(row) => row,
@@ -248,7 +217,7 @@ pub fn parse_csv(owner_id: &str, text: &[u8]) -> (Vec<Right>, Vec<RowError>) {
         };
         let mut images = Vec::new();
         let mut bad = None;
-        for pair in list(&row.images) {
+        for pair in split_list(&row.images) {
             match pair.split_once('=') {
                 Some((view, digest)) => images.push(ImageDto {
                     view: view.into(),
@@ -273,8 +242,8 @@ pub fn parse_csv(owner_id: &str, text: &[u8]) -> (Vec<Right>, Vec<RowError>) {
             name: row.name,
             registration_number: row.registration_number,
             office: row.office,
-            classes: list(&row.classes),
-            territories: list(&row.territories),
+            classes: split_list(&row.classes),
+            territories: split_list(&row.territories),
             valid_from: Some(row.valid_from),
             valid_until: Some(row.valid_until),
             images,

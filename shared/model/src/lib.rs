@@ -28,5 +28,5 @@ pub use listing::{
 };
 pub use matching::{Decision, Match, MatchKind, MatchReason};
 pub use notice::{CaseEvent, CaseEventKind, Notice, NoticeStatus};
-pub use right::{AuthorizedSeller, Right, RightImage, RightKind};
+pub use right::{AuthorizedSeller, Right, RightCsvRow, RightImage, RightKind, split_list};
 pub use tenant::{Tenant, TenantKind};

@@ -12,6 +12,15 @@ pub enum RightKind {
 }
 
 impl RightKind {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim() {
+            "word_mark" => Some(RightKind::WordMark),
+            "logo_mark" => Some(RightKind::LogoMark),
+            "design" => Some(RightKind::Design),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             RightKind::WordMark => "word_mark",
@@ -63,6 +72,40 @@ impl Right {
         self.valid_from.is_none_or(|from| from <= day)
             && self.valid_until.is_none_or(|until| day <= until)
     }
+}
+
+/// One row of a rights CSV:
+/// `id,kind,name,registration_number,office,classes,territories,valid_from,valid_until,images`.
+/// Lists are `;`-separated (see [`split_list`]); images are `view=…` pairs, naming a file for
+/// `takedown rights import` and a blob digest for the API's bulk import.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RightCsvRow {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub registration_number: String,
+    #[serde(default)]
+    pub office: String,
+    #[serde(default)]
+    pub classes: String,
+    #[serde(default)]
+    pub territories: String,
+    #[serde(default)]
+    pub valid_from: String,
+    #[serde(default)]
+    pub valid_until: String,
+    #[serde(default)]
+    pub images: String,
+}
+
+/// A `;`-separated CSV cell as its trimmed, non-empty parts.
+pub fn split_list(field: &str) -> Vec<String> {
+    field
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// A seller the owner has licensed: its listings are never flagged.
