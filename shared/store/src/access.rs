@@ -3,7 +3,7 @@
 //! Keys are stored as the SHA-256 of their secret part only; comparing hashes is the API
 //! crate's job (in constant time), so this module hands back the stored hash as text.
 
-use sqlx::Row;
+use sqlx::{Row, any::AnyRow};
 
 use crate::{Store, StoreResult, now_text};
 
@@ -45,7 +45,7 @@ pub struct AuditChange<'a> {
     pub after: Option<serde_json::Value>,
 }
 
-fn key_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<ApiKeyRecord> {
+fn key_from_row(r: &AnyRow) -> StoreResult<ApiKeyRecord> {
     Ok(ApiKeyRecord {
         id: r.get(0),
         tenant_id: r.get(1),
@@ -61,7 +61,7 @@ impl Store {
     pub async fn insert_api_key(&self, key: &ApiKeyRecord) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO api_keys (id, tenant_id, secret_hash, scopes, label, created_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&key.id)
         .bind(&key.tenant_id)
@@ -78,7 +78,7 @@ impl Store {
     pub async fn api_key(&self, id: &str) -> StoreResult<Option<ApiKeyRecord>> {
         let row = sqlx::query(
             "SELECT id, tenant_id, secret_hash, scopes, label, created_at, revoked_at
-             FROM api_keys WHERE id = ?",
+             FROM api_keys WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -89,7 +89,7 @@ impl Store {
     pub async fn api_keys_of(&self, tenant_id: &str) -> StoreResult<Vec<ApiKeyRecord>> {
         let rows = sqlx::query(
             "SELECT id, tenant_id, secret_hash, scopes, label, created_at, revoked_at
-             FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id",
+             FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id",
         )
         .bind(tenant_id)
         .fetch_all(&self.pool)
@@ -100,7 +100,8 @@ impl Store {
     /// Revokes a key of `tenant_id`; false if the tenant has no such live key.
     pub async fn revoke_api_key(&self, tenant_id: &str, id: &str) -> StoreResult<bool> {
         let done = sqlx::query(
-            "UPDATE api_keys SET revoked_at = ? WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL",
+            "UPDATE api_keys SET revoked_at = $1
+             WHERE tenant_id = $2 AND id = $3 AND revoked_at IS NULL",
         )
         .bind(now_text())
         .bind(tenant_id)
@@ -122,7 +123,7 @@ impl Store {
     pub async fn append_audit(&self, change: &AuditChange<'_>) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO audit_log (tenant_id, actor, action, object_kind, object_id, before, after, at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(change.tenant_id)
         .bind(change.actor)
@@ -146,11 +147,11 @@ impl Store {
     ) -> StoreResult<Vec<AuditEntry>> {
         let rows = sqlx::query(
             "SELECT seq, tenant_id, actor, action, object_kind, object_id, before, after, at
-             FROM audit_log WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+             FROM audit_log WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
         )
         .bind(tenant_id)
         .bind(after_seq)
-        .bind(limit)
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -173,5 +174,134 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use takedown_model::TenantKind;
+
+    use super::*;
+    use crate::testkit::{fixtures::tenant, on_both_backends};
+
+    on_both_backends!(
+        keys_are_kept_as_hashes_and_revoked_by_their_tenant_only,
+        the_audit_log_is_per_tenant_in_order_and_pages,
+    );
+
+    fn key(id: &str, tenant_id: &str, created_at: &str) -> ApiKeyRecord {
+        ApiKeyRecord {
+            id: id.into(),
+            tenant_id: tenant_id.into(),
+            secret_hash: format!("{id}-hash"),
+            scopes: vec!["read".into(), "write".into()],
+            label: "ci".into(),
+            created_at: created_at.into(),
+            revoked_at: None,
+        }
+    }
+
+    async fn keys_are_kept_as_hashes_and_revoked_by_their_tenant_only(store: Store) {
+        for (id, kind) in [
+            ("acme", TenantKind::BrandOwner),
+            ("shop", TenantKind::Platform),
+        ] {
+            store
+                .upsert_tenant(&tenant(id, kind))
+                .await
+                .expect("tenant");
+        }
+        let ids: Vec<String> = store
+            .tenants()
+            .await
+            .expect("tenants")
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(ids, ["acme", "shop"]);
+
+        let newer = key("k2", "acme", "2026-01-02T00:00:00.000000Z");
+        let older = key("k1", "acme", "2026-01-01T00:00:00.000000Z");
+        let theirs = key("k3", "shop", "2026-01-01T00:00:00.000000Z");
+        for k in [&newer, &older, &theirs] {
+            store.insert_api_key(k).await.expect("insert");
+        }
+        assert!(
+            store.insert_api_key(&older).await.is_err(),
+            "a key id is never reused"
+        );
+        assert_eq!(
+            store.api_key("k1").await.expect("read"),
+            Some(older.clone())
+        );
+        assert_eq!(store.api_key("nope").await.expect("read"), None);
+        assert_eq!(
+            store.api_keys_of("acme").await.expect("keys"),
+            [older.clone(), newer.clone()],
+            "oldest first"
+        );
+
+        assert!(
+            !store.revoke_api_key("shop", "k1").await.expect("revoke"),
+            "another tenant's key cannot be revoked"
+        );
+        assert!(store.revoke_api_key("acme", "k1").await.expect("revoke"));
+        assert!(
+            !store.revoke_api_key("acme", "k1").await.expect("again"),
+            "a revoked key stays revoked at its first time"
+        );
+        let revoked = store.api_key("k1").await.expect("read").expect("kept");
+        assert!(revoked.revoked_at.is_some());
+        assert_eq!(store.api_key("k3").await.expect("read"), Some(theirs));
+    }
+
+    async fn the_audit_log_is_per_tenant_in_order_and_pages(store: Store) {
+        let change = |tenant_id: &'static str, object_id: &'static str| AuditChange {
+            tenant_id,
+            actor: "k1",
+            action: "update",
+            object_kind: "right",
+            object_id,
+            before: Some(json!({"name": "old", "classes": [25]})),
+            after: None,
+        };
+        for (tenant_id, object_id) in [
+            ("acme", "r1"),
+            ("other", "x"),
+            ("acme", "r2"),
+            ("acme", "r3"),
+        ] {
+            store
+                .append_audit(&change(tenant_id, object_id))
+                .await
+                .expect("append");
+        }
+        let all = store.audit_log_of("acme", 0, 100).await.expect("log");
+        let objects: Vec<&str> = all.iter().map(|e| e.object_id.as_str()).collect();
+        assert_eq!(
+            objects,
+            ["r1", "r2", "r3"],
+            "the tenant's own, oldest first"
+        );
+        assert!(all.windows(2).all(|w| w[0].seq < w[1].seq));
+        assert_eq!(all[0].before, Some(json!({"name": "old", "classes": [25]})));
+        assert_eq!(all[0].after, None);
+        assert_eq!(
+            (all[0].actor.as_str(), all[0].action.as_str()),
+            ("k1", "update")
+        );
+
+        let first = store.audit_log_of("acme", 0, 2).await.expect("page");
+        let rest = store
+            .audit_log_of("acme", first[1].seq, 2)
+            .await
+            .expect("page");
+        assert_eq!(first, all[..2]);
+        assert_eq!(rest, all[2..]);
+        assert_eq!(
+            store.audit_log_of("other", 0, 10).await.expect("log").len(),
+            1
+        );
     }
 }

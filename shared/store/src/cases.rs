@@ -33,7 +33,7 @@ impl Store {
     pub async fn upsert_match(&self, found: &Match, decision: Decision) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO matches (id, listing_id, right_id, owner_id, decision, body, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (id) DO UPDATE SET decision = excluded.decision, body = excluded.body,
                  updated_at = excluded.updated_at",
         )
@@ -67,8 +67,11 @@ impl Store {
     /// Files a notice unless one exists for its match; true if it was new.
     pub async fn insert_notice(&self, notice: &Notice) -> StoreResult<bool> {
         let result = sqlx::query(
-            "INSERT OR IGNORE INTO notices (id, match_id, owner_id, platform, status, body, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            // No conflict target: a second notice for the same match (UNIQUE match_id) is
+            // ignored just as one with the same id is.
+            "INSERT INTO notices (id, match_id, owner_id, platform, status, body, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT DO NOTHING",
         )
         .bind(&notice.id)
         .bind(&notice.match_id)
@@ -109,8 +112,9 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let kind = to_json(&event.kind);
         let inserted = sqlx::query(
-            "INSERT OR IGNORE INTO notice_events (notice_id, kind, case_id, body, at)
-             VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO notice_events (notice_id, kind, case_id, body, at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT DO NOTHING",
         )
         .bind(&event.notice_id)
         .bind(kind.trim_matches('"'))
@@ -123,8 +127,8 @@ impl Store {
             == 1;
         if inserted {
             sqlx::query(
-                "UPDATE notices SET status = ?, case_id = COALESCE(?, case_id), updated_at = ?
-                 WHERE id = ?",
+                "UPDATE notices SET status = $1, case_id = COALESCE($2, case_id), updated_at = $3
+                 WHERE id = $4",
             )
             .bind(status.as_str())
             .bind(&event.case_id)
@@ -138,7 +142,7 @@ impl Store {
     }
 
     pub async fn case_events(&self, notice_id: &str) -> StoreResult<Vec<CaseEvent>> {
-        let rows = sqlx::query("SELECT body FROM notice_events WHERE notice_id = ? ORDER BY at")
+        let rows = sqlx::query("SELECT body FROM notice_events WHERE notice_id = $1 ORDER BY at")
             .bind(notice_id)
             .fetch_all(&self.pool)
             .await?;
@@ -150,8 +154,9 @@ impl Store {
     /// Puts a notice in the outbox unless it is there already; true if it was new.
     pub async fn enqueue_delivery(&self, notice: &Notice, payload: &str) -> StoreResult<bool> {
         let result = sqlx::query(
-            "INSERT OR IGNORE INTO deliveries (notice_id, platform, state, next_attempt_at, payload)
-             VALUES (?, ?, 'pending', ?, ?)",
+            "INSERT INTO deliveries (notice_id, platform, state, next_attempt_at, payload)
+             VALUES ($1, $2, 'pending', $3, $4)
+             ON CONFLICT DO NOTHING",
         )
         .bind(&notice.id)
         .bind(&notice.platform)
@@ -170,7 +175,7 @@ impl Store {
     ) -> StoreResult<Vec<Delivery>> {
         let rows = sqlx::query(
             "SELECT notice_id, platform, attempts, payload FROM deliveries
-             WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
+             WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $2",
         )
         .bind(crate::time_text(now))
         .bind(i64::from(limit))
@@ -193,7 +198,7 @@ impl Store {
         notice_id: &str,
     ) -> StoreResult<Option<(String, u32, Option<String>)>> {
         let row =
-            sqlx::query("SELECT state, attempts, last_error FROM deliveries WHERE notice_id = ?")
+            sqlx::query("SELECT state, attempts, last_error FROM deliveries WHERE notice_id = $1")
                 .bind(notice_id)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -215,8 +220,8 @@ impl Store {
         rejection: Option<&str>,
     ) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE deliveries SET state = ?, case_id = ?, last_error = ?, attempts = attempts + 1
-             WHERE notice_id = ?",
+            "UPDATE deliveries SET state = $1, case_id = $2, last_error = $3, attempts = attempts + 1
+             WHERE notice_id = $4",
         )
         .bind(if rejection.is_some() {
             "rejected"
@@ -239,8 +244,8 @@ impl Store {
         next_attempt_at: DateTime<Utc>,
     ) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?
-             WHERE notice_id = ?",
+            "UPDATE deliveries SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2
+             WHERE notice_id = $3",
         )
         .bind(error)
         .bind(crate::time_text(next_attempt_at))
@@ -253,45 +258,34 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use takedown_model::{CaseEventKind, Tenant, TenantKind};
+    use takedown_model::{CaseEventKind, TenantKind};
 
     use super::*;
+    use crate::testkit::{
+        fixtures::{found, notice, tenant},
+        on_both_backends,
+    };
 
-    fn notice() -> Notice {
-        Notice {
-            id: "ntc_1".into(),
-            match_id: "mat_1".into(),
-            owner_id: "acme".into(),
-            owner_name: "Acme".into(),
-            platform: "shop".into(),
-            listing_url: "http://shop.test/1".into(),
-            seller: "s".into(),
-            right_id: "r".into(),
-            right_kind: "word_mark".into(),
-            registration_number: "1".into(),
-            explanation: "x".into(),
-            evidence: vec!["cap".into()],
-            good_faith_statement: "gf".into(),
-            filed_at: Utc::now(),
-        }
-    }
+    on_both_backends!(
+        notices_events_and_deliveries_are_idempotent,
+        matches_keep_one_row_with_the_latest_decision,
+        a_delivery_ends_delivered_or_rejected,
+    );
 
-    #[tokio::test]
-    async fn notices_events_and_deliveries_are_idempotent() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&dir.path().join("s.db")).await.expect("store");
+    async fn notices_events_and_deliveries_are_idempotent(store: Store) {
         store
-            .upsert_tenant(&Tenant {
-                id: "acme".into(),
-                kind: TenantKind::BrandOwner,
-                name: "Acme".into(),
-                contact_email: None,
-            })
+            .upsert_tenant(&tenant("acme", TenantKind::BrandOwner))
             .await
             .expect("tenant");
-        let n = notice();
+        let n = notice("ntc_1", "acme", "shop");
         assert!(store.insert_notice(&n).await.expect("insert"));
         assert!(!store.insert_notice(&n).await.expect("insert again"));
+        let mut same_match = notice("ntc_2", "acme", "shop");
+        same_match.match_id = n.match_id.clone();
+        assert!(
+            !store.insert_notice(&same_match).await.expect("insert"),
+            "one notice per match"
+        );
         assert!(store.enqueue_delivery(&n, "{}").await.expect("enqueue"));
         assert!(
             !store
@@ -314,7 +308,15 @@ mod tests {
                 .is_empty(),
             "not due before its time"
         );
-        assert_eq!(store.due_deliveries(later, 10).await.expect("due").len(), 1);
+        assert_eq!(
+            store.due_deliveries(later, 10).await.expect("due"),
+            [Delivery {
+                notice_id: n.id.clone(),
+                platform: "shop".into(),
+                attempts: 1,
+                payload: "{}".into(),
+            }]
+        );
 
         let event = CaseEvent {
             notice_id: n.id.clone(),
@@ -339,6 +341,70 @@ mod tests {
         assert_eq!(notices.len(), 1);
         assert_eq!(notices[0].status, NoticeStatus::Acknowledged);
         assert_eq!(notices[0].case_id.as_deref(), Some("case_1"));
-        assert_eq!(store.case_events(&n.id).await.expect("events").len(), 1);
+        assert_eq!(store.case_events(&n.id).await.expect("events"), [event]);
+    }
+
+    async fn matches_keep_one_row_with_the_latest_decision(store: Store) {
+        let (a, b) = (found("mat_a", "acme"), found("mat_b", "acme"));
+        store
+            .upsert_match(&b, Decision::Review)
+            .await
+            .expect("match");
+        store
+            .upsert_match(&a, Decision::AutoFile)
+            .await
+            .expect("match");
+        store
+            .upsert_match(&b, Decision::AutoFile)
+            .await
+            .expect("match again");
+        assert_eq!(
+            store.matches().await.expect("matches"),
+            [
+                MatchRecord {
+                    found: a,
+                    decision: Decision::AutoFile
+                },
+                MatchRecord {
+                    found: b,
+                    decision: Decision::AutoFile
+                },
+            ]
+        );
+    }
+
+    async fn a_delivery_ends_delivered_or_rejected(store: Store) {
+        let (ok, refused) = (
+            notice("ntc_ok", "acme", "shop"),
+            notice("ntc_no", "acme", "shop"),
+        );
+        for n in [&ok, &refused] {
+            store.enqueue_delivery(n, "{}").await.expect("enqueue");
+        }
+        assert_eq!(store.delivery_state("ntc_x").await.expect("state"), None);
+        store
+            .finish_delivery(&ok.id, Some("case_9"), None)
+            .await
+            .expect("delivered");
+        store
+            .finish_delivery(&refused.id, None, Some("422: missing field"))
+            .await
+            .expect("rejected");
+        assert_eq!(
+            store.delivery_state(&ok.id).await.expect("state"),
+            Some(("delivered".into(), 1, None))
+        );
+        assert_eq!(
+            store.delivery_state(&refused.id).await.expect("state"),
+            Some(("rejected".into(), 1, Some("422: missing field".into())))
+        );
+        assert_eq!(store.pending_deliveries().await.expect("pending"), 0);
+        assert!(
+            store
+                .due_deliveries(Utc::now() + chrono::Duration::days(1), 10)
+                .await
+                .expect("due")
+                .is_empty()
+        );
     }
 }

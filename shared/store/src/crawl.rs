@@ -16,8 +16,10 @@ impl Store {
     /// Adds `url` to the source's frontier unless it is already known; true if it was new.
     pub async fn frontier_add(&self, source_id: &str, url: &str, depth: u32) -> StoreResult<bool> {
         let result = sqlx::query(
-            "INSERT OR IGNORE INTO frontier (source_id, url, depth, state, seq)
-             VALUES (?, ?, ?, 'pending', (SELECT COALESCE(MAX(seq), 0) + 1 FROM frontier))",
+            // MAX(seq) is one probe of the `frontier_seq` index (migration 0005), not a scan.
+            "INSERT INTO frontier (source_id, url, depth, state, seq)
+             VALUES ($1, $2, $3, 'pending', COALESCE((SELECT MAX(seq) FROM frontier), 0) + 1)
+             ON CONFLICT DO NOTHING",
         )
         .bind(source_id)
         .bind(url)
@@ -35,8 +37,8 @@ impl Store {
         limit: u32,
     ) -> StoreResult<Vec<FrontierEntry>> {
         let rows = sqlx::query(
-            "SELECT url, depth FROM frontier WHERE source_id = ? AND state = 'pending'
-             ORDER BY seq LIMIT ?",
+            "SELECT url, depth FROM frontier WHERE source_id = $1 AND state = 'pending'
+             ORDER BY seq LIMIT $2",
         )
         .bind(source_id)
         .bind(i64::from(limit))
@@ -58,13 +60,15 @@ impl Store {
         url: &str,
         failure: Option<&str>,
     ) -> StoreResult<()> {
-        sqlx::query("UPDATE frontier SET state = ?, detail = ? WHERE source_id = ? AND url = ?")
-            .bind(if failure.is_some() { "failed" } else { "done" })
-            .bind(failure)
-            .bind(source_id)
-            .bind(url)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE frontier SET state = $1, detail = $2 WHERE source_id = $3 AND url = $4",
+        )
+        .bind(if failure.is_some() { "failed" } else { "done" })
+        .bind(failure)
+        .bind(source_id)
+        .bind(url)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -78,9 +82,9 @@ impl Store {
         last_modified: Option<&str>,
     ) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE frontier SET state = 'done', detail = NULL, etag = ?, last_modified = ?,
-                    fetched_at = ?
-             WHERE source_id = ? AND url = ?",
+            "UPDATE frontier SET state = 'done', detail = NULL, etag = $1, last_modified = $2,
+                    fetched_at = $3
+             WHERE source_id = $4 AND url = $5",
         )
         .bind(etag)
         .bind(last_modified)
@@ -98,12 +102,13 @@ impl Store {
         source_id: &str,
         url: &str,
     ) -> StoreResult<(Option<String>, Option<String>)> {
-        let row =
-            sqlx::query("SELECT etag, last_modified FROM frontier WHERE source_id = ? AND url = ?")
-                .bind(source_id)
-                .bind(url)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query(
+            "SELECT etag, last_modified FROM frontier WHERE source_id = $1 AND url = $2",
+        )
+        .bind(source_id)
+        .bind(url)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.map(|r| (r.get(0), r.get(1))).unwrap_or_default())
     }
 
@@ -116,7 +121,7 @@ impl Store {
     ) -> StoreResult<u64> {
         let result = sqlx::query(
             "UPDATE frontier SET state = 'pending'
-             WHERE source_id = ? AND state = 'done' AND (fetched_at IS NULL OR fetched_at < ?)",
+             WHERE source_id = $1 AND state = 'done' AND (fetched_at IS NULL OR fetched_at < $2)",
         )
         .bind(source_id)
         .bind(crate::time_text(cutoff))
@@ -134,8 +139,8 @@ impl Store {
     ) -> StoreResult<u64> {
         let result = sqlx::query(
             "UPDATE frontier SET state = 'pending'
-             WHERE source_id = ?1 AND state = 'failed'
-               AND substr(detail, 1, length(?2)) = ?2",
+             WHERE source_id = $1 AND state = 'failed'
+               AND substr(detail, 1, length($2)) = $2",
         )
         .bind(source_id)
         .bind(detail_prefix)
@@ -147,9 +152,10 @@ impl Store {
     /// (pending, done, failed) counts of a source's frontier.
     pub async fn frontier_counts(&self, source_id: &str) -> StoreResult<(u64, u64, u64)> {
         let row = sqlx::query(
-            "SELECT COALESCE(SUM(state = 'pending'), 0), COALESCE(SUM(state = 'done'), 0),
-                    COALESCE(SUM(state = 'failed'), 0)
-             FROM frontier WHERE source_id = ?",
+            "SELECT COUNT(*) FILTER (WHERE state = 'pending'),
+                    COUNT(*) FILTER (WHERE state = 'done'),
+                    COUNT(*) FILTER (WHERE state = 'failed')
+             FROM frontier WHERE source_id = $1",
         )
         .bind(source_id)
         .fetch_one(&self.pool)
@@ -169,7 +175,8 @@ impl Store {
 
     pub async fn insert_capture(&self, capture: &Capture) -> StoreResult<()> {
         sqlx::query(
-            "INSERT OR IGNORE INTO captures (id, url, body, fetched_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO captures (id, url, body, fetched_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING",
         )
         .bind(&capture.id)
         .bind(&capture.url)
@@ -181,7 +188,7 @@ impl Store {
     }
 
     pub async fn capture(&self, id: &str) -> StoreResult<Option<Capture>> {
-        let row = sqlx::query("SELECT body FROM captures WHERE id = ?")
+        let row = sqlx::query("SELECT body FROM captures WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -191,7 +198,7 @@ impl Store {
 
     pub async fn upsert_listing(&self, listing: &Listing) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO listings (id, source_id, url, body, updated_at) VALUES (?, ?, ?, ?, ?)
+            "INSERT INTO listings (id, source_id, url, body, updated_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
         )
         .bind(&listing.id)
@@ -205,7 +212,7 @@ impl Store {
     }
 
     pub async fn listing(&self, id: &str) -> StoreResult<Option<Listing>> {
-        let row = sqlx::query("SELECT body FROM listings WHERE id = ?")
+        let row = sqlx::query("SELECT body FROM listings WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -216,7 +223,7 @@ impl Store {
     /// Listings, optionally of one source, in URL order.
     pub async fn listings(&self, source_id: Option<&str>) -> StoreResult<Vec<Listing>> {
         let rows = sqlx::query(
-            "SELECT body FROM listings WHERE ?1 IS NULL OR source_id = ?1 ORDER BY url",
+            "SELECT body FROM listings WHERE $1 IS NULL OR source_id = $1 ORDER BY url",
         )
         .bind(source_id)
         .fetch_all(&self.pool)
@@ -228,7 +235,7 @@ impl Store {
 
     pub async fn upsert_exhibitor(&self, exhibitor: &Exhibitor) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO exhibitors (id, fair, body) VALUES (?, ?, ?)
+            "INSERT INTO exhibitors (id, fair, body) VALUES ($1, $2, $3)
              ON CONFLICT (id) DO UPDATE SET fair = excluded.fair, body = excluded.body",
         )
         .bind(&exhibitor.id)
@@ -251,12 +258,66 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use crate::Store;
+    use takedown_model::{Exhibitor, Listing, SourceKind};
 
-    #[tokio::test]
-    async fn done_urls_keep_validators_and_fall_due_after_the_cutoff() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&dir.path().join("s.db")).await.expect("store");
+    use crate::{
+        Backend, FrontierEntry, Store,
+        testkit::{fixtures, on_both_backends},
+    };
+
+    on_both_backends!(
+        new_urls_are_queued_once_in_discovery_order,
+        done_urls_keep_validators_and_fall_due_after_the_cutoff,
+        the_next_frontier_number_is_an_index_probe,
+        captures_listings_and_exhibitors_read_back_as_written,
+    );
+
+    fn entry(url: &str, depth: u32) -> FrontierEntry {
+        FrontierEntry {
+            url: url.into(),
+            depth,
+        }
+    }
+
+    async fn new_urls_are_queued_once_in_discovery_order(store: Store) {
+        assert!(store.frontier_add("s", "http://h/b", 0).await.expect("add"));
+        assert!(store.frontier_add("s", "http://h/a", 1).await.expect("add"));
+        assert!(store.frontier_add("t", "http://h/a", 0).await.expect("add"));
+        assert!(store.frontier_add("s", "http://h/c", 2).await.expect("add"));
+        assert!(
+            !store
+                .frontier_add("s", "http://h/a", 5)
+                .await
+                .expect("again"),
+            "a known URL is not queued again"
+        );
+        assert_eq!(
+            store.frontier_pending("s", 2).await.expect("pending"),
+            [entry("http://h/b", 0), entry("http://h/a", 1)],
+            "discovery order, not URL order; the first depth stands"
+        );
+        store
+            .frontier_finish("s", "http://h/b", None)
+            .await
+            .expect("done");
+        store
+            .frontier_finish("s", "http://h/a", Some("404"))
+            .await
+            .expect("failed");
+        assert_eq!(
+            store.frontier_pending("s", 10).await.expect("pending"),
+            [entry("http://h/c", 2)]
+        );
+        assert_eq!(store.frontier_counts("s").await.expect("counts"), (1, 1, 1));
+        assert_eq!(store.frontier_visited("s").await.expect("visited"), 2);
+        assert_eq!(store.frontier_counts("t").await.expect("counts"), (1, 0, 0));
+        assert_eq!(
+            store.frontier_counts("none").await.expect("counts"),
+            (0, 0, 0)
+        );
+    }
+
+    async fn done_urls_keep_validators_and_fall_due_after_the_cutoff(store: Store) {
         store.frontier_add("s", "http://h/a", 0).await.expect("add");
         store.frontier_add("s", "http://h/b", 0).await.expect("add");
         store
@@ -328,6 +389,118 @@ mod tests {
                 .expect("v")
                 .0
                 .is_some()
+        );
+    }
+
+    /// The crawler numbers every new URL MAX(seq) + 1: that must be answered from the
+    /// `frontier_seq` index, not by scanning the frontier once per URL.
+    async fn the_next_frontier_number_is_an_index_probe(store: Store) {
+        let next = "SELECT COALESCE((SELECT MAX(seq) FROM frontier), 0) + 1";
+        let mut conn = store.pool().acquire().await.expect("connection");
+        let plan: Vec<String> = match store.backend() {
+            Backend::Sqlite => {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {next}")))
+                    .fetch_all(&mut *conn)
+                    .await
+                    .expect("explain");
+                rows.iter()
+                    .map(|r| sqlx::Row::get::<String, _>(r, 3))
+                    .collect()
+            }
+            Backend::Postgres => {
+                // On a near-empty table the planner rightly prefers a scan; forbid it to
+                // see whether the index can answer at all.
+                sqlx::query("SET enable_seqscan = off")
+                    .execute(&mut *conn)
+                    .await
+                    .expect("set");
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN {next}")))
+                    .fetch_all(&mut *conn)
+                    .await
+                    .expect("explain")
+            }
+        };
+        let plan = plan.join("\n");
+        assert!(plan.contains("frontier_seq"), "plan: {plan}");
+    }
+
+    fn listing(source: &str, url: &str, title: &str) -> Listing {
+        Listing {
+            id: takedown_model::stable_id("lst", &[source, url]),
+            source_id: source.into(),
+            source_kind: SourceKind::Marketplace,
+            platform: "shop".into(),
+            url: url.into(),
+            seller: "s".into(),
+            title: title.into(),
+            price: Some("9.99".into()),
+            currency: Some("EUR".into()),
+            images: vec![],
+            captured_at: chrono::Utc::now(),
+            capture_id: "cap".into(),
+            exhibitor: None,
+        }
+    }
+
+    async fn captures_listings_and_exhibitors_read_back_as_written(store: Store) {
+        let capture = fixtures::capture("cap_1", "http://shop.test/1");
+        store.insert_capture(&capture).await.expect("capture");
+        let mut changed = capture.clone();
+        changed.status = 500;
+        store.insert_capture(&changed).await.expect("capture again");
+        assert_eq!(
+            store.capture("cap_1").await.expect("read"),
+            Some(capture),
+            "evidence is written once and never overwritten"
+        );
+        assert_eq!(store.capture("cap_2").await.expect("read"), None);
+
+        let b = listing("s", "http://shop.test/b", "first");
+        store.upsert_listing(&b).await.expect("listing");
+        let b = listing("s", "http://shop.test/b", "second");
+        store.upsert_listing(&b).await.expect("listing again");
+        let a = listing("s", "http://shop.test/a", "A");
+        store.upsert_listing(&a).await.expect("listing");
+        let other = listing("t", "http://other.test/0", "other");
+        store.upsert_listing(&other).await.expect("listing");
+        assert_eq!(store.listing(&b.id).await.expect("read"), Some(b.clone()));
+        assert_eq!(store.listing("lst_missing").await.expect("read"), None);
+        assert_eq!(
+            store.listings(Some("s")).await.expect("of s"),
+            [a.clone(), b.clone()],
+            "one row per listing, in URL order"
+        );
+        assert_eq!(
+            store.listings(None).await.expect("all"),
+            [other, a, b],
+            "every source, in URL order"
+        );
+
+        let exhibitor = |id: &str, fair: &str, company: &str| Exhibitor {
+            id: id.into(),
+            fair: fair.into(),
+            booth: "A1".into(),
+            company: company.into(),
+            products: vec![],
+        };
+        store
+            .upsert_exhibitor(&exhibitor("x2", "fair-b", "Old"))
+            .await
+            .expect("exhibitor");
+        store
+            .upsert_exhibitor(&exhibitor("x2", "fair-a", "New"))
+            .await
+            .expect("exhibitor again");
+        store
+            .upsert_exhibitor(&exhibitor("x1", "fair-b", "Other"))
+            .await
+            .expect("exhibitor");
+        assert_eq!(
+            store.exhibitors().await.expect("exhibitors"),
+            [
+                exhibitor("x2", "fair-a", "New"),
+                exhibitor("x1", "fair-b", "Other")
+            ]
         );
     }
 }

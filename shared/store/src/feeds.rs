@@ -21,8 +21,8 @@ impl Store {
     /// Moves a delivery to the dead letters with `reason` (counting the attempt that failed).
     pub async fn dead_letter(&self, notice_id: &str, reason: &str) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE deliveries SET state = 'dead', last_error = ?, attempts = attempts + 1
-             WHERE notice_id = ?",
+            "UPDATE deliveries SET state = 'dead', last_error = $1, attempts = attempts + 1
+             WHERE notice_id = $2",
         )
         .bind(reason)
         .bind(notice_id)
@@ -54,8 +54,8 @@ impl Store {
     /// was a dead letter.
     pub async fn requeue(&self, notice_id: &str) -> StoreResult<bool> {
         let result = sqlx::query(
-            "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = ?
-             WHERE notice_id = ? AND state = 'dead'",
+            "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = $1
+             WHERE notice_id = $2 AND state = 'dead'",
         )
         .bind(now_text())
         .bind(notice_id)
@@ -71,7 +71,7 @@ impl Store {
         until: DateTime<Utc>,
     ) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE deliveries SET next_attempt_at = ? WHERE notice_id = ? AND state = 'pending'",
+            "UPDATE deliveries SET next_attempt_at = $1 WHERE notice_id = $2 AND state = 'pending'",
         )
         .bind(time_text(until))
         .bind(notice_id)
@@ -82,7 +82,7 @@ impl Store {
 
     /// The last case-feed sequence number published for `platform` (0 before the first).
     pub async fn case_feed_position(&self, platform: &str) -> StoreResult<i64> {
-        let row = sqlx::query("SELECT last_seq FROM case_feeds WHERE platform = ?")
+        let row = sqlx::query("SELECT last_seq FROM case_feeds WHERE platform = $1")
             .bind(platform)
             .fetch_optional(&self.pool)
             .await?;
@@ -92,8 +92,11 @@ impl Store {
     /// Records that everything up to `seq` was published; never moves backwards.
     pub async fn set_case_feed_position(&self, platform: &str, seq: i64) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO case_feeds (platform, last_seq) VALUES (?, ?)
-             ON CONFLICT (platform) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)",
+            // A conditional update rather than SQLite's two-argument MAX (PostgreSQL's is
+            // GREATEST): the row is only touched when the position moves forward.
+            "INSERT INTO case_feeds (platform, last_seq) VALUES ($1, $2)
+             ON CONFLICT (platform) DO UPDATE SET last_seq = excluded.last_seq
+             WHERE excluded.last_seq > case_feeds.last_seq",
         )
         .bind(platform)
         .bind(seq)
@@ -105,39 +108,26 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use takedown_model::Notice;
+    use chrono::{Duration, Utc};
 
-    use crate::Store;
+    use crate::{
+        Store,
+        testkit::{fixtures::notice, on_both_backends},
+    };
 
-    fn notice(id: &str) -> Notice {
-        Notice {
-            id: id.into(),
-            match_id: format!("m_{id}"),
-            owner_id: "acme".into(),
-            owner_name: "Acme".into(),
-            platform: "shop".into(),
-            listing_url: "http://shop.test/1".into(),
-            seller: "s".into(),
-            right_id: "r".into(),
-            right_kind: "word_mark".into(),
-            registration_number: "1".into(),
-            explanation: "x".into(),
-            evidence: vec!["cap".into()],
-            good_faith_statement: "gf".into(),
-            filed_at: chrono::Utc::now(),
-        }
-    }
+    on_both_backends!(
+        dead_letters_are_kept_listed_and_requeued,
+        the_feed_position_survives_and_never_moves_back,
+        a_postponed_delivery_is_due_later_without_an_attempt,
+    );
 
-    #[tokio::test]
-    async fn dead_letters_are_kept_listed_and_requeued() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&dir.path().join("s.db")).await.expect("store");
+    async fn dead_letters_are_kept_listed_and_requeued(store: Store) {
         store
-            .enqueue_delivery(&notice("n1"), "{}")
+            .enqueue_delivery(&notice("n1", "acme", "shop"), "{}")
             .await
             .expect("enqueue");
         store
-            .enqueue_delivery(&notice("n2"), "{}")
+            .enqueue_delivery(&notice("n2", "acme", "shop"), "{}")
             .await
             .expect("enqueue");
         store
@@ -147,20 +137,52 @@ mod tests {
         let dead = store.dead_letters().await.expect("list");
         assert_eq!(dead.len(), 1);
         assert_eq!(dead[0].reason, "platform answered 422");
+        assert_eq!(dead[0].attempts, 1);
         assert_eq!(store.pending_deliveries().await.expect("pending"), 1);
         assert!(store.requeue("n1").await.expect("requeue"));
         assert!(!store.requeue("n2").await.expect("not dead"));
         assert!(store.dead_letters().await.expect("list").is_empty());
         assert_eq!(store.pending_deliveries().await.expect("pending"), 2);
+        assert_eq!(
+            store
+                .delivery_state("n1")
+                .await
+                .expect("state")
+                .map(|s| s.1),
+            Some(0),
+            "a requeued delivery starts its attempts afresh"
+        );
     }
 
-    #[tokio::test]
-    async fn the_feed_position_survives_and_never_moves_back() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&dir.path().join("s.db")).await.expect("store");
+    async fn the_feed_position_survives_and_never_moves_back(store: Store) {
         assert_eq!(store.case_feed_position("shop").await.expect("pos"), 0);
         store.set_case_feed_position("shop", 7).await.expect("set");
         store.set_case_feed_position("shop", 3).await.expect("set");
         assert_eq!(store.case_feed_position("shop").await.expect("pos"), 7);
+        store.set_case_feed_position("shop", 9).await.expect("set");
+        assert_eq!(store.case_feed_position("shop").await.expect("pos"), 9);
+        assert_eq!(store.case_feed_position("bazaar").await.expect("pos"), 0);
+    }
+
+    async fn a_postponed_delivery_is_due_later_without_an_attempt(store: Store) {
+        store
+            .enqueue_delivery(&notice("n1", "acme", "shop"), "{}")
+            .await
+            .expect("enqueue");
+        let later = Utc::now() + Duration::minutes(5);
+        store
+            .postpone_delivery("n1", later)
+            .await
+            .expect("postpone");
+        assert!(
+            store
+                .due_deliveries(Utc::now(), 10)
+                .await
+                .expect("due")
+                .is_empty()
+        );
+        let due = store.due_deliveries(later, 10).await.expect("due");
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].attempts, 0, "postponing is not an attempt");
     }
 }

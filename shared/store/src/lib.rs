@@ -1,15 +1,42 @@
-//! takedown's durable state.
+//! takedown's durable state, on SQLite or PostgreSQL.
 //!
 //! Module map:
 //! - [`blobs`]: content-addressed files (pages, images, registered images), by SHA-256.
 //! - [`registry`]: tenants, rights, authorized sellers.
 //! - [`crawl`]: the crawl frontier, captures, listings, exhibitors.
 //! - [`cases`]: matches, notices, case events, the delivery outbox.
+//! - [`feeds`]: dead letters, postponed deliveries, case-feed positions.
 //! - [`access`]: API keys (hashes only) and the audit log.
 //! - [`owned`]: tenant-scoped reads and writes for the API (review decisions, tenant documents).
+//! - `connect` (private): the URL → backend → pool → migrations path.
 //!
 //! Every write is an upsert or an insert-if-absent keyed by a content-derived id, so a stage
 //! that handles a message twice leaves the same rows behind.
+//!
+//! ## Two backends, one set of queries
+//!
+//! [`Store::connect`] takes `sqlite://PATH`, a plain file path, or `postgres://…`;
+//! [`Store::open`] opens a SQLite file. Both hand back the same `Store`, so no caller knows
+//! which database it talks to.
+//!
+//! The pool is sqlx's `AnyPool` rather than an enum of the two native pools: with `Any`
+//! every query is written and type-checked once, where an enum would need each query
+//! spelled out (or macro-expanded) per backend, doubling the code that must agree. What
+//! `Any` costs, and how the store pays it:
+//! - **SQL in one portable dialect.** Numbered placeholders `$1, $2…` (sqlx's SQLite driver
+//!   binds `$NNN` by number); `INSERT … ON CONFLICT … DO NOTHING / DO UPDATE` rather than
+//!   `INSERT OR IGNORE`; `COUNT(*) FILTER (WHERE …)`; no SQLite-only functions.
+//! - **Only the types `Any` maps:** `i64`, `String`, `bool`, `Option<…>`. Integers are
+//!   `BIGINT` on PostgreSQL; a boolean column is read through `CASE WHEN … THEN 1 ELSE 0 END`
+//!   because SQLite reports it as an integer and PostgreSQL as a boolean.
+//! - **Connection settings through the URL.** `Any` connects from a URL only, so SQLite's
+//!   pragmas (WAL, `synchronous=NORMAL`, busy timeout, foreign keys) are set by an
+//!   `after_connect` hook instead of `SqliteConnectOptions`.
+//! - **Migrations per backend:** `migrations/` (SQLite; its files stay byte-identical, since
+//!   existing databases carry their checksums) and `migrations-postgres/` with the same
+//!   numbering and equivalent DDL. Timestamps are fixed-width RFC 3339 text on both, and
+//!   PostgreSQL's text columns are `COLLATE "C"`, so ordering and time comparisons are
+//!   byte-wise on both backends, whatever the server's locale.
 //!
 //! **Architecture Invariant:** the store holds state; it does not decide anything. Policy
 //! lives in the services.
@@ -17,24 +44,26 @@
 pub mod access;
 pub mod blobs;
 pub mod cases;
+mod connect;
 pub mod crawl;
 pub mod feeds;
 pub mod owned;
 pub mod registry;
+#[cfg(test)]
+mod testkit;
 
 use std::{path::Path, time::Duration};
 
 use serde::{Serialize, de::DeserializeOwned};
 use sqlx::{
-    SqlitePool,
+    AnyPool, SqlitePool,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
 pub use blobs::{BlobError, BlobStore};
 pub use cases::{Delivery, MatchRecord, NoticeRecord};
+pub use connect::Backend;
 pub use crawl::FrontierEntry;
-
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -50,6 +79,10 @@ pub enum StoreError {
     },
     #[error("{0} not found")]
     NotFound(String),
+    #[error(
+        "unsupported database address {url:?}: {reason} (expected sqlite://PATH, a file path, or postgres://…)"
+    )]
+    BadUrl { url: String, reason: String },
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -57,24 +90,64 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// The owner-side database.
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
 }
 
 impl Store {
     /// Opens (creating if needed) the SQLite database at `path` and migrates it.
     pub async fn open(path: &Path) -> StoreResult<Self> {
-        let pool = open_sqlite(path).await?;
-        MIGRATOR.run(&pool).await?;
-        Ok(Self { pool })
+        let (pool, backend) = connect::open_sqlite_any(path).await?;
+        Self::migrated(pool, backend).await
     }
 
-    pub fn pool(&self) -> &SqlitePool {
+    /// Connects to the database at `url` and migrates it: `sqlite://PATH` or a plain path
+    /// (created if missing), or `postgres://…` / `postgresql://…` (the database must exist).
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let (pool, backend) = connect::connect_any(url).await?;
+        Self::migrated(pool, backend).await
+    }
+
+    async fn migrated(pool: AnyPool, backend: Backend) -> StoreResult<Self> {
+        let migrator = connect::migrator(backend);
+        // Stage processes sharing one SQLite file may start together and race to migrate it
+        // (PostgreSQL serialises migrations with an advisory lock; SQLite has none). Each
+        // migration is one transaction, so the loser's attempt rolls back; tried again, it
+        // finds the winner's work recorded.
+        let mut attempt = 0;
+        loop {
+            match migrator.run(&pool).await {
+                Ok(()) => break,
+                Err(_) if backend == Backend::Sqlite && attempt < 5 => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100 * attempt)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(Self { pool, backend })
+    }
+
+    /// Which database this store is on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool, for queries the store does not offer. SQL sent here must run on both
+    /// backends (see the module documentation).
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Closes every connection; later calls on this store (or its clones) fail.
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 }
 
 /// A SQLite pool with the settings every takedown database uses: WAL (readers never block
 /// the writer), NORMAL sync (durable across a process crash), a generous busy timeout.
+/// (For SQLite-only databases beside the store, such as the platform's case database.)
 pub async fn open_sqlite(path: &Path) -> Result<SqlitePool, sqlx::Error> {
     let options = SqliteConnectOptions::new()
         .filename(path)

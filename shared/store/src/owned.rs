@@ -2,7 +2,7 @@
 //! caller can only ever reach its own rows, and "not yours" is indistinguishable from
 //! "does not exist".
 
-use sqlx::Row;
+use sqlx::{Row, any::AnyRow};
 use takedown_model::{AuthorizedSeller, NoticeStatus, Right};
 
 use crate::{
@@ -30,7 +30,7 @@ pub struct TenantDoc {
 
 impl Store {
     pub async fn rights_of(&self, owner_id: &str) -> StoreResult<Vec<Right>> {
-        let rows = sqlx::query("SELECT body FROM rights WHERE owner_id = ? ORDER BY id")
+        let rows = sqlx::query("SELECT body FROM rights WHERE owner_id = $1 ORDER BY id")
             .bind(owner_id)
             .fetch_all(&self.pool)
             .await?;
@@ -40,7 +40,7 @@ impl Store {
     }
 
     pub async fn right_of(&self, owner_id: &str, id: &str) -> StoreResult<Option<Right>> {
-        let row = sqlx::query("SELECT body FROM rights WHERE owner_id = ? AND id = ?")
+        let row = sqlx::query("SELECT body FROM rights WHERE owner_id = $1 AND id = $2")
             .bind(owner_id)
             .bind(id)
             .fetch_optional(&self.pool)
@@ -51,7 +51,7 @@ impl Store {
 
     /// Whether a right id is taken by any owner (ids are global in the `rights` table).
     pub async fn right_id_taken(&self, id: &str) -> StoreResult<bool> {
-        let row = sqlx::query("SELECT 1 FROM rights WHERE id = ?")
+        let row = sqlx::query("SELECT 1 FROM rights WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -59,7 +59,7 @@ impl Store {
     }
 
     pub async fn delete_right_of(&self, owner_id: &str, id: &str) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM rights WHERE owner_id = ? AND id = ?")
+        let done = sqlx::query("DELETE FROM rights WHERE owner_id = $1 AND id = $2")
             .bind(owner_id)
             .bind(id)
             .execute(&self.pool)
@@ -79,7 +79,7 @@ impl Store {
         let now = now_text();
         for right in rights {
             let done = sqlx::query(
-                "INSERT INTO rights (id, owner_id, kind, body, updated_at) VALUES (?, ?, ?, ?, ?)
+                "INSERT INTO rights (id, owner_id, kind, body, updated_at) VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, body = excluded.body,
                      updated_at = excluded.updated_at
                  WHERE rights.owner_id = excluded.owner_id",
@@ -104,7 +104,7 @@ impl Store {
         owner_id: &str,
     ) -> StoreResult<Vec<AuthorizedSeller>> {
         let rows = sqlx::query(
-            "SELECT owner_id, platform, seller FROM authorized_sellers WHERE owner_id = ?
+            "SELECT owner_id, platform, seller FROM authorized_sellers WHERE owner_id = $1
              ORDER BY platform, seller",
         )
         .bind(owner_id)
@@ -122,7 +122,7 @@ impl Store {
 
     pub async fn remove_authorized_seller(&self, seller: &AuthorizedSeller) -> StoreResult<bool> {
         let done = sqlx::query(
-            "DELETE FROM authorized_sellers WHERE owner_id = ? AND platform = ? AND seller = ?",
+            "DELETE FROM authorized_sellers WHERE owner_id = $1 AND platform = $2 AND seller = $3",
         )
         .bind(&seller.owner_id)
         .bind(&seller.platform)
@@ -137,7 +137,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT m.body, m.decision FROM matches m
              LEFT JOIN review_decisions d ON d.match_id = m.id
-             WHERE m.owner_id = ? AND m.decision = 'review' AND d.match_id IS NULL
+             WHERE m.owner_id = $1 AND m.decision = 'review' AND d.match_id IS NULL
              ORDER BY m.updated_at, m.id",
         )
         .bind(owner_id)
@@ -147,7 +147,7 @@ impl Store {
     }
 
     pub async fn match_of(&self, owner_id: &str, id: &str) -> StoreResult<Option<MatchRecord>> {
-        let row = sqlx::query("SELECT body, decision FROM matches WHERE owner_id = ? AND id = ?")
+        let row = sqlx::query("SELECT body, decision FROM matches WHERE owner_id = $1 AND id = $2")
             .bind(owner_id)
             .bind(id)
             .fetch_optional(&self.pool)
@@ -158,9 +158,10 @@ impl Store {
     /// Records a decision; false if the match was already decided (the first decision stands).
     pub async fn record_review_decision(&self, decision: &ReviewDecision) -> StoreResult<bool> {
         let done = sqlx::query(
-            "INSERT OR IGNORE INTO review_decisions
+            "INSERT INTO review_decisions
                  (match_id, owner_id, approved, reason, actor, decided_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT DO NOTHING",
         )
         .bind(&decision.match_id)
         .bind(&decision.owner_id)
@@ -175,8 +176,11 @@ impl Store {
 
     pub async fn review_decision(&self, match_id: &str) -> StoreResult<Option<ReviewDecision>> {
         let row = sqlx::query(
-            "SELECT match_id, owner_id, approved, reason, actor, decided_at
-             FROM review_decisions WHERE match_id = ?",
+            // SQLite hands the flag back as an integer and PostgreSQL as a boolean; the
+            // CASE gives an integer on both.
+            "SELECT match_id, owner_id, CASE WHEN approved THEN 1 ELSE 0 END, reason, actor,
+                    decided_at
+             FROM review_decisions WHERE match_id = $1",
         )
         .bind(match_id)
         .fetch_optional(&self.pool)
@@ -184,7 +188,7 @@ impl Store {
         Ok(row.map(|r| ReviewDecision {
             match_id: r.get(0),
             owner_id: r.get(1),
-            approved: r.get(2),
+            approved: r.get::<i64, _>(2) != 0,
             reason: r.get(3),
             actor: r.get(4),
             decided_at: r.get(5),
@@ -199,10 +203,10 @@ impl Store {
     ) -> StoreResult<Vec<NoticeRecord>> {
         let rows = sqlx::query(match column {
             NoticeParty::Owner => {
-                "SELECT body, status, case_id FROM notices WHERE owner_id = ? ORDER BY updated_at, id"
+                "SELECT body, status, case_id FROM notices WHERE owner_id = $1 ORDER BY updated_at, id"
             }
             NoticeParty::Platform => {
-                "SELECT body, status, case_id FROM notices WHERE platform = ? ORDER BY updated_at, id"
+                "SELECT body, status, case_id FROM notices WHERE platform = $1 ORDER BY updated_at, id"
             }
         })
             .bind(tenant_id)
@@ -219,10 +223,10 @@ impl Store {
     ) -> StoreResult<Option<NoticeRecord>> {
         let row = sqlx::query(match column {
             NoticeParty::Owner => {
-                "SELECT body, status, case_id FROM notices WHERE owner_id = ? AND id = ?"
+                "SELECT body, status, case_id FROM notices WHERE owner_id = $1 AND id = $2"
             }
             NoticeParty::Platform => {
-                "SELECT body, status, case_id FROM notices WHERE platform = ? AND id = ?"
+                "SELECT body, status, case_id FROM notices WHERE platform = $1 AND id = $2"
             }
         })
         .bind(tenant_id)
@@ -235,7 +239,7 @@ impl Store {
     pub async fn put_doc(&self, tenant_id: &str, kind: &str, doc: &TenantDoc) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO tenant_docs (tenant_id, kind, id, parent_id, body, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (tenant_id, kind, id) DO UPDATE SET parent_id = excluded.parent_id,
                  body = excluded.body, updated_at = excluded.updated_at",
         )
@@ -257,7 +261,7 @@ impl Store {
         id: &str,
     ) -> StoreResult<Option<TenantDoc>> {
         let row = sqlx::query(
-            "SELECT id, parent_id, body FROM tenant_docs WHERE tenant_id = ? AND kind = ? AND id = ?",
+            "SELECT id, parent_id, body FROM tenant_docs WHERE tenant_id = $1 AND kind = $2 AND id = $3",
         )
         .bind(tenant_id)
         .bind(kind)
@@ -276,11 +280,10 @@ impl Store {
     ) -> StoreResult<Vec<TenantDoc>> {
         let rows = sqlx::query(
             "SELECT id, parent_id, body FROM tenant_docs
-             WHERE tenant_id = ? AND kind = ? AND (? IS NULL OR parent_id = ?) ORDER BY id",
+             WHERE tenant_id = $1 AND kind = $2 AND ($3 IS NULL OR parent_id = $3) ORDER BY id",
         )
         .bind(tenant_id)
         .bind(kind)
-        .bind(parent_id)
         .bind(parent_id)
         .fetch_all(&self.pool)
         .await?;
@@ -297,7 +300,7 @@ pub enum NoticeParty {
     Platform,
 }
 
-fn match_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<MatchRecord> {
+fn match_from_row(r: &AnyRow) -> StoreResult<MatchRecord> {
     let decision: String = r.get(1);
     Ok(MatchRecord {
         found: from_json("match", &r.get::<String, _>(0))?,
@@ -305,7 +308,7 @@ fn match_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<MatchRecord> {
     })
 }
 
-fn notice_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<NoticeRecord> {
+fn notice_from_row(r: &AnyRow) -> StoreResult<NoticeRecord> {
     let status: String = r.get(1);
     Ok(NoticeRecord {
         notice: from_json("notice", &r.get::<String, _>(0))?,
@@ -315,7 +318,7 @@ fn notice_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<NoticeRecord> {
     })
 }
 
-fn doc_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<TenantDoc> {
+fn doc_from_row(r: &AnyRow) -> StoreResult<TenantDoc> {
     Ok(TenantDoc {
         id: r.get(0),
         parent_id: r.get(1),
@@ -325,41 +328,34 @@ fn doc_from_row(r: &sqlx::sqlite::SqliteRow) -> StoreResult<TenantDoc> {
 
 #[cfg(test)]
 mod tests {
-    use takedown_model::{RightKind, Tenant, TenantKind};
+    use serde_json::json;
+    use takedown_model::{Decision, TenantKind};
 
     use super::*;
+    use crate::testkit::{
+        fixtures::{found, notice, right, tenant},
+        on_both_backends,
+    };
 
-    fn right(id: &str, owner: &str) -> Right {
-        Right {
-            id: id.into(),
-            owner_id: owner.into(),
-            kind: RightKind::WordMark,
-            name: "X".into(),
-            registration_number: "1".into(),
-            office: String::new(),
-            classes: vec![],
-            territories: vec![],
-            valid_from: None,
-            valid_until: None,
-            images: vec![],
-        }
-    }
+    on_both_backends!(
+        bulk_upsert_never_takes_over_another_owners_right,
+        rights_and_sellers_are_reached_only_through_their_owner,
+        the_review_queue_holds_undecided_matches_and_the_first_decision_stands,
+        notices_are_listed_for_the_owner_and_the_platform,
+        tenant_documents_are_keyed_by_tenant_kind_and_parent,
+    );
 
-    #[tokio::test]
-    async fn bulk_upsert_never_takes_over_another_owners_right() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&dir.path().join("s.db")).await.expect("open");
-        for id in ["a", "b"] {
+    async fn owners(store: &Store, ids: &[&str]) {
+        for id in ids {
             store
-                .upsert_tenant(&Tenant {
-                    id: id.into(),
-                    kind: TenantKind::BrandOwner,
-                    name: id.into(),
-                    contact_email: None,
-                })
+                .upsert_tenant(&tenant(id, TenantKind::BrandOwner))
                 .await
                 .expect("tenant");
         }
+    }
+
+    async fn bulk_upsert_never_takes_over_another_owners_right(store: Store) {
+        owners(&store, &["a", "b"]).await;
         store
             .upsert_right(&right("shared", "a"))
             .await
@@ -379,5 +375,250 @@ mod tests {
             .collect();
         assert_eq!(b, ["own"]);
         assert!(store.right_of("b", "shared").await.expect("read").is_none());
+    }
+
+    async fn rights_and_sellers_are_reached_only_through_their_owner(store: Store) {
+        owners(&store, &["a", "b"]).await;
+        store.upsert_right(&right("r1", "a")).await.expect("right");
+        assert!(store.right_id_taken("r1").await.expect("taken"));
+        assert!(!store.right_id_taken("r2").await.expect("taken"));
+        assert_eq!(
+            store.right_of("a", "r1").await.expect("read"),
+            Some(right("r1", "a"))
+        );
+        assert!(
+            !store.delete_right_of("b", "r1").await.expect("delete"),
+            "not b's to delete"
+        );
+        assert!(store.delete_right_of("a", "r1").await.expect("delete"));
+        assert!(!store.delete_right_of("a", "r1").await.expect("again"));
+        assert!(!store.right_id_taken("r1").await.expect("taken"));
+
+        let seller = |owner: &str, platform: &str, name: &str| AuthorizedSeller {
+            owner_id: owner.into(),
+            platform: platform.into(),
+            seller: name.into(),
+        };
+        for s in [
+            seller("a", "shop", "zed"),
+            seller("a", "bazaar", "amy"),
+            seller("b", "shop", "zed"),
+        ] {
+            store.add_authorized_seller(&s).await.expect("add");
+        }
+        assert_eq!(
+            store.authorized_sellers_of("a").await.expect("sellers"),
+            [seller("a", "bazaar", "amy"), seller("a", "shop", "zed")]
+        );
+        assert!(
+            store
+                .remove_authorized_seller(&seller("a", "shop", "zed"))
+                .await
+                .expect("remove")
+        );
+        assert!(
+            !store
+                .remove_authorized_seller(&seller("a", "shop", "zed"))
+                .await
+                .expect("again")
+        );
+        assert_eq!(
+            store.authorized_sellers_of("b").await.expect("sellers"),
+            [seller("b", "shop", "zed")]
+        );
+    }
+
+    async fn the_review_queue_holds_undecided_matches_and_the_first_decision_stands(store: Store) {
+        let (m1, m2, auto, theirs) = (
+            found("m1", "acme"),
+            found("m2", "acme"),
+            found("m3", "acme"),
+            found("m4", "other"),
+        );
+        for (m, decision) in [
+            (&m1, Decision::Review),
+            (&m2, Decision::Review),
+            (&auto, Decision::AutoFile),
+            (&theirs, Decision::Review),
+        ] {
+            store.upsert_match(m, decision).await.expect("match");
+        }
+        let queue: Vec<String> = store
+            .review_queue_of("acme")
+            .await
+            .expect("queue")
+            .into_iter()
+            .map(|r| r.found.id)
+            .collect();
+        assert_eq!(queue, ["m1", "m2"]);
+        assert_eq!(
+            store.match_of("acme", "m4").await.expect("read"),
+            None,
+            "another owner's match is not found"
+        );
+        assert_eq!(
+            store
+                .match_of("other", "m4")
+                .await
+                .expect("read")
+                .map(|r| r.decision),
+            Some(Decision::Review)
+        );
+
+        let decide = |match_id: &str, approved: bool, reason: &str| ReviewDecision {
+            match_id: match_id.into(),
+            owner_id: "acme".into(),
+            approved,
+            reason: reason.into(),
+            actor: "k1".into(),
+            decided_at: "2026-01-01T00:00:00.000000Z".into(),
+        };
+        let approve = decide("m1", true, "counterfeit");
+        let reject = decide("m2", false, "parallel import");
+        assert!(
+            store
+                .record_review_decision(&approve)
+                .await
+                .expect("decide")
+        );
+        assert!(store.record_review_decision(&reject).await.expect("decide"));
+        assert!(
+            !store
+                .record_review_decision(&decide("m1", false, "changed mind"))
+                .await
+                .expect("again"),
+            "the first decision stands"
+        );
+        assert_eq!(
+            store.review_decision("m1").await.expect("read"),
+            Some(approve)
+        );
+        assert_eq!(
+            store.review_decision("m2").await.expect("read"),
+            Some(reject)
+        );
+        assert_eq!(store.review_decision("m3").await.expect("read"), None);
+        assert!(
+            store
+                .review_queue_of("acme")
+                .await
+                .expect("queue")
+                .is_empty()
+        );
+    }
+
+    async fn notices_are_listed_for_the_owner_and_the_platform(store: Store) {
+        let mine = notice("n1", "acme", "shop");
+        let elsewhere = notice("n2", "acme", "bazaar");
+        let theirs = notice("n3", "other", "shop");
+        for n in [&mine, &elsewhere, &theirs] {
+            store.insert_notice(n).await.expect("notice");
+        }
+        let ids = |records: Vec<NoticeRecord>| -> Vec<String> {
+            records.into_iter().map(|r| r.notice.id).collect()
+        };
+        let mut of_owner = ids(store
+            .notices_where(NoticeParty::Owner, "acme")
+            .await
+            .expect("owner"));
+        of_owner.sort();
+        assert_eq!(of_owner, ["n1", "n2"]);
+        let mut to_platform = ids(store
+            .notices_where(NoticeParty::Platform, "shop")
+            .await
+            .expect("platform"));
+        to_platform.sort();
+        assert_eq!(to_platform, ["n1", "n3"]);
+
+        let record = store
+            .notice_where(NoticeParty::Platform, "shop", "n3")
+            .await
+            .expect("read")
+            .expect("the platform sees a notice sent to it");
+        assert_eq!(record.notice, theirs);
+        assert_eq!(record.status, NoticeStatus::Filed);
+        assert_eq!(record.case_id, None);
+        assert_eq!(
+            store
+                .notice_where(NoticeParty::Owner, "acme", "n3")
+                .await
+                .expect("read"),
+            None
+        );
+        assert_eq!(
+            store
+                .notice_where(NoticeParty::Platform, "bazaar", "n1")
+                .await
+                .expect("read"),
+            None
+        );
+    }
+
+    async fn tenant_documents_are_keyed_by_tenant_kind_and_parent(store: Store) {
+        owners(&store, &["org", "rival"]).await;
+        let doc = |id: &str, parent: &str, n: i64| TenantDoc {
+            id: id.into(),
+            parent_id: parent.into(),
+            body: json!({"name": id, "n": n, "tags": ["a", "b"]}),
+        };
+        store
+            .put_doc("org", "fair", &doc("f1", "", 1))
+            .await
+            .expect("put");
+        store
+            .put_doc("org", "exhibitor", &doc("e2", "f1", 2))
+            .await
+            .expect("put");
+        store
+            .put_doc("org", "exhibitor", &doc("e1", "f1", 1))
+            .await
+            .expect("put");
+        store
+            .put_doc("org", "exhibitor", &doc("e3", "f2", 3))
+            .await
+            .expect("put");
+        store
+            .put_doc("org", "exhibitor", &doc("e1", "f1", 10))
+            .await
+            .expect("overwrite");
+        store
+            .put_doc("rival", "fair", &doc("f1", "", 99))
+            .await
+            .expect("same id, other tenant");
+
+        assert_eq!(
+            store.doc("org", "fair", "f1").await.expect("read"),
+            Some(doc("f1", "", 1))
+        );
+        assert_eq!(
+            store.doc("rival", "fair", "f1").await.expect("read"),
+            Some(doc("f1", "", 99))
+        );
+        assert_eq!(
+            store.doc("org", "exhibitor", "f1").await.expect("read"),
+            None
+        );
+        assert_eq!(
+            store
+                .docs("org", "exhibitor", Some("f1"))
+                .await
+                .expect("list"),
+            [doc("e1", "f1", 10), doc("e2", "f1", 2)]
+        );
+        assert_eq!(
+            store
+                .docs("org", "exhibitor", None)
+                .await
+                .expect("list")
+                .len(),
+            3
+        );
+        assert!(
+            store
+                .docs("rival", "exhibitor", None)
+                .await
+                .expect("list")
+                .is_empty()
+        );
     }
 }

@@ -1,0 +1,248 @@
+//! From a database address to an `AnyPool` and the migrations that belong to its backend.
+//!
+//! sqlx's `Any` driver connects from a URL only, so a SQLite file path is turned into sqlx's
+//! own `sqlite://` URL (and checked to read back as the same path), and SQLite's connection
+//! pragmas are applied by an `after_connect` hook.
+
+use std::{path::Path, str::FromStr};
+
+use sqlx::{
+    AnyPool, ConnectOptions, Executor,
+    any::{AnyConnectOptions, AnyPoolOptions},
+    migrate::Migrator,
+    sqlite::SqliteConnectOptions,
+};
+
+use crate::{StoreError, StoreResult};
+
+/// Which database a [`crate::Store`] is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations-postgres");
+
+/// The migration set of a backend (same version numbers, each in its own dialect).
+pub(crate) fn migrator(backend: Backend) -> &'static Migrator {
+    match backend {
+        Backend::Sqlite => &SQLITE_MIGRATOR,
+        Backend::Postgres => &POSTGRES_MIGRATOR,
+    }
+}
+
+/// Pragmas every takedown SQLite connection runs with: WAL (readers never block the
+/// writer), NORMAL sync (durable across a process crash), a generous busy timeout, and
+/// foreign keys enforced. The busy timeout comes first so switching to WAL can wait.
+const SQLITE_PRAGMAS: [&str; 4] = [
+    "PRAGMA busy_timeout = 10000",
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA foreign_keys = ON",
+];
+
+/// SQLite allows one writer at a time; a few connections serve concurrent readers.
+const SQLITE_CONNECTIONS: u32 = 4;
+/// PostgreSQL handles concurrent writers; the server's connection limit is shared by every
+/// process of every stage, so each keeps a modest pool.
+const POSTGRES_CONNECTIONS: u32 = 8;
+
+pub(crate) async fn connect_any(url: &str) -> StoreResult<(AnyPool, Backend)> {
+    let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+    match scheme.as_deref() {
+        Some("postgres" | "postgresql") => connect_postgres(url).await,
+        Some("sqlite") => {
+            let mut options = SqliteConnectOptions::from_str(url).map_err(|e| bad(url, e))?;
+            // `sqlite://PATH` behaves like `Store::open`: the file is created if missing.
+            // Explicit query parameters (`?mode=ro`, …) are taken as given.
+            if !url.contains('?') {
+                options = options.create_if_missing(true);
+            }
+            connect_sqlite(url, options).await
+        }
+        _ if url.contains("://") => Err(StoreError::BadUrl {
+            url: url.to_owned(),
+            reason: "unknown scheme".to_owned(),
+        }),
+        // No scheme: a file path (a Windows drive letter would look like a scheme but
+        // has no "//").
+        _ => open_sqlite_any(Path::new(url)).await,
+    }
+}
+
+pub(crate) async fn open_sqlite_any(path: &Path) -> StoreResult<(AnyPool, Backend)> {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true);
+    connect_sqlite(&path.display().to_string(), options).await
+}
+
+async fn connect_sqlite(
+    given: &str,
+    options: SqliteConnectOptions,
+) -> StoreResult<(AnyPool, Backend)> {
+    let url = options.to_url_lossy();
+    // sqlx's URL form of a path is "lossy" (a '%' in a file name, for one, reads back
+    // decoded): refuse a path that would silently open a different file.
+    let reread = SqliteConnectOptions::from_url(&url).map_err(|e| bad(given, e))?;
+    if reread.get_filename() != options.get_filename() {
+        return Err(bad(
+            given,
+            format!(
+                "the path {:?} cannot be expressed as a sqlx SQLite URL",
+                options.get_filename()
+            ),
+        ));
+    }
+    sqlx::any::install_default_drivers();
+    let pool = AnyPoolOptions::new()
+        .max_connections(SQLITE_CONNECTIONS)
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                for pragma in SQLITE_PRAGMAS {
+                    conn.execute(pragma).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(AnyConnectOptions::from_url(&url)?)
+        .await?;
+    Ok((pool, Backend::Sqlite))
+}
+
+async fn connect_postgres(url: &str) -> StoreResult<(AnyPool, Backend)> {
+    sqlx::any::install_default_drivers();
+    let options = AnyConnectOptions::from_str(url).map_err(|e| bad(url, e))?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(POSTGRES_CONNECTIONS)
+        .connect_with(options)
+        .await?;
+    Ok((pool, Backend::Postgres))
+}
+
+fn bad(url: &str, reason: impl ToString) -> StoreError {
+    StoreError::BadUrl {
+        url: url.to_owned(),
+        reason: reason.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_path_and_a_sqlite_url_open_the_same_database() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("with space #1.db");
+        let (pool, backend) = open_sqlite_any(&path).await.expect("open by path");
+        assert_eq!(backend, Backend::Sqlite);
+        sqlx::query("CREATE TABLE t (x BIGINT)")
+            .execute(&pool)
+            .await
+            .expect("create");
+        pool.close().await;
+        assert!(path.exists(), "the file is created at the given path");
+
+        let url = format!(
+            "sqlite://{}",
+            dir.path().join("with%20space%20%231.db").display()
+        );
+        let (pool, _) = connect_any(&url).await.expect("open by url");
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&pool)
+            .await
+            .expect("pragma");
+        assert_eq!(mode, "wal");
+        sqlx::query("SELECT x FROM t")
+            .execute(&pool)
+            .await
+            .expect("the table made through the path is there");
+    }
+
+    /// Databases made before PostgreSQL support carry SQLite migrations 0001–0004 with
+    /// these checksums (SHA-384 of the files); sqlx refuses to open them if a file changes.
+    #[test]
+    fn the_sqlite_migrations_already_applied_in_the_field_are_unchanged() {
+        let applied = [
+            "2d464ba8209977cb13eba81110357a10630604184b99c243baf9e4533318a52d5c0104a63f1c7a8cb9e5dea1511c3f8a",
+            "fbcbec77e640722554766e23f7d12127610dc6dfcb3f996da6e630c9c853a439caf4d5ab45dbc5477cdabe6b6c8a911c",
+            "fd5befd10b86273881667045793dfd5bb5828c9df33bdd4d51c4f7d922084b1b56ceb8efcdc1188ec0e1e277e4c10360",
+            "4aecb9c509074047a6a7114878678454d4884925e178efb1396f2c38654fc13f8c4af87d8ccba9051f6d8fd0e796a37e",
+        ];
+        let ours: Vec<String> = migrator(Backend::Sqlite)
+            .iter()
+            .take(applied.len())
+            .map(|m| m.checksum.iter().map(|b| format!("{b:02x}")).collect())
+            .collect();
+        assert_eq!(ours, applied);
+    }
+
+    #[tokio::test]
+    async fn a_database_made_by_the_sqlite_only_store_opens_and_gains_migration_5() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // The previous store: a native SQLite pool migrated with 0001–0004.
+        let old = dir.path().join("old-migrations");
+        std::fs::create_dir(&old).expect("mkdir");
+        for file in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+            .expect("migrations")
+        {
+            let file = file.expect("entry").path();
+            let name = file
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .to_string();
+            if name.as_str() < "0005" {
+                std::fs::copy(&file, old.join(&name)).expect("copy");
+            }
+        }
+        let path = dir.path().join("owner.db");
+        let pool = crate::open_sqlite(&path).await.expect("native pool");
+        Migrator::new(old.as_path())
+            .await
+            .expect("old migrator")
+            .run(&pool)
+            .await
+            .expect("old migrations");
+        sqlx::query("INSERT INTO tenants (id, kind, body) VALUES ('acme', 'brand_owner', ?)")
+            .bind(r#"{"id":"acme","kind":"brand_owner","name":"Acme"}"#)
+            .execute(&pool)
+            .await
+            .expect("old row");
+        pool.close().await;
+
+        let store = crate::Store::open(&path)
+            .await
+            .expect("the new store opens it");
+        assert_eq!(
+            store.tenant("acme").await.expect("read").map(|t| t.name),
+            Some("Acme".to_owned())
+        );
+        let index: Option<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'frontier_seq'",
+        )
+        .fetch_optional(store.pool())
+        .await
+        .expect("schema");
+        assert_eq!(index.as_deref(), Some("frontier_seq"));
+    }
+
+    #[tokio::test]
+    async fn unusable_addresses_are_refused_by_name() {
+        for url in ["mysql://h/db", "redis://h"] {
+            match connect_any(url).await {
+                Err(StoreError::BadUrl { url: named, .. }) => assert_eq!(named, url),
+                other => panic!("{url}: expected BadUrl, got {:?}", other.map(|_| ())),
+            }
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let odd = dir.path().join("100%41.db");
+        assert!(matches!(
+            open_sqlite_any(&odd).await,
+            Err(StoreError::BadUrl { .. })
+        ));
+    }
+}
