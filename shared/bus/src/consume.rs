@@ -1,11 +1,12 @@
 //! The loop every consuming stage runs: poll, handle, commit — in that order, one message
-//! at a time, so an offset is committed only after the message's effects are durable.
+//! at a time, so an offset is committed only after the message's effects are durable —
+//! and its typed variant, which sets payloads that do not decode aside as dead letters.
 
 use std::{future::Future, time::Duration};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::{Bus, BusError, Message, Topic};
+use crate::{Bus, BusError, Consumer, DeadLetter, Message, Topic};
 
 /// How long one poll waits when the topic is empty; bounds how late a cancel is noticed.
 const POLL_WAIT: Duration = Duration::from_millis(250);
@@ -13,12 +14,37 @@ const BATCH: usize = 64;
 
 /// Consumes `topic` as `group` until `cancel` fires. A handler error stops the loop without
 /// committing that message, so it is delivered again when the stage restarts. Handlers deal
-/// with poison messages themselves (log and return Ok), so one bad payload never blocks a
-/// partition.
+/// with poison messages themselves (dead-letter or log, and return Ok), so one bad payload
+/// never blocks a partition. On the way out the consumer leaves its group, so another
+/// process of the stage takes its partitions over at once.
 pub async fn consume<H, Fut, E>(
     bus: &dyn Bus,
     group: &str,
     topic: Topic,
+    cancel: &CancellationToken,
+    handle: H,
+) -> Result<(), E>
+where
+    H: FnMut(Message) -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+    E: From<BusError>,
+{
+    let mut consumer = bus.subscribe(group, topic).await?;
+    let result = consume_with(consumer.as_mut(), cancel, handle).await;
+    let closed = consumer.close().await;
+    match result {
+        Err(e) => {
+            if let Err(close) = closed {
+                tracing::warn!(group, topic = %topic, error = %close, "consumer did not close cleanly");
+            }
+            Err(e)
+        }
+        Ok(()) => closed.map_err(E::from),
+    }
+}
+
+async fn consume_with<H, Fut, E>(
+    consumer: &mut dyn Consumer,
     cancel: &CancellationToken,
     mut handle: H,
 ) -> Result<(), E>
@@ -27,7 +53,6 @@ where
     Fut: Future<Output = Result<(), E>>,
     E: From<BusError>,
 {
-    let mut consumer = bus.subscribe(group, topic).await?;
     while !cancel.is_cancelled() {
         let messages = tokio::select! {
             polled = consumer.poll(BATCH, POLL_WAIT) => polled?,
@@ -46,9 +71,11 @@ where
 }
 
 /// [`consume`] for typed payloads: each message is decoded with `decode` first. A message
-/// that does not decode (malformed, another schema, an unsupported version) is logged with
-/// its position and skipped — poison never blocks a partition — until a dead-letter topic
-/// takes it (Kafka work).
+/// that does not decode (malformed, another schema, an unsupported major version) goes to
+/// the dead-letter topic with the decoder's error as its reason, and is then committed past:
+/// poison never blocks a partition nor crashes the consumer, and nothing is lost silently.
+/// If the dead letter cannot be written, the loop stops without committing, like any other
+/// bus failure.
 pub async fn consume_decoded<T, D, DE, H, Fut, E>(
     bus: &dyn Bus,
     group: &str,
@@ -67,21 +94,22 @@ where
     let decode = &decode;
     let handle = &mut handle;
     consume(bus, group, topic, cancel, move |message: Message| {
-        let decoded = decode(&message.payload);
-        let fut = match decoded {
-            Ok(value) => Some(handle(value)),
-            Err(e) => {
-                tracing::error!(
-                    topic = %message.topic, partition = message.partition, offset = message.offset,
-                    key = %message.key, error = %e, "skipping a message that does not decode"
-                );
-                None
-            }
+        let outcome = match decode(&message.payload) {
+            Ok(value) => Ok(handle(value)),
+            Err(e) => Err(DeadLetter::new(&message, e.to_string())),
         };
         async move {
-            match fut {
-                Some(fut) => fut.await,
-                None => Ok(()),
+            match outcome {
+                Ok(fut) => fut.await,
+                Err(letter) => {
+                    tracing::error!(
+                        topic = %letter.topic, partition = letter.partition, offset = letter.offset,
+                        key = %letter.key, reason = %letter.reason,
+                        "a message that does not decode goes to the dead-letter topic"
+                    );
+                    bus.dead_letter(&letter).await?;
+                    Ok(())
+                }
             }
         }
     })
@@ -157,7 +185,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_message_that_does_not_decode_is_skipped_and_the_rest_handled() {
+    async fn a_message_that_does_not_decode_is_dead_lettered_and_the_rest_handled() {
         let dir = tempfile::tempdir().expect("tempdir");
         let bus = EmbeddedBus::open(&dir.path().join("bus.db"))
             .await
@@ -197,5 +225,14 @@ mod tests {
             0,
             "the poison message was committed past"
         );
+        let letters = bus.dead_letters(10).await.expect("dead letters");
+        assert_eq!(letters.len(), 1, "{letters:?}");
+        let letter = &letters[0];
+        assert_eq!(
+            (letter.topic.as_str(), letter.offset, letter.key.as_str()),
+            (Topic::Notices.name(), 1, "p")
+        );
+        assert_eq!(letter.payload, b"not a number");
+        assert!(letter.reason.contains("invalid digit"), "{}", letter.reason);
     }
 }

@@ -1,6 +1,7 @@
 //! A durable bus in one SQLite file: an append-only log per topic partition plus committed
 //! offsets per consumer group. It survives SIGKILL (WAL journal), keeps per-key order, and
-//! speaks the same at-least-once contract as the Kafka bus will.
+//! speaks the same at-least-once contract as the Kafka bus. Dead letters go to their own
+//! table, `bus_dead_letters`, with their source position and reason.
 
 use std::{collections::BTreeMap, path::Path, sync::Arc, time::Duration};
 
@@ -11,7 +12,7 @@ use sqlx::{
 };
 use tokio::sync::Notify;
 
-use crate::{Bus, BusError, BusResult, Consumer, Message, Topic, partition_for};
+use crate::{Bus, BusError, BusResult, Consumer, DeadLetter, Message, Topic, partition_for};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -37,7 +38,17 @@ impl EmbeddedBus {
             .max_connections(4)
             .connect_with(options)
             .await?;
-        MIGRATOR.run(&pool).await?;
+        // Processes sharing the file (`takedown serve STAGE` on the embedded bus) may start
+        // together and race to migrate it; the loser's migration transaction rolls back and,
+        // tried again, finds the winner's work recorded.
+        let mut attempt = 0;
+        while let Err(e) = MIGRATOR.run(&pool).await {
+            attempt += 1;
+            if attempt > 5 {
+                return Err(e.into());
+            }
+            tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+        }
         Ok(Self {
             pool,
             published: Arc::new(Notify::new()),
@@ -123,6 +134,48 @@ impl Bus for EmbeddedBus {
             .iter()
             .map(|(p, end)| end.saturating_sub(committed.get(p).copied().unwrap_or(0)))
             .sum())
+    }
+
+    async fn dead_letter(&self, letter: &DeadLetter) -> BusResult<()> {
+        // Insert-if-absent: a poison message redelivered after a crash is kept once.
+        sqlx::query(
+            "INSERT INTO bus_dead_letters
+               (source_topic, source_partition, source_offset, key, payload, reason, dead_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (source_topic, source_partition, source_offset) DO NOTHING",
+        )
+        .bind(&letter.topic)
+        .bind(i64::from(letter.partition))
+        .bind(letter.offset as i64)
+        .bind(&letter.key)
+        .bind(&letter.payload)
+        .bind(&letter.reason)
+        .bind(chrono::Utc::now().to_rfc3339())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn dead_letters(&self, max: usize) -> BusResult<Vec<DeadLetter>> {
+        let rows = sqlx::query(
+            "SELECT source_topic, source_partition, source_offset, key, payload, reason
+             FROM bus_dead_letters ORDER BY id LIMIT ?",
+        )
+        .bind(i64::try_from(max).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(DeadLetter {
+                    topic: row.try_get(0)?,
+                    partition: row.try_get::<i64, _>(1)? as u32,
+                    offset: row.try_get::<i64, _>(2)? as u64,
+                    key: row.try_get(3)?,
+                    payload: row.try_get(4)?,
+                    reason: row.try_get(5)?,
+                })
+            })
+            .collect()
     }
 }
 
@@ -331,5 +384,37 @@ mod tests {
             consumer.commit(&wrong).await,
             Err(BusError::ForeignCommit { .. })
         ));
+    }
+
+    #[tokio::test]
+    async fn dead_letters_keep_everything_once_in_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let bus = bus(&dir).await;
+        let message = |offset| Message {
+            topic: Topic::Matches.name().into(),
+            partition: 2,
+            offset,
+            key: "owner".into(),
+            payload: vec![0xff, offset as u8],
+        };
+        bus.dead_letter(&DeadLetter::new(&message(7), "bad version"))
+            .await
+            .expect("dead letter");
+        // The same message again (a crash before its commit): kept once.
+        bus.dead_letter(&DeadLetter::new(&message(7), "bad version"))
+            .await
+            .expect("dead letter");
+        bus.dead_letter(&DeadLetter::new(&message(8), "malformed"))
+            .await
+            .expect("dead letter");
+        let letters = bus.dead_letters(10).await.expect("list");
+        assert_eq!(
+            letters,
+            vec![
+                DeadLetter::new(&message(7), "bad version"),
+                DeadLetter::new(&message(8), "malformed")
+            ]
+        );
+        assert_eq!(bus.dead_letters(1).await.expect("list").len(), 1);
     }
 }

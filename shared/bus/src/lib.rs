@@ -3,6 +3,11 @@
 //! Module map:
 //! - [`topics`]: the topics of the pipeline, their keys and partition counts.
 //! - [`embedded`]: a durable single-machine bus on SQLite (the default).
+//! - [`consume`]: the poll → handle → commit loop every stage runs, and its typed variant
+//!   that sets undecodable payloads aside as dead letters.
+//!
+//! The Kafka implementation of the same traits lives in the `takedown-bus-kafka` crate, so
+//! that only the processes that need it link librdkafka.
 //!
 //! Delivery is at-least-once: a consumer commits a message's offset only after its effects
 //! are durable, so after a crash the uncommitted tail is delivered again. Every consumer's
@@ -10,7 +15,7 @@
 //!
 //! **Architecture Invariant:** the bus moves opaque bytes under a key; it knows nothing of the
 //! payloads' schemas. Messages with the same key land in the same partition and keep their
-//! order, as they will on Kafka.
+//! order, as they do on Kafka.
 
 pub mod consume;
 pub mod embedded;
@@ -22,7 +27,7 @@ use async_trait::async_trait;
 
 pub use consume::{consume, consume_decoded};
 pub use embedded::EmbeddedBus;
-pub use topics::{Topic, partition_for};
+pub use topics::{DEAD_LETTER_PARTITIONS, DEAD_LETTER_TOPIC, Topic, partition_for};
 
 /// One message read from a topic partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +37,33 @@ pub struct Message {
     pub offset: u64,
     pub key: String,
     pub payload: Vec<u8>,
+}
+
+/// A message no consumer can handle, set aside with where it came from and why. The payload
+/// and key are kept byte for byte, so an operator can fix the cause and publish it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    /// The topic, partition and offset the message was read from.
+    pub topic: String,
+    pub partition: u32,
+    pub offset: u64,
+    pub key: String,
+    pub payload: Vec<u8>,
+    /// Why it could not be handled (e.g. the decoder's error).
+    pub reason: String,
+}
+
+impl DeadLetter {
+    pub fn new(message: &Message, reason: impl Into<String>) -> Self {
+        Self {
+            topic: message.topic.clone(),
+            partition: message.partition,
+            offset: message.offset,
+            key: message.key.clone(),
+            payload: message.payload.clone(),
+            reason: reason.into(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +80,13 @@ pub enum BusError {
         partition: u32,
         offset: u64,
     },
+    /// A failure of another bus implementation (e.g. Kafka), named by what was being done.
+    #[error("bus {operation} failed: {source}")]
+    Backend {
+        operation: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 pub type BusResult<T> = Result<T, BusError>;
@@ -63,6 +102,13 @@ pub trait Bus: Send + Sync {
 
     /// Messages of `topic` not yet committed by `group`, over all partitions.
     async fn lag(&self, group: &str, topic: Topic) -> BusResult<u64>;
+
+    /// Sets `letter` aside on the dead-letter topic ([`DEAD_LETTER_TOPIC`]); returns once it is
+    /// durable, so the caller may then commit past the original message.
+    async fn dead_letter(&self, letter: &DeadLetter) -> BusResult<()>;
+
+    /// The first `max` dead letters, oldest first: what an operator inspects and replays.
+    async fn dead_letters(&self, max: usize) -> BusResult<Vec<DeadLetter>>;
 }
 
 /// A consumer in a group. Polling advances a position in memory only; `commit` makes it
@@ -74,4 +120,11 @@ pub trait Consumer: Send {
 
     /// Marks `message` and everything before it in its partition as done for the group.
     async fn commit(&mut self, message: &Message) -> BusResult<()>;
+
+    /// Leaves the group at once, so its partitions move to the other members now rather than
+    /// after a session timeout. Uncommitted messages go to the partitions' next owners.
+    /// Dropping a consumer without closing it is safe; this only makes the hand-over prompt.
+    async fn close(&mut self) -> BusResult<()> {
+        Ok(())
+    }
 }

@@ -1,0 +1,57 @@
+//! Lag of a group on Kafka: per partition, the high watermark minus the group's committed
+//! offset (or minus the low watermark where the group committed nothing yet, since a new
+//! group starts at the oldest message kept). Read without joining the group.
+
+use rdkafka::{
+    Offset, TopicPartitionList,
+    consumer::{BaseConsumer, Consumer as _},
+};
+use takedown_bus::Topic;
+
+use crate::{KafkaBusError, KafkaConfig};
+
+/// Blocking: metadata, one offset fetch and a watermark query per partition.
+pub(crate) fn lag(
+    reader: &BaseConsumer,
+    config: &KafkaConfig,
+    topic: Topic,
+) -> Result<u64, KafkaBusError> {
+    let timeout = config.request_timeout;
+    let metadata = reader
+        .fetch_metadata(Some(topic.name()), timeout)
+        .map_err(KafkaBusError::kafka("lag metadata"))?;
+    let partitions: Vec<i32> = metadata
+        .topics()
+        .iter()
+        .filter(|t| t.name() == topic.name() && t.error().is_none())
+        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+        .collect();
+    if partitions.is_empty() {
+        return Err(KafkaBusError::MissingTopic {
+            topic: topic.name().to_owned(),
+        });
+    }
+    let mut wanted = TopicPartitionList::new();
+    for &partition in &partitions {
+        wanted.add_partition(topic.name(), partition);
+    }
+    let committed = reader
+        .committed_offsets(wanted, timeout)
+        .map_err(KafkaBusError::kafka("lag committed offsets"))?;
+    let mut total = 0u64;
+    for &partition in &partitions {
+        let (low, high) = reader
+            .fetch_watermarks(topic.name(), partition, timeout)
+            .map_err(KafkaBusError::kafka("lag watermarks"))?;
+        let done = committed
+            .find_partition(topic.name(), partition)
+            .and_then(|e| match e.offset() {
+                Offset::Offset(o) => Some(o),
+                _ => None,
+            })
+            .unwrap_or(low)
+            .max(low);
+        total += u64::try_from(high - done).unwrap_or(0);
+    }
+    Ok(total)
+}
