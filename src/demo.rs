@@ -93,9 +93,12 @@ pub async fn run(options: &DemoOptions) -> anyhow::Result<DemoOutcome> {
         "whsec_{}",
         base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>())
     ))?;
+    // The handler checks each notice against its regime (EU DSA art. 16 here), as a
+    // platform would: the demo's notices must carry every element, not just the common ones.
     let cases = CaseStore::open(&options.dir.join("platform.db"))
         .await
-        .context("opening the platform's case store")?;
+        .context("opening the platform's case store")?
+        .with_regime_checks(true);
     let handler_listener = TcpListener::bind("127.0.0.1:0")
         .await
         .context("binding the platform handler")?;
@@ -165,12 +168,7 @@ fn demo_config(
         source.allow_loopback = true;
         source
     };
-    let platform = |id: &str| PlatformConfig {
-        id: id.to_owned(),
-        endpoint: handler.to_owned(),
-        secret: Some(secret.expose()),
-        secret_env: None,
-    };
+    let platform = |id: &str| PlatformConfig::webhook(id, handler, secret.expose());
     Config {
         data_dir: dir.join("data"),
         rights_files: vec![owner_file],
@@ -183,6 +181,7 @@ fn demo_config(
             source("sample-fair", SourceKind::FairCatalog, "/fair/"),
         ],
         platforms: vec![platform("sample-market"), platform("sample-fair")],
+        backends: Default::default(),
     }
 }
 

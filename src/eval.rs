@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Deserialize;
 use takedown_matching::{
-    IMAGE_THRESHOLD, ImageIndex, ImageLimits, IndexedImage, WordMarkIndex, hash_query,
-    hash_reference, image_score,
+    IMAGE_THRESHOLDS, ImageIndex, ImageLimits, IndexedImage, WordMarkIndex, hash_query,
+    hash_reference_views, image_score,
 };
 
 #[derive(Debug, Deserialize)]
@@ -83,13 +83,14 @@ pub fn images(rights_csv: &Path, queries: &Path, out: &Path) -> anyhow::Result<E
         let path = base.join(&row.file);
         let bytes = std::fs::read(&path)
             .with_context(|| format!("right {}: reading {}", row.right_id, path.display()))?;
-        let hashes = hash_reference(&bytes, &limits)
+        let views = hash_reference_views(&bytes, &limits)
             .with_context(|| format!("right {}: {}", row.right_id, path.display()))?;
         index.insert(IndexedImage {
             right_id: row.right_id.clone(),
             view: row.file.display().to_string(),
             digest: takedown_model::digest_hex(&bytes),
-            hashes,
+            hashes: views.core,
+            variants: views.variants,
         });
     }
 
@@ -104,7 +105,7 @@ pub fn images(rights_csv: &Path, queries: &Path, out: &Path) -> anyhow::Result<E
             .map_err(|e| e.to_string())
             .and_then(|bytes| hash_query(&bytes, &limits).map_err(|e| e.to_string()));
         let hits = match hashes {
-            Ok(hashes) => index.query(&hashes, IMAGE_THRESHOLD),
+            Ok(hashes) => index.query_with(&hashes, IMAGE_THRESHOLDS),
             Err(reason) => {
                 summary.failed.push((name.clone(), reason));
                 Vec::new()
@@ -113,12 +114,8 @@ pub fn images(rights_csv: &Path, queries: &Path, out: &Path) -> anyhow::Result<E
         write_hits(
             &mut writer,
             &name,
-            hits.iter().map(|h| {
-                (
-                    h.right_id.as_str(),
-                    image_score(h.distance, IMAGE_THRESHOLD),
-                )
-            }),
+            hits.iter()
+                .map(|h| (h.right_id.as_str(), image_score(h.distance, h.threshold))),
         )?;
         summary.matched += usize::from(!hits.is_empty());
     }

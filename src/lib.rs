@@ -2,14 +2,16 @@
 //! pipeline, the demo and its report. `main.rs` only parses the command line.
 //!
 //! Module map:
-//! - [`config`]: the TOML of `takedown run --config`.
+//! - [`config`]: the TOML of `takedown run --config` and `takedown serve STAGE`.
+//! - [`backends`]: which store and bus a process opens (embedded, or PostgreSQL and Kafka).
 //! - [`registry`]: registering rights from owner files and CSV.
-//! - [`pipeline`]: every stage in one process, supervised; `--until-idle`.
+//! - [`pipeline`]: the stages, supervised — all in one process, or one per process; `--until-idle`.
 //! - [`demo`]: `takedown demo` — sample sites, handler, pipeline, table, checks.
 //! - [`evidence`]: `takedown evidence show` — a capture and the verification of its WARC records.
 //! - [`eval`]: `takedown eval images|titles` — the matcher over files, CSV out.
 //! - [`report`]: the HTML report of matches with images side by side.
 
+pub mod backends;
 pub mod config;
 pub mod demo;
 pub mod eval;

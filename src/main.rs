@@ -8,7 +8,7 @@ use takedown::{
     config::Config,
     demo::{self, DemoOptions},
     eval,
-    pipeline::{self, DataDir, RunMode},
+    pipeline::{self, DataDir, RunMode, Stage},
     registry,
 };
 
@@ -53,8 +53,15 @@ enum Command {
     },
     /// Print matches as JSON lines.
     Matches(DataArgs),
-    /// Print notices (with their status and case id) as JSON lines.
-    Notices(DataArgs),
+    /// Print notices (with their status and case id) as JSON lines; or manage the
+    /// deliveries that were dead-lettered.
+    #[command(args_conflicts_with_subcommands = true)]
+    Notices {
+        #[command(subcommand)]
+        command: Option<NoticesCommand>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Show crawled listings (a table, or JSON lines with --json).
     Listings {
         /// Only this source's listings.
@@ -160,6 +167,31 @@ enum TenantsCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum NoticesCommand {
+    /// Deliveries that will not be retried (refused by the platform, out of attempts, or
+    /// their endpoint gone), with the reason.
+    DeadLetters {
+        /// One JSON object per line: notice_id, platform, attempts, reason.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Put dead-lettered deliveries back in the outbox, due now, attempts reset; the next
+    /// `takedown run` delivers them (same notice id, so the platform will not act twice).
+    Requeue {
+        /// Notice ids to requeue.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        ids: Vec<String>,
+        /// Requeue every dead letter.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
 #[derive(clap::Args)]
 struct DataArgs {
     /// Read the data directory named in this config.
@@ -241,8 +273,30 @@ enum EvalCommand {
     },
 }
 
+/// What every `serve STAGE` takes.
+#[derive(clap::Args)]
+struct StageArgs {
+    /// The TOML config (the same file `takedown run` reads; `[backends]` names PostgreSQL
+    /// and Kafka for a scaled deployment).
+    #[arg(long)]
+    config: PathBuf,
+    /// Exit once the stage has nothing left to do (its topics drained, its crawls done).
+    #[arg(long)]
+    until_idle: bool,
+}
+
 #[derive(Subcommand)]
 enum ServeCommand {
+    /// One pipeline stage: crawls the config's sources.
+    Crawler(StageArgs),
+    /// One pipeline stage: hashes listings' images.
+    Hasher(StageArgs),
+    /// One pipeline stage: matches hashed listings against the registered rights.
+    Matcher(StageArgs),
+    /// One pipeline stage: applies the owner's policy, files notices, tracks cases.
+    Actioner(StageArgs),
+    /// One pipeline stage: delivers notices and follows platforms' case feeds.
+    Notifier(StageArgs),
     /// The multi-tenant REST API (OpenAPI document at /openapi.json).
     Api {
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -260,6 +314,16 @@ enum ServeCommand {
         /// Environment variable holding the shared signing secret.
         #[arg(long, default_value = "TAKEDOWN_PLATFORM_SECRET")]
         secret_env: String,
+        /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of --tls-cert.
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Check only the common fields, not what the regime (CN ECL 42, EU DSA 16, US DMCA
+        /// 512(c)(3), fair complaint) asks for.
+        #[arg(long)]
+        common_checks_only: bool,
     },
 }
 
@@ -282,6 +346,18 @@ fn print_json_lines<T: serde::Serialize>(items: impl IntoIterator<Item = T>) -> 
     Ok(())
 }
 
+/// `takedown serve STAGE`: one stage of the pipeline in this process.
+async fn serve_stage(stage: Stage, args: StageArgs) -> anyhow::Result<()> {
+    init_logging("info");
+    let config = Config::load(&args.config)?;
+    let mode = if args.until_idle {
+        RunMode::UntilIdle
+    } else {
+        RunMode::Forever
+    };
+    pipeline::run_stages(&config, &[stage], mode).await
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -295,6 +371,21 @@ async fn main() -> anyhow::Result<()> {
                 print!("{}", demo::table(&outcome));
             }
         }
+        Command::Serve {
+            component: ServeCommand::Crawler(args),
+        } => serve_stage(Stage::Crawler, args).await?,
+        Command::Serve {
+            component: ServeCommand::Hasher(args),
+        } => serve_stage(Stage::Hasher, args).await?,
+        Command::Serve {
+            component: ServeCommand::Matcher(args),
+        } => serve_stage(Stage::Matcher, args).await?,
+        Command::Serve {
+            component: ServeCommand::Actioner(args),
+        } => serve_stage(Stage::Actioner, args).await?,
+        Command::Serve {
+            component: ServeCommand::Notifier(args),
+        } => serve_stage(Stage::Notifier, args).await?,
         Command::Run { config, until_idle } => {
             init_logging("info");
             let config = Config::load(&config)?;
@@ -342,7 +433,65 @@ async fn main() -> anyhow::Result<()> {
                     .map(|m| serde_json::json!({ "match": m.found, "decision": m.decision })),
             )?;
         }
-        Command::Notices(data) => {
+        Command::Notices {
+            command: Some(NoticesCommand::DeadLetters { json, data }),
+            ..
+        } => {
+            init_logging("warn");
+            let dir = DataDir::open(&data.dir()?).await?;
+            let dead = dir.store.dead_letters().await?;
+            if json {
+                print_json_lines(dead.iter().map(|d| {
+                    serde_json::json!({
+                        "notice_id": d.notice_id,
+                        "platform": d.platform,
+                        "attempts": d.attempts,
+                        "reason": d.reason,
+                    })
+                }))?;
+            } else {
+                for d in &dead {
+                    println!(
+                        "{}\t{}\t{} attempts\t{}",
+                        d.notice_id, d.platform, d.attempts, d.reason
+                    );
+                }
+                eprintln!("{} dead letters", dead.len());
+            }
+        }
+        Command::Notices {
+            command: Some(NoticesCommand::Requeue { ids, all, data }),
+            ..
+        } => {
+            init_logging("warn");
+            let dir = DataDir::open(&data.dir()?).await?;
+            let ids = if all {
+                dir.store
+                    .dead_letters()
+                    .await?
+                    .into_iter()
+                    .map(|d| d.notice_id)
+                    .collect()
+            } else {
+                ids
+            };
+            let mut missing = Vec::new();
+            for id in &ids {
+                if dir.store.requeue(id).await? {
+                    println!("requeued {id}");
+                } else {
+                    missing.push(id.as_str());
+                }
+            }
+            eprintln!("{} requeued", ids.len() - missing.len());
+            if !missing.is_empty() {
+                anyhow::bail!("not dead letters: {}", missing.join(", "));
+            }
+        }
+        Command::Notices {
+            command: None,
+            data,
+        } => {
             init_logging("warn");
             let dir = DataDir::open(&data.dir()?).await?;
             let notices = dir.store.notices().await?;
@@ -691,26 +840,50 @@ async fn main() -> anyhow::Result<()> {
                     listen,
                     db,
                     secret_env,
+                    tls_cert,
+                    tls_key,
+                    common_checks_only,
                 },
         } => {
             init_logging("info");
             let secret_text = std::env::var(&secret_env)
                 .with_context(|| format!("environment variable {secret_env} is not set"))?;
             let secret = takedown_webhook::Secret::parse(&secret_text)?;
-            let cases = takedown_platform::CaseStore::open(&db).await?;
+            let cases = takedown_platform::CaseStore::open(&db)
+                .await?
+                .with_regime_checks(!common_checks_only);
+            // Read the certificate before binding, so a bad file fails fast and says which.
+            let tls = match (&tls_cert, &tls_key) {
+                (Some(cert), Some(key)) => Some(takedown_platform::server_config(cert, key)?),
+                _ => None,
+            };
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("binding {listen}"))?;
-            tracing::info!(addr = %listener.local_addr()?, "platform handler listening");
             let state = takedown_platform::HandlerState {
                 cases,
                 secret,
                 tolerance_secs: 300,
             };
-            takedown_platform::serve(state, listener, async {
+            let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+            };
+            match tls {
+                Some(tls) => {
+                    tracing::info!(addr = %listener.local_addr()?, "platform handler listening (HTTPS)");
+                    takedown_platform::serve_tls(
+                        takedown_platform::router(state),
+                        listener,
+                        tls,
+                        shutdown,
+                    )
+                    .await?;
+                }
+                None => {
+                    tracing::info!(addr = %listener.local_addr()?, "platform handler listening");
+                    takedown_platform::serve(state, listener, shutdown).await?;
+                }
+            }
         }
     }
     Ok(())

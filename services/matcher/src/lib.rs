@@ -13,7 +13,7 @@ pub mod rights;
 use std::{collections::BTreeMap, sync::Arc};
 
 use takedown_bus::{Bus, BusError, Topic, consume_decoded};
-use takedown_matching::{IMAGE_THRESHOLD, image_score};
+use takedown_matching::{IMAGE_THRESHOLDS, image_score};
 use takedown_model::{
     Envelope, HashedListing, Match, MatchKind, MatchReason, RightKind, stable_id,
 };
@@ -98,7 +98,7 @@ pub fn find_matches(view: &RightsView, hashed: &HashedListing) -> Vec<Match> {
         offer(&hit.right_id, MatchKind::WordMark, hit.score, reason);
     }
     for image in &hashed.images {
-        for hit in view.images.query(&image.hashes, IMAGE_THRESHOLD) {
+        for hit in view.images.query_with(&image.hashes, IMAGE_THRESHOLDS) {
             let Some(right) = view.rights.get(&hit.right_id) else {
                 continue;
             };
@@ -113,13 +113,13 @@ pub fn find_matches(view: &RightsView, hashed: &HashedListing) -> Vec<Match> {
                 view: hit.view.clone(),
                 algorithm: hit.algorithm.clone(),
                 distance: hit.distance,
-                threshold: IMAGE_THRESHOLD,
+                threshold: hit.threshold,
                 region: hit.region,
             };
             offer(
                 &hit.right_id,
                 kind,
-                image_score(hit.distance, IMAGE_THRESHOLD),
+                image_score(hit.distance, hit.threshold),
                 reason,
             );
         }

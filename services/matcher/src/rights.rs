@@ -2,7 +2,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use takedown_matching::{ImageIndex, ImageLimits, IndexedImage, WordMarkIndex, hash_reference};
+use takedown_matching::{
+    ImageIndex, ImageLimits, IndexedImage, WordMarkIndex, hash_reference_views,
+};
 use takedown_model::{Right, RightKind};
 use takedown_store::{BlobStore, Store, StoreError};
 
@@ -50,13 +52,16 @@ impl RightsView {
                 let hashes = blobs
                     .get(&image.digest)
                     .map_err(|e| e.to_string())
-                    .and_then(|bytes| hash_reference(&bytes, &limits).map_err(|e| e.to_string()));
+                    .and_then(|bytes| {
+                        hash_reference_views(&bytes, &limits).map_err(|e| e.to_string())
+                    });
                 match hashes {
-                    Ok(hashes) => view.images.insert(IndexedImage {
+                    Ok(views) => view.images.insert(IndexedImage {
                         right_id: right.id.clone(),
                         view: image.view.clone(),
                         digest: image.digest.clone(),
-                        hashes,
+                        hashes: views.core,
+                        variants: views.variants,
                     }),
                     Err(e) => {
                         tracing::error!(right = %right.id, view = %image.view, error = %e, "registered image not indexed")

@@ -20,6 +20,9 @@ pub enum Outcome {
     },
     /// HTTP 410: the endpoint is gone; Standard Webhooks says to stop sending to it.
     Gone(String),
+    /// Handed over to a channel that gives no case id (a mail relay accepted it); the case
+    /// id, if any, comes later through the platform's case-event feed.
+    Sent { detail: String },
 }
 
 impl Outcome {
@@ -52,6 +55,37 @@ pub fn wire_body(filed: &FiledNotice) -> String {
     body.to_string()
 }
 
+/// An error and all its causes, `a: b: c`: reqwest's own message ("error sending request")
+/// says nothing of why; the cause (refused, timed out, certificate not trusted) does.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        // hyper and rustls repeat their cause in their own message; say it once.
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// Why a request did not get an answer, with a hint when the handler's TLS certificate is
+/// not trusted (the usual cause with a private CA or a self-signed handler).
+fn unreachable(url: &str, error: &reqwest::Error) -> String {
+    let chain = error_chain(error);
+    if chain.contains("invalid peer certificate") || chain.contains("UnknownIssuer") {
+        format!(
+            "{url} refused: TLS handshake failed, the handler's certificate is not trusted \
+             (add its CA with ca_file): {chain}"
+        )
+    } else {
+        format!("{url} unreachable: {chain}")
+    }
+}
+
 #[derive(Deserialize)]
 struct Answer {
     case_id: String,
@@ -76,7 +110,7 @@ pub async fn post(
         .await;
     let response = match response {
         Ok(response) => response,
-        Err(e) => return Outcome::retry(format!("{} unreachable: {e}", endpoint.url)),
+        Err(e) => return Outcome::retry(unreachable(&endpoint.url, &e)),
     };
     let status = response.status();
     let after = response

@@ -12,6 +12,7 @@
 //! held back by the breaker or the rate limit is postponed without counting an attempt.
 //!
 //! Module map:
+//! - [`adapter`]: how a notice reaches a platform (webhook, e-mail; the seam for Kafka).
 //! - [`endpoint`]: where each platform receives notices and the secret to sign with.
 //! - [`deliver`]: one signed POST and what its answer means.
 //! - [`email`]: the e-mail adapter (SMTP via lettre): readable text, the notice attached.
@@ -19,6 +20,7 @@
 //! - [`breaker`], [`ratelimit`]: the per-platform safeguards, with time as a parameter.
 //! - this file: the consumer and the outbox loop with back-off.
 
+pub mod adapter;
 pub mod breaker;
 pub mod deliver;
 pub mod email;
@@ -39,10 +41,14 @@ use takedown_store::{Store, StoreError};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+pub use adapter::{Adapter, AdapterError, EmailAdapter, WebhookAdapter};
 pub use breaker::CircuitBreaker;
 pub use deliver::Outcome;
 pub use endpoint::PlatformEndpoint;
 pub use ratelimit::RateLimit;
+/// Re-exported so a caller can name the client and certificate types the adapters take
+/// without depending on reqwest itself.
+pub use reqwest;
 
 pub const GROUP: &str = "notifier";
 
@@ -55,11 +61,11 @@ pub enum NotifierError {
     Bus(#[from] BusError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("could not build the HTTP client: {0}")]
-    Client(String),
+    #[error(transparent)]
+    Adapter(#[from] AdapterError),
 }
 
-/// The delivery safeguards, the same for every platform (each has its own state).
+/// The delivery safeguards of one platform (each platform has its own state).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Safeguards {
     /// Consecutive failures (unreachable, 5xx) that open a platform's circuit.
@@ -96,46 +102,74 @@ struct Guard {
     disabled: Option<String>,
 }
 
+/// Where one platform's notices go and the safeguards that pace them.
+pub struct Route {
+    pub platform: String,
+    pub adapter: Adapter,
+    pub safeguards: Safeguards,
+}
+
+impl Route {
+    /// A webhook route with the default safeguards and the system's TLS roots.
+    pub fn webhook(endpoint: PlatformEndpoint) -> Result<Self, AdapterError> {
+        Ok(Self {
+            platform: endpoint.platform.clone(),
+            adapter: Adapter::Webhook(WebhookAdapter::new(endpoint, &[])?),
+            safeguards: Safeguards::default(),
+        })
+    }
+}
+
 pub struct Notifier {
     pub bus: Arc<dyn Bus>,
     pub store: Store,
-    endpoints: HashMap<String, PlatformEndpoint>,
-    client: reqwest::Client,
-    safeguards: Safeguards,
+    routes: HashMap<String, Route>,
+    /// For a platform with no route (its deliveries wait until one is configured).
+    default_safeguards: Safeguards,
     guards: Mutex<HashMap<String, Guard>>,
 }
 
 impl Notifier {
+    /// A notifier delivering by webhook to each of `endpoints`, with default safeguards.
     pub fn new(
         bus: Arc<dyn Bus>,
         store: Store,
         endpoints: Vec<PlatformEndpoint>,
     ) -> Result<Self, NotifierError> {
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("takedown-notifier/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(30))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| NotifierError::Client(e.to_string()))?;
-        let endpoints = endpoints
+        let routes = endpoints
             .into_iter()
-            .map(|e| (e.platform.clone(), e))
-            .collect();
-        Ok(Self {
-            bus,
-            store,
-            endpoints,
-            client,
-            safeguards: Safeguards::default(),
-            guards: Mutex::new(HashMap::new()),
-        })
+            .map(Route::webhook)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self::with_routes(bus, store, routes))
     }
 
-    /// Replaces the default safeguards.
+    /// A notifier with one route (adapter and safeguards) per platform.
+    pub fn with_routes(bus: Arc<dyn Bus>, store: Store, routes: Vec<Route>) -> Self {
+        Self {
+            bus,
+            store,
+            routes: routes
+                .into_iter()
+                .map(|r| (r.platform.clone(), r))
+                .collect(),
+            default_safeguards: Safeguards::default(),
+            guards: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Replaces the safeguards of every platform.
     pub fn with_safeguards(mut self, safeguards: Safeguards) -> Self {
-        self.safeguards = safeguards;
+        for route in self.routes.values_mut() {
+            route.safeguards = safeguards.clone();
+        }
+        self.default_safeguards = safeguards;
         self
+    }
+
+    fn safeguards(&self, platform: &str) -> &Safeguards {
+        self.routes
+            .get(platform)
+            .map_or(&self.default_safeguards, |r| &r.safeguards)
     }
 
     /// Runs `f` on `platform`'s safeguard state, creating it on first use.
@@ -146,13 +180,13 @@ impl Notifier {
             .guards
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let guard = guards.entry(platform.to_owned()).or_insert_with(|| Guard {
-            breaker: CircuitBreaker::new(
-                self.safeguards.failure_threshold,
-                self.safeguards.cool_down,
-            ),
-            rate: RateLimit::new(self.safeguards.per_second, self.safeguards.burst),
-            disabled: None,
+        let guard = guards.entry(platform.to_owned()).or_insert_with(|| {
+            let safeguards = self.safeguards(platform);
+            Guard {
+                breaker: CircuitBreaker::new(safeguards.failure_threshold, safeguards.cool_down),
+                rate: RateLimit::new(safeguards.per_second, safeguards.burst),
+                disabled: None,
+            }
         });
         f(guard)
     }
@@ -234,10 +268,8 @@ impl Notifier {
                 return Ok(());
             }
         }
-        let outcome = match self.endpoints.get(&delivery.platform) {
-            Some(endpoint) => {
-                deliver::post(&self.client, endpoint, notice_id, &delivery.payload).await
-            }
+        let outcome = match self.routes.get(&delivery.platform) {
+            Some(route) => route.adapter.deliver(notice_id, &delivery.payload).await,
             None => Outcome::Retry {
                 reason: format!(
                     "no endpoint is configured for platform {:?}",
@@ -255,6 +287,13 @@ impl Notifier {
                     .await?;
                 self.publish(notice_id, CaseEventKind::Acknowledged, Some(case_id), None)
                     .await?;
+            }
+            Outcome::Sent { detail } => {
+                // No case id on this channel: the notice is out of the outbox, and the case
+                // id arrives through the platform's case-event feed when it has one.
+                self.guard(&delivery.platform, |g| g.breaker.record_success());
+                tracing::info!(notice = %notice_id, %detail, "notice sent");
+                self.store.finish_delivery(notice_id, None, None).await?;
             }
             Outcome::Rejected(reason) => {
                 // The platform answered: it is up, the notice is what it refused.
@@ -274,7 +313,7 @@ impl Notifier {
             }
             Outcome::Retry { reason, after } => {
                 self.guard(&delivery.platform, |g| g.breaker.record_failure(instant));
-                if delivery.attempts + 1 >= self.safeguards.max_attempts {
+                if delivery.attempts + 1 >= self.safeguards(&delivery.platform).max_attempts {
                     let reason =
                         format!("gave up after {} attempts: {reason}", delivery.attempts + 1);
                     tracing::error!(notice = %notice_id, %reason, "delivery dead-lettered");

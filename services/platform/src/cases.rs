@@ -106,6 +106,8 @@ pub fn timestamp(at: DateTime<Utc>) -> String {
 struct Regimes {
     default: Regime,
     per_platform: HashMap<String, Regime>,
+    /// Whether received notices must carry what their regime asks for (see `check`).
+    checks: bool,
 }
 
 #[derive(Clone)]
@@ -127,6 +129,7 @@ impl CaseStore {
             regimes: Arc::new(Regimes {
                 default: Regime::EuDsa,
                 per_platform: HashMap::new(),
+                checks: false,
             }),
         })
     }
@@ -150,7 +153,20 @@ impl CaseStore {
         self
     }
 
-    fn regime_for(&self, platform: &str) -> Regime {
+    /// Refuse notices that lack an element their platform's regime asks for (China's
+    /// E-Commerce Law art. 42, the DSA art. 16, the DMCA 512(c)(3), a fair complaint), on top
+    /// of the common checks. Off by default, so a sender of only the common fields is served.
+    pub fn with_regime_checks(mut self, on: bool) -> Self {
+        Arc::make_mut(&mut self.regimes).checks = on;
+        self
+    }
+
+    pub fn regime_checks(&self) -> bool {
+        self.regimes.checks
+    }
+
+    /// The regime cases of `platform` run under (and its notices are checked against).
+    pub fn regime_for(&self, platform: &str) -> Regime {
         self.regimes
             .per_platform
             .get(platform)
@@ -527,6 +543,7 @@ mod tests {
             regimes: Arc::new(Regimes {
                 default: Regime::CnEcommerce,
                 per_platform: HashMap::new(),
+                checks: false,
             }),
         };
         let case = store.load("case_1").await.unwrap().unwrap();

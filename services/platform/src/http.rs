@@ -1,5 +1,9 @@
 //! The handler's HTTP interface: `POST /notices` (signed), `GET /healthz`, and, when served
 //! with [`OperatorState`], the operators' routes of [`crate::operator`].
+//!
+//! Every notice gets the common completeness checks; with
+//! [`CaseStore::with_regime_checks`] it is also checked against the elements the platform's
+//! own regime asks for (`takedown serve platform` turns this on), each missing one named.
 
 use std::{future::Future, sync::Arc};
 
@@ -13,12 +17,12 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::json;
-use takedown_model::Notice;
+use takedown_model::notice::FiledNotice;
 use takedown_webhook::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, Headers, Secret};
 
 use crate::{
     cases::CaseStore,
-    check::completeness,
+    check::{completeness, regime_elements},
     operator::{OperatorState, operator_router},
 };
 
@@ -38,7 +42,7 @@ pub struct HandlerState {
 struct Payload {
     #[serde(rename = "type")]
     kind: String,
-    data: Notice,
+    data: FiledNotice,
 }
 
 pub fn router(state: HandlerState) -> Router {
@@ -122,7 +126,8 @@ async fn receive_notice(
             format!("unknown payload type {:?}", payload.kind),
         );
     }
-    let notice = payload.data;
+    let filed = payload.data;
+    let notice = &filed.notice;
     if webhook.id != Some(notice.id.as_str()) {
         return error(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -130,17 +135,22 @@ async fn receive_notice(
             "webhook-id must equal the notice id",
         );
     }
-    let missing = completeness(&notice);
+    let regime = state.cases.regime_for(&notice.platform);
+    let mut missing = completeness(notice);
+    if state.cases.regime_checks() {
+        missing.extend(regime_elements(regime, &filed));
+    }
     if !missing.is_empty() {
+        tracing::warn!(notice = %notice.id, regime = regime.as_str(), missing = missing.len(), "notice refused: incomplete");
         return (
             StatusCode::UNPROCESSABLE_ENTITY,
-            Json(json!({ "error": "incomplete", "fields": missing })),
+            Json(json!({ "error": "incomplete", "regime": regime.as_str(), "fields": missing })),
         )
             .into_response();
     }
     match state
         .cases
-        .open_case(&notice, &String::from_utf8_lossy(&body))
+        .open_case(notice, &String::from_utf8_lossy(&body))
         .await
     {
         Ok((case_id, true)) => {

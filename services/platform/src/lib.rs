@@ -14,6 +14,7 @@
 //! - [`repeat`]: repeat infringers per (platform, seller).
 //! - [`metrics`]: time to measures and counts per state.
 //! - [`http`]: the axum routes for notices; [`operator`]: the operators' routes.
+//! - [`tls`]: serving those routes over HTTPS (rustls) from PEM files.
 //!
 //! **Architecture Invariant:** this crate is the platform's, not the brand owner's: it shares
 //! only the wire format (the model's `Notice`) and the signature scheme with the rest. It
@@ -30,6 +31,7 @@ pub mod measures;
 pub mod metrics;
 pub mod operator;
 pub mod repeat;
+pub mod tls;
 
 pub use cases::{CaseRecord, CaseRow, CaseStore, EventRecord};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -41,3 +43,4 @@ pub use measures::{
 };
 pub use operator::{OperatorState, OperatorToken};
 pub use repeat::RepeatPolicy;
+pub use tls::{TlsError, serve_tls, server_config};

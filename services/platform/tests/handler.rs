@@ -1,8 +1,10 @@
 //! The reference handler over real HTTP on 127.0.0.1: accepts a signed, complete notice once,
-//! and refuses tampered, replayed, incomplete and malformed ones with the right error.
+//! and refuses tampered, replayed, incomplete and malformed ones with the right error; with
+//! regime checks on, a notice lacking what its platform's regime asks for is refused with the
+//! missing element named.
 
 use serde_json::{Value, json};
-use takedown_platform::{CaseStore, HandlerState};
+use takedown_platform::{CaseStore, HandlerState, Regime};
 use takedown_webhook::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, Secret};
 
 const SECRET: &str = "handler-test-secret-0123456789";
@@ -14,10 +16,16 @@ struct Running {
 }
 
 async fn start() -> Running {
+    start_with(|cases| cases).await
+}
+
+async fn start_with(configure: impl FnOnce(CaseStore) -> CaseStore) -> Running {
     let dir = tempfile::tempdir().expect("tempdir");
-    let cases = CaseStore::open(&dir.path().join("platform.db"))
-        .await
-        .expect("cases");
+    let cases = configure(
+        CaseStore::open(&dir.path().join("platform.db"))
+            .await
+            .expect("cases"),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -163,4 +171,92 @@ async fn names_each_missing_field_of_an_incomplete_notice() {
     .await;
     assert_eq!((status, answer["error"].as_str()), (422, Some("id")));
     assert!(handler.cases.cases().await.expect("cases").is_empty());
+}
+
+/// A notice carrying every element any regime asks for.
+fn full_notice(id: &str) -> Value {
+    let mut value = notice(id);
+    let both = |en: &str, zh: &str| json!({ "en": en, "zh": zh });
+    let extra = json!({
+        "notifier": { "name": "Acme GmbH", "email": "ip@acme.test" },
+        "rights_holder": { "name": "Acme GmbH", "identity_document": "HRB 12345" },
+        "right": { "kind": "word_mark", "name": "ACME", "registration_number": "EUTM 1",
+                   "office": "EUIPO", "classes": ["25"], "territories": ["EU"] },
+        "items": [{ "key": "mat_1", "listing_url": "http://shop.test/item/1",
+                    "booth": { "fair": "Fair", "booth": "H1 A2", "exhibitor": "S" },
+                    "evidence": [{ "capture_id": "cap_1", "body_digest": "ab" }] }],
+        "explanation_text": both("uses the mark", "使用了商标"),
+        "good_faith": both("good faith", "善意"),
+        "accuracy": both("accurate", "真实"),
+        "signature": { "name": "A. Counsel", "date": "2026-11-22" },
+    });
+    for (key, field) in extra.as_object().expect("object") {
+        value["data"][key] = field.clone();
+    }
+    value
+}
+
+#[tokio::test]
+async fn each_regime_names_its_own_missing_element() {
+    // (regime, what to take away, the field the answer must name, the law it must cite)
+    let cases: [(Regime, &str, &str, &str); 4] = [
+        (
+            Regime::CnEcommerce,
+            "/rights_holder/identity_document",
+            "rights_holder.identity_document",
+            "E-Commerce Law art. 42",
+        ),
+        (
+            Regime::EuDsa,
+            "/notifier/email",
+            "notifier.email",
+            "art. 16(2)",
+        ),
+        (Regime::UsDmca, "/signature", "signature", "512(c)(3)(A)"),
+        (
+            Regime::TradeFair,
+            "/items/0/booth",
+            "items[0].booth",
+            "exhibition",
+        ),
+    ];
+    for (regime, remove, field, law) in cases {
+        let handler = start_with(|c| c.with_default_regime(regime).with_regime_checks(true)).await;
+        let complete = full_notice("ntc_full").to_string();
+        let (status, answer) = post(&handler.url, "ntc_full", &complete, now(), None).await;
+        assert_eq!(status, 201, "{regime:?}: {answer}");
+
+        let mut value = full_notice("ntc_gap");
+        let (parent, key) = remove.rsplit_once('/').expect("path");
+        let target = value["data"].pointer_mut(parent).expect("parent");
+        match target {
+            Value::Object(map) => {
+                map.remove(key);
+            }
+            other => panic!("{other}"),
+        }
+        let (status, answer) = post(&handler.url, "ntc_gap", &value.to_string(), now(), None).await;
+        assert_eq!(status, 422, "{regime:?}: {answer}");
+        assert_eq!(answer["regime"], regime.as_str());
+        let errors = answer["fields"].as_array().expect("fields");
+        assert_eq!(errors.len(), 1, "{regime:?}: {answer}");
+        assert_eq!(errors[0]["field"], field);
+        let rule = errors[0]["rule"].as_str().expect("rule");
+        assert!(rule.contains(law), "{regime:?}: {rule}");
+        assert_eq!(handler.cases.cases().await.expect("cases").len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn without_regime_checks_the_common_fields_suffice() {
+    let handler = start_with(|c| c.with_default_regime(Regime::CnEcommerce)).await;
+    let (status, answer) = post(
+        &handler.url,
+        "ntc_plain",
+        &notice("ntc_plain").to_string(),
+        now(),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{answer}");
 }

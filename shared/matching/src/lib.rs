@@ -25,13 +25,13 @@ pub mod score;
 pub mod text;
 
 pub use image_hash::{
-    ImageError, ImageHit, ImageIndex, ImageLimits, IndexedImage, PHASH64, hamming_hex, hash_query,
-    hash_reference,
+    ImageError, ImageHit, ImageIndex, ImageLimits, IndexedImage, PHASH64, ReferenceHashes,
+    Thresholds, hamming_hex, hash_query, hash_reference, hash_reference_views,
 };
 pub use mih::{MihIndex, linear_query};
 pub use pdq::{
     Dihedral, PDQ_MIN_QUALITY, PDQ256, PdqHash, hamming_256, pdq_bits_from_hex, pdq_hash,
     pdq_hash_dihedral, pdq_region_hashes,
 };
-pub use score::{IMAGE_THRESHOLD, image_score};
+pub use score::{IMAGE_THRESHOLD, IMAGE_THRESHOLDS, image_score};
 pub use text::{TextHit, WordMarkIndex, normalize};

@@ -1,4 +1,6 @@
-//! Turning a Hamming distance into a 0..=1 confidence, and the operating threshold.
+//! Turning a Hamming distance into a 0..=1 confidence, and the operating thresholds.
+
+use crate::Thresholds;
 
 /// The Hamming distance (of 64 bits) at or below which a `phash64` pair is reported.
 ///
@@ -10,6 +12,14 @@
 /// With region hashes, every extra bit of tolerance multiplies the chance that one of the
 /// thousands of windows of an unrelated photo lands near a registered logo.
 pub const IMAGE_THRESHOLD: u32 = 6;
+
+/// The operating thresholds per kind of comparison, measured on the evaluation dataset
+/// (`bench/dataset/`, `examples/dataset_distances.rs`): see `bench/dataset/REPORT.md`.
+pub const IMAGE_THRESHOLDS: Thresholds = Thresholds {
+    whole: 8,
+    variant: 4,
+    window: 4,
+};
 
 /// Confidence of an image match at `distance` for an operating `threshold`: 1.0 at distance
 /// 0, 0.75 at the threshold, strictly decreasing and never below 0.

@@ -9,7 +9,7 @@ mod fixtures;
 
 use takedown_matching::{
     IMAGE_THRESHOLD, ImageError, ImageHit, ImageIndex, ImageLimits, IndexedImage, PHASH64,
-    hamming_hex, hash_query, hash_reference,
+    hamming_hex, hash_query, hash_reference, hash_reference_views,
 };
 use takedown_model::RegionHash;
 
@@ -26,13 +26,14 @@ fn right(seed: u64) -> String {
 fn registered_index() -> ImageIndex {
     let mut index = ImageIndex::new();
     for seed in REGISTERED {
-        let hashes =
-            hash_reference(&fixtures::png(&fixtures::logo(seed)), &limits()).expect("logo hashes");
+        let views = hash_reference_views(&fixtures::png(&fixtures::logo(seed)), &limits())
+            .expect("logo hashes");
         index.insert(IndexedImage {
             right_id: right(seed),
             view: "logo".into(),
             digest: format!("d{seed}"),
-            hashes,
+            hashes: views.core,
+            variants: views.variants,
         });
     }
     index
@@ -185,10 +186,28 @@ fn gif_webp_and_transparent_png_decode_to_the_same_hash() {
     transparent
         .write_to(&mut png, image::ImageFormat::Png)
         .expect("encodes");
-    assert_eq!(
-        hash_reference(png.get_ref(), &limits()).expect("transparent png"),
-        hash_reference(&fixtures::png(&rgba), &limits()).expect("png")
-    );
+    let on_white = hash_reference_views(&fixtures::png(&rgba), &limits()).expect("png");
+    let transparent = hash_reference_views(png.get_ref(), &limits()).expect("transparent png");
+    assert_eq!(transparent.core[..on_white.core.len()], on_white.core[..]);
+    // Flattened onto black as well: the logo copied onto a dark page still matches.
+    let on_black = image::RgbImage::from_fn(256, 256, |x, y| {
+        let p = transparent_px(&rgba, x, y);
+        image::Rgb([p[0], p[1], p[2]])
+    });
+    let dark = hash_reference(&fixtures::png(&on_black), &limits()).expect("on black");
+    let all: Vec<&str> = transparent
+        .core
+        .iter()
+        .chain(&transparent.variants)
+        .map(|h| h.bits.as_str())
+        .collect();
+    assert!(all.contains(&dark[0].bits.as_str()), "{all:?}");
+}
+
+/// `rgba`'s pixel with white made black, as the transparent copy flattened onto black shows.
+fn transparent_px(rgba: &image::RgbImage, x: u32, y: u32) -> [u8; 3] {
+    let p = rgba.get_pixel(x, y).0;
+    if p == [255, 255, 255] { [0, 0, 0] } else { p }
 }
 
 #[test]
@@ -323,4 +342,53 @@ fn decompression_bombs_and_oversized_inputs_are_refused_before_decoding() {
         hash_reference(&png, &narrow),
         Err(ImageError::TooLarge(_))
     ));
+}
+
+#[test]
+fn mirrored_inverted_and_third_cropped_copies_match_through_the_variants() {
+    let logo = fixtures::logo(2);
+    let views = hash_reference_views(&fixtures::png(&logo), &limits()).expect("logo");
+    let mut index = ImageIndex::new();
+    index.insert(IndexedImage {
+        right_id: "r".into(),
+        view: "logo".into(),
+        digest: "d".into(),
+        hashes: views.core,
+        variants: views.variants,
+    });
+    let mut inverted = logo.clone();
+    image::imageops::invert(&mut inverted);
+    let (w, h) = logo.dimensions();
+    let cropped = image::imageops::crop_imm(&logo, 0, 0, w * 2 / 3, h).to_image();
+    for (what, copy) in [
+        ("mirrored", image::imageops::flip_horizontal(&logo)),
+        ("inverted", inverted),
+        ("a third cut off", cropped),
+    ] {
+        let hashes = hash_query(&fixtures::png(&copy), &limits()).expect("copy");
+        let hits = index.query_with(&hashes, takedown_matching::IMAGE_THRESHOLDS);
+        assert_eq!(hits.len(), 1, "{what}: {hits:?}");
+        assert_eq!(hits[0].region, None, "{what}: matched as a whole picture");
+    }
+    // Without the variants none of them would match: the core alone is the logo as is.
+    let core_only = hash_reference(&fixtures::png(&logo), &limits()).expect("logo");
+    let flipped = hash_query(
+        &fixtures::png(&image::imageops::flip_horizontal(&logo)),
+        &limits(),
+    )
+    .expect("mirrored");
+    let closest = flipped
+        .iter()
+        .filter(|q| q.region.is_none())
+        .flat_map(|q| {
+            core_only
+                .iter()
+                .filter_map(|r| hamming_hex(&q.bits, &r.bits))
+        })
+        .min()
+        .expect("hashes");
+    assert!(
+        closest > takedown_matching::IMAGE_THRESHOLDS.whole,
+        "{closest}"
+    );
 }

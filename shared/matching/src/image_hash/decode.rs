@@ -50,6 +50,33 @@ pub enum ImageError {
 ///
 /// Animated GIFs decode to their first frame, which is what `decode` yields for them.
 pub(crate) fn decode_rgb(bytes: &[u8], limits: &ImageLimits) -> Result<RgbImage, ImageError> {
+    Ok(flatten_on(decode_bounded(bytes, limits)?, WHITE))
+}
+
+/// Decodes a registered image within `limits`: flattened onto white and, when it has
+/// transparent pixels, also onto black. A logo file with transparency is shown on whatever
+/// page or product it is copied onto: a white logo is invisible on white, a black one on
+/// black, and either may be copied onto the other.
+pub(crate) fn decode_canvases(
+    bytes: &[u8],
+    limits: &ImageLimits,
+) -> Result<Vec<RgbImage>, ImageError> {
+    let decoded = decode_bounded(bytes, limits)?;
+    let transparent =
+        decoded.color().has_alpha() && decoded.to_rgba8().pixels().any(|p| p.0[3] < u8::MAX);
+    if !transparent {
+        return Ok(vec![flatten_on(decoded, WHITE)]);
+    }
+    Ok(vec![
+        flatten_on(decoded.clone(), WHITE),
+        flatten_on(decoded, BLACK),
+    ])
+}
+
+const WHITE: [u8; 3] = [255; 3];
+const BLACK: [u8; 3] = [0; 3];
+
+fn decode_bounded(bytes: &[u8], limits: &ImageLimits) -> Result<DynamicImage, ImageError> {
     if bytes.len() > limits.max_bytes {
         return Err(ImageError::TooManyBytes {
             len: bytes.len(),
@@ -87,7 +114,7 @@ pub(crate) fn decode_rgb(bytes: &[u8], limits: &ImageLimits) -> Result<RgbImage,
             limits.max_height
         )));
     }
-    Ok(flatten_on_white(decoded))
+    Ok(decoded)
 }
 
 /// Maps a decoder failure to our error, naming the format and what went wrong.
@@ -118,9 +145,9 @@ fn format_name(format: ImageFormat) -> &'static str {
         .unwrap_or("unknown")
 }
 
-/// Composites transparent pixels over white: product shots and logos with an alpha channel
-/// are shown on white pages, and a transparent logo must hash like the same logo on white.
-fn flatten_on_white(image: DynamicImage) -> RgbImage {
+/// Composites transparent pixels over `background`: product shots and logos with an alpha
+/// channel are shown on some page, and a transparent logo must hash like the same logo on it.
+fn flatten_on(image: DynamicImage, background: [u8; 3]) -> RgbImage {
     if !image.color().has_alpha() {
         return image.into_rgb8();
     }
@@ -128,12 +155,16 @@ fn flatten_on_white(image: DynamicImage) -> RgbImage {
     let (width, height) = rgba.dimensions();
     RgbImage::from_fn(width, height, |x, y| {
         let [r, g, b, a] = rgba.get_pixel(x, y).0;
-        let blend = |c: u8| -> u8 {
-            let (c, a) = (u32::from(c), u32::from(a));
-            // Rounded (c·a + 255·(255−a)) / 255 stays within 0..=255.
-            ((c * a + 255 * (255 - a) + 127) / 255) as u8
+        let blend = |c: u8, under: u8| -> u8 {
+            let (c, a, under) = (u32::from(c), u32::from(a), u32::from(under));
+            // Rounded (c·a + under·(255−a)) / 255 stays within 0..=255.
+            ((c * a + under * (255 - a) + 127) / 255) as u8
         };
-        image::Rgb([blend(r), blend(g), blend(b)])
+        image::Rgb([
+            blend(r, background[0]),
+            blend(g, background[1]),
+            blend(b, background[2]),
+        ])
     })
 }
 
@@ -146,9 +177,33 @@ mod tests {
         let mut rgba = image::RgbaImage::new(2, 1);
         rgba.put_pixel(0, 0, image::Rgba([10, 20, 30, 0]));
         rgba.put_pixel(1, 0, image::Rgba([10, 20, 30, 255]));
-        let flat = flatten_on_white(DynamicImage::ImageRgba8(rgba));
+        let flat = flatten_on(DynamicImage::ImageRgba8(rgba.clone()), WHITE);
         assert_eq!(flat.get_pixel(0, 0).0, [255, 255, 255]);
         assert_eq!(flat.get_pixel(1, 0).0, [10, 20, 30]);
+        let dark = flatten_on(DynamicImage::ImageRgba8(rgba), BLACK);
+        assert_eq!(dark.get_pixel(0, 0).0, [0, 0, 0]);
+        assert_eq!(dark.get_pixel(1, 0).0, [10, 20, 30]);
+    }
+
+    #[test]
+    fn only_images_with_transparent_pixels_get_a_dark_canvas_too() {
+        let png = |img: DynamicImage| {
+            let mut out = Vec::new();
+            img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+                .expect("encode");
+            out
+        };
+        let opaque = image::RgbaImage::from_pixel(4, 4, image::Rgba([9, 9, 9, 255]));
+        let limits = ImageLimits::default();
+        let canvases = decode_canvases(&png(DynamicImage::ImageRgba8(opaque.clone())), &limits);
+        assert_eq!(canvases.expect("decoded").len(), 1);
+        let mut clear = opaque;
+        clear.put_pixel(0, 0, image::Rgba([9, 9, 9, 0]));
+        let canvases =
+            decode_canvases(&png(DynamicImage::ImageRgba8(clear)), &limits).expect("decoded");
+        assert_eq!(canvases.len(), 2);
+        assert_eq!(canvases[0].get_pixel(0, 0).0, [255; 3]);
+        assert_eq!(canvases[1].get_pixel(0, 0).0, [0; 3]);
     }
 
     #[test]

@@ -17,7 +17,44 @@ pub struct IndexedImage {
     pub view: String,
     /// Digest of the registered image's bytes.
     pub digest: String,
+    /// The image as registered (`ReferenceHashes::core`).
     pub hashes: Vec<RegionHash>,
+    /// Its re-uses (`ReferenceHashes::variants`): compared with whole pictures only.
+    pub variants: Vec<RegionHash>,
+}
+
+/// Largest Hamming distances reported, by what is compared with what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thresholds {
+    /// A listing image's whole picture against a registered image as registered.
+    pub whole: u32,
+    /// A listing image's whole picture against a registered image's variant (mirrored,
+    /// inverted, partial).
+    pub variant: u32,
+    /// A window of a listing image against a registered image as registered. Variants are
+    /// never compared with windows: hundreds of windows times every variant would find
+    /// chance resemblances.
+    pub window: u32,
+}
+
+impl Thresholds {
+    /// The same distance for every comparison.
+    pub fn uniform(threshold: u32) -> Self {
+        Thresholds {
+            whole: threshold,
+            variant: threshold,
+            window: threshold,
+        }
+    }
+
+    fn for_pair(&self, query: &StoredHash, stored: &StoredHash) -> Option<u32> {
+        match (query.region.is_some(), stored.variant) {
+            (false, false) => Some(self.whole),
+            (false, true) => Some(self.variant),
+            (true, false) => Some(self.window),
+            (true, true) => None,
+        }
+    }
 }
 
 /// The best match of a query against one right.
@@ -27,6 +64,8 @@ pub struct ImageHit {
     pub view: String,
     pub right_digest: String,
     pub distance: u32,
+    /// The threshold this kind of comparison was held to (see [`Thresholds`]).
+    pub threshold: u32,
     /// The window of the listing image that matched, or None for the whole image.
     pub region: Option<[f32; 4]>,
     pub algorithm: String,
@@ -37,6 +76,10 @@ pub struct ImageHit {
 struct StoredHash {
     algorithm: String,
     bits: Vec<u8>,
+    /// The bits as one word when there are exactly 64 of them.
+    word: Option<u64>,
+    /// A registered image's variant rather than the image as registered.
+    variant: bool,
     region: Option<[f32; 4]>,
 }
 
@@ -62,7 +105,8 @@ impl ImageIndex {
     /// Adds a registered image. Hashes whose bits are not valid hex are dropped: they could
     /// never match, and one bad row must not stop the others from being indexed.
     pub fn insert(&mut self, entry: IndexedImage) {
-        let hashes = decode_all(&entry.hashes);
+        let mut hashes = decode_all(&entry.hashes, false);
+        hashes.extend(decode_all(&entry.variants, true));
         self.entries.push(Entry {
             right_id: entry.right_id,
             view: entry.view,
@@ -88,18 +132,29 @@ impl ImageIndex {
     /// For each right with a registered hash within `threshold` of one of `hashes` (same
     /// algorithm only), the closest such pair. Sorted by distance, then right id.
     pub fn query(&self, hashes: &[RegionHash], threshold: u32) -> Vec<ImageHit> {
-        let queries = decode_all(hashes);
+        self.query_with(hashes, Thresholds::uniform(threshold))
+    }
+
+    /// As [`ImageIndex::query`], with a threshold per kind of comparison.
+    pub fn query_with(&self, hashes: &[RegionHash], thresholds: Thresholds) -> Vec<ImageHit> {
+        let queries = decode_all(hashes, false);
         let mut best: HashMap<&str, ImageHit> = HashMap::new();
         for entry in &self.entries {
             for stored in &entry.hashes {
                 for query in &queries {
-                    if query.algorithm != stored.algorithm {
-                        continue;
-                    }
-                    let Some(distance) = hamming_bytes(&query.bits, &stored.bits) else {
+                    // 64-bit hashes (the common case: a listing image has hundreds of
+                    // windows) compare as words; others byte by byte.
+                    let distance = match (query.word, stored.word) {
+                        (Some(q), Some(s)) => (q ^ s).count_ones(),
+                        _ => match hamming_bytes(&query.bits, &stored.bits) {
+                            Some(d) => d,
+                            None => continue,
+                        },
+                    };
+                    let Some(threshold) = thresholds.for_pair(query, stored) else {
                         continue;
                     };
-                    if distance > threshold {
+                    if distance > threshold || query.algorithm != stored.algorithm {
                         continue;
                     }
                     let better = best
@@ -113,6 +168,7 @@ impl ImageIndex {
                                 view: entry.view.clone(),
                                 right_digest: entry.digest.clone(),
                                 distance,
+                                threshold,
                                 region: query.region,
                                 algorithm: query.algorithm.clone(),
                             },
@@ -138,13 +194,19 @@ fn is_better(distance: u32, region: Option<[f32; 4]>, current: &ImageHit) -> boo
         || (distance == current.distance && region.is_none() && current.region.is_some())
 }
 
-fn decode_all(hashes: &[RegionHash]) -> Vec<StoredHash> {
+fn decode_all(hashes: &[RegionHash], variant: bool) -> Vec<StoredHash> {
     hashes
         .iter()
         .filter_map(|h| {
+            let bits = hex::decode(&h.bits).ok()?;
+            let word = <[u8; 8]>::try_from(bits.as_slice())
+                .ok()
+                .map(u64::from_be_bytes);
             Some(StoredHash {
                 algorithm: h.algorithm.clone(),
-                bits: hex::decode(&h.bits).ok()?,
+                bits,
+                word,
+                variant,
                 region: h.region,
             })
         })
@@ -169,6 +231,7 @@ mod tests {
             view: view.into(),
             digest: format!("d-{right}-{view}"),
             hashes: bits.iter().map(|b| hash("phash64", b, None)).collect(),
+            variants: Vec::new(),
         }
     }
 
@@ -210,6 +273,37 @@ mod tests {
         let hits = index.query(&[hash("phash64", "0000000000000000", None)], 0);
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].right_id, "r2");
+    }
+
+    #[test]
+    fn variants_match_whole_pictures_only_and_each_comparison_has_its_threshold() {
+        let mut index = ImageIndex::new();
+        let mut logo = image("r1", "logo", &["0000000000000000"]);
+        logo.variants = vec![hash("phash64", "ffffffffffffffff", None)];
+        index.insert(logo);
+        let thresholds = Thresholds {
+            whole: 4,
+            variant: 2,
+            window: 0,
+        };
+        let found = |bits: &str, region| {
+            index
+                .query_with(&[hash("phash64", bits, region)], thresholds)
+                .first()
+                .map(|h| h.distance)
+        };
+        let window = Some([0.0, 0.0, 0.5, 0.5]);
+        assert_eq!(found("000000000000000f", None), Some(4));
+        assert_eq!(found("000000000000001f", None), None);
+        assert_eq!(found("fffffffffffffffc", None), Some(2), "the variant");
+        assert_eq!(found("fffffffffffffff8", None), None);
+        assert_eq!(found("0000000000000000", window), Some(0));
+        assert_eq!(found("0000000000000001", window), None);
+        assert_eq!(
+            found("ffffffffffffffff", window),
+            None,
+            "no variant for windows"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Perceptual hashes of registered images and listing images, and their index.
 //!
-//! - `decode`: bounded decoding of untrusted bytes, alpha flattened onto white.
+//! - `decode`: bounded decoding of untrusted bytes, alpha flattened onto white (and, for
+//!   registered images, onto black too).
 //! - `prepare`: the reduced working copy, refusing blank and tiny images.
 //! - `phash`: the 64-bit DCT hash and Hamming distance.
 //! - `sample`: area-averaged samples of any rectangle, the hasher's input.
@@ -18,12 +19,13 @@ mod regions;
 mod sample;
 mod trim;
 
+use image::{GrayImage, imageops};
 use takedown_model::RegionHash;
 
 pub use decode::{ImageError, ImageLimits};
 // PDQ (`crate::pdq`) decodes listing bytes with the same limits.
 pub(crate) use decode::decode_rgb;
-pub use index::{ImageHit, ImageIndex, IndexedImage};
+pub use index::{ImageHit, ImageIndex, IndexedImage, Thresholds};
 pub use phash::{PHASH64, hamming_hex};
 
 use edges::EdgeMaps;
@@ -35,42 +37,180 @@ use sample::{Integral, Rect};
 const TRIM_MAX_AREA_SHARE: f64 = 0.90;
 /// Content boxes smaller than this on a side are specks, not a logo.
 const TRIM_MIN_SIDE: u32 = 16;
+/// Share of a registered image kept by its partial views: a copy cropped by a third.
+const PARTIAL_KEEP: f64 = 2.0 / 3.0;
 
-/// Hashes of a registered image (a logo or a design view): the whole image, and the image
-/// trimmed to its content when the canvas around the content is large enough to matter.
-/// Both describe the registration, so neither has a region.
-pub fn hash_reference(bytes: &[u8], limits: &ImageLimits) -> Result<Vec<RegionHash>, ImageError> {
-    let work = prepare::prepare(decode::decode_rgb(bytes, limits)?)?;
-    let hasher = PHasher::new();
-    let integral = Integral::new(&work.gray);
-    let whole = hasher.hash(&integral.sample(&integral.full()), None);
-    let mut trimmed = None;
-    // No content box (a texture with no distinct background) leaves the whole-image hash.
-    if let Some((x, y, w, h)) = trim::content_bbox(&work.rgb) {
-        let (width, height) = work.gray.dimensions();
-        let share = (f64::from(w) * f64::from(h)) / (f64::from(width) * f64::from(height));
-        if share <= TRIM_MAX_AREA_SHARE && w >= TRIM_MIN_SIDE && h >= TRIM_MIN_SIDE {
-            let rect = Rect {
-                x: f64::from(x),
-                y: f64::from(y),
-                w: f64::from(w),
-                h: f64::from(h),
-            };
-            let hash = hasher.hash(&integral.sample(&rect), None);
-            trimmed = (hash.bits != whole.bits).then_some(hash);
-        }
-    }
-    Ok(std::iter::once(whole).chain(trimmed).collect())
+/// The hashes of a registered image, in two tiers.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReferenceHashes {
+    /// The image as registered: whole and trimmed to its content, on each canvas.
+    pub core: Vec<RegionHash>,
+    /// Re-uses of it: mirrored, luminance-inverted, and partial (a third cut off). Each
+    /// widens what matches, so they are compared only with a listing image's whole picture,
+    /// never with its hundreds of windows.
+    pub variants: Vec<RegionHash>,
 }
 
-/// Hashes of a listing image: the whole image (no region) and its informative windows
-/// (regions as `[x, y, w, h]` fractions), so that a logo pasted into a product photo is
-/// found by the window that frames it.
+/// The core hashes of a registered image (see [`hash_reference_views`]).
+pub fn hash_reference(bytes: &[u8], limits: &ImageLimits) -> Result<Vec<RegionHash>, ImageError> {
+    Ok(reference_hashes(bytes, limits, false)?.core)
+}
+
+/// Hashes of a registered image (a logo or a design view), so that its common re-uses match
+/// a plain comparison of hashes:
+/// - core: the whole image, and the image trimmed to its content when the canvas around the
+///   content is large enough to matter; an image with transparency is flattened onto white
+///   and onto black (a white logo is invisible on white, and either may be copied onto the
+///   other);
+/// - variants: each core sample mirrored, with its luminance inverted (a logo reversed out
+///   of a dark background or recoloured lighter than its ground), and both; partial views
+///   keeping two thirds of the whole and of the content from each side (a copy cropped by a
+///   third), as they are, mirrored and inverted.
+///
+/// None has a region: all describe the registration. A canvas with too little information
+/// (a white logo on white) is skipped; the image is refused only when every canvas is.
+pub fn hash_reference_views(
+    bytes: &[u8],
+    limits: &ImageLimits,
+) -> Result<ReferenceHashes, ImageError> {
+    reference_hashes(bytes, limits, true)
+}
+
+/// The core hashes, and the variants when `with_variants`.
+fn reference_hashes(
+    bytes: &[u8],
+    limits: &ImageLimits,
+    with_variants: bool,
+) -> Result<ReferenceHashes, ImageError> {
+    let hasher = PHasher::new();
+    let mut refusal = None;
+    let mut out = ReferenceHashes::default();
+    for canvas in decode::decode_canvases(bytes, limits)? {
+        let work = match prepare::prepare(canvas) {
+            Ok(work) => work,
+            Err(e) => {
+                refusal = Some(e);
+                continue;
+            }
+        };
+        let (core, partial) = reference_samples(&work);
+        for sample in &core {
+            push_new(&mut out, hasher.hash(sample, None), true);
+        }
+        if !with_variants {
+            continue;
+        }
+        for (i, sample) in core.iter().chain(&partial).enumerate() {
+            let [plain, mirrored, inverted, both] = variants(sample);
+            // A core sample as it is was pushed above.
+            let first = if i < core.len() { None } else { Some(plain) };
+            for v in first.into_iter().chain([mirrored, inverted, both]) {
+                push_new(&mut out, hasher.hash(&v, None), false);
+            }
+        }
+    }
+    match refusal {
+        Some(e) if out.core.is_empty() => Err(e),
+        _ => Ok(out),
+    }
+}
+
+/// Adds `hash` to the core or variant tier unless either tier already has its bits.
+fn push_new(out: &mut ReferenceHashes, hash: RegionHash, core: bool) {
+    if out
+        .core
+        .iter()
+        .chain(&out.variants)
+        .any(|h| h.bits == hash.bits)
+    {
+        return;
+    }
+    if core {
+        out.core.push(hash);
+    } else {
+        out.variants.push(hash);
+    }
+}
+
+/// The informative samples of a registered image's working copy: whole and trimmed to
+/// content (core), and the partial views of both.
+fn reference_samples(work: &prepare::Working) -> (Vec<GrayImage>, Vec<GrayImage>) {
+    let integral = Integral::new(&work.gray);
+    let mut rects = vec![integral.full()];
+    rects.extend(content_rect(work));
+    let partials: Vec<Rect> = rects.iter().flat_map(partial_views).collect();
+    let informative = |rects: &[Rect]| -> Vec<GrayImage> {
+        rects
+            .iter()
+            .map(|r| integral.sample(r))
+            .filter(|s| prepare::luma_std(s) >= regions::MIN_WINDOW_STD)
+            .collect()
+    };
+    (informative(&rects), informative(&partials))
+}
+
+/// The content box of a working copy, when trimming it changes the picture.
+fn content_rect(work: &prepare::Working) -> Option<Rect> {
+    // No content box (a texture with no distinct background) leaves the whole image.
+    let (x, y, w, h) = trim::content_bbox(&work.rgb)?;
+    let (width, height) = work.gray.dimensions();
+    let share = (f64::from(w) * f64::from(h)) / (f64::from(width) * f64::from(height));
+    (share <= TRIM_MAX_AREA_SHARE && w >= TRIM_MIN_SIDE && h >= TRIM_MIN_SIDE).then(|| Rect {
+        x: f64::from(x),
+        y: f64::from(y),
+        w: f64::from(w),
+        h: f64::from(h),
+    })
+}
+
+/// `rect` with a third cut from each side in turn.
+fn partial_views(rect: &Rect) -> [Rect; 4] {
+    let (w, h) = (rect.w * PARTIAL_KEEP, rect.h * PARTIAL_KEEP);
+    [
+        Rect { w, ..*rect },
+        Rect {
+            x: rect.x + rect.w - w,
+            w,
+            ..*rect
+        },
+        Rect { h, ..*rect },
+        Rect {
+            y: rect.y + rect.h - h,
+            h,
+            ..*rect
+        },
+    ]
+}
+
+/// A sample as is, mirrored, inverted, and both. Mirroring or inverting the 16×16 sample is
+/// the same as sampling the mirrored or inverted image, at no extra decoding cost.
+fn variants(sample: &GrayImage) -> [GrayImage; 4] {
+    let mirrored = imageops::flip_horizontal(sample);
+    let invert = |img: &GrayImage| {
+        let mut out = img.clone();
+        imageops::invert(&mut out);
+        out
+    };
+    let inverted = invert(sample);
+    let both = invert(&mirrored);
+    [sample.clone(), mirrored, inverted, both]
+}
+
+/// Hashes of a listing image: the whole picture (no region) — the image as it is and
+/// trimmed to its content (a logo shown on a plain canvas of any size) —, and its
+/// informative windows (regions as `[x, y, w, h]` fractions), so that a logo pasted into a
+/// product photo is found by the window that frames it.
 pub fn hash_query(bytes: &[u8], limits: &ImageLimits) -> Result<Vec<RegionHash>, ImageError> {
     let work = prepare::prepare(decode::decode_rgb(bytes, limits)?)?;
     let hasher = PHasher::new();
     let integral = Integral::new(&work.gray);
     let mut hashes = vec![hasher.hash(&integral.sample(&integral.full()), None)];
+    if let Some(content) = content_rect(&work) {
+        let hash = hasher.hash(&integral.sample(&content), None);
+        if hash.bits != hashes[0].bits {
+            hashes.push(hash);
+        }
+    }
     hashes.extend(regions::window_hashes(
         &integral,
         &EdgeMaps::new(&work.rgb),

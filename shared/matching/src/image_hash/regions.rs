@@ -26,7 +26,7 @@ const SCALE_STEP: f64 = 1.15;
 const STRIDE_SHARE: f64 = 0.125;
 /// Windows whose sample varies less than this (luminance standard deviation) are flat
 /// background; their hashes are noise that would match unrelated flat windows elsewhere.
-const MIN_WINDOW_STD: f32 = 12.0;
+pub(crate) const MIN_WINDOW_STD: f32 = 12.0;
 
 /// Hashes of the informative windows of the working image, with their regions as fractions
 /// of the image.

@@ -1,0 +1,216 @@
+//! `takedown run` with a platform configured in TOML: the notifier delivers through the
+//! configured webhook (secret from the environment, its own safeguards) to the reference
+//! handler, which checks the notice's EU DSA elements and opens a case; the configured
+//! case-event feed then brings the platform's later steps back to the owner's notice.
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::NaiveDate;
+use takedown::pipeline::DataDir;
+use takedown_bus::{Bus, Topic};
+use takedown_model::{
+    Envelope, Notice, NoticeStatus,
+    notice::{Bilingual, EvidenceRef, FiledNotice, NoticeItem, NoticeRegime, Party, Signature},
+};
+use takedown_platform::{
+    CaseFlow, CaseStore, Event, HandlerState, OperatorState, OperatorToken, RecordingListings,
+    RecordingSellers, RepeatPolicy, SystemClock,
+};
+use takedown_webhook::Secret;
+
+const SECRET: &str = "run-test-secret-0123456789abcdef";
+const TOKEN: &str = "run-test-operator-token-0123456789";
+
+/// A notice with everything the EU DSA art. 16(2) asks for.
+fn dsa_notice() -> FiledNotice {
+    let notice = Notice {
+        id: "ntc_run".into(),
+        match_id: "mat_run".into(),
+        owner_id: "acme".into(),
+        owner_name: "Acme GmbH".into(),
+        platform: "shop".into(),
+        listing_url: "https://shop.test/item/7".into(),
+        seller: "Seller".into(),
+        right_id: "r1".into(),
+        right_kind: "word_mark".into(),
+        registration_number: "EUTM 1".into(),
+        explanation: "uses the mark".into(),
+        evidence: vec!["cap_1".into()],
+        good_faith_statement: "good faith".into(),
+        filed_at: chrono::Utc::now(),
+    };
+    let mut filed = FiledNotice::from(notice);
+    filed.regime = NoticeRegime::EuDsa;
+    filed.notifier = Party {
+        name: "Acme GmbH".into(),
+        email: Some("ip@acme.test".into()),
+        ..Party::default()
+    };
+    filed.rights_holder = filed.notifier.clone();
+    filed.right.registration_number = "EUTM 1".into();
+    filed.items = vec![NoticeItem {
+        key: "mat_run".into(),
+        listing_url: "https://shop.test/item/7".into(),
+        booth: None,
+        evidence: vec![EvidenceRef {
+            capture_id: "cap_1".into(),
+            body_digest: "ab".repeat(32),
+        }],
+    }];
+    let en = |text: &str| Bilingual {
+        en: text.into(),
+        zh: None,
+    };
+    filed.explanation_text = en("The title uses the registered mark.");
+    filed.good_faith = en("In good faith.");
+    filed.accuracy = en("Accurate and complete.");
+    filed.signature = Some(Signature {
+        name: "A. Counsel".into(),
+        date: NaiveDate::from_ymd_opt(2026, 11, 22).expect("date"),
+    });
+    filed
+}
+
+/// Polls `check` every 100 ms for at most 60 s.
+async fn eventually<F, Fut>(mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..600 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+async fn status(data: &DataDir) -> Option<(NoticeStatus, Option<String>)> {
+    let notices = data.store.notices().await.ok()?;
+    let n = notices.into_iter().find(|n| n.notice.id == "ntc_run")?;
+    Some((n.status, n.case_id))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_delivers_by_config_and_follows_the_case_feed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+
+    // The platform: the reference handler with its operator routes (and so its feed).
+    let cases = CaseStore::open(&dir.path().join("platform.db"))
+        .await
+        .expect("cases")
+        .with_regime_checks(true);
+    let flow = CaseFlow::new(
+        cases.clone(),
+        Arc::new(SystemClock),
+        Arc::new(RecordingListings::default()),
+        Arc::new(RecordingSellers::default()),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(takedown_platform::serve_with_operations(
+        HandlerState {
+            cases: cases.clone(),
+            secret: Secret::parse(SECRET).expect("secret"),
+            tolerance_secs: 300,
+        },
+        OperatorState {
+            flow: flow.clone(),
+            token: OperatorToken::new(TOKEN).expect("token"),
+            repeat: RepeatPolicy::default(),
+        },
+        listener,
+        std::future::pending(),
+    ));
+
+    // The owner's side: a filed notice waiting on the notices topic, as the actioner leaves it.
+    let data = DataDir::open(&dir.path().join("data")).await.expect("data");
+    let filed = dsa_notice();
+    data.store
+        .insert_notice(&filed.notice)
+        .await
+        .expect("notice");
+    data.bus
+        .publish(Topic::Notices, "shop", &Envelope::encode(&filed))
+        .await
+        .expect("publish");
+
+    let config = dir.path().join("takedown.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"data_dir = "data"
+[[platforms]]
+id = "shop"
+endpoint = "{base}/notices"
+secret_env = "RUN_TEST_SHOP_SECRET"
+[platforms.safeguards]
+max_attempts = 20
+per_second = 5
+burst = 5
+[platforms.case_feed]
+url = "{base}/case-events"
+token_env = "RUN_TEST_SHOP_TOKEN"
+interval_secs = 0.2
+"#
+        ),
+    )
+    .expect("config");
+    let mut run = tokio::process::Command::new(env!("CARGO_BIN_EXE_takedown"))
+        .args(["run", "--config", config.to_str().expect("path")])
+        .env("RUN_TEST_SHOP_SECRET", SECRET)
+        .env("RUN_TEST_SHOP_TOKEN", TOKEN)
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start takedown run");
+
+    // Delivered: the handler opened a case and the owner's notice knows its id.
+    let acknowledged = eventually(|| async {
+        matches!(
+            status(&data).await,
+            Some((NoticeStatus::Acknowledged, Some(_)))
+        )
+    })
+    .await;
+    assert!(acknowledged, "not delivered: {:?}", status(&data).await);
+    let opened = cases.cases().await.expect("cases");
+    assert_eq!(opened.len(), 1);
+    let case_id = opened[0].case_id.clone();
+    assert_eq!(
+        status(&data).await.and_then(|(_, case)| case),
+        Some(case_id.clone())
+    );
+
+    // The platform acts; the feed brings it back to the owner's notice.
+    flow.apply(
+        &case_id,
+        Event::TakeMeasures {
+            statement_of_reasons: Some("counterfeit of a registered EU trade mark".into()),
+        },
+        "operator",
+    )
+    .await
+    .expect("take measures");
+    let followed = eventually(|| async {
+        matches!(status(&data).await, Some((NoticeStatus::MeasuresTaken, _)))
+    })
+    .await;
+    assert!(followed, "feed not followed: {:?}", status(&data).await);
+
+    // Stop the run as Ctrl-C would.
+    let pid = run.id().expect("pid").to_string();
+    let stopped = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill -INT");
+    assert!(stopped.success());
+    let exit = tokio::time::timeout(Duration::from_secs(30), run.wait())
+        .await
+        .expect("run stops after SIGINT")
+        .expect("wait");
+    assert!(exit.success(), "{exit:?}");
+}
