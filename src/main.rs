@@ -601,9 +601,10 @@ async fn main() -> anyhow::Result<()> {
             fn print_report(id: &str, report: &CrawlReport, elapsed: Duration) {
                 let secs = elapsed.as_secs_f64().max(f64::EPSILON);
                 eprintln!(
-                    "source {id}: {} pages, {} listings, {} images, {:.1} MB in {:.1} s \
+                    "source {id}: {} pages, {} failed, {} listings, {} images, {:.1} MB in {:.1} s \
                      ({:.1} pages/s, {:.1} images/s)",
                     report.pages,
+                    report.failed,
                     report.listings,
                     report.images,
                     report.bytes as f64 / 1e6,

@@ -150,8 +150,12 @@ pub async fn run_stages(config: &Config, stages: &[Stage], mode: RunMode) -> any
                 let cancel = cancel.clone();
                 let id = id.clone();
                 async move {
-                    let report = crawler.run(&cancel).await?;
-                    tracing::info!(source = %id, pages = report.pages, listings = report.listings, images = report.images, not_modified = report.not_modified, bytes = report.bytes, trapped = report.trapped, errors = ?report.errors, "crawl finished");
+                    let log = |report: &takedown_crawler::CrawlReport| tracing::info!(source = %id, pages = report.pages, failed = report.failed, listings = report.listings, images = report.images, not_modified = report.not_modified, bytes = report.bytes, trapped = report.trapped, errors = ?report.errors, "crawl finished");
+                    match mode {
+                        RunMode::UntilIdle => log(&crawler.run(&cancel).await?),
+                        // A long run crawls again whenever a source's recrawl interval passes.
+                        RunMode::Forever => crawler.run_until_cancelled(&cancel, log).await?,
+                    }
                     anyhow::Ok(())
                 }
             })

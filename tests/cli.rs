@@ -174,6 +174,12 @@ async fn crawl_from_the_command_line_then_list_as_json() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // A refused page is a failure, not a page crawled.
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("0 pages, 1 failed"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let out = run(vec![
         "crawl",

@@ -285,8 +285,18 @@ fn listing_ids(urls: impl Iterator<Item = String>) -> HashSet<usize> {
 }
 
 /// The child side of the self-hosted mode: crawls `base` into `data` like `takedown
-/// crawl` does and prints the listing URLs found, one a line.
-fn crawl_child(base: &str, data: &Path, concurrency: usize) {
+/// crawl` does. With `seq_index`, first adds the index on `frontier(seq)` that a pending
+/// store change brings (it turns `frontier_add`'s `MAX(seq)` scan into a lookup). With
+/// `sqlite_heap_kb`, sets SQLite's soft heap limit (process-wide: every connection's page
+/// cache recycles its pages rather than grow past it), standing in for a smaller
+/// `cache_size` on the store's connections.
+fn crawl_child(
+    base: &str,
+    data: &Path,
+    concurrency: usize,
+    seq_index: bool,
+    sqlite_heap_kb: Option<u64>,
+) {
     use takedown_crawler::{Crawler, SourceConfig};
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
@@ -298,6 +308,29 @@ fn crawl_child(base: &str, data: &Path, concurrency: usize) {
         let bus = takedown_bus::EmbeddedBus::open(&data.join("bus.db"))
             .await
             .expect("bus");
+        if seq_index || sqlite_heap_kb.is_some() {
+            let options = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(data.join("takedown.db"))
+                .busy_timeout(Duration::from_secs(10));
+            let pool = sqlx::SqlitePool::connect_with(options)
+                .await
+                .expect("database");
+            if seq_index {
+                sqlx::query("CREATE INDEX IF NOT EXISTS frontier_seq ON frontier (seq)")
+                    .execute(&pool)
+                    .await
+                    .expect("index");
+            }
+            if let Some(kb) = sqlite_heap_kb {
+                // A number we formatted: nothing to inject.
+                let pragma = format!("PRAGMA soft_heap_limit = {}", kb * 1024);
+                sqlx::query(sqlx::AssertSqlSafe(pragma))
+                    .execute(&pool)
+                    .await
+                    .expect("soft heap limit");
+            }
+            pool.close().await;
+        }
         let mut config = SourceConfig::new(
             "bench",
             takedown_model::SourceKind::Marketplace,
@@ -317,44 +350,80 @@ fn crawl_child(base: &str, data: &Path, concurrency: usize) {
             .await
             .expect("crawl");
         eprintln!("{report:?}");
+    });
+}
+
+/// Prints the listing URLs a crawl child stored, one a line: in a process of its own, so
+/// that loading every listing does not count in the crawl's peak memory (as with
+/// `takedown listings` after `takedown crawl`).
+fn list_child(data: &Path) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let store = takedown_store::Store::open(&data.join("takedown.db"))
+            .await
+            .expect("store");
         for listing in store.listings(Some("bench")).await.expect("listings") {
             println!("{}", listing.url);
         }
     });
 }
 
-fn ours(
-    takedown: Option<&Path>,
-    base: &str,
-    concurrency: usize,
-    work: &Path,
-) -> (Duration, u64, usize) {
+/// How our side runs.
+struct Ours {
+    /// `takedown crawl` at this path instead of the in-bench child.
+    takedown: Option<PathBuf>,
+    /// Child flags: `--seq-index` (see [`crawl_child`]).
+    seq_index: bool,
+    /// `MALLOC_ARENA_MAX` for the child, if set.
+    arena_max: Option<String>,
+    /// Child flag `--sqlite-heap-kb` (see [`crawl_child`]).
+    sqlite_heap_kb: Option<u64>,
+}
+
+fn ours(how: &Ours, base: &str, concurrency: usize, work: &Path) -> (Duration, u64, usize) {
     let data = work.join("takedown-data");
     let log = work.join("takedown.log");
-    let Some(takedown) = takedown else {
-        let out = work.join("listings.txt");
-        let (wall, rss) = run_measured(
-            Command::new(std::env::current_exe().expect("own path"))
-                .args([
-                    "--crawl-child",
-                    base,
-                    "--concurrency",
-                    &concurrency.to_string(),
-                ])
-                .arg("--data")
-                .arg(&data)
-                .stdout(std::fs::File::create(&out).expect("listings file")),
-            &log,
-        );
-        let text = std::fs::read_to_string(&out).expect("listings");
+    let Some(takedown) = how.takedown.as_deref() else {
+        let own = std::env::current_exe().expect("own path");
+        let mut child = Command::new(&own);
+        child
+            .args([
+                "--crawl-child",
+                base,
+                "--concurrency",
+                &concurrency.to_string(),
+            ])
+            .arg("--data")
+            .arg(&data)
+            .stdout(Stdio::null());
+        if how.seq_index {
+            child.arg("--seq-index");
+        }
+        if let Some(kb) = how.sqlite_heap_kb {
+            child.args(["--sqlite-heap-kb", &kb.to_string()]);
+        }
+        if let Some(n) = &how.arena_max {
+            child.env("MALLOC_ARENA_MAX", n);
+        }
+        let (wall, rss) = run_measured(&mut child, &log);
+        let out = Command::new(&own)
+            .arg("--list-child")
+            .arg(&data)
+            .output()
+            .expect("list child");
+        let text = String::from_utf8_lossy(&out.stdout);
         return (
             wall,
             rss,
             listing_ids(text.lines().map(str::to_owned)).len(),
         );
     };
+    let mut child = Command::new(takedown);
+    if let Some(n) = &how.arena_max {
+        child.env("MALLOC_ARENA_MAX", n);
+    }
     let (wall, rss) = run_measured(
-        Command::new(takedown)
+        child
             .args(["crawl", base, "--allow-loopback", "--max-pages", "1000000"])
             .args(["--max-pages-per-pattern", "1000000"])
             .args(["--concurrency", &concurrency.to_string()])
@@ -433,10 +502,25 @@ fn main() {
     if let Some(base) = arg(&args, "--crawl-child") {
         let data = PathBuf::from(arg(&args, "--data").expect("--data"));
         let concurrency = arg(&args, "--concurrency").map_or(8, |n| n.parse().expect("N"));
-        crawl_child(&base, &data, concurrency);
+        crawl_child(
+            &base,
+            &data,
+            concurrency,
+            args.iter().any(|a| a == "--seq-index"),
+            arg(&args, "--sqlite-heap-kb").map(|n| n.parse().expect("KiB")),
+        );
         return;
     }
-    let takedown = arg(&args, "--takedown").map(PathBuf::from);
+    if let Some(data) = arg(&args, "--list-child") {
+        list_child(Path::new(&data));
+        return;
+    }
+    let how = Ours {
+        takedown: arg(&args, "--takedown").map(PathBuf::from),
+        seq_index: args.iter().any(|a| a == "--seq-index"),
+        arena_max: arg(&args, "--malloc-arena-max"),
+        sqlite_heap_kb: arg(&args, "--sqlite-heap-kb").map(|n| n.parse().expect("KiB")),
+    };
     let spider = PathBuf::from(
         arg(&args, "--spider").unwrap_or_else(|| "bench/crawl/shop_spider.py".into()),
     );
@@ -463,6 +547,12 @@ fn main() {
     let app = router(shop.clone());
     server.spawn(async move { axum::serve(listener, app).await });
     eprintln!("shop of {listings} listings at {base}");
+    if let Some(secs) = arg(&args, "--serve-secs") {
+        // For profiling a crawler by hand: serve the shop for a while, crawl nothing.
+        println!("{base}");
+        std::thread::sleep(Duration::from_secs(secs.parse().expect("seconds")));
+        return;
+    }
 
     let mut rows = Vec::new();
     for &c in &levels {
@@ -476,7 +566,7 @@ fn main() {
                 let work = tempfile::tempdir().expect("work dir");
                 shop.reset();
                 let (wall, peak_rss_kb, found) = if *name == "takedown" {
-                    ours(takedown.as_deref(), &base, c, work.path())
+                    ours(&how, &base, c, work.path())
                 } else {
                     scrapy(&python, &spider, &base, c, work.path())
                 };

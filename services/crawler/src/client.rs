@@ -48,11 +48,20 @@ impl PoliteClient {
         self.fetcher.policy.check_url(url)?;
         if purpose == Purpose::Content {
             let rules = self.robots_for(url).await;
-            if let Rules::Unavailable { reason } = &*rules {
-                return Err(FetchError::RobotsUnavailable {
-                    url: url.to_string(),
-                    reason: reason.clone(),
-                });
+            match &*rules {
+                Rules::Unavailable { reason } => {
+                    return Err(FetchError::RobotsUnavailable {
+                        url: url.to_string(),
+                        reason: reason.clone(),
+                    });
+                }
+                Rules::TlsRefused { reason } => {
+                    return Err(FetchError::Tls {
+                        url: url.to_string(),
+                        reason: reason.clone(),
+                    });
+                }
+                Rules::AllowAll | Rules::Parsed(_) => {}
             }
             if !rules.allowed(url) {
                 return Err(FetchError::Disallowed {
@@ -78,6 +87,7 @@ impl PoliteClient {
             .get_or_fetch(url, |robots_url| async move {
                 let rules = match self.with_retries(&robots_url, MAX_ROBOTS_BYTES, None).await {
                     Ok(raw) => Rules::from_response(raw.status, &raw.body, &self.agent),
+                    Err(FetchError::Tls { reason, .. }) => Rules::TlsRefused { reason },
                     // A robots.txt too large to read is treated like one that is not there
                     // to read at all: we cannot know the rules.
                     Err(e) => Rules::Unavailable {

@@ -1,8 +1,12 @@
 //! The crawl loop over the persistent frontier.
 
-use std::{collections::BTreeMap, sync::Arc, time::Duration};
+use std::{
+    collections::{BTreeMap, HashSet, VecDeque},
+    sync::Arc,
+    time::Duration,
+};
 
-use futures::{StreamExt, stream};
+use futures::{StreamExt, stream::FuturesUnordered};
 use takedown_bus::{Bus, BusError, Topic};
 use takedown_model::{Envelope, Exhibitor, ExhibitorRef, Listing, ListingImage, stable_id};
 use takedown_store::{BlobStore, FrontierEntry, Store, StoreError};
@@ -25,6 +29,7 @@ use crate::{
     robots::{RobotsCache, agent_token},
     sitemap::{self, SitemapKind},
     source::SourceConfig,
+    tls::{TlsError, load_root_certs},
     urls::{TrapGuard, TrapLimits, normalize},
 };
 
@@ -34,6 +39,11 @@ const MAX_SITEMAPS_PER_RUN: usize = 100;
 
 /// Prefix of the frontier's failure detail for failures worth another try next run.
 const TRANSIENT: &str = "transient: ";
+
+/// Bodies being stored at once, at most (each a blocking-pool thread writing and fsyncing
+/// blobs). fsync throughput on our disk rose up to 8 writers in parallel (~3,500/s) and
+/// no further; more writers only add threads, and every thread costs memory.
+const MAX_STORE_WRITERS: usize = 8;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CrawlError {
@@ -46,6 +56,8 @@ pub enum CrawlError {
     #[error("could not build the HTTP client: {0}")]
     Client(String),
     #[error(transparent)]
+    Tls(#[from] TlsError),
+    #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Bus(#[from] BusError),
@@ -54,7 +66,12 @@ pub enum CrawlError {
 /// What one crawl run did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CrawlReport {
+    /// Pages fetched and kept (HTML pages and exhibitor lists), 304s and failures not
+    /// included.
     pub pages: u64,
+    /// Pages whose fetch failed (network, status, robots, guard, caps, content type): marked
+    /// failed in the frontier, their kinds counted in `errors`.
+    pub failed: u64,
     pub listings: u64,
     pub images: u64,
     /// Failed fetches by kind ("status", "network", "guard", "robots", …).
@@ -81,7 +98,10 @@ pub struct Crawler {
     progress: tokio::sync::watch::Sender<CrawlProgress>,
     /// URLs this run already offered to the frontier (queued or found there): every page
     /// links the same menus, and asking SQLite again for each was most of a page's cost.
-    known: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// True for a URL this run added: never fetched, so it has no validators to look up.
+    known: std::sync::Mutex<std::collections::HashMap<String, bool>>,
+    /// Permits to store a body ([`MAX_STORE_WRITERS`]).
+    store_writers: tokio::sync::Semaphore,
 }
 
 impl Crawler {
@@ -105,7 +125,8 @@ impl Crawler {
         let policy = AddressPolicy {
             allow_loopback: source.allow_loopback,
         };
-        let client = guarded_client(policy, &source.user_agent)
+        let extra_roots = load_root_certs(&source.extra_root_certs)?;
+        let client = guarded_client(policy, &source.user_agent, extra_roots)
             .map_err(|e| CrawlError::Client(e.to_string()))?;
         let clock: Arc<dyn Clock> = Arc::new(TokioClock::default());
         let politeness = Politeness::new(politeness_config(&source), clock.clone());
@@ -138,6 +159,7 @@ impl Crawler {
             allowed_hosts,
             progress: tokio::sync::watch::Sender::new(CrawlProgress::default()),
             known: std::sync::Mutex::default(),
+            store_writers: tokio::sync::Semaphore::new(MAX_STORE_WRITERS),
         })
     }
 
@@ -159,6 +181,7 @@ impl Crawler {
     fn publish_progress(&self, report: &CrawlReport, started: std::time::Instant, done: bool) {
         self.progress.send_replace(CrawlProgress {
             pages: report.pages,
+            failed: report.failed,
             listings: report.listings,
             images: report.images,
             errors: report.errors.values().sum(),
@@ -174,6 +197,54 @@ impl Crawler {
     /// robots.txt and the sitemaps again, and first makes pages older than
     /// `recrawl_after_secs` due again.
     pub async fn run(&self, cancel: &CancellationToken) -> Result<CrawlReport, CrawlError> {
+        self.run_with_cutoff(cancel, self.interval_cutoff()).await
+    }
+
+    /// Now less the recrawl interval: done pages fetched before it are due again. None
+    /// without an interval, or with one too long to subtract from now (nothing is due).
+    fn interval_cutoff(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        let secs = self.source.recrawl_after_secs?;
+        let interval = chrono::Duration::try_seconds(i64::try_from(secs).ok()?)?;
+        chrono::Utc::now().checked_sub_signed(interval)
+    }
+
+    /// Crawls the source now, and again each time its recrawl interval has passed since
+    /// the previous run started (conditional GETs for what was fetched before), until
+    /// `cancel` fires; `each` is handed every run's report. A source without
+    /// `recrawl_after_secs` is crawled once, then this waits for `cancel`. For the
+    /// long-running `takedown run`; the interval is counted on the crawler's clock.
+    pub async fn run_until_cancelled(
+        &self,
+        cancel: &CancellationToken,
+        mut each: impl FnMut(&CrawlReport),
+    ) -> Result<(), CrawlError> {
+        let interval = self.source.recrawl_after_secs.map(Duration::from_secs);
+        // The first run recrawls what is older than the interval, as `run` does.
+        let mut due_before = self.interval_cutoff();
+        loop {
+            let run_started = self.client.clock.now();
+            let report = self.run_with_cutoff(cancel, due_before).await?;
+            each(&report);
+            let Some(interval) = interval else {
+                cancel.cancelled().await;
+                return Ok(());
+            };
+            // Every page fetched so far is due when the next run starts. Wall time: the
+            // store stamps `fetched_at` with it.
+            due_before = Some(chrono::Utc::now());
+            tokio::select! {
+                () = cancel.cancelled() => return Ok(()),
+                () = self.client.clock.sleep_until(run_started + interval) => {}
+            }
+        }
+    }
+
+    /// One run; done pages fetched before `due_before` are made pending first.
+    async fn run_with_cutoff(
+        &self,
+        cancel: &CancellationToken,
+        due_before: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<CrawlReport, CrawlError> {
         let mut report = CrawlReport::default();
         // Wall time for the progress rate only; the crawl's waits run on `self.client.clock`.
         let started = std::time::Instant::now();
@@ -184,12 +255,7 @@ impl Crawler {
         self.client.metrics.clear();
         self.traps.clear();
         self.known_urls().clear();
-        // An interval too long to subtract from now means nothing is due yet.
-        let cutoff = self.source.recrawl_after_secs.and_then(|secs| {
-            let interval = chrono::Duration::try_seconds(i64::try_from(secs).ok()?)?;
-            chrono::Utc::now().checked_sub_signed(interval)
-        });
-        if let Some(cutoff) = cutoff {
+        if let Some(cutoff) = due_before {
             let due = self
                 .store
                 .frontier_requeue_done_before(&self.source.id, cutoff)
@@ -212,48 +278,104 @@ impl Crawler {
             }
         }
         self.seed_from_sitemaps(&mut report, cancel).await?;
-        let concurrency = self.source.concurrency.max(1);
-        // Counted once, then kept up to date here: every visit ends done or failed.
-        let mut visited = self.store.frontier_visited(&self.source.id).await?;
-        while !cancel.is_cancelled() {
-            let budget = self
-                .source
-                .max_pages
-                .saturating_sub(visited)
-                .min(concurrency as u64) as u32;
-            if budget == 0 {
-                break;
-            }
-            let batch = self.store.frontier_pending(&self.source.id, budget).await?;
-            if batch.is_empty() {
-                break;
-            }
-            visited += batch.len() as u64;
-            let outcomes: Vec<Result<PageOutcome, CrawlError>> = stream::iter(batch)
-                .map(|entry| self.visit(entry))
-                .buffer_unordered(concurrency)
-                .collect()
-                .await;
-            for outcome in outcomes {
-                let outcome = outcome?;
-                if outcome.not_modified {
-                    report.not_modified += 1;
-                } else {
-                    report.pages += 1;
-                }
-                report.listings += outcome.listings;
-                report.images += outcome.images;
-                report.trapped += outcome.trapped;
-                for kind in outcome.errors {
-                    *report.errors.entry(kind.to_owned()).or_default() += 1;
-                }
-            }
-            self.publish_progress(&report, started, false);
-        }
+        self.visit_frontier(&mut report, started, cancel).await?;
         report.hosts = self.client.metrics.summary();
         report.bytes = report.hosts.values().map(|h| h.bytes).sum();
         self.publish_progress(&report, started, true);
         Ok(report)
+    }
+
+    /// Visits pending pages with `concurrency` of them always in flight (a page that ends
+    /// frees its slot for the next at once, so one slow page holds up nobody), until the
+    /// frontier is empty, the page budget is spent, or `cancel` fires (pages in flight
+    /// then finish).
+    ///
+    /// Page visits and frontier reads are polled together in one set: awaiting a read
+    /// apart from the visits would leave visits that hold a pooled database connection
+    /// unpolled while the read waits for a connection — a deadlock.
+    async fn visit_frontier(
+        &self,
+        report: &mut CrawlReport,
+        started: std::time::Instant,
+        cancel: &CancellationToken,
+    ) -> Result<(), CrawlError> {
+        let concurrency = self.source.concurrency.max(1);
+        // Counted once, then kept up to date here: every visit ends done or failed.
+        let mut visited = self.store.frontier_visited(&self.source.id).await?;
+        // Pages taken from the frontier and not finished (queued here or in flight): they
+        // stay pending in the store until done, so a later read returns them again.
+        let mut taken: HashSet<String> = HashSet::new();
+        let mut queue: VecDeque<FrontierEntry> = VecDeque::new();
+        let mut work: FuturesUnordered<Work<'_>> = FuturesUnordered::new();
+        let mut visiting = 0;
+        // A frontier read is under way; pages that finish meanwhile may be in its answer.
+        let mut reading = false;
+        let mut finished_during_read: HashSet<String> = HashSet::new();
+        // The last read found nothing new; a page that finishes may have queued links.
+        let mut drained = false;
+        loop {
+            let open = |visited: u64| !cancel.is_cancelled() && visited < self.source.max_pages;
+            while visiting < concurrency && open(visited) {
+                let Some(entry) = queue.pop_front() else {
+                    break;
+                };
+                visited += 1;
+                visiting += 1;
+                work.push(Box::pin(async move {
+                    let url = entry.url.clone();
+                    Done::Visited(url, self.visit(entry).await)
+                }));
+            }
+            // Read ahead while the queue still holds less than a slot per page, so that
+            // slots do not wait for the read.
+            if !reading && !drained && queue.len() < concurrency && open(visited) {
+                reading = true;
+                finished_during_read.clear();
+                // Enough for every slot twice over beyond what is taken.
+                let limit = u32::try_from(taken.len() + 2 * concurrency).unwrap_or(u32::MAX);
+                work.push(Box::pin(async move {
+                    Done::Pending(self.store.frontier_pending(&self.source.id, limit).await)
+                }));
+            }
+            let Some(done) = work.next().await else {
+                return Ok(());
+            };
+            match done {
+                Done::Pending(entries) => {
+                    reading = false;
+                    let before = queue.len();
+                    for entry in entries? {
+                        if !finished_during_read.contains(&entry.url)
+                            && taken.insert(entry.url.clone())
+                        {
+                            queue.push_back(entry);
+                        }
+                    }
+                    drained = queue.len() == before;
+                }
+                Done::Visited(url, outcome) => {
+                    visiting -= 1;
+                    taken.remove(&url);
+                    if reading {
+                        finished_during_read.insert(url);
+                    }
+                    drained = false;
+                    let outcome = outcome?;
+                    match outcome.result {
+                        PageResult::Fetched => report.pages += 1,
+                        PageResult::NotModified => report.not_modified += 1,
+                        PageResult::Failed => report.failed += 1,
+                    }
+                    report.listings += outcome.listings;
+                    report.images += outcome.images;
+                    report.trapped += outcome.trapped;
+                    for kind in outcome.errors {
+                        *report.errors.entry(kind.to_owned()).or_default() += 1;
+                    }
+                    self.publish_progress(report, started, false);
+                }
+            }
+        }
     }
 
     /// Queues the page URLs of the source's sitemaps and of those its start hosts'
@@ -331,7 +453,7 @@ impl Crawler {
     }
 
     /// The URLs this run already offered to the frontier.
-    fn known_urls(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<String>> {
+    fn known_urls(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, bool>> {
         // A poisoned lock means a panic elsewhere; the set is still a correct cache.
         self.known.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -342,7 +464,7 @@ impl Crawler {
         if !self.in_scope(&url) {
             return Ok(Enqueued::OutOfScope);
         }
-        if self.known_urls().contains(url.as_str()) {
+        if self.known_urls().contains_key(url.as_str()) {
             return Ok(Enqueued::Known);
         }
         let pattern = match self.traps.reserve(&url) {
@@ -357,11 +479,11 @@ impl Crawler {
             .frontier_add(&self.source.id, url.as_str(), depth)
             .await?
         {
-            self.known_urls().insert(url.into());
+            self.known_urls().insert(url.into(), true);
             Ok(Enqueued::New)
         } else {
             self.traps.release(&pattern);
-            self.known_urls().insert(url.into());
+            self.known_urls().insert(url.into(), false);
             Ok(Enqueued::Known)
         }
     }
@@ -373,13 +495,18 @@ impl Crawler {
             Err(e) => {
                 self.fail(&entry.url, &format!("not a URL: {e}")).await?;
                 outcome.errors.push("bad_url");
+                outcome.result = PageResult::Failed;
                 return Ok(outcome);
             }
         };
-        let (etag, last_modified) = self
-            .store
-            .frontier_validators(&self.source.id, &entry.url)
-            .await?;
+        let added_by_this_run = self.known_urls().get(&entry.url) == Some(&true);
+        let (etag, last_modified) = if added_by_this_run {
+            (None, None)
+        } else {
+            self.store
+                .frontier_validators(&self.source.id, &entry.url)
+                .await?
+        };
         let known = Validators {
             etag,
             last_modified,
@@ -400,7 +527,7 @@ impl Crawler {
                         known.last_modified.as_deref(),
                     )
                     .await?;
-                outcome.not_modified = true;
+                outcome.result = PageResult::NotModified;
                 return Ok(outcome);
             }
             Err(e) => {
@@ -412,6 +539,7 @@ impl Crawler {
                 };
                 self.fail(&entry.url, &detail).await?;
                 outcome.errors.push(e.kind());
+                outcome.result = PageResult::Failed;
                 return Ok(outcome);
             }
         };
@@ -558,6 +686,8 @@ impl Crawler {
         // Storing the body fsyncs two blobs (body and WARC record); on the async workers
         // that stalled every other fetch, so it runs on the blocking pool.
         let blobs = self.client.fetcher.blobs.clone();
+        // The semaphore is never closed, so a permit always comes.
+        let _writer = self.store_writers.acquire().await.ok();
         match tokio::task::spawn_blocking(move || keep(&blobs, raw, expect)).await {
             Ok(kept) => kept.map(Some),
             // Only a panic in `keep` gets here (blocking tasks are not cancelled): pass it on.
@@ -649,12 +779,30 @@ fn politeness_config(source: &SourceConfig) -> PolitenessConfig {
     }
 }
 
+/// What [`Crawler::visit_frontier`] waits on: a page visit or a frontier read.
+type Work<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Done> + Send + 'a>>;
+
+/// What one piece of [`Work`] ended with.
+enum Done {
+    Visited(String, Result<PageOutcome, CrawlError>),
+    Pending(Result<Vec<FrontierEntry>, StoreError>),
+}
+
+/// How a page visit ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum PageResult {
+    #[default]
+    Fetched,
+    NotModified,
+    Failed,
+}
+
 #[derive(Default)]
 struct PageOutcome {
+    result: PageResult,
     listings: u64,
     images: u64,
     trapped: u64,
-    not_modified: bool,
     errors: Vec<&'static str>,
 }
 

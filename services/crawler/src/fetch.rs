@@ -70,6 +70,10 @@ pub enum FetchError {
     Guard(#[from] GuardError),
     #[error("fetching {url} failed: {reason}")]
     Http { url: String, reason: String },
+    /// The server's certificate was refused (untrusted, expired, wrong name) or the TLS
+    /// handshake failed: not retried, as the same certificate would be refused again.
+    #[error("TLS with {url} failed: {reason}")]
+    Tls { url: String, reason: String },
     #[error("{url} answered HTTP {status}")]
     Status { url: String, status: u16 },
     #[error("{url} is larger than the cap of {max} bytes")]
@@ -105,6 +109,7 @@ impl FetchError {
         match self {
             FetchError::Guard(_) => "guard",
             FetchError::Http { .. } => "network",
+            FetchError::Tls { .. } => "tls",
             FetchError::Status { .. } => "status",
             FetchError::TooLarge { .. } => "too_large",
             FetchError::ContentType { .. } => "content_type",
@@ -184,9 +189,15 @@ impl Fetcher {
             CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
         };
         self.policy.check_url(url)?;
-        let http = |e: reqwest::Error| FetchError::Http {
-            url: url.to_string(),
-            reason: error_chain(&e),
+        let http = |e: reqwest::Error| match crate::tls::tls_failure(&e) {
+            Some(reason) => FetchError::Tls {
+                url: url.to_string(),
+                reason,
+            },
+            None => FetchError::Http {
+                url: url.to_string(),
+                reason: error_chain(&e),
+            },
         };
         let fetched_at = Utc::now();
         let mut request = self.client.get(url.clone());

@@ -1,7 +1,8 @@
 //! The address guard: the crawler resolves every host itself and refuses private, loopback,
 //! link-local, cloud-metadata and other non-public addresses, unless the source allows
 //! loopback explicitly. IP-literal URLs skip DNS, so they are checked before each request
-//! and on every redirect.
+//! and on every redirect. The same holds for http and https: TLS runs over a connection
+//! the resolver already allowed.
 
 use std::{
     net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr},
@@ -135,8 +136,13 @@ impl Resolve for GuardedResolver {
     }
 }
 
-/// An HTTP client whose every connection and redirect passes the guard.
-pub fn guarded_client(policy: AddressPolicy, user_agent: &str) -> reqwest::Result<reqwest::Client> {
+/// An HTTP(S) client whose every connection and redirect passes the guard. HTTPS trusts
+/// the system's roots and `extra_roots` besides.
+pub fn guarded_client(
+    policy: AddressPolicy,
+    user_agent: &str,
+    extra_roots: Vec<reqwest::Certificate>,
+) -> reqwest::Result<reqwest::Client> {
     let redirect = reqwest::redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() >= 5 {
             attempt.error("too many redirects (more than 5)")
@@ -150,6 +156,7 @@ pub fn guarded_client(policy: AddressPolicy, user_agent: &str) -> reqwest::Resul
         .user_agent(user_agent)
         .redirect(redirect)
         .dns_resolver(Arc::new(GuardedResolver { policy }))
+        .tls_certs_merge(extra_roots)
         .connect_timeout(std::time::Duration::from_secs(10))
         .timeout(std::time::Duration::from_secs(30))
         .build()

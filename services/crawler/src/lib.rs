@@ -5,6 +5,7 @@
 //! Module map:
 //! - [`source`]: what to crawl and how (the source's configuration).
 //! - [`guard`]: the address guard — no fetch reaches an internal address unless allowed.
+//! - [`tls`]: HTTPS trust — extra root certificates, certificate refusals named.
 //! - [`fetch`]: one bounded HTTP fetch (conditional if validators are known); the body kept
 //!   as a blob with its capture record.
 //! - [`robots`]: robots.txt rules, Crawl-delay and Sitemap lines, cached per host.
@@ -37,6 +38,7 @@ pub mod retry;
 pub mod robots;
 pub mod sitemap;
 pub mod source;
+pub mod tls;
 pub mod urls;
 
 pub use crawl::{CrawlError, CrawlReport, Crawler};

@@ -11,7 +11,10 @@ use std::time::Duration;
 /// [`crate::CrawlReport`] in the fields both have.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CrawlProgress {
+    /// Pages fetched and kept; failures are in `failed`, 304s in `not_modified`.
     pub pages: u64,
+    /// Pages whose fetch failed.
+    pub failed: u64,
     pub listings: u64,
     pub images: u64,
     /// Failed fetches of every kind.

@@ -23,6 +23,11 @@ pub enum Rules {
     Unavailable {
         reason: String,
     },
+    /// The host's certificate was refused when asking for robots.txt: nothing on the host
+    /// can be fetched, and each page says so rather than blaming robots.txt.
+    TlsRefused {
+        reason: String,
+    },
     Parsed(Box<Robot>),
 }
 
@@ -47,7 +52,7 @@ impl Rules {
     pub fn allowed(&self, url: &Url) -> bool {
         match self {
             Rules::AllowAll => true,
-            Rules::Unavailable { .. } => false,
+            Rules::Unavailable { .. } | Rules::TlsRefused { .. } => false,
             Rules::Parsed(robot) => robot.allowed(url.as_str()),
         }
     }

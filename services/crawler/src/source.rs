@@ -1,5 +1,7 @@
 //! What to crawl and how.
 
+use std::path::PathBuf;
+
 use serde::{Deserialize, Serialize};
 use takedown_model::SourceKind;
 
@@ -101,6 +103,10 @@ pub struct SourceConfig {
     /// runs; it is asked for with If-None-Match / If-Modified-Since.
     #[serde(default)]
     pub recrawl_after_secs: Option<u64>,
+    /// PEM files of certificate authorities (or self-signed certificates) trusted for
+    /// HTTPS besides the system's roots: a private CA, a test server.
+    #[serde(default)]
+    pub extra_root_certs: Vec<PathBuf>,
 }
 
 impl SourceConfig {
@@ -128,6 +134,7 @@ impl SourceConfig {
             max_query_params: default_max_query_params(),
             max_pages_per_pattern: default_max_pages_per_pattern(),
             recrawl_after_secs: None,
+            extra_root_certs: Vec::new(),
         }
     }
 }

@@ -197,7 +197,7 @@ async fn honours_robots_rules_and_crawl_delay_fetching_robots_once() {
     assert_eq!(w.count("/robots.txt"), 1, "{:?}", w.hits());
     assert_eq!(w.count("/private/secret") + w.count("/private"), 0);
     // Five pages visited, two of them refused by robots.txt without a request.
-    assert_eq!(report.pages, 5, "{report:?}");
+    assert_eq!((report.pages, report.failed), (3, 2), "{report:?}");
     assert_eq!(report.errors.get("robots"), Some(&2), "{report:?}");
     // Crawl-delay: 3 s between the starts of any two requests to the host.
     let hits = w.hits();
@@ -230,7 +230,7 @@ async fn a_missing_robots_allows_all_and_a_failing_one_disallows_all() {
     .await;
     let report = down.crawl(down.source("down")).await;
     assert_eq!(down.count("/"), 0, "{:?}", down.hits());
-    assert_eq!(report.pages, 1, "{report:?}");
+    assert_eq!((report.pages, report.failed), (0, 1), "{report:?}");
     assert_eq!(report.errors.get("robots_unavailable"), Some(&1));
     // The next run asks for robots.txt again and retries what it held back.
     let report = down.crawl(down.source("down")).await;
@@ -274,7 +274,8 @@ async fn retries_honour_retry_after_and_back_the_host_off() {
     assert_eq!(w.count("/slow"), 3);
     assert_eq!(w.count("/busy"), 2);
     assert_eq!(w.count("/broken"), 4, "max_attempts is 4 by default");
-    assert_eq!(report.pages, 4, "{report:?}");
+    // /broken gave up after its attempts: a failure, not a page.
+    assert_eq!((report.pages, report.failed), (3, 1), "{report:?}");
     assert_eq!(report.errors.get("status"), Some(&1), "{report:?}");
 
     let hits = w.hits();
@@ -450,9 +451,9 @@ async fn an_endless_calendar_and_faceted_filter_stay_bounded() {
     );
 }
 
-#[tokio::test]
-async fn a_recrawl_asks_conditionally_and_counts_not_modified() {
-    let w = world(Arc::new(|path, headers, _| {
+/// A home page linking two products, every answer with an ETag; 304 when asked with it.
+fn etag_site() -> Handler {
+    Arc::new(|path, headers, _| {
         let etag = format!("\"v1{}\"", path.len());
         if headers
             .get(header::IF_NONE_MATCH)
@@ -470,8 +471,12 @@ async fn a_recrawl_asks_conditionally_and_counts_not_modified() {
         };
         extra.push(("etag", etag));
         (status, extra, body)
-    }))
-    .await;
+    })
+}
+
+#[tokio::test]
+async fn a_recrawl_asks_conditionally_and_counts_not_modified() {
+    let w = world(etag_site()).await;
     let first = w.crawl(w.source("re")).await;
     assert_eq!((first.pages, first.listings), (3, 2), "{first:?}");
     let published = w.bus.lag("nobody", Topic::Listings).await.expect("lag");
@@ -533,6 +538,8 @@ async fn network_errors_are_retried_and_redirects_stay_guarded() {
         report.hosts[&dead].requests, 4,
         "every attempt counted: {report:?}"
     );
+    // A dead host's page is a failure, not a page.
+    assert_eq!((report.pages, report.failed), (0, 1), "{report:?}");
 
     let report = w.crawl(w.source("redirected")).await;
     assert_eq!(
@@ -542,4 +549,94 @@ async fn network_errors_are_retried_and_redirects_stay_guarded() {
     );
     assert_eq!(w.count("/"), 0, "the page is not asked for: {:?}", w.hits());
     assert!(w.count("/robots.txt") >= 1);
+}
+
+/// Runs `crawler.run_until_cancelled` until `runs` reports came (a bounded wait), lets it
+/// go on for `more` short waits, then cancels it; returns the reports.
+async fn periodic(crawler: Crawler, runs: usize, more: usize) -> Vec<CrawlReport> {
+    let crawler = Arc::new(crawler);
+    let reports: Arc<Mutex<Vec<CrawlReport>>> = Arc::default();
+    let cancel = CancellationToken::new();
+    let task = tokio::spawn({
+        let (crawler, reports, cancel) = (crawler.clone(), reports.clone(), cancel.clone());
+        async move {
+            crawler
+                .run_until_cancelled(&cancel, |r| {
+                    reports.lock().expect("reports").push(r.clone())
+                })
+                .await
+        }
+    });
+    for _ in 0..1_000 {
+        if reports.lock().expect("reports").len() >= runs {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    for _ in 0..more {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Asked to stop while waiting for the next interval (or mid-run), it returns.
+    cancel.cancel();
+    task.await.expect("task").expect("periodic crawl");
+    reports.lock().expect("reports").clone()
+}
+
+#[tokio::test]
+async fn run_until_cancelled_recrawls_once_per_interval_with_conditional_gets() {
+    let w = world(etag_site()).await;
+    let mut source = w.source("periodic");
+    source.recrawl_after_secs = Some(3_600);
+    let bus: Arc<dyn Bus> = Arc::new(w.bus.clone());
+    let crawler = Crawler::new(source, w.store.clone(), w.blobs.clone(), bus)
+        .expect("crawler")
+        .with_clock(w.clock.clone());
+    let reports = periodic(crawler, 3, 0).await;
+    assert!(reports.len() >= 3, "{reports:?}");
+    assert_eq!(
+        (
+            reports[0].pages,
+            reports[0].listings,
+            reports[0].not_modified
+        ),
+        (3, 2, 0)
+    );
+    // (A run that had started when the test cancelled may have visited nothing.)
+    for again in &reports[1..3] {
+        // Every page asked for again, conditionally, and found unchanged.
+        assert_eq!(
+            (again.pages, again.listings, again.not_modified),
+            (0, 0, 3),
+            "{again:?}"
+        );
+    }
+    // The product page was asked for once per interval: first plainly, then with its ETag.
+    let item: Vec<Hit> = w
+        .hits()
+        .into_iter()
+        .filter(|h| h.path == "/item/1")
+        .collect();
+    assert!(item.len() >= 3, "{item:?}");
+    assert_eq!(item[0].if_none_match, None);
+    for (k, hit) in item.iter().enumerate().skip(1) {
+        assert_eq!(hit.if_none_match.as_deref(), Some("\"v17\""), "{hit:?}");
+        let gap = hit.at - item[k - 1].at;
+        assert!(
+            gap >= Duration::from_secs(3_600) && gap < Duration::from_secs(3_660),
+            "recrawl {k} came {gap:?} after the previous one"
+        );
+    }
+}
+
+#[tokio::test]
+async fn without_an_interval_run_until_cancelled_crawls_once_then_waits() {
+    let w = world(etag_site()).await;
+    let bus: Arc<dyn Bus> = Arc::new(w.bus.clone());
+    let crawler = Crawler::new(w.source("once"), w.store.clone(), w.blobs.clone(), bus)
+        .expect("crawler")
+        .with_clock(w.clock.clone());
+    // On the virtual clock, a second run would come at once if one were due.
+    let reports = periodic(crawler, 1, 20).await;
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert_eq!(w.count("/item/1"), 1);
 }
