@@ -81,8 +81,7 @@ impl Backends {
                 .await
                 .context("opening the store")?,
         };
-        let blobs =
-            BlobStore::open(&data_dir.join("blobs")).context("opening the blob store")?;
+        let blobs = BlobStore::open(&data_dir.join("blobs")).context("opening the blob store")?;
         let (bus, embedded_bus): (Arc<dyn Bus>, _) = match &config.bus {
             BusConfig::Embedded => {
                 let bus = EmbeddedBus::open(&data_dir.join("bus.db"))
@@ -190,7 +189,8 @@ mod tests {
         };
         let err = missing.store_url().expect_err("unset variable refused");
         assert!(
-            err.to_string().contains("TAKEDOWN_TEST_SURELY_UNSET_VARIABLE"),
+            err.to_string()
+                .contains("TAKEDOWN_TEST_SURELY_UNSET_VARIABLE"),
             "{err}"
         );
         assert_eq!(BackendsConfig::default().store_url().expect("ok"), None);

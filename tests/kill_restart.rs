@@ -31,7 +31,13 @@ async fn sigkill_at_random_points_loses_nothing_and_delivers_nothing_twice() {
     let reference_dir = root.path().join("reference");
     std::fs::create_dir_all(&reference_dir).expect("mkdir");
     let reference_handler = start_handler(&reference_dir, &cancel).await;
-    let reference_config = write_config(&reference_dir, &owner_file, &site, &reference_handler.url, "");
+    let reference_config = write_config(
+        &reference_dir,
+        &owner_file,
+        &site,
+        &reference_handler.url,
+        "",
+    );
     run_to_end(&reference_config).await;
     let expected = outcome(&reference_dir).await;
     assert!(!expected.1.is_empty(), "the reference run filed no notices");

@@ -82,8 +82,13 @@ async fn each_stage_in_its_own_process_matches_the_single_process_run() {
     let reference_dir = root.path().join("reference");
     std::fs::create_dir_all(&reference_dir).expect("mkdir");
     let reference_handler = start_handler(&reference_dir, &cancel).await;
-    let reference_config =
-        write_config(&reference_dir, &owner_file, &site, &reference_handler.url, "");
+    let reference_config = write_config(
+        &reference_dir,
+        &owner_file,
+        &site,
+        &reference_handler.url,
+        "",
+    );
     run_to_end(&reference_config).await;
     let expected = outcome(&reference_dir).await;
     assert!(!expected.1.is_empty(), "the reference run filed no notices");
@@ -144,8 +149,13 @@ async fn stages_on_kafka_and_postgres_survive_a_killed_hasher() {
     let reference_dir = root.path().join("reference");
     std::fs::create_dir_all(&reference_dir).expect("mkdir");
     let reference_handler = start_handler(&reference_dir, &cancel).await;
-    let reference_config =
-        write_config(&reference_dir, &owner_file, &site, &reference_handler.url, "");
+    let reference_config = write_config(
+        &reference_dir,
+        &owner_file,
+        &site,
+        &reference_handler.url,
+        "",
+    );
     run_to_end(&reference_config).await;
     let expected = outcome(&reference_dir).await;
 

@@ -180,7 +180,6 @@ pub fn assert_one_case_per_notice(
     }
 }
 
-
 /// Serves the generated sample site on 127.0.0.1 until `cancel`; returns its URL and the
 /// owner file registering the sample's rights (written under `dir`).
 pub async fn start_site(dir: &Path, cancel: &CancellationToken) -> (String, PathBuf) {
