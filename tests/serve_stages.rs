@@ -32,17 +32,7 @@ fn serve(stage: &str, config: &Path) -> Child {
 }
 
 /// Polls `store` until it holds `expected` — every notice acknowledged — or `RUN_TIMEOUT`.
-async fn wait_for(
-    store: &Store,
-    expected: &(
-        std::collections::BTreeSet<(String, String)>,
-        std::collections::BTreeSet<(String, String, Option<String>)>,
-    ),
-    children: &mut [Child],
-) -> (
-    std::collections::BTreeSet<(String, String)>,
-    std::collections::BTreeSet<(String, String, Option<String>)>,
-) {
+async fn wait_for(store: &Store, expected: &Outcome, children: &mut [Child]) -> Outcome {
     let started = Instant::now();
     loop {
         let got = outcome_of(store).await;

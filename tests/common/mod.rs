@@ -18,6 +18,12 @@ use takedown_webhook::Secret;
 use tokio::{net::TcpListener, process::Command};
 use tokio_util::sync::CancellationToken;
 
+/// (match id, decision) and (notice id, status, case id), as the store holds them.
+pub type Outcome = (
+    BTreeSet<(String, String)>,
+    BTreeSet<(String, String, Option<String>)>,
+);
+
 pub const SECRET: &str = "kill-test-secret-0123456789abcdef";
 /// Bounds every wait for a run, so a hung pipeline fails the test instead of CI.
 pub const RUN_TIMEOUT: Duration = Duration::from_secs(240);
@@ -119,23 +125,13 @@ pub async fn run_to_end(config: &Path) {
 }
 
 /// (match id, decision) and (notice id, status, case id) as the store holds them.
-pub async fn outcome(
-    dir: &Path,
-) -> (
-    BTreeSet<(String, String)>,
-    BTreeSet<(String, String, Option<String>)>,
-) {
+pub async fn outcome(dir: &Path) -> Outcome {
     let data = DataDir::open(&dir.join("data")).await.expect("data dir");
     outcome_of(&data.store).await
 }
 
 /// (match id, decision) and (notice id, status, case id) in `store`.
-pub async fn outcome_of(
-    store: &Store,
-) -> (
-    BTreeSet<(String, String)>,
-    BTreeSet<(String, String, Option<String>)>,
-) {
+pub async fn outcome_of(store: &Store) -> Outcome {
     let matches = store.matches().await.expect("matches");
     let notices = store.notices().await.expect("notices");
     (
