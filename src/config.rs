@@ -1,6 +1,7 @@
 //! `takedown run --config FILE`: the TOML that says what to crawl, whose rights to load,
 //! which policy to apply and how each platform receives notices: by signed webhook (HTTP or
-//! HTTPS, optionally trusting a private CA) or by e-mail through an SMTP relay, with its own
+//! HTTPS, optionally trusting a private CA), by e-mail through an SMTP relay, or as signed
+//! records on the platform's own Kafka topic, with its own
 //! delivery safeguards and, optionally, the case-event feed that brings the platform's
 //! progress back to the owner's cases.
 //!
@@ -37,6 +38,12 @@
 //! port = 2525
 //! from = "Takedown <notices@owner.example>"
 //! to = "IP desk <ipr@fair.example>"
+//! [[platforms]]
+//! id = "big-market"
+//! secret_env = "TAKEDOWN_BIG_MARKET_SECRET"   # signs each record, as for a webhook
+//! [platforms.kafka]
+//! brokers = "kafka-1:9092,kafka-2:9092"
+//! topic = "ipr.notices"                  # default: takedown.notices.<id>
 //! ```
 //! Relative paths are relative to the config file. Secrets (the signing secret, the feed
 //! token) are given inline or, better, by the name of an environment variable, and never
@@ -55,8 +62,8 @@ use takedown_actioner::Policy;
 use crate::backends::BackendsConfig;
 use takedown_crawler::SourceConfig;
 use takedown_notifier::{
-    Adapter, EmailAdapter, PlatformEndpoint, Route, Safeguards, WebhookAdapter, adapter,
-    email::EmailSender, feed::FeedEndpoint, reqwest,
+    Adapter, EmailAdapter, KafkaAdapter, KafkaTarget, PlatformEndpoint, Route, Safeguards,
+    WebhookAdapter, adapter, email::EmailSender, feed::FeedEndpoint, kafka, reqwest,
 };
 use takedown_webhook::Secret;
 
@@ -80,7 +87,8 @@ pub struct Config {
 }
 
 /// How one platform receives notices: `endpoint` (+ `secret`/`secret_env`) for a webhook,
-/// or an `[platforms.email]` table; exactly one of the two.
+/// an `[platforms.email]` table, or a `[platforms.kafka]` table (+ `secret`/`secret_env`);
+/// exactly one of the three.
 #[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlatformConfig {
@@ -101,6 +109,9 @@ pub struct PlatformConfig {
     /// E-mail delivery through an SMTP relay, instead of a webhook.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<EmailConfig>,
+    /// Signed records on the platform's Kafka topic, instead of a webhook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kafka: Option<PlatformKafkaConfig>,
     #[serde(default)]
     pub safeguards: SafeguardsConfig,
     /// The platform's case-event feed, polled to follow each case after delivery.
@@ -124,6 +135,18 @@ pub struct EmailConfig {
 
 fn default_smtp_port() -> u16 {
     25
+}
+
+/// Kafka delivery: each notice is a record on the platform's topic, signed with the
+/// platform's `secret`/`secret_env` and carrying the Standard Webhooks headers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformKafkaConfig {
+    /// `host:port[,host:port…]` of the platform's brokers.
+    pub brokers: String,
+    /// The platform's topic; default `takedown.notices.<platform id>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
 }
 
 /// Per-platform delivery safeguards; an absent field keeps the default.
@@ -181,6 +204,7 @@ impl std::fmt::Debug for PlatformConfig {
             .field("secret_env", &self.secret_env)
             .field("ca_file", &self.ca_file)
             .field("email", &self.email)
+            .field("kafka", &self.kafka)
             .field("safeguards", &self.safeguards)
             .field("case_feed", &self.case_feed)
             .finish()
@@ -257,6 +281,7 @@ impl Config {
 enum DeliveryKind<'a> {
     Webhook(&'a str),
     Email(&'a EmailConfig),
+    Kafka(&'a PlatformKafkaConfig),
 }
 
 impl PlatformConfig {
@@ -272,8 +297,8 @@ impl PlatformConfig {
 
     fn delivery_kind(&self) -> anyhow::Result<DeliveryKind<'_>> {
         let id = &self.id;
-        match (&self.endpoint, &self.email) {
-            (Some(url), None) => {
+        match (&self.endpoint, &self.email, &self.kafka) {
+            (Some(url), None, None) => {
                 let parsed = url::Url::parse(url)
                     .with_context(|| format!("platform {id}: endpoint {url:?} is not a URL"))?;
                 if !matches!(parsed.scheme(), "http" | "https") {
@@ -281,7 +306,7 @@ impl PlatformConfig {
                 }
                 Ok(DeliveryKind::Webhook(url))
             }
-            (None, Some(email)) => {
+            (None, Some(email), None) => {
                 if self.secret.is_some() || self.secret_env.is_some() {
                     bail!(
                         "platform {id}: secret/secret_env sign webhooks; an email platform has none"
@@ -292,11 +317,26 @@ impl PlatformConfig {
                 }
                 Ok(DeliveryKind::Email(email))
             }
-            (Some(_), Some(_)) => {
-                bail!("platform {id}: give either endpoint (webhook) or [email], not both")
+            (None, None, Some(kafka)) => {
+                if kafka.brokers.trim().is_empty() {
+                    bail!("platform {id}: kafka.brokers is empty");
+                }
+                let topic = kafka
+                    .topic
+                    .clone()
+                    .unwrap_or_else(|| kafka::default_topic(id));
+                if !kafka::valid_topic(&topic) {
+                    bail!(
+                        "platform {id}: kafka topic {topic:?} is not a valid topic name (1 to 249 of a-z A-Z 0-9 . _ -); set kafka.topic"
+                    );
+                }
+                Ok(DeliveryKind::Kafka(kafka))
             }
-            (None, None) => {
-                bail!("platform {id}: give endpoint (webhook) or an [email] table")
+            (None, None, None) => {
+                bail!("platform {id}: give endpoint (webhook), an [email] or a [kafka] table")
+            }
+            _ => {
+                bail!("platform {id}: give only one of endpoint (webhook), [email] or [kafka]")
             }
         }
     }
@@ -368,6 +408,14 @@ impl PlatformConfig {
                         .with_context(|| format!("platform {id}: email.to"))?,
                 )
             }
+            DeliveryKind::Kafka(config) => {
+                let mut target =
+                    KafkaTarget::new(id.clone(), config.brokers.clone(), self.signing_secret()?);
+                target.topic = config.topic.clone();
+                Adapter::Kafka(
+                    KafkaAdapter::new(target).with_context(|| format!("platform {id}: kafka"))?,
+                )
+            }
         };
         Ok(Route {
             platform: id.clone(),
@@ -431,6 +479,17 @@ fn inline_or_env(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_deploy_config_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/takedown.toml");
+        let config = Config::load(&path).expect("deploy/takedown.toml is a valid config");
+        assert_eq!(
+            config.backends.store_url_env.as_deref(),
+            Some("TAKEDOWN_STORE_URL")
+        );
+        assert!(config.backends.bus.kafka().expect("valid bus").is_some());
+    }
 
     fn load(dir: &Path, text: &str) -> anyhow::Result<Config> {
         let path = dir.join("c.toml");
@@ -513,6 +572,86 @@ to = "IP desk <ipr@fair.test>"
     }
 
     #[test]
+    fn a_kafka_platform_becomes_a_signed_kafka_route() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = load(
+            dir.path(),
+            r#"data_dir = "data"
+[[platforms]]
+id = "big-market"
+secret = "a-secret-that-is-long-enough"
+[platforms.kafka]
+brokers = "127.0.0.1:9092"
+[[platforms]]
+id = "other"
+secret = "a-secret-that-is-long-enough"
+[platforms.kafka]
+brokers = "127.0.0.1:9092"
+topic = "ipr.notices"
+"#,
+        )
+        .expect("load");
+        let routes = config.routes().expect("routes");
+        let topics: Vec<_> = routes
+            .iter()
+            .map(|route| match &route.adapter {
+                Adapter::Kafka(kafka) => (route.platform.as_str(), kafka.topic().to_owned()),
+                other => panic!("{} is not kafka", other.kind()),
+            })
+            .collect();
+        assert_eq!(
+            topics,
+            vec![
+                ("big-market", "takedown.notices.big-market".to_owned()),
+                ("other", "ipr.notices".to_owned()),
+            ]
+        );
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("a-secret"), "{shown}");
+    }
+
+    #[test]
+    fn a_kafka_platform_needs_brokers_a_valid_topic_a_secret_and_nothing_else() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let base = "data_dir = 'd'\n[[platforms]]\nid = 'shop'\n";
+        let cases = [
+            (
+                "secret = 'long-enough-secret-123'\n[platforms.kafka]\nbrokers = ' '\n",
+                "platform shop: kafka.brokers is empty",
+            ),
+            (
+                "secret = 'long-enough-secret-123'\n[platforms.kafka]\nbrokers = 'k:9092'\ntopic = 'a/b'\n",
+                "platform shop: kafka topic \"a/b\" is not a valid topic name",
+            ),
+            (
+                "endpoint = 'https://x.test/'\nsecret = 'long-enough-secret-123'\n[platforms.kafka]\nbrokers = 'k:9092'\n",
+                "platform shop: give only one of endpoint (webhook), [email] or [kafka]",
+            ),
+            (
+                "secret = 'long-enough-secret-123'\n[platforms.kafka]\nbrokers = 'k:9092'\npartitions = 3\n",
+                "partitions",
+            ),
+        ];
+        for (rest, expected) in cases {
+            let message = error(dir.path(), &format!("{base}{rest}"));
+            assert!(
+                message.contains(expected),
+                "{expected:?} not in {message:?}"
+            );
+        }
+        let config = load(
+            dir.path(),
+            "data_dir = 'd'\n[[platforms]]\nid = 'shop'\n[platforms.kafka]\nbrokers = 'k:9092'\n",
+        )
+        .expect("load");
+        let message = format!("{:#}", config.routes().err().expect("refused"));
+        assert!(
+            message.contains("platform shop: give exactly one of secret or secret_env"),
+            "{message}"
+        );
+    }
+
+    #[test]
     fn errors_name_the_platform_and_the_field() {
         let dir = tempfile::tempdir().expect("tempdir");
         let base = "data_dir = 'd'\n[[platforms]]\nid = 'shop'\n";
@@ -531,7 +670,7 @@ to = "IP desk <ipr@fair.test>"
             ),
             (
                 "",
-                "platform shop: give endpoint (webhook) or an [email] table",
+                "platform shop: give endpoint (webhook), an [email] or a [kafka] table",
             ),
             (
                 "endpoint = 'ftp://x.test/'\n",

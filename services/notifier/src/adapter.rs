@@ -2,10 +2,10 @@
 //! [`Adapter`]; the outbox loop in `lib.rs` hands it the stored payload and acts on the
 //! [`Outcome`] (retry, dead-letter, done), the same for every adapter.
 //!
-//! The seam for a third adapter is the [`Adapter`] enum: a Kafka topic per platform
-//! (waiting for `shared/bus-kafka`) becomes `Adapter::Kafka(KafkaAdapter)` with its arm in
-//! [`Adapter::deliver`] mapping "produced and acknowledged" to [`Outcome::Sent`] and broker
-//! errors to [`Outcome::Retry`]; nothing else in the notifier changes.
+//! Three adapters: a signed webhook, an e-mail, and a record on the platform's Kafka topic
+//! ([`crate::kafka`]: "produced and acknowledged" is [`Outcome::Sent`], a broker error is
+//! [`Outcome::Retry`]). A fourth is one more variant and one more arm here; nothing else in
+//! the notifier changes.
 
 use std::{path::Path, time::Duration};
 
@@ -15,6 +15,7 @@ use crate::{
     deliver::{self, Outcome},
     email::{EmailError, EmailSender},
     endpoint::PlatformEndpoint,
+    kafka::{KafkaAdapter, KafkaAdapterError},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +32,8 @@ pub enum AdapterError {
     Client(String),
     #[error(transparent)]
     Email(#[from] EmailError),
+    #[error(transparent)]
+    Kafka(#[from] KafkaAdapterError),
 }
 
 /// One platform's way of receiving notices.
@@ -39,6 +42,8 @@ pub enum Adapter {
     Webhook(WebhookAdapter),
     /// A mail to the platform's IP desk through an SMTP relay.
     Email(EmailAdapter),
+    /// A signed record on the platform's Kafka topic.
+    Kafka(KafkaAdapter),
 }
 
 impl Adapter {
@@ -49,14 +54,16 @@ impl Adapter {
                 deliver::post(&webhook.client, &webhook.endpoint, notice_id, payload).await
             }
             Adapter::Email(email) => email.deliver(payload).await,
+            Adapter::Kafka(kafka) => kafka.deliver(notice_id, payload).await,
         }
     }
 
-    /// `webhook` or `email`, for logs.
+    /// `webhook`, `email` or `kafka`, for logs.
     pub fn kind(&self) -> &'static str {
         match self {
             Adapter::Webhook(_) => "webhook",
             Adapter::Email(_) => "email",
+            Adapter::Kafka(_) => "kafka",
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The notifier stage: consumes `notices` into a durable outbox (one row per notice id), and
-//! drains the outbox by POSTing each notice to its platform's handler as a signed webhook.
+//! drains the outbox by sending each notice to its platform through the platform's adapter:
+//! a signed webhook, an e-mail, or a signed record on the platform's Kafka topic.
 //!
 //! Exactly-once effect on the platform: the notice id is the `webhook-id`, the platform's
 //! idempotency key. A crash after the POST but before the outbox row is marked sends it again
@@ -12,10 +13,11 @@
 //! held back by the breaker or the rate limit is postponed without counting an attempt.
 //!
 //! Module map:
-//! - [`adapter`]: how a notice reaches a platform (webhook, e-mail; the seam for Kafka).
+//! - [`adapter`]: how a notice reaches a platform (webhook, e-mail, Kafka).
 //! - [`endpoint`]: where each platform receives notices and the secret to sign with.
 //! - [`deliver`]: one signed POST and what its answer means.
 //! - [`email`]: the e-mail adapter (SMTP via lettre): readable text, the notice attached.
+//! - [`kafka`]: the Kafka adapter: the signed notice as a record on the platform's topic.
 //! - [`feed`]: polls each platform's case-event feed and publishes the case's progress.
 //! - [`breaker`], [`ratelimit`]: the per-platform safeguards, with time as a parameter.
 //! - this file: the consumer and the outbox loop with back-off.
@@ -26,6 +28,7 @@ pub mod deliver;
 pub mod email;
 pub mod endpoint;
 pub mod feed;
+pub mod kafka;
 pub mod ratelimit;
 
 use std::{
@@ -45,6 +48,7 @@ pub use adapter::{Adapter, AdapterError, EmailAdapter, WebhookAdapter};
 pub use breaker::CircuitBreaker;
 pub use deliver::Outcome;
 pub use endpoint::PlatformEndpoint;
+pub use kafka::{KafkaAdapter, KafkaAdapterError, KafkaTarget};
 pub use ratelimit::RateLimit;
 /// Re-exported so a caller can name the client and certificate types the adapters take
 /// without depending on reqwest itself.
