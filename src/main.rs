@@ -297,7 +297,8 @@ enum ServeCommand {
     Actioner(StageArgs),
     /// One pipeline stage: delivers notices and follows platforms' case feeds.
     Notifier(StageArgs),
-    /// The multi-tenant REST API (OpenAPI document at /openapi.json).
+    /// The multi-tenant REST API (OpenAPI document at /openapi.json). With --config it uses
+    /// the store and bus of the config's [backends] table and its notice policy.
     Api {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
@@ -821,18 +822,33 @@ async fn main() -> anyhow::Result<()> {
             component: ServeCommand::Api { listen, data },
         } => {
             init_logging("info");
-            let dir = DataDir::open(&data.dir()?).await?;
+            // With --config: the store and bus its [backends] table names (PostgreSQL and
+            // Kafka in deployment) and its notice policy; otherwise the data directory's
+            // embedded ones. Approved notices go on that bus, where the notifier reads them.
+            let state = match &data.config {
+                Some(path) => {
+                    let config = Config::load(path)?;
+                    let backends =
+                        takedown::backends::Backends::open(&config.backends, &config.data_dir)
+                            .await?;
+                    takedown_api::AppState::new(backends.store)
+                        .with_filer(backends.bus, config.policy)
+                }
+                None => {
+                    let dir = DataDir::open(&data.dir()?).await?;
+                    takedown_api::AppState::new(dir.store.clone()).with_filer(
+                        std::sync::Arc::new(dir.bus.clone()),
+                        takedown_actioner::Policy::default(),
+                    )
+                }
+            };
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("binding {listen}"))?;
             tracing::info!(addr = %listener.local_addr()?, "API listening");
-            takedown_api::serve(
-                takedown_api::AppState::new(dir.store.clone()),
-                listener,
-                async {
-                    let _ = tokio::signal::ctrl_c().await;
-                },
-            )
+            takedown_api::serve(state, listener, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
             .await?;
         }
         Command::Serve {

@@ -25,6 +25,8 @@ pub enum ApiError {
     RateLimited,
     #[error("storage failed: {0}")]
     Store(#[from] takedown_store::StoreError),
+    #[error("publishing failed: {0}")]
+    Bus(#[from] takedown_bus::BusError),
 }
 
 impl ApiError {
@@ -61,6 +63,10 @@ impl IntoResponse for ApiError {
                 tracing::error!(error = %e, "store failure behind an API request");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
+            ApiError::Bus(e) => {
+                tracing::error!(error = %e, "bus failure behind an API request");
+                (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+            }
         };
         let (field, rule) = match &self {
             ApiError::Validation { field, rule } => (Some(field.clone()), Some(rule.clone())),
@@ -69,6 +75,10 @@ impl IntoResponse for ApiError {
         let message = match &self {
             // Never echo storage details to a caller.
             ApiError::Store(_) => "internal error".to_owned(),
+            ApiError::Bus(_) => {
+                "the notice is stored but could not be published yet; approve again to retry"
+                    .to_owned()
+            }
             other => other.to_string(),
         };
         (

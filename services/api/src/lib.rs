@@ -12,12 +12,14 @@
 //! - [`audit`]: one audit entry per change.
 //! - [`rights`]: the rights DTO, its validation, bulk parsing with row errors.
 //! - [`bulk`]: the CLI's bulk import with a progress bar.
+//! - [`file`]: approval files a notice as the actioner does.
 //! - [`routes`]: the handlers, one module per kind of tenant plus the common ones.
 
 pub mod audit;
 pub mod auth;
 pub mod bulk;
 pub mod error;
+pub mod file;
 pub mod keys;
 pub mod rights;
 pub mod routes;
@@ -41,6 +43,8 @@ use routes::{common, fair, owner, platform};
 pub struct AppState {
     pub store: Store,
     pub limiter: Arc<auth::FailureLimiter>,
+    /// Files the notice an approval asks for.
+    pub filer: file::Filer,
 }
 
 impl AppState {
@@ -54,7 +58,22 @@ impl AppState {
         Self {
             store,
             limiter: Arc::new(auth::FailureLimiter::new(max_failures, window)),
+            filer: file::Filer::default(),
         }
+    }
+
+    /// Publishes approved notices on `bus` (where the notifier consumes them), composed
+    /// under `policy`.
+    pub fn with_filer(
+        mut self,
+        bus: Arc<dyn takedown_bus::Bus>,
+        policy: takedown_actioner::Policy,
+    ) -> Self {
+        self.filer = file::Filer {
+            bus: Some(bus),
+            policy: Arc::new(policy),
+        };
+        self
     }
 }
 

@@ -9,7 +9,7 @@ mod common;
 use std::fmt::Write;
 
 use axum::http::StatusCode;
-use common::world;
+use common::{World, world};
 use takedown_model::TenantKind;
 
 /// A CSV of `rows` word marks where every 1000th row has a bad Nice class.
@@ -64,9 +64,7 @@ async fn a_large_csv_imports_with_every_bad_row_reported() {
     );
 }
 
-#[tokio::test]
-async fn bulk_import_refuses_a_tenant_that_is_not_a_brand_owner() {
-    let w = world().await;
+async fn bulk_import_refuses_a_tenant_that_is_not_a_brand_owner(w: World) {
     w.tenant(TenantKind::Platform, "plat").await;
     let path = w._dir.path().join("marks.csv");
     std::fs::write(&path, marks_csv(3)).expect("write csv");
@@ -77,9 +75,7 @@ async fn bulk_import_refuses_a_tenant_that_is_not_a_brand_owner() {
     ));
 }
 
-#[tokio::test]
-async fn json_bulk_over_http_reports_rows_by_index() {
-    let w = world().await;
+async fn json_bulk_over_http_reports_rows_by_index(w: World) {
     let key = w.tenant(TenantKind::BrandOwner, "acme").await;
     let body = serde_json::json!([
         common::word_mark("a", "Alpha"),
@@ -109,3 +105,8 @@ async fn json_bulk_over_http_reports_rows_by_index() {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
 }
+
+on_both_backends!(
+    bulk_import_refuses_a_tenant_that_is_not_a_brand_owner,
+    json_bulk_over_http_reports_rows_by_index,
+);

@@ -6,7 +6,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{World, word_mark, world};
+use common::{World, word_mark};
 use takedown_model::TenantKind;
 
 /// Strings that only one tenant's data contains; no other caller may ever see one.
@@ -27,6 +27,8 @@ async fn seed(w: &World) -> Seeded {
     let owner = w.tenant(TenantKind::BrandOwner, "acme").await;
     let platform = w.tenant(TenantKind::Platform, "platform-x").await;
     let organizer = w.tenant(TenantKind::FairOrganizer, "fairco").await;
+    // Approval files a notice, which names the owner's contact address.
+    w.contact("acme", "legal@acme.example").await;
 
     let (s, _) = w
         .json(
@@ -156,9 +158,7 @@ fn body_for(method: &str, path: &str) -> Option<(&'static str, String)> {
     }
 }
 
-#[tokio::test]
-async fn every_route_refuses_everyone_but_the_owner_and_leaks_nothing() {
-    let w = world().await;
+async fn every_route_refuses_everyone_but_the_owner_and_leaks_nothing(w: World) {
     let seeded = seed(&w).await;
     // Same-kind strangers, one per kind.
     let other_owner = w.tenant(TenantKind::BrandOwner, "rival").await;
@@ -289,9 +289,7 @@ async fn every_route_refuses_everyone_but_the_owner_and_leaks_nothing() {
     assert_eq!(checked, operations.len());
 }
 
-#[tokio::test]
-async fn rights_registered_before_the_api_are_reachable_by_their_owner_only() {
-    let w = world().await;
+async fn rights_registered_before_the_api_are_reachable_by_their_owner_only(w: World) {
     let owner = w.tenant(TenantKind::BrandOwner, "acme").await;
     let rival = w.tenant(TenantKind::BrandOwner, "rival").await;
     // As `takedown rights import` stores them: the plain id, no owner prefix.
@@ -322,3 +320,8 @@ async fn rights_registered_before_the_api_are_reachable_by_their_owner_only() {
     assert_eq!(stored.len(), 1, "the update kept the stored id");
     assert_eq!(stored[0].name, "Acme 2");
 }
+
+on_both_backends!(
+    every_route_refuses_everyone_but_the_owner_and_leaks_nothing,
+    rights_registered_before_the_api_are_reachable_by_their_owner_only,
+);

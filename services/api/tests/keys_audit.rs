@@ -1,19 +1,17 @@
 //! Keys, revocation, scopes, the failure limiter, the audit log and validation errors, as a
-//! client sees them over HTTP.
+//! client sees them over HTTP (the review queue's decisions: `approval.rs`).
 
 mod common;
 
 use axum::http::StatusCode;
-use common::{word_mark, world, world_with_limit};
+use common::{World, word_mark, world_with_limit};
 use takedown_model::TenantKind;
 
 fn parse(text: &str) -> serde_json::Value {
     serde_json::from_str(text).expect("json")
 }
 
-#[tokio::test]
-async fn a_revoked_key_stops_working_on_the_next_request() {
-    let w = world().await;
+async fn a_revoked_key_stops_working_on_the_next_request(w: World) {
     let first = w.tenant(TenantKind::BrandOwner, "acme").await;
     let (s, body) = w
         .json(
@@ -62,9 +60,7 @@ async fn a_revoked_key_stops_working_on_the_next_request() {
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
-async fn scopes_limit_what_a_key_may_do() {
-    let w = world().await;
+async fn scopes_limit_what_a_key_may_do(w: World) {
     let first = w.tenant(TenantKind::BrandOwner, "acme").await;
     let (_, body) = w
         .json(
@@ -102,9 +98,7 @@ async fn repeated_failures_are_refused_for_a_while_even_with_a_good_key() {
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{body}");
 }
 
-#[tokio::test]
-async fn the_audit_log_records_each_change_with_before_and_after() {
-    let w = world().await;
+async fn the_audit_log_records_each_change_with_before_and_after(w: World) {
     let key = w.tenant(TenantKind::BrandOwner, "acme").await;
     let (s, _) = w
         .json("POST", "/v1/rights", &key, word_mark("r1", "Acme"))
@@ -151,9 +145,7 @@ async fn the_audit_log_records_each_change_with_before_and_after() {
     );
 }
 
-#[tokio::test]
-async fn validation_errors_name_the_field_and_the_rule() {
-    let w = world().await;
+async fn validation_errors_name_the_field_and_the_rule(w: World) {
     let key = w.tenant(TenantKind::BrandOwner, "acme").await;
     let mut bad = word_mark("r1", "Acme");
     bad["classes"] = serde_json::json!(["25", "99"]);
@@ -185,64 +177,9 @@ async fn validation_errors_name_the_field_and_the_rule() {
     assert_eq!(parse(&body)["field"], "body");
 }
 
-#[tokio::test]
-async fn approving_a_match_records_the_decision_and_takes_it_off_the_queue() {
-    let w = world().await;
-    let key = w.tenant(TenantKind::BrandOwner, "acme").await;
-    let found: takedown_model::Match = serde_json::from_value(serde_json::json!({
-        "id": "mat-1", "listing_id": "lst-1", "listing_url": "https://m.example/l/1",
-        "platform": "m", "seller": "s", "right_id": "acme/r1", "owner_id": "acme",
-        "kind": "word_mark", "score": 0.8,
-        "reason": {"type": "text", "span": "Acme", "normalized": "acme", "variant": "exact", "distance": 0},
-        "capture_id": "cap-1", "matched_at": "2026-01-01T00:00:00Z"
-    }))
-    .expect("match");
-    w.store
-        .upsert_match(&found, takedown_model::Decision::Review)
-        .await
-        .expect("match");
-    let (_, queue) = w.call("GET", "/v1/review", Some(&key), None).await;
-    assert_eq!(parse(&queue).as_array().expect("array").len(), 1);
-
-    let (s, body) = w
-        .json(
-            "POST",
-            "/v1/review/mat-1/approve",
-            &key,
-            serde_json::json!({"reason": ""}),
-        )
-        .await;
-    assert_eq!(
-        s,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "a reason is required: {body}"
-    );
-    let (s, _) = w
-        .json(
-            "POST",
-            "/v1/review/mat-1/approve",
-            &key,
-            serde_json::json!({"reason": "same logo"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
-    let decision = w
-        .store
-        .review_decision("mat-1")
-        .await
-        .expect("read")
-        .expect("recorded");
-    assert!(decision.approved);
-    assert_eq!(decision.reason, "same logo");
-    let (_, queue) = w.call("GET", "/v1/review", Some(&key), None).await;
-    assert_eq!(parse(&queue).as_array().expect("array").len(), 0);
-    let (s, _) = w
-        .json(
-            "POST",
-            "/v1/review/mat-1/reject",
-            &key,
-            serde_json::json!({"reason": "changed mind"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CONFLICT);
-}
+on_both_backends!(
+    a_revoked_key_stops_working_on_the_next_request,
+    scopes_limit_what_a_key_may_do,
+    the_audit_log_records_each_change_with_before_and_after,
+    validation_errors_name_the_field_and_the_rule,
+);

@@ -430,6 +430,9 @@ pub struct DecisionDto {
     pub approved: bool,
     pub reason: String,
     pub decided_at: String,
+    /// The notice the approval filed (absent on a rejection).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice_id: Option<String>,
 }
 
 async fn decide(
@@ -440,13 +443,39 @@ async fn decide(
     body: Result<Json<DecisionBody>, JsonRejection>,
 ) -> ApiResult<Json<DecisionDto>> {
     let owner = owner(caller)?;
-    state
+    let found = state
         .store
         .match_of(owner, match_id)
         .await?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(ApiError::NotFound)?
+        .found;
     let Json(body) = body.map_err(body_error)?;
     validate::required("reason", &body.reason)?;
+    let earlier = state.store.review_decision(match_id).await?;
+    match &earlier {
+        // Approving again files nothing new: it re-publishes the same notice (healing a
+        // crash between the decision and the publish) and answers with the first decision.
+        Some(done) if done.approved && approved => {
+            let filed = state.filer.compose(&state.store, &found).await?;
+            state.filer.file(&state.store, &filed).await?;
+            return Ok(Json(DecisionDto {
+                match_id: done.match_id.clone(),
+                approved: true,
+                reason: done.reason.clone(),
+                decided_at: done.decided_at.clone(),
+                notice_id: Some(filed.notice.id),
+            }));
+        }
+        Some(_) => return Err(ApiError::Conflict("this match was already decided")),
+        None => {}
+    }
+    // Composed and validated before the decision is recorded, so an incomplete notice
+    // leaves the match in the queue for the owner to complete and approve again.
+    let filed = if approved {
+        Some(state.filer.compose(&state.store, &found).await?)
+    } else {
+        None
+    };
     let decision = ReviewDecision {
         match_id: match_id.to_owned(),
         owner_id: owner.to_owned(),
@@ -456,13 +485,18 @@ async fn decide(
         decided_at: chrono::Utc::now().to_rfc3339(),
     };
     if !state.store.record_review_decision(&decision).await? {
+        // A concurrent decision won the race.
         return Err(ApiError::Conflict("this match was already decided"));
+    }
+    if let Some(filed) = &filed {
+        state.filer.file(&state.store, filed).await?;
     }
     let dto = DecisionDto {
         match_id: decision.match_id,
         approved,
         reason: decision.reason,
         decided_at: decision.decided_at,
+        notice_id: filed.map(|f| f.notice.id),
     };
     let action = if approved { "approve" } else { "reject" };
     audit::record(
@@ -478,9 +512,11 @@ async fn decide(
     Ok(Json(dto))
 }
 
+/// Approves a queued match and files its notice; approving again files nothing new.
 #[utoipa::path(post, path = "/v1/review/{match_id}/approve", tag = "brand_owner", security(("bearer" = [])),
     params(("match_id" = String, Path)), request_body = DecisionBody,
-    responses((status = 200, body = DecisionDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = DecisionDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn approve(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
