@@ -88,6 +88,8 @@ async fn each_stage_in_its_own_process_matches_the_single_process_run() {
     let handler = start_handler(&staged_dir, &cancel).await;
     let config = write_config(&staged_dir, &owner_file, &site, &handler.url, "");
     let mut children: Vec<Child> = STAGES.iter().map(|s| serve(s, &config)).collect();
+    // The stage processes make the data directory too; whoever comes first wins.
+    std::fs::create_dir_all(staged_dir.join("data")).expect("mkdir data");
     let store = Store::open(&staged_dir.join("data").join("takedown.db"))
         .await
         .expect("store");

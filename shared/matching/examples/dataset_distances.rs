@@ -11,7 +11,9 @@ use std::path::Path;
 
 use takedown_model::RegionHash;
 
-use takedown_matching::{ImageIndex, ImageLimits, IndexedImage, hash_query, hash_reference_views};
+use takedown_matching::{
+    ImageIndex, ImageLimits, IndexedImage, PHASH64, hash_query, hash_reference_views,
+};
 
 const KINDS: [&str; 3] = ["whole", "variant", "window"];
 
@@ -65,8 +67,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 continue;
             }
         };
-        let (whole, windows): (Vec<RegionHash>, Vec<RegionHash>) =
-            hashes.into_iter().partition(|h| h.region.is_none());
+        // 64-bit distances only: the whole-image PDQ hash (256 bits) is on another scale.
+        let (whole, windows): (Vec<RegionHash>, Vec<RegionHash>) = hashes
+            .into_iter()
+            .filter(|h| h.algorithm == PHASH64)
+            .partition(|h| h.region.is_none());
         let hits = [
             core.query(&whole, 64),
             variants.query(&whole, 64),

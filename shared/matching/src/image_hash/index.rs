@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use takedown_model::RegionHash;
 
 use super::phash::hamming_bytes;
+use crate::pdq::PDQ256;
 
 /// One registered image (a logo or a design view) and its hashes.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +36,9 @@ pub struct Thresholds {
     /// never compared with windows: hundreds of windows times every variant would find
     /// chance resemblances.
     pub window: u32,
+    /// A listing image's whole-picture PDQ hash (256 bits) against a registered image's
+    /// (core tier only: PDQ is never computed for variants or windows).
+    pub pdq: u32,
 }
 
 impl Thresholds {
@@ -44,10 +48,14 @@ impl Thresholds {
             whole: threshold,
             variant: threshold,
             window: threshold,
+            pdq: threshold,
         }
     }
 
     fn for_pair(&self, query: &StoredHash, stored: &StoredHash) -> Option<u32> {
+        if query.algorithm == PDQ256 {
+            return (query.region.is_none() && !stored.variant).then_some(self.pdq);
+        }
         match (query.region.is_some(), stored.variant) {
             (false, false) => Some(self.whole),
             (false, true) => Some(self.variant),
@@ -285,6 +293,7 @@ mod tests {
             whole: 4,
             variant: 2,
             window: 0,
+            pdq: 0,
         };
         let found = |bits: &str, region| {
             index
@@ -304,6 +313,39 @@ mod tests {
             None,
             "no variant for windows"
         );
+    }
+
+    #[test]
+    fn pdq_hashes_compare_whole_pictures_with_core_hashes_at_their_own_threshold() {
+        let zeros = "0".repeat(64);
+        let mut index = ImageIndex::new();
+        let mut logo = image("r1", "logo", &[zeros.as_str()]);
+        logo.hashes[0].algorithm = PDQ256.into();
+        logo.variants = vec![hash(PDQ256, &"f".repeat(64), None)];
+        index.insert(logo);
+        let thresholds = Thresholds {
+            whole: 2,
+            variant: 2,
+            window: 2,
+            pdq: 8,
+        };
+        let found = |bits: &str, region| {
+            index
+                .query_with(&[hash(PDQ256, bits, region)], thresholds)
+                .first()
+                .map(|h| (h.distance, h.threshold))
+        };
+        // 8 bits set: within the PDQ threshold, beyond every 64-bit one.
+        let eight = format!("{}ff", "0".repeat(62));
+        let nine = format!("{}1ff", "0".repeat(61));
+        assert_eq!(found(&eight, None), Some((8, 8)));
+        assert_eq!(found(&nine, None), None);
+        assert_eq!(
+            found(&zeros, Some([0.0, 0.0, 0.5, 0.5])),
+            None,
+            "no windows"
+        );
+        assert_eq!(found(&"f".repeat(64), None), None, "no variants");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! - `sample`: area-averaged samples of any rectangle, the hasher's input.
 //! - `trim`: a registered image's content bounding box.
 //! - `edges`: snapping windows onto nearby straight edges.
+//! - `rotate`: tilted copies of a registered image (canvas expanded).
 //! - `regions`: multi-scale sliding windows over a listing image.
 //! - `index`: registered hashes, searched by distance.
 
@@ -16,6 +17,7 @@ mod index;
 mod phash;
 mod prepare;
 mod regions;
+mod rotate;
 mod sample;
 mod trim;
 
@@ -58,14 +60,15 @@ pub fn hash_reference(bytes: &[u8], limits: &ImageLimits) -> Result<Vec<RegionHa
 
 /// Hashes of a registered image (a logo or a design view), so that its common re-uses match
 /// a plain comparison of hashes:
-/// - core: the whole image, and the image trimmed to its content when the canvas around the
+/// - core: the whole image's PDQ hash (when its quality allows), the whole image, and the image trimmed to its content when the canvas around the
 ///   content is large enough to matter; an image with transparency is flattened onto white
 ///   and onto black (a white logo is invisible on white, and either may be copied onto the
 ///   other);
 /// - variants: each core sample mirrored, with its luminance inverted (a logo reversed out
 ///   of a dark background or recoloured lighter than its ground), and both; partial views
 ///   keeping two thirds of the whole and of the content from each side (a copy cropped by a
-///   third), as they are, mirrored and inverted.
+///   third), as they are, mirrored and inverted; the whole and the content tilted by ±7.5°
+///   and ±15° on an expanded canvas (a tilted copy).
 ///
 /// None has a region: all describe the registration. A canvas with too little information
 /// (a white logo on white) is skipped; the image is refused only when every canvas is.
@@ -86,6 +89,11 @@ fn reference_hashes(
     let mut refusal = None;
     let mut out = ReferenceHashes::default();
     for canvas in decode::decode_canvases(bytes, limits)? {
+        // PDQ of the canvas as decoded: 256 bits keep a thin or low-contrast logo's shape
+        // through rescaling, JPEG and text overlays that flip 10–16 of the 64 pHash bits.
+        if let Some(pdq) = crate::pdq::whole_region_hash(&canvas) {
+            push_new(&mut out, pdq, true);
+        }
         let work = match prepare::prepare(canvas) {
             Ok(work) => work,
             Err(e) => {
@@ -107,6 +115,9 @@ fn reference_hashes(
             for v in first.into_iter().chain([mirrored, inverted, both]) {
                 push_new(&mut out, hasher.hash(&v, None), false);
             }
+        }
+        for sample in rotated_samples(&work) {
+            push_new(&mut out, hasher.hash(&sample, None), false);
         }
     }
     match refusal {
@@ -147,6 +158,27 @@ fn reference_samples(work: &prepare::Working) -> (Vec<GrayImage>, Vec<GrayImage>
             .collect()
     };
     (informative(&rects), informative(&partials))
+}
+
+/// The working copy tilted by each of `rotate::ANGLES_DEG`, whole and trimmed to its
+/// content (a tilted copy on a plain canvas of any size), informative samples only.
+fn rotated_samples(work: &prepare::Working) -> Vec<GrayImage> {
+    let mut out = Vec::new();
+    for degrees in rotate::ANGLES_DEG {
+        let rgb = rotate::rotate_expanded(&work.rgb, degrees);
+        let gray = imageops::grayscale(&rgb);
+        let turned = prepare::Working { rgb, gray };
+        let integral = Integral::new(&turned.gray);
+        let mut rects = vec![integral.full()];
+        rects.extend(content_rect(&turned));
+        out.extend(
+            rects
+                .iter()
+                .map(|r| integral.sample(r))
+                .filter(|s| prepare::luma_std(s) >= regions::MIN_WINDOW_STD),
+        );
+    }
+    out
 }
 
 /// The content box of a working copy, when trimming it changes the picture.
@@ -196,15 +228,19 @@ fn variants(sample: &GrayImage) -> [GrayImage; 4] {
     [sample.clone(), mirrored, inverted, both]
 }
 
-/// Hashes of a listing image: the whole picture (no region) — the image as it is and
-/// trimmed to its content (a logo shown on a plain canvas of any size) —, and its
+/// Hashes of a listing image: the whole picture (no region) — the image as it is, its PDQ
+/// hash when its quality allows, and trimmed to its content (a logo shown on a plain canvas
+/// of any size) —, and its
 /// informative windows (regions as `[x, y, w, h]` fractions), so that a logo pasted into a
 /// product photo is found by the window that frames it.
 pub fn hash_query(bytes: &[u8], limits: &ImageLimits) -> Result<Vec<RegionHash>, ImageError> {
-    let work = prepare::prepare(decode::decode_rgb(bytes, limits)?)?;
+    let rgb = decode::decode_rgb(bytes, limits)?;
+    let pdq = crate::pdq::whole_region_hash(&rgb);
+    let work = prepare::prepare(rgb)?;
     let hasher = PHasher::new();
     let integral = Integral::new(&work.gray);
     let mut hashes = vec![hasher.hash(&integral.sample(&integral.full()), None)];
+    hashes.extend(pdq);
     if let Some(content) = content_rect(&work) {
         let hash = hasher.hash(&integral.sample(&content), None);
         if hash.bits != hashes[0].bits {

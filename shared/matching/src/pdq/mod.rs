@@ -118,6 +118,23 @@ pub fn pdq_region_hashes(
     }])
 }
 
+/// The whole-image PDQ [`RegionHash`] of a decoded image, or None when its quality is below
+/// [`PDQ_MIN_QUALITY`] (a flat image: its bits would be noise). The perceptual-hash index
+/// stores it beside the 64-bit hashes (`image_hash::hash_query`, `hash_reference_views`).
+pub(crate) fn whole_region_hash(rgb: &RgbImage) -> Option<RegionHash> {
+    let (block, quality) = if rgb.width().max(rgb.height()) > REGION_MAX_SIDE {
+        pdq_dct(&bounded(rgb.clone()))
+    } else {
+        pdq_dct(rgb)
+    };
+    let block = block.filter(|_| quality >= PDQ_MIN_QUALITY)?;
+    Some(RegionHash {
+        algorithm: PDQ256.to_string(),
+        bits: hex::encode(dct::to_bits(&block)),
+        region: None,
+    })
+}
+
 /// The 16×16 DCT block (None for images too small to hash) and the quality.
 fn pdq_dct(rgb: &RgbImage) -> (Option<dct::Block>, u32) {
     let (width, height) = rgb.dimensions();
