@@ -103,7 +103,9 @@ impl Store {
     }
 
     /// Records an event from the platform and moves the notice's status; a repeated event
-    /// changes nothing. Returns true if the event was new.
+    /// changes nothing, nor does an event for a notice this store never filed (another
+    /// deployment's, or a test's left on a shared topic): retrying it could never succeed, so
+    /// it must not wedge the consumer. Returns true if the event was new.
     pub async fn record_case_event(
         &self,
         event: &CaseEvent,
@@ -113,7 +115,7 @@ impl Store {
         let kind = to_json(&event.kind);
         let inserted = sqlx::query(
             "INSERT INTO notice_events (notice_id, kind, case_id, body, at)
-             VALUES ($1, $2, $3, $4, $5)
+             SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM notices WHERE id = $1)
              ON CONFLICT DO NOTHING",
         )
         .bind(&event.notice_id)
@@ -341,7 +343,28 @@ mod tests {
         assert_eq!(notices.len(), 1);
         assert_eq!(notices[0].status, NoticeStatus::Acknowledged);
         assert_eq!(notices[0].case_id.as_deref(), Some("case_1"));
+        // An event for a notice this store never filed is skipped, not an error that would
+        // stop the case tracker on it for ever.
+        let stranger = CaseEvent {
+            notice_id: "ntc_not_ours".into(),
+            case_id: Some("case_x".into()),
+            ..event.clone()
+        };
         assert_eq!(store.case_events(&n.id).await.expect("events"), [event]);
+
+        assert!(
+            !store
+                .record_case_event(&stranger, NoticeStatus::Acknowledged)
+                .await
+                .expect("a stranger's event is not an error")
+        );
+        assert!(
+            store
+                .case_events("ntc_not_ours")
+                .await
+                .expect("events")
+                .is_empty()
+        );
     }
 
     async fn matches_keep_one_row_with_the_latest_decision(store: Store) {
