@@ -69,19 +69,8 @@ async fn each_stage_in_its_own_process_matches_the_single_process_run() {
     let root = tempfile::tempdir().expect("tempdir");
     let (site, owner_file) = start_site(root.path(), &cancel).await;
 
-    let reference_dir = root.path().join("reference");
-    std::fs::create_dir_all(&reference_dir).expect("mkdir");
-    let reference_handler = start_handler(&reference_dir, &cancel).await;
-    let reference_config = write_config(
-        &reference_dir,
-        &owner_file,
-        &site,
-        &reference_handler.url,
-        "",
-    );
-    run_to_end(&reference_config).await;
-    let expected = outcome(&reference_dir).await;
-    assert!(!expected.1.is_empty(), "the reference run filed no notices");
+    let (_reference_handler, expected) =
+        reference_run(root.path(), &site, &owner_file, &cancel).await;
 
     let staged_dir = root.path().join("staged");
     std::fs::create_dir_all(&staged_dir).expect("mkdir");
@@ -138,18 +127,8 @@ async fn stages_on_kafka_and_postgres_survive_a_killed_hasher() {
     let root = tempfile::tempdir().expect("tempdir");
     let (site, owner_file) = start_site(root.path(), &cancel).await;
 
-    let reference_dir = root.path().join("reference");
-    std::fs::create_dir_all(&reference_dir).expect("mkdir");
-    let reference_handler = start_handler(&reference_dir, &cancel).await;
-    let reference_config = write_config(
-        &reference_dir,
-        &owner_file,
-        &site,
-        &reference_handler.url,
-        "",
-    );
-    run_to_end(&reference_config).await;
-    let expected = outcome(&reference_dir).await;
+    let (_reference_handler, expected) =
+        reference_run(root.path(), &site, &owner_file, &cancel).await;
 
     let scaled_dir = root.path().join("scaled");
     std::fs::create_dir_all(&scaled_dir).expect("mkdir");

@@ -193,3 +193,21 @@ pub async fn start_site(dir: &Path, cancel: &CancellationToken) -> (String, Path
         .expect("owner files");
     (site, owner_file)
 }
+
+/// `takedown run --until-idle` on the sample in `root/reference`, to compare other runs with:
+/// its handler and its outcome (which must have filed notices).
+pub async fn reference_run(
+    root: &Path,
+    site: &str,
+    owner_file: &Path,
+    cancel: &CancellationToken,
+) -> (Handler, Outcome) {
+    let dir = root.join("reference");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let handler = start_handler(&dir, cancel).await;
+    let config = write_config(&dir, owner_file, site, &handler.url, "");
+    run_to_end(&config).await;
+    let expected = outcome(&dir).await;
+    assert!(!expected.1.is_empty(), "the reference run filed no notices");
+    (handler, expected)
+}
