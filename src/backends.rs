@@ -10,6 +10,16 @@
 //! kind = "kafka"                         # or "embedded" (the default)
 //! brokers = "kafka:9092"
 //! replication_factor = 3
+//! [backends.blobs]
+//! kind = "s3"                            # or "local" (the default: data_dir/blobs)
+//! bucket = "takedown"
+//! region = "us-east-1"
+//! endpoint = "http://minio:9000"         # for S3-compatible servers; AWS when unset
+//! prefix = "blobs"                       # optional
+//! allow_http = true                      # only for a server on a trusted network
+//! # credentials only from the environment: these name the variables (defaults shown)
+//! access_key_id_env = "AWS_ACCESS_KEY_ID"
+//! secret_access_key_env = "AWS_SECRET_ACCESS_KEY"
 //! ```
 
 use std::{path::Path, sync::Arc, time::Duration};
@@ -18,7 +28,7 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use takedown_bus::{Bus, EmbeddedBus};
 use takedown_bus_kafka::{KafkaBus, KafkaConfig};
-use takedown_store::{BlobStore, Store};
+use takedown_store::{BlobStore, S3Config, Store};
 
 /// The `[backends]` table.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -33,6 +43,8 @@ pub struct BackendsConfig {
     pub store_url_env: Option<String>,
     #[serde(default)]
     pub bus: BusConfig,
+    #[serde(default)]
+    pub blobs: BlobsConfig,
 }
 
 /// The `[backends.bus]` table.
@@ -50,11 +62,54 @@ pub enum BusConfig {
         /// Seconds messages of the pipeline's topics are kept (the broker's default if unset).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         retention_secs: Option<u64>,
+        /// A prefix for every topic and consumer group (`NS.takedown.listings`, group
+        /// `NS.hasher`), so deployments sharing one cluster never read each other's messages.
+        /// Unset: `TAKEDOWN_KAFKA_NAMESPACE` if set, else none.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        namespace: Option<String>,
     },
 }
 
 fn default_replication() -> i32 {
     1
+}
+
+/// The `[backends.blobs]` table.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum BlobsConfig {
+    /// Files under `data_dir/blobs`.
+    #[default]
+    Local,
+    /// An S3-compatible bucket, which must exist (the stages never create buckets).
+    S3 {
+        bucket: String,
+        region: String,
+        /// The server's URL for MinIO, moto and the like; AWS's endpoint when unset.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        endpoint: Option<String>,
+        /// Keys start with `prefix/`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prefix: Option<String>,
+        /// Allows a plain-HTTP endpoint; leave off outside a trusted network.
+        #[serde(default)]
+        allow_http: bool,
+        /// The environment variable holding the access key id. Credentials are never read
+        /// from the file, so a config can be shared and committed.
+        #[serde(default = "default_access_key_id_env")]
+        access_key_id_env: String,
+        /// The environment variable holding the secret access key.
+        #[serde(default = "default_secret_access_key_env")]
+        secret_access_key_env: String,
+    },
+}
+
+fn default_access_key_id_env() -> String {
+    "AWS_ACCESS_KEY_ID".into()
+}
+
+fn default_secret_access_key_env() -> String {
+    "AWS_SECRET_ACCESS_KEY".into()
 }
 
 /// The backends a process opened.
@@ -67,8 +122,18 @@ pub struct Backends {
     pub embedded_bus: Option<EmbeddedBus>,
 }
 
-impl Backends {
-    /// Opens what `config` names; files of the embedded defaults live under `data_dir`.
+/// The store and blob store a config names, without the bus: what the inspection and
+/// registration commands (`takedown matches`, `rights import`, …) need, so they read the
+/// deployment's PostgreSQL and S3 rather than an empty local directory, and do not need a
+/// reachable Kafka cluster to list a table.
+#[derive(Clone)]
+pub struct Storage {
+    pub store: Store,
+    pub blobs: BlobStore,
+}
+
+impl Storage {
+    /// Opens the store and blob store `config` names; embedded files live under `data_dir`.
     pub async fn open(config: &BackendsConfig, data_dir: &Path) -> anyhow::Result<Self> {
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("creating data dir {}", data_dir.display()))?;
@@ -81,7 +146,20 @@ impl Backends {
                 .await
                 .context("opening the store")?,
         };
-        let blobs = BlobStore::open(&data_dir.join("blobs")).context("opening the blob store")?;
+        let blobs = match config.blobs.s3()? {
+            None => BlobStore::open(&data_dir.join("blobs")).context("opening the blob store")?,
+            // BlobStore's own errors name the bucket and endpoint, never the credentials.
+            // Opening makes one blocking request, like the local store's blocking mkdir.
+            Some(s3) => BlobStore::open_s3(s3).context("opening the [backends.blobs] S3 store")?,
+        };
+        Ok(Self { store, blobs })
+    }
+}
+
+impl Backends {
+    /// Opens what `config` names; files of the embedded defaults live under `data_dir`.
+    pub async fn open(config: &BackendsConfig, data_dir: &Path) -> anyhow::Result<Self> {
+        let Storage { store, blobs } = Storage::open(config, data_dir).await?;
         let (bus, embedded_bus): (Arc<dyn Bus>, _) = match &config.bus {
             BusConfig::Embedded => {
                 let bus = EmbeddedBus::open(&data_dir.join("bus.db"))
@@ -135,6 +213,7 @@ impl BusConfig {
                 brokers,
                 replication_factor,
                 retention_secs,
+                namespace,
             } => {
                 if brokers.trim().is_empty() {
                     bail!("[backends.bus] brokers: empty; give host:port[,host:port…]");
@@ -145,9 +224,53 @@ impl BusConfig {
                 let mut kafka = KafkaConfig::new(brokers.clone());
                 kafka.replication_factor = *replication_factor;
                 kafka.retention = retention_secs.map(Duration::from_secs);
+                if let Some(namespace) = namespace {
+                    kafka.namespace = Some(namespace.clone());
+                }
                 Ok(Some(kafka))
             }
         }
+    }
+}
+
+impl BlobsConfig {
+    /// The S3 settings with their credentials read from the environment, or `None` for
+    /// local files.
+    pub fn s3(&self) -> anyhow::Result<Option<S3Config>> {
+        let BlobsConfig::S3 {
+            bucket,
+            region,
+            endpoint,
+            prefix,
+            allow_http,
+            access_key_id_env,
+            secret_access_key_env,
+        } = self
+        else {
+            return Ok(None);
+        };
+        if bucket.trim().is_empty() {
+            bail!("[backends.blobs] bucket: empty; name an existing bucket");
+        }
+        if region.trim().is_empty() {
+            bail!("[backends.blobs] region: empty; give the bucket's region (e.g. us-east-1)");
+        }
+        // Name the variable, never its value.
+        let from_env = |field: &str, var: &str| match std::env::var(var) {
+            Ok(value) if !value.is_empty() => Ok(value),
+            _ => Err(anyhow::anyhow!(
+                "[backends.blobs] {field}: environment variable {var} is not set"
+            )),
+        };
+        Ok(Some(S3Config {
+            bucket: bucket.clone(),
+            region: region.clone(),
+            endpoint: endpoint.clone(),
+            prefix: prefix.clone(),
+            allow_http: *allow_http,
+            access_key_id: from_env("access_key_id_env", access_key_id_env)?,
+            secret_access_key: from_env("secret_access_key_env", secret_access_key_env)?,
+        }))
     }
 }
 
@@ -194,5 +317,80 @@ mod tests {
             "{err}"
         );
         assert_eq!(BackendsConfig::default().store_url().expect("ok"), None);
+    }
+
+    #[test]
+    fn blobs_table_parses_and_names_what_is_wrong() {
+        let default: BackendsConfig = toml::from_str("").expect("parses");
+        assert!(matches!(default.blobs, BlobsConfig::Local));
+        assert!(default.blobs.s3().expect("local is valid").is_none());
+        let local: BackendsConfig = toml::from_str("[blobs]\nkind = \"local\"\n").expect("parses");
+        assert!(matches!(local.blobs, BlobsConfig::Local));
+
+        let s3: BackendsConfig = toml::from_str(
+            "[blobs]\nkind = \"s3\"\nbucket = \"b\"\nregion = \"eu-west-1\"\n\
+             endpoint = \"http://127.0.0.1:9000\"\nallow_http = true\n\
+             access_key_id_env = \"TAKEDOWN_TEST_KEY_ID_SURELY_UNSET\"\n\
+             secret_access_key_env = \"TAKEDOWN_TEST_SECRET_SURELY_UNSET\"\n",
+        )
+        .expect("parses");
+        let BlobsConfig::S3 {
+            bucket,
+            region,
+            endpoint,
+            prefix,
+            allow_http,
+            ..
+        } = &s3.blobs
+        else {
+            panic!("expected s3, got {:?}", s3.blobs);
+        };
+        assert_eq!(
+            (bucket.as_str(), region.as_str(), endpoint.as_deref()),
+            ("b", "eu-west-1", Some("http://127.0.0.1:9000"))
+        );
+        assert_eq!((prefix, *allow_http), (&None, true));
+        // Credentials come only from the environment; an unset variable is named.
+        let err = s3.blobs.s3().expect_err("unset credentials refused");
+        assert!(
+            err.to_string()
+                .contains("TAKEDOWN_TEST_KEY_ID_SURELY_UNSET"),
+            "{err}"
+        );
+
+        let defaults: BackendsConfig =
+            toml::from_str("[blobs]\nkind = \"s3\"\nbucket = \"b\"\nregion = \"r\"\n")
+                .expect("parses");
+        let BlobsConfig::S3 {
+            access_key_id_env,
+            secret_access_key_env,
+            allow_http,
+            ..
+        } = &defaults.blobs
+        else {
+            panic!("expected s3");
+        };
+        assert_eq!(access_key_id_env, "AWS_ACCESS_KEY_ID");
+        assert_eq!(secret_access_key_env, "AWS_SECRET_ACCESS_KEY");
+        assert!(!allow_http, "plain HTTP is opt-in");
+
+        let unknown = toml::from_str::<BackendsConfig>("[blobs]\nkind = \"gcs\"\n")
+            .expect_err("unknown blob kind refused");
+        assert!(unknown.to_string().contains("gcs"), "{unknown}");
+        let no_bucket =
+            toml::from_str::<BackendsConfig>("[blobs]\nkind = \"s3\"\nregion = \"r\"\n")
+                .expect_err("missing bucket refused");
+        assert!(no_bucket.to_string().contains("bucket"), "{no_bucket}");
+        // A secret in the file is refused, not silently ignored.
+        let inline = toml::from_str::<BackendsConfig>(
+            "[blobs]\nkind = \"s3\"\nbucket = \"b\"\nregion = \"r\"\nsecret_access_key = \"x\"\n",
+        )
+        .expect_err("inline secret refused");
+        assert!(inline.to_string().contains("secret_access_key"), "{inline}");
+        let empty: BackendsConfig =
+            toml::from_str("[blobs]\nkind = \"s3\"\nbucket = \" \"\nregion = \"r\"\n")
+                .expect("parses");
+        let err = empty.blobs.s3().expect_err("empty bucket refused");
+        assert!(err.to_string().contains("bucket"), "{err}");
     }
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use takedown_evidence::parse_records;
 use takedown_model::{Capture, digest_hex};
 
-use crate::pipeline::DataDir;
+use crate::backends::Storage;
 
 #[derive(Debug, Serialize)]
 pub struct RecordSummary {
@@ -32,7 +32,7 @@ impl CaptureEvidence {
     }
 }
 
-pub async fn show(data: &DataDir, capture_id: &str) -> anyhow::Result<CaptureEvidence> {
+pub async fn show(data: &Storage, capture_id: &str) -> anyhow::Result<CaptureEvidence> {
     let capture = data
         .store
         .capture(capture_id)
