@@ -59,6 +59,16 @@ pub const GROUP: &str = "notifier";
 /// How often the outbox is looked at when nothing wakes it.
 const OUTBOX_TICK: Duration = Duration::from_millis(200);
 
+/// How long a claim on a delivery lasts unless renewed. A live notifier renews its claims
+/// every third of this while it works (an attempt may take the adapter's whole 30 s
+/// timeout), so only a killed notifier's claims lapse, and another notifier takes them over
+/// this long after the kill.
+pub const CLAIM_LEASE: Duration = Duration::from_secs(10);
+
+/// Deliveries claimed at once: they are attempted one after another, so a small batch keeps
+/// the others free for a second notifier.
+const CLAIM_BATCH: u32 = 8;
+
 #[derive(Debug, thiserror::Error)]
 pub enum NotifierError {
     #[error(transparent)]
@@ -127,6 +137,9 @@ impl Route {
 pub struct Notifier {
     pub bus: Arc<dyn Bus>,
     pub store: Store,
+    /// Names this notifier in the outbox's claims: unique per instance, so two notifiers (in
+    /// one process or two) never mistake each other's claims for their own.
+    claimant: String,
     routes: HashMap<String, Route>,
     /// For a platform with no route (its deliveries wait until one is configured).
     default_safeguards: Safeguards,
@@ -152,6 +165,11 @@ impl Notifier {
         Self {
             bus,
             store,
+            claimant: format!(
+                "notifier-{}-{:016x}",
+                std::process::id(),
+                rand::random::<u64>()
+            ),
             routes: routes
                 .into_iter()
                 .map(|r| (r.platform.clone(), r))
@@ -168,6 +186,11 @@ impl Notifier {
         }
         self.default_safeguards = safeguards;
         self
+    }
+
+    /// The name this notifier's claims on deliveries carry.
+    pub fn claimant(&self) -> &str {
+        &self.claimant
     }
 
     fn safeguards(&self, platform: &str) -> &Safeguards {
@@ -228,15 +251,42 @@ impl Notifier {
         Ok(())
     }
 
-    /// Handles the deliveries due at `now` once (sent, postponed by a safeguard, or
-    /// dead-lettered); returns how many were due. `now` is a parameter so tests can look
-    /// past a back-off or a `Retry-After` without waiting.
+    /// Claims the deliveries due at `now` that no other notifier holds and handles them once
+    /// (sent, postponed by a safeguard, or dead-lettered); returns how many it claimed. `now`
+    /// is a parameter so tests can look past a back-off or a `Retry-After` without waiting.
+    /// While it works, a task renews the claims so they do not lapse under a slow platform.
     pub async fn drain_once_at(&self, now: DateTime<Utc>) -> Result<usize, NotifierError> {
-        let due = self.store.due_deliveries(now, 16).await?;
-        for delivery in &due {
-            self.attempt(delivery, now).await?;
+        let due = self
+            .store
+            .claim_deliveries(
+                &self.claimant,
+                now,
+                now + to_chrono(CLAIM_LEASE),
+                CLAIM_BATCH,
+            )
+            .await?;
+        if due.is_empty() {
+            return Ok(0);
         }
-        Ok(due.len())
+        let renewal = tokio::spawn(renew_claims(self.store.clone(), self.claimant.clone(), now));
+        let mut result = Ok(());
+        for delivery in &due {
+            result = self.attempt(delivery, now).await;
+            if result.is_err() {
+                break;
+            }
+        }
+        renewal.abort();
+        result.map(|()| due.len())
+    }
+
+    /// Logs an outbox write refused because this notifier's claim lapsed (it was too slow or
+    /// cut off from the store) and another notifier took the delivery over: that one decides
+    /// now; the platform de-duplicates by notice id if both sent it.
+    fn check_claim(&self, notice_id: &str, held: bool) {
+        if !held {
+            tracing::warn!(notice = %notice_id, claimant = %self.claimant, "claim lapsed; another notifier owns this delivery now");
+        }
     }
 
     async fn attempt(
@@ -259,16 +309,21 @@ impl Notifier {
             Ok(()) => {}
             Err(Held::Disabled(why)) => {
                 let reason = format!("endpoint disabled: {why}");
-                self.store.dead_letter(notice_id, &reason).await?;
+                let held = self.dead_letter(notice_id, &reason).await?;
+                if !held {
+                    return Ok(());
+                }
                 return self
                     .publish(notice_id, CaseEventKind::DeliveryFailed, None, Some(reason))
                     .await;
             }
             Err(Held::Until(wait)) => {
                 tracing::debug!(notice = %notice_id, wait_ms = wait.as_millis() as u64, "delivery held back by a safeguard");
-                self.store
-                    .postpone_delivery(notice_id, now + to_chrono(wait))
+                let held = self
+                    .store
+                    .postpone_delivery(notice_id, &self.claimant, now + to_chrono(wait))
                     .await?;
+                self.check_claim(notice_id, held);
                 return Ok(());
             }
         }
@@ -286,9 +341,13 @@ impl Notifier {
             Outcome::Accepted { case_id } => {
                 self.guard(&delivery.platform, |g| g.breaker.record_success());
                 tracing::info!(notice = %notice_id, case = %case_id, "notice delivered");
-                self.store
-                    .finish_delivery(notice_id, Some(&case_id), None)
+                let held = self
+                    .store
+                    .finish_delivery(notice_id, &self.claimant, Some(&case_id), None)
                     .await?;
+                self.check_claim(notice_id, held);
+                // Published even when the claim lapsed: the platform answered this attempt,
+                // and the case event is idempotent downstream (keyed by notice id).
                 self.publish(notice_id, CaseEventKind::Acknowledged, Some(case_id), None)
                     .await?;
             }
@@ -297,13 +356,17 @@ impl Notifier {
                 // id arrives through the platform's case-event feed when it has one.
                 self.guard(&delivery.platform, |g| g.breaker.record_success());
                 tracing::info!(notice = %notice_id, %detail, "notice sent");
-                self.store.finish_delivery(notice_id, None, None).await?;
+                let held = self
+                    .store
+                    .finish_delivery(notice_id, &self.claimant, None, None)
+                    .await?;
+                self.check_claim(notice_id, held);
             }
             Outcome::Rejected(reason) => {
                 // The platform answered: it is up, the notice is what it refused.
                 self.guard(&delivery.platform, |g| g.breaker.record_success());
                 tracing::warn!(notice = %notice_id, %reason, "notice rejected by platform; dead-lettered");
-                self.store.dead_letter(notice_id, &reason).await?;
+                self.dead_letter(notice_id, &reason).await?;
                 self.publish(notice_id, CaseEventKind::Rejected, None, Some(reason))
                     .await?;
             }
@@ -311,7 +374,7 @@ impl Notifier {
                 tracing::error!(platform = %delivery.platform, %reason, "endpoint gone; disabled");
                 self.guard(&delivery.platform, |g| g.disabled = Some(reason.clone()));
                 let reason = format!("endpoint disabled: {reason}");
-                self.store.dead_letter(notice_id, &reason).await?;
+                self.dead_letter(notice_id, &reason).await?;
                 self.publish(notice_id, CaseEventKind::DeliveryFailed, None, Some(reason))
                     .await?;
             }
@@ -321,19 +384,33 @@ impl Notifier {
                     let reason =
                         format!("gave up after {} attempts: {reason}", delivery.attempts + 1);
                     tracing::error!(notice = %notice_id, %reason, "delivery dead-lettered");
-                    self.store.dead_letter(notice_id, &reason).await?;
+                    if !self.dead_letter(notice_id, &reason).await? {
+                        return Ok(());
+                    }
                     return self
                         .publish(notice_id, CaseEventKind::DeliveryFailed, None, Some(reason))
                         .await;
                 }
                 let wait = backoff(delivery.attempts).max(after.unwrap_or_default());
                 tracing::warn!(notice = %notice_id, %reason, retry_in_ms = wait.as_millis() as u64, "delivery failed; will retry");
-                self.store
-                    .retry_delivery(notice_id, &reason, now + to_chrono(wait))
+                let held = self
+                    .store
+                    .retry_delivery(notice_id, &self.claimant, &reason, now + to_chrono(wait))
                     .await?;
+                self.check_claim(notice_id, held);
             }
         }
         Ok(())
+    }
+
+    /// Dead-letters a delivery this notifier holds; false (logged) when its claim lapsed.
+    async fn dead_letter(&self, notice_id: &str, reason: &str) -> Result<bool, NotifierError> {
+        let held = self
+            .store
+            .dead_letter_claimed(notice_id, &self.claimant, reason)
+            .await?;
+        self.check_claim(notice_id, held);
+        Ok(held)
     }
 
     async fn publish(
@@ -354,6 +431,22 @@ impl Notifier {
             .publish(Topic::CaseEvents, notice_id, &Envelope::encode(&event))
             .await?;
         Ok(())
+    }
+}
+
+/// Keeps `claimant`'s claims alive until aborted: every third of the lease, pushes them to a
+/// lease past the later of `now` (the drain's, maybe a test's future time) and the clock.
+async fn renew_claims(store: Store, claimant: String, now: DateTime<Utc>) {
+    let mut tick = tokio::time::interval(CLAIM_LEASE / 3);
+    tick.tick().await; // the first tick is immediate; the claim is fresh
+    loop {
+        tick.tick().await;
+        let until = now.max(Utc::now()) + to_chrono(CLAIM_LEASE);
+        if let Err(e) = store.renew_claims(&claimant, until).await {
+            // The next tick tries again; if the store stays away the claims lapse, which is
+            // what a notifier that cannot record its work should let happen.
+            tracing::warn!(error = %e, %claimant, "renewing delivery claims failed");
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use rdkafka::{
     client::DefaultClientContext,
     types::RDKafkaErrorCode,
 };
-use takedown_bus::{DEAD_LETTER_PARTITIONS, DEAD_LETTER_TOPIC, Topic};
+use takedown_bus::{DEAD_LETTER_PARTITIONS, Topic};
 
 use crate::{KafkaBusError, KafkaConfig, config::millis};
 
@@ -32,9 +32,15 @@ pub fn topic_specs(config: &KafkaConfig) -> Vec<TopicSpec> {
     };
     Topic::ALL
         .into_iter()
-        .map(|topic| spec(topic.name(), topic.partitions(), config.retention))
+        .map(|topic| {
+            spec(
+                &config.topic_name(topic),
+                topic.partitions(),
+                config.retention,
+            )
+        })
         .chain([spec(
-            DEAD_LETTER_TOPIC,
+            &config.dead_letter_topic(),
             DEAD_LETTER_PARTITIONS,
             config.dead_letter_retention,
         )])
@@ -99,6 +105,7 @@ mod tests {
     fn every_topic_and_the_dead_letter_topic_with_configured_settings() {
         let mut config = KafkaConfig::new("127.0.0.1:9092");
         config.replication_factor = 3;
+        config.namespace = None; // whatever the environment says
         config.retention = Some(Duration::from_secs(7 * 86_400));
         let specs = topic_specs(&config);
         assert_eq!(specs.len(), Topic::ALL.len() + 1);
@@ -116,8 +123,31 @@ mod tests {
         );
         let dead = specs
             .iter()
-            .find(|s| s.name == DEAD_LETTER_TOPIC)
+            .find(|s| s.name == takedown_bus::DEAD_LETTER_TOPIC)
             .expect("dead letters");
         assert!(dead.settings.is_empty(), "keeps the broker's default");
+    }
+
+    #[test]
+    fn a_namespace_prefixes_every_topic_and_group() {
+        let mut config = KafkaConfig::new("127.0.0.1:9092");
+        config.namespace = Some("run-7".to_owned());
+        let names: Vec<String> = topic_specs(&config).into_iter().map(|s| s.name).collect();
+        assert!(
+            names.contains(&"run-7.takedown.listings".to_owned()),
+            "{names:?}"
+        );
+        assert!(
+            names.contains(&"run-7.takedown.dead-letters".to_owned()),
+            "{names:?}"
+        );
+        assert!(names.iter().all(|n| n.starts_with("run-7.")), "{names:?}");
+        assert_eq!(config.group_id("hasher"), "run-7.hasher");
+        config.namespace = None;
+        assert_eq!(
+            config.topic_name(Topic::Listings),
+            "takedown.listings",
+            "no namespace: the plain names"
+        );
     }
 }

@@ -8,11 +8,11 @@ use std::{
 
 use async_trait::async_trait;
 use rdkafka::{
-    consumer::{BaseConsumer, Consumer as _, StreamConsumer},
+    consumer::BaseConsumer,
     producer::{FutureProducer, FutureRecord},
     util::Timeout,
 };
-use takedown_bus::{Bus, BusResult, Consumer, DEAD_LETTER_TOPIC, DeadLetter, Topic};
+use takedown_bus::{Bus, BusResult, Consumer, DeadLetter, Topic};
 
 use crate::{KafkaBusError, KafkaConfig, admin, consumer::KafkaConsumer, dead_letter, lag};
 
@@ -86,20 +86,14 @@ impl KafkaBus {
 #[async_trait]
 impl Bus for KafkaBus {
     async fn publish(&self, topic: Topic, key: &str, payload: &[u8]) -> BusResult<()> {
-        let record = FutureRecord::to(topic.name()).key(key).payload(payload);
+        let name = self.config.topic_name(topic);
+        let record = FutureRecord::to(&name).key(key).payload(payload);
         Ok(self.send(record, "publish").await?)
     }
 
     async fn subscribe(&self, group: &str, topic: Topic) -> BusResult<Box<dyn Consumer>> {
-        let consumer: StreamConsumer = self
-            .config
-            .group_consumer(group)
-            .create()
-            .map_err(KafkaBusError::kafka("consumer"))?;
-        consumer
-            .subscribe(&[topic.name()])
-            .map_err(KafkaBusError::kafka("subscribe"))?;
-        Ok(Box::new(KafkaConsumer::new(consumer, topic)))
+        let consumer = KafkaConsumer::join(self.config.clone(), group, topic)?;
+        Ok(Box::new(consumer))
     }
 
     async fn lag(&self, group: &str, topic: Topic) -> BusResult<u64> {
@@ -114,7 +108,8 @@ impl Bus for KafkaBus {
     async fn dead_letter(&self, letter: &DeadLetter) -> BusResult<()> {
         // Kafka has no insert-if-absent: a poison message redelivered after a crash between
         // this and its commit is set aside twice, both copies naming the same source position.
-        let record = FutureRecord::to(DEAD_LETTER_TOPIC)
+        let name = self.config.dead_letter_topic();
+        let record = FutureRecord::to(&name)
             .key(letter.key.as_str())
             .payload(letter.payload.as_slice())
             .headers(dead_letter::headers(letter));

@@ -4,6 +4,10 @@
 use std::time::Duration;
 
 use rdkafka::ClientConfig;
+use takedown_bus::{DEAD_LETTER_TOPIC, Topic};
+
+/// The environment variable [`KafkaConfig::new`] reads the default namespace from.
+pub const NAMESPACE_ENV: &str = "TAKEDOWN_KAFKA_NAMESPACE";
 
 /// Settings of a [`crate::KafkaBus`]. `KafkaConfig::new(brokers)` gives the defaults for one
 /// broker; production raises `replication_factor` and sets retention.
@@ -11,6 +15,12 @@ use rdkafka::ClientConfig;
 pub struct KafkaConfig {
     /// `host:port[,host:port…]`, librdkafka's `bootstrap.servers`.
     pub brokers: String,
+    /// Prefix of every topic name and consumer-group id (`NS.takedown.listings`, group
+    /// `NS.hasher`), so deployments — or test runs — sharing brokers never see each other's
+    /// messages, offsets or group members. `None`: the plain names. [`KafkaConfig::new`]
+    /// takes it from the environment variable [`NAMESPACE_ENV`] when that is set, so every
+    /// process of a deployment can be given one without a config change.
+    pub namespace: Option<String>,
     /// Prefix of this process's client ids (broker logs and quotas name it).
     pub client_id: String,
     /// Replicas of every topic created by [`crate::KafkaBus::ensure_topics`].
@@ -28,6 +38,13 @@ pub struct KafkaConfig {
     /// (`session.timeout.ms`). A consumer that closes leaves at once; this only bounds how
     /// long a SIGKILLed process's partitions wait for a new owner.
     pub session_timeout: Duration,
+    /// How long a consumer may see its group make no progress — nothing received by it,
+    /// lag on its topic not shrinking — before it leaves and rejoins as a new member,
+    /// forcing a full rebalance. A healthy broker never needs this: it is the way out of a
+    /// group whose dead member's partitions were never given to anyone (tansu 0.6.0 does
+    /// that when it expires a member while the group is stable, see `consumer.rs`).
+    /// `None` turns the watchdog off.
+    pub stall_timeout: Option<Duration>,
     /// The idempotent producer (`enable.idempotence`): no duplicates or reordering from the
     /// producer's own retries. Only a broker without `InitProducerId` needs it off.
     pub idempotent: bool,
@@ -39,6 +56,9 @@ impl KafkaConfig {
     pub fn new(brokers: impl Into<String>) -> Self {
         Self {
             brokers: brokers.into(),
+            namespace: std::env::var(NAMESPACE_ENV)
+                .ok()
+                .filter(|ns| !ns.trim().is_empty()),
             client_id: "takedown".to_owned(),
             replication_factor: 1,
             retention: None,
@@ -46,8 +66,31 @@ impl KafkaConfig {
             publish_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(10),
             session_timeout: Duration::from_secs(10),
+            stall_timeout: Some(Duration::from_secs(5)),
             idempotent: true,
             settings: Vec::new(),
+        }
+    }
+
+    /// The name `topic` has on the brokers.
+    pub fn topic_name(&self, topic: Topic) -> String {
+        self.namespaced(topic.name())
+    }
+
+    /// The dead-letter topic's name on the brokers.
+    pub fn dead_letter_topic(&self) -> String {
+        self.namespaced(DEAD_LETTER_TOPIC)
+    }
+
+    /// The id consumer group `group` has on the brokers.
+    pub fn group_id(&self, group: &str) -> String {
+        self.namespaced(group)
+    }
+
+    fn namespaced(&self, name: &str) -> String {
+        match &self.namespace {
+            Some(namespace) => format!("{namespace}.{name}"),
+            None => name.to_owned(),
         }
     }
 
@@ -91,7 +134,7 @@ impl KafkaConfig {
     pub(crate) fn group_consumer(&self, group: &str) -> ClientConfig {
         let mut config = self.base("consumer");
         config
-            .set("group.id", group)
+            .set("group.id", self.group_id(group))
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
@@ -107,7 +150,7 @@ impl KafkaConfig {
     pub(crate) fn offsets_reader(&self, group: &str) -> ClientConfig {
         let mut config = self.base("offsets");
         config
-            .set("group.id", group)
+            .set("group.id", self.group_id(group))
             .set("enable.auto.commit", "false");
         self.finish(config)
     }

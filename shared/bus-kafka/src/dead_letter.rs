@@ -10,7 +10,7 @@ use rdkafka::{
     consumer::{BaseConsumer, Consumer as _},
     message::{BorrowedMessage, Header, Headers, OwnedHeaders},
 };
-use takedown_bus::{DEAD_LETTER_TOPIC, DeadLetter};
+use takedown_bus::DeadLetter;
 
 use crate::{KafkaBusError, KafkaConfig};
 
@@ -94,13 +94,14 @@ pub(crate) fn read(config: &KafkaConfig, max: usize) -> Result<Vec<DeadLetter>, 
         .create()
         .map_err(KafkaBusError::kafka("dead-letter reader"))?;
     let timeout = config.request_timeout;
+    let topic = config.dead_letter_topic();
     let metadata = reader
-        .fetch_metadata(Some(DEAD_LETTER_TOPIC), timeout)
+        .fetch_metadata(Some(&topic), timeout)
         .map_err(KafkaBusError::kafka("dead-letter metadata"))?;
     let partitions: Vec<i32> = metadata
         .topics()
         .iter()
-        .filter(|t| t.name() == DEAD_LETTER_TOPIC && t.error().is_none())
+        .filter(|t| t.name() == topic && t.error().is_none())
         .flat_map(|t| t.partitions().iter().map(|p| p.id()))
         .collect();
     let mut assignment = TopicPartitionList::new();
@@ -108,11 +109,11 @@ pub(crate) fn read(config: &KafkaConfig, max: usize) -> Result<Vec<DeadLetter>, 
     let mut ends = Vec::new();
     for &partition in &partitions {
         let (low, high) = reader
-            .fetch_watermarks(DEAD_LETTER_TOPIC, partition, timeout)
+            .fetch_watermarks(&topic, partition, timeout)
             .map_err(KafkaBusError::kafka("dead-letter watermarks"))?;
         if high > low {
             assignment
-                .add_partition_offset(DEAD_LETTER_TOPIC, partition, Offset::Offset(low))
+                .add_partition_offset(&topic, partition, Offset::Offset(low))
                 .map_err(KafkaBusError::kafka("dead-letter assign"))?;
             ends.push((partition, high));
         }

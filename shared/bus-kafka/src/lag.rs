@@ -17,23 +17,22 @@ pub(crate) fn lag(
     topic: Topic,
 ) -> Result<u64, KafkaBusError> {
     let timeout = config.request_timeout;
+    let name = config.topic_name(topic);
     let metadata = reader
-        .fetch_metadata(Some(topic.name()), timeout)
+        .fetch_metadata(Some(&name), timeout)
         .map_err(KafkaBusError::kafka("lag metadata"))?;
     let partitions: Vec<i32> = metadata
         .topics()
         .iter()
-        .filter(|t| t.name() == topic.name() && t.error().is_none())
+        .filter(|t| t.name() == name && t.error().is_none())
         .flat_map(|t| t.partitions().iter().map(|p| p.id()))
         .collect();
     if partitions.is_empty() {
-        return Err(KafkaBusError::MissingTopic {
-            topic: topic.name().to_owned(),
-        });
+        return Err(KafkaBusError::MissingTopic { topic: name });
     }
     let mut wanted = TopicPartitionList::new();
     for &partition in &partitions {
-        wanted.add_partition(topic.name(), partition);
+        wanted.add_partition(&name, partition);
     }
     let committed = reader
         .committed_offsets(wanted, timeout)
@@ -41,10 +40,10 @@ pub(crate) fn lag(
     let mut total = 0u64;
     for &partition in &partitions {
         let (low, high) = reader
-            .fetch_watermarks(topic.name(), partition, timeout)
+            .fetch_watermarks(&name, partition, timeout)
             .map_err(KafkaBusError::kafka("lag watermarks"))?;
         let done = committed
-            .find_partition(topic.name(), partition)
+            .find_partition(&name, partition)
             .and_then(|e| match e.offset() {
                 Offset::Offset(o) => Some(o),
                 _ => None,

@@ -2,14 +2,16 @@
 //! (`rdkafka`, with librdkafka built from source by the crate).
 //!
 //! Module map:
-//! - [`config`]: [`KafkaConfig`] — brokers, replication, retention, timeouts — and the
-//!   librdkafka settings of each client, chosen in one place.
+//! - [`config`]: [`KafkaConfig`] — brokers, topic/group namespace, replication, retention,
+//!   timeouts — and the librdkafka settings of each client, chosen in one place.
 //! - [`admin`]: the topics the bus needs ([`topic_specs`]) and their idempotent creation.
 //! - [`bus`]: [`KafkaBus`], the [`takedown_bus::Bus`] implementation: the idempotent
 //!   producer (`acks=all`; `publish` returns once the broker acknowledged), subscribing,
 //!   lag, dead letters.
 //! - `consumer`: a consumer-group member with auto-commit off; `commit` commits one
-//!   partition's offset + 1 synchronously, and only for a partition it still owns.
+//!   partition's offset + 1 synchronously, and only for a partition it still owns; a stall
+//!   watchdog rejoins a group that stopped making progress (a tansu 0.6.0 defect leaves a
+//!   SIGKILLed member's partitions unowned; see the module).
 //! - `lag`: committed offsets against high watermarks, read without joining the group.
 //! - `dead_letter`: dead letters as records with the original key and payload and the
 //!   source position and reason in headers, and reading them back.
@@ -36,5 +38,5 @@ mod lag;
 
 pub use admin::{TopicSpec, ensure_topics, topic_specs};
 pub use bus::KafkaBus;
-pub use config::KafkaConfig;
+pub use config::{KafkaConfig, NAMESPACE_ENV};
 pub use error::KafkaBusError;

@@ -53,3 +53,54 @@ async fn undecodable_payloads_are_dead_lettered() {
 async fn lag_counts_what_is_not_committed() {
     scenarios::lag_counts_what_is_not_committed(broker().await).await;
 }
+
+/// Two namespaces on one broker are two worlds: a message published in one is neither
+/// received nor counted as lag by the same group in the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Kafka broker: TAKEDOWN_KAFKA_BROKERS; .ci/run starts one"]
+async fn namespaces_on_one_broker_do_not_mix() {
+    use takedown_bus::{Bus, Topic};
+    let base = broker().await;
+    // Unique per run, so a broker reused from an earlier run holds nothing of this one.
+    let run = format!("{:x}", std::process::id());
+    let bus_in = |ns: &str| {
+        let mut config = base.clone();
+        config.namespace = Some(format!("ns-{ns}-{run}"));
+        KafkaBus::new(config).expect("bus")
+    };
+    let (a, b) = (bus_in("a"), bus_in("b"));
+    a.ensure_topics().await.expect("topics a");
+    b.ensure_topics().await.expect("topics b");
+    a.publish(Topic::Matches, "owner-1", b"in a")
+        .await
+        .expect("publish");
+    assert_eq!(a.lag("actioner", Topic::Matches).await.expect("lag a"), 1);
+    assert_eq!(b.lag("actioner", Topic::Matches).await.expect("lag b"), 0);
+
+    let mut in_a = a
+        .subscribe("actioner", Topic::Matches)
+        .await
+        .expect("sub a");
+    let mut got = Vec::new();
+    // Bounded: joining the group and the first fetch take a few seconds on a real broker.
+    for _ in 0..30 {
+        got.extend(
+            in_a.poll(10, Duration::from_millis(500))
+                .await
+                .expect("poll"),
+        );
+        if !got.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(got.len(), 1, "the message arrives in its own namespace");
+    assert_eq!(
+        got[0].topic,
+        Topic::Matches.name(),
+        "under the topic's own name"
+    );
+    assert_eq!(got[0].payload, b"in a");
+    in_a.commit(&got[0]).await.expect("commit");
+    assert_eq!(a.lag("actioner", Topic::Matches).await.expect("lag a"), 0);
+    in_a.close().await.expect("close");
+}

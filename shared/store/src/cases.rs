@@ -214,16 +214,77 @@ impl Store {
         Ok(row.get::<i64, _>(0) as u64)
     }
 
-    /// Ends a delivery: `delivered` with the platform's case id, or `rejected` with why.
+    /// Claims for `claimant` up to `limit` pending deliveries due at `now` that nobody holds
+    /// (never claimed, released, or whose claim lapsed before `now`), until `until`; returns
+    /// them. One statement, so two notifiers claiming at once get disjoint rows: SQLite runs
+    /// writers one at a time, and PostgreSQL re-checks the `WHERE` of a row another
+    /// transaction changed meanwhile (the second claimant skips it), which is why the
+    /// conditions are repeated outside the subquery that picks the rows.
+    pub async fn claim_deliveries(
+        &self,
+        claimant: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<Delivery>> {
+        let rows = sqlx::query(
+            "UPDATE deliveries SET claimed_by = $1, claimed_until = $2
+             WHERE state = 'pending' AND next_attempt_at <= $3
+               AND (claimed_until IS NULL OR claimed_until <= $3)
+               AND notice_id IN (
+                 SELECT notice_id FROM deliveries
+                 WHERE state = 'pending' AND next_attempt_at <= $3
+                   AND (claimed_until IS NULL OR claimed_until <= $3)
+                 ORDER BY next_attempt_at LIMIT $4)
+             RETURNING notice_id, platform, attempts, payload",
+        )
+        .bind(claimant)
+        .bind(crate::time_text(until))
+        .bind(crate::time_text(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Delivery {
+                notice_id: r.get(0),
+                platform: r.get(1),
+                attempts: r.get::<i64, _>(2) as u32,
+                payload: r.get(3),
+            })
+            .collect())
+    }
+
+    /// Extends every claim `claimant` still holds on a pending delivery to `until` (never
+    /// shortens one); returns how many. A live notifier calls it while it works, so only a
+    /// dead one's claims lapse.
+    pub async fn renew_claims(&self, claimant: &str, until: DateTime<Utc>) -> StoreResult<u64> {
+        let until = crate::time_text(until);
+        let result = sqlx::query(
+            "UPDATE deliveries SET claimed_until = $1
+             WHERE claimed_by = $2 AND state = 'pending' AND claimed_until < $1",
+        )
+        .bind(&until)
+        .bind(claimant)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected())
+    }
+
+    /// Ends a delivery `claimant` holds: `delivered` with the platform's case id, or
+    /// `rejected` with why; releases the claim. False, changing nothing, when the claim is
+    /// not (or no longer) `claimant`'s: its claim lapsed and another notifier took it over.
     pub async fn finish_delivery(
         &self,
         notice_id: &str,
+        claimant: &str,
         case_id: Option<&str>,
         rejection: Option<&str>,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE deliveries SET state = $1, case_id = $2, last_error = $3, attempts = attempts + 1
-             WHERE notice_id = $4",
+    ) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE deliveries SET state = $1, case_id = $2, last_error = $3, attempts = attempts + 1,
+                 claimed_by = NULL, claimed_until = NULL
+             WHERE notice_id = $4 AND claimed_by = $5",
         )
         .bind(if rejection.is_some() {
             "rejected"
@@ -233,28 +294,33 @@ impl Store {
         .bind(case_id)
         .bind(rejection)
         .bind(notice_id)
+        .bind(claimant)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        Ok(result.rows_affected() == 1)
     }
 
-    /// Schedules another attempt after a failure that may pass (network, 5xx, 429).
+    /// Schedules another attempt after a failure that may pass (network, 5xx, 429) and
+    /// releases `claimant`'s claim; false, changing nothing, when the claim is not theirs.
     pub async fn retry_delivery(
         &self,
         notice_id: &str,
+        claimant: &str,
         error: &str,
         next_attempt_at: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE deliveries SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2
-             WHERE notice_id = $3",
+    ) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE deliveries SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2,
+                 claimed_by = NULL, claimed_until = NULL
+             WHERE notice_id = $3 AND claimed_by = $4",
         )
         .bind(error)
         .bind(crate::time_text(next_attempt_at))
         .bind(notice_id)
+        .bind(claimant)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        Ok(result.rows_affected() == 1)
     }
 }
 
@@ -272,7 +338,157 @@ mod tests {
         notices_events_and_deliveries_are_idempotent,
         matches_keep_one_row_with_the_latest_decision,
         a_delivery_ends_delivered_or_rejected,
+        two_claimers_get_disjoint_deliveries,
+        a_lapsed_claim_is_taken_over_and_its_old_holder_refused,
+        a_renewed_claim_does_not_lapse,
     );
+
+    async fn enqueue(store: &Store, ids: impl IntoIterator<Item = String>) {
+        for id in ids {
+            store
+                .enqueue_delivery(&notice(&id, "acme", "shop"), "{}")
+                .await
+                .expect("enqueue");
+        }
+    }
+
+    fn ids(deliveries: &[Delivery]) -> std::collections::BTreeSet<String> {
+        deliveries.iter().map(|d| d.notice_id.clone()).collect()
+    }
+
+    async fn two_claimers_get_disjoint_deliveries(store: Store) {
+        enqueue(&store, (0..12).map(|i| format!("ntc_{i:02}"))).await;
+        let now = Utc::now();
+        let until = now + chrono::Duration::minutes(1);
+        // Both claim at once, each wanting more than half: neither may get a row the other got.
+        let (a, b) = tokio::join!(
+            store.claim_deliveries("a", now, until, 8),
+            store.claim_deliveries("b", now, until, 8),
+        );
+        let (a, b) = (ids(&a.expect("claim a")), ids(&b.expect("claim b")));
+        assert!(a.is_disjoint(&b), "both claimed {:?}", a.intersection(&b));
+        assert!(!a.is_empty() || !b.is_empty());
+        // A third claimant gets exactly the rest; the held ones stay held.
+        let c = ids(&store
+            .claim_deliveries("c", now, until, 100)
+            .await
+            .expect("claim c"));
+        assert!(c.is_disjoint(&a) && c.is_disjoint(&b));
+        assert_eq!(
+            a.len() + b.len() + c.len(),
+            12,
+            "every delivery claimed once"
+        );
+        assert!(
+            store
+                .claim_deliveries("d", now, until, 100)
+                .await
+                .expect("claim d")
+                .is_empty(),
+            "nothing left to claim while the claims hold"
+        );
+    }
+
+    async fn a_lapsed_claim_is_taken_over_and_its_old_holder_refused(store: Store) {
+        enqueue(&store, ["ntc_1".to_owned()]).await;
+        let now = Utc::now();
+        let lease = chrono::Duration::seconds(30);
+        let first = store
+            .claim_deliveries("dead", now, now + lease, 10)
+            .await
+            .expect("claim");
+        assert_eq!(ids(&first), ["ntc_1".to_owned()].into());
+        assert!(
+            store
+                .claim_deliveries(
+                    "live",
+                    now + chrono::Duration::seconds(29),
+                    now + lease * 2,
+                    10
+                )
+                .await
+                .expect("claim")
+                .is_empty(),
+            "a claim holds until it lapses"
+        );
+        let after = now + lease + chrono::Duration::seconds(1);
+        let taken = store
+            .claim_deliveries("live", after, after + lease, 10)
+            .await
+            .expect("claim");
+        assert_eq!(
+            ids(&taken),
+            ["ntc_1".to_owned()].into(),
+            "lapsed claim taken over"
+        );
+
+        // The old holder comes back: whatever it tries is refused and changes nothing.
+        assert!(
+            !store
+                .finish_delivery("ntc_1", "dead", Some("case_1"), None)
+                .await
+                .expect("finish")
+        );
+        assert!(
+            !store
+                .retry_delivery("ntc_1", "dead", "down", after)
+                .await
+                .expect("retry")
+        );
+        assert!(
+            !store
+                .postpone_delivery("ntc_1", "dead", after)
+                .await
+                .expect("postpone")
+        );
+        assert!(
+            !store
+                .dead_letter_claimed("ntc_1", "dead", "gone")
+                .await
+                .expect("dead letter")
+        );
+        assert_eq!(
+            store.delivery_state("ntc_1").await.expect("state"),
+            Some(("pending".into(), 0, None))
+        );
+        assert!(
+            store
+                .finish_delivery("ntc_1", "live", Some("case_1"), None)
+                .await
+                .expect("finish")
+        );
+        assert_eq!(
+            store.delivery_state("ntc_1").await.expect("state"),
+            Some(("delivered".into(), 1, None))
+        );
+    }
+
+    async fn a_renewed_claim_does_not_lapse(store: Store) {
+        enqueue(&store, ["ntc_1".to_owned(), "ntc_2".to_owned()]).await;
+        let now = Utc::now();
+        let claimed = store
+            .claim_deliveries("a", now, now + chrono::Duration::seconds(10), 1)
+            .await
+            .expect("claim");
+        assert_eq!(claimed.len(), 1);
+        let later = now + chrono::Duration::seconds(60);
+        assert_eq!(store.renew_claims("a", later).await.expect("renew"), 1);
+        assert_eq!(
+            store
+                .renew_claims("a", now + chrono::Duration::seconds(5))
+                .await
+                .expect("renew"),
+            0,
+            "renewing never shortens a claim"
+        );
+        let at = now + chrono::Duration::seconds(30);
+        let other = store
+            .claim_deliveries("b", at, at + chrono::Duration::seconds(10), 10)
+            .await
+            .expect("claim");
+        assert_eq!(other.len(), 1, "only the unclaimed one");
+        assert_ne!(other[0].notice_id, claimed[0].notice_id);
+    }
 
     async fn notices_events_and_deliveries_are_idempotent(store: Store) {
         store
@@ -298,10 +514,17 @@ mod tests {
         assert_eq!(store.pending_deliveries().await.expect("pending"), 1);
 
         let later = Utc::now() + chrono::Duration::hours(1);
-        store
-            .retry_delivery(&n.id, "down", later)
+        let claimed = store
+            .claim_deliveries("notifier-a", Utc::now(), later, 10)
             .await
-            .expect("retry");
+            .expect("claim");
+        assert_eq!(claimed.len(), 1);
+        assert!(
+            store
+                .retry_delivery(&n.id, "notifier-a", "down", later)
+                .await
+                .expect("retry")
+        );
         assert!(
             store
                 .due_deliveries(Utc::now(), 10)
@@ -405,14 +628,24 @@ mod tests {
             store.enqueue_delivery(n, "{}").await.expect("enqueue");
         }
         assert_eq!(store.delivery_state("ntc_x").await.expect("state"), None);
-        store
-            .finish_delivery(&ok.id, Some("case_9"), None)
+        let until = Utc::now() + chrono::Duration::minutes(1);
+        let claimed = store
+            .claim_deliveries("me", Utc::now(), until, 10)
             .await
-            .expect("delivered");
-        store
-            .finish_delivery(&refused.id, None, Some("422: missing field"))
-            .await
-            .expect("rejected");
+            .expect("claim");
+        assert_eq!(claimed.len(), 2);
+        assert!(
+            store
+                .finish_delivery(&ok.id, "me", Some("case_9"), None)
+                .await
+                .expect("delivered")
+        );
+        assert!(
+            store
+                .finish_delivery(&refused.id, "me", None, Some("422: missing field"))
+                .await
+                .expect("rejected")
+        );
         assert_eq!(
             store.delivery_state(&ok.id).await.expect("state"),
             Some(("delivered".into(), 1, None))

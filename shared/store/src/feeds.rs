@@ -18,10 +18,12 @@ pub struct DeadLetter {
 }
 
 impl Store {
-    /// Moves a delivery to the dead letters with `reason` (counting the attempt that failed).
+    /// Moves a delivery to the dead letters with `reason` (counting the attempt that failed),
+    /// whoever holds it: an operator's action. The notifier uses [`Store::dead_letter_claimed`].
     pub async fn dead_letter(&self, notice_id: &str, reason: &str) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE deliveries SET state = 'dead', last_error = $1, attempts = attempts + 1
+            "UPDATE deliveries SET state = 'dead', last_error = $1, attempts = attempts + 1,
+                 claimed_by = NULL, claimed_until = NULL
              WHERE notice_id = $2",
         )
         .bind(reason)
@@ -64,20 +66,46 @@ impl Store {
         Ok(result.rows_affected() == 1)
     }
 
-    /// Moves a pending delivery's next attempt without counting one (it was not tried).
+    /// Moves a pending delivery `claimant` holds to a later attempt without counting one
+    /// (it was not tried) and releases the claim; false, changing nothing, when the claim is
+    /// not theirs.
     pub async fn postpone_delivery(
         &self,
         notice_id: &str,
+        claimant: &str,
         until: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE deliveries SET next_attempt_at = $1 WHERE notice_id = $2 AND state = 'pending'",
+    ) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE deliveries SET next_attempt_at = $1, claimed_by = NULL, claimed_until = NULL
+             WHERE notice_id = $2 AND state = 'pending' AND claimed_by = $3",
         )
         .bind(time_text(until))
         .bind(notice_id)
+        .bind(claimant)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// [`Store::dead_letter`] for the notifier that holds the delivery's claim; releases it.
+    /// False, changing nothing, when the claim is not `claimant`'s.
+    pub async fn dead_letter_claimed(
+        &self,
+        notice_id: &str,
+        claimant: &str,
+        reason: &str,
+    ) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE deliveries SET state = 'dead', last_error = $1, attempts = attempts + 1,
+                 claimed_by = NULL, claimed_until = NULL
+             WHERE notice_id = $2 AND claimed_by = $3",
+        )
+        .bind(reason)
+        .bind(notice_id)
+        .bind(claimant)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
     }
 
     /// The last case-feed sequence number published for `platform` (0 before the first).
@@ -170,10 +198,17 @@ mod tests {
             .await
             .expect("enqueue");
         let later = Utc::now() + Duration::minutes(5);
-        store
-            .postpone_delivery("n1", later)
+        let claimed = store
+            .claim_deliveries("me", Utc::now(), later, 10)
             .await
-            .expect("postpone");
+            .expect("claim");
+        assert_eq!(claimed.len(), 1);
+        assert!(
+            store
+                .postpone_delivery("n1", "me", later)
+                .await
+                .expect("postpone")
+        );
         assert!(
             store
                 .due_deliveries(Utc::now(), 10)

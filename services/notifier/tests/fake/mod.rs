@@ -70,10 +70,25 @@ pub struct World {
     pub notifier: Notifier,
     pub store: Store,
     pub fake: Arc<Fake>,
+    bus: Arc<dyn Bus>,
+    endpoint: PlatformEndpoint,
+    safeguards: Safeguards,
     _dir: tempfile::TempDir,
 }
 
 impl World {
+    /// Another notifier instance on the same outbox and platform (as a second process).
+    #[allow(dead_code)] // each test binary uses its own subset
+    pub fn another_notifier(&self) -> Notifier {
+        Notifier::new(
+            self.bus.clone(),
+            self.store.clone(),
+            vec![self.endpoint.clone()],
+        )
+        .expect("notifier")
+        .with_safeguards(self.safeguards.clone())
+    }
+
     pub fn hits(&self) -> Vec<String> {
         self.fake.hits.lock().expect("lock").clone()
     }
@@ -142,13 +157,16 @@ pub async fn world(script: &[Answer], fallback: Option<Answer>, safeguards: Safe
         url,
         secret: Secret::parse("safeguards-test-secret-0123456789").expect("secret"),
     };
-    let notifier = Notifier::new(bus, store.clone(), vec![endpoint])
+    let notifier = Notifier::new(bus.clone(), store.clone(), vec![endpoint.clone()])
         .expect("notifier")
-        .with_safeguards(safeguards);
+        .with_safeguards(safeguards.clone());
     World {
         notifier,
         store,
         fake,
+        bus,
+        endpoint,
+        safeguards,
         _dir: dir,
     }
 }
