@@ -140,7 +140,8 @@ enum Command {
 enum TenantsCommand {
     /// Create a tenant and print its first API key (shown only this once).
     Create {
-        /// brand_owner, platform or fair_organizer.
+        /// brand_owner, platform, fair_organizer, or operator (manages tenants and keys,
+        /// reads every tenant's audit log, never a tenant's data).
         #[arg(long)]
         kind: String,
         #[arg(long)]
@@ -208,6 +209,29 @@ impl DataArgs {
             (Some(config), _) => Config::load(config)?.data_dir,
             (None, Some(dir)) => dir.clone(),
             (None, None) => DataDir::default_path(),
+        })
+    }
+
+    /// The store and blobs: with --config those its `[backends]` names (PostgreSQL and S3 in
+    /// a scaled deployment), else the data directory's embedded ones.
+    async fn storage(&self) -> anyhow::Result<takedown::backends::Storage> {
+        let (backends, dir) = self.backends_config()?;
+        takedown::backends::Storage::open(&backends, &dir).await
+    }
+
+    /// Store, blobs and bus, chosen like [`DataArgs::storage`].
+    async fn backends(&self) -> anyhow::Result<takedown::backends::Backends> {
+        let (backends, dir) = self.backends_config()?;
+        takedown::backends::Backends::open(&backends, &dir).await
+    }
+
+    fn backends_config(&self) -> anyhow::Result<(takedown::backends::BackendsConfig, PathBuf)> {
+        Ok(match &self.config {
+            Some(path) => {
+                let config = Config::load(path)?;
+                (config.backends, config.data_dir)
+            }
+            None => (Default::default(), self.dir()?),
         })
     }
 }
@@ -404,7 +428,7 @@ async fn main() -> anyhow::Result<()> {
             command: RightsCommand::Import { file, owner, data },
         } => {
             init_logging("warn");
-            let dir = DataDir::open(&data.dir()?).await?;
+            let dir = data.storage().await?;
             let report = match owner {
                 Some(owner) => {
                     registry::import_rights_csv(&dir.store, &dir.blobs, &owner, &file).await?
@@ -426,7 +450,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Matches(data) => {
             init_logging("warn");
-            let dir = DataDir::open(&data.dir()?).await?;
+            let dir = data.storage().await?;
             let matches = dir.store.matches().await?;
             print_json_lines(
                 matches
@@ -439,7 +463,7 @@ async fn main() -> anyhow::Result<()> {
             ..
         } => {
             init_logging("warn");
-            let dir = DataDir::open(&data.dir()?).await?;
+            let dir = data.storage().await?;
             let dead = dir.store.dead_letters().await?;
             if json {
                 print_json_lines(dead.iter().map(|d| {
@@ -465,7 +489,7 @@ async fn main() -> anyhow::Result<()> {
             ..
         } => {
             init_logging("warn");
-            let dir = DataDir::open(&data.dir()?).await?;
+            let dir = data.storage().await?;
             let ids = if all {
                 dir.store
                     .dead_letters()
@@ -494,7 +518,7 @@ async fn main() -> anyhow::Result<()> {
             data,
         } => {
             init_logging("warn");
-            let dir = DataDir::open(&data.dir()?).await?;
+            let dir = data.storage().await?;
             let notices = dir.store.notices().await?;
             print_json_lines(
                 notices.iter().map(|n| serde_json::json!({ "notice": n.notice, "status": n.status, "case_id": n.case_id })),
@@ -502,7 +526,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Listings { source, json, data } => {
             init_logging("warn");
-            let dir = DataDir::open(&data.dir()?).await?;
+            let dir = data.storage().await?;
             let listings = dir.store.listings(source.as_deref()).await?;
             if json {
                 print_json_lines(listings)?;
@@ -669,8 +693,8 @@ async fn main() -> anyhow::Result<()> {
             if let Some(depth) = max_depth {
                 config.max_depth = depth;
             }
-            let dir = DataDir::open(&data.dir()?).await?;
-            let bus: std::sync::Arc<dyn takedown_bus::Bus> = std::sync::Arc::new(dir.bus.clone());
+            let dir = data.backends().await?;
+            let bus = dir.bus.clone();
             let crawler =
                 takedown_crawler::Crawler::new(config, dir.store.clone(), dir.blobs.clone(), bus)?;
             let cancel = tokio_util::sync::CancellationToken::new();
@@ -696,7 +720,7 @@ async fn main() -> anyhow::Result<()> {
                 },
         } => {
             init_logging("warn");
-            let dir = DataDir::open(&data.dir()?).await?;
+            let dir = data.storage().await?;
             let evidence = takedown::evidence::show(&dir, &capture).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&evidence)?);
@@ -741,7 +765,7 @@ async fn main() -> anyhow::Result<()> {
                 },
         } => {
             init_logging("warn");
-            let dir = DataDir::open(&data.dir()?).await?;
+            let dir = data.storage().await?;
             let report = takedown_api::bulk::import_file(&dir.store, &owner, &file, !quiet).await?;
             for e in &report.errors {
                 eprintln!("{}:{}: {}: {}", file.display(), e.row, e.field, e.rule);
@@ -764,24 +788,48 @@ async fn main() -> anyhow::Result<()> {
                     id,
                     data,
                 } => {
-                    let kind: takedown_model::TenantKind = serde_json::from_value(
-                        serde_json::Value::String(kind.clone()),
-                    )
-                    .with_context(|| {
-                        format!("--kind {kind:?}: expected brand_owner, platform or fair_organizer")
-                    })?;
-                    let dir = DataDir::open(&data.dir()?).await?;
-                    let (tenant, key) =
-                        takedown_api::keys::create_tenant(&dir.store, kind, &name, id.as_deref())
+                    let tenant_kind = if kind == "operator" {
+                        None
+                    } else {
+                        Some(
+                            serde_json::from_value::<takedown_model::TenantKind>(
+                                serde_json::Value::String(kind.clone()),
+                            )
+                            .with_context(|| {
+                                format!(
+                                    "--kind {kind:?}: expected brand_owner, platform, \
+                                     fair_organizer or operator"
+                                )
+                            })?,
+                        )
+                    };
+                    let dir = data.storage().await?;
+                    let (created, key) = match tenant_kind {
+                        Some(kind) => {
+                            let (tenant, key) = takedown_api::keys::create_tenant(
+                                &dir.store,
+                                kind,
+                                &name,
+                                id.as_deref(),
+                            )
                             .await?;
-                    eprintln!(
-                        "created tenant {}; its API key follows (shown only once):",
-                        tenant.id
-                    );
+                            (tenant.id, key)
+                        }
+                        None => {
+                            let (operator, key) = takedown_api::keys::create_operator(
+                                &dir.store,
+                                &name,
+                                id.as_deref(),
+                            )
+                            .await?;
+                            (operator.id, key)
+                        }
+                    };
+                    eprintln!("created {kind} {created}; its API key follows (shown only once):");
                     println!("{key}");
                 }
                 TenantsCommand::List { data } => {
-                    let dir = DataDir::open(&data.dir()?).await?;
+                    let dir = data.storage().await?;
                     for tenant in dir.store.tenants().await? {
                         let keys = dir.store.api_keys_of(&tenant.id).await?;
                         let live = keys.iter().filter(|k| k.revoked_at.is_none()).count();
@@ -793,13 +841,23 @@ async fn main() -> anyhow::Result<()> {
                             keys.len()
                         );
                     }
+                    for operator in dir.store.operators().await? {
+                        let keys = dir.store.api_keys_of(&operator.id).await?;
+                        let live = keys.iter().filter(|k| k.revoked_at.is_none()).count();
+                        println!(
+                            "{}\tOperator\t{}\t{live} live keys of {}",
+                            operator.id,
+                            operator.name,
+                            keys.len()
+                        );
+                    }
                 }
                 TenantsCommand::RevokeKey {
                     tenant,
                     key_id,
                     data,
                 } => {
-                    let dir = DataDir::open(&data.dir()?).await?;
+                    let dir = data.storage().await?;
                     if !dir.store.revoke_api_key(&tenant, &key_id).await? {
                         anyhow::bail!("tenant {tenant:?} has no live key {key_id:?}");
                     }
@@ -832,14 +890,17 @@ async fn main() -> anyhow::Result<()> {
                         takedown::backends::Backends::open(&config.backends, &config.data_dir)
                             .await?;
                     takedown_api::AppState::new(backends.store)
+                        .with_blobs(backends.blobs)
                         .with_filer(backends.bus, config.policy)
                 }
                 None => {
                     let dir = DataDir::open(&data.dir()?).await?;
-                    takedown_api::AppState::new(dir.store.clone()).with_filer(
-                        std::sync::Arc::new(dir.bus.clone()),
-                        takedown_actioner::Policy::default(),
-                    )
+                    takedown_api::AppState::new(dir.store.clone())
+                        .with_blobs(dir.blobs.clone())
+                        .with_filer(
+                            std::sync::Arc::new(dir.bus.clone()),
+                            takedown_actioner::Policy::default(),
+                        )
                 }
             };
             let listener = tokio::net::TcpListener::bind(&listen)

@@ -20,28 +20,55 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use takedown_model::{Tenant, TenantKind};
+use takedown_model::TenantKind;
 use tokio::time::Instant;
 
 use crate::{AppState, error::ApiError, keys, scopes::Scope};
 
-/// Who is calling: the key and the tenant it belongs to.
+/// What the caller's key belongs to: a tenant of some kind, or an operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Tenant(TenantKind),
+    /// Runs the service: manages tenants and keys, reads the audit log of every tenant
+    /// (without the before/after bodies), and reaches no tenant's data.
+    Operator,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Tenant(TenantKind::BrandOwner) => "brand_owner",
+            Role::Tenant(TenantKind::Platform) => "platform",
+            Role::Tenant(TenantKind::FairOrganizer) => "fair_organizer",
+            Role::Operator => "operator",
+        }
+    }
+}
+
+/// Who is calling: the key and the tenant (or operator) it belongs to.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub tenant: Tenant,
+    /// The tenant's (or operator's) id: every store query a handler makes is scoped by it.
+    pub id: String,
+    pub name: String,
+    pub role: Role,
     pub key_id: String,
     pub scopes: Vec<Scope>,
 }
 
 impl Caller {
     pub fn tenant_id(&self) -> &str {
-        &self.tenant.id
+        &self.id
     }
 
     /// Refuses a route meant for another kind of tenant (before any object is looked at, so
-    /// the refusal says nothing about objects).
+    /// the refusal says nothing about objects). An operator is no kind of tenant.
     pub fn require_kind(&self, kind: TenantKind) -> Result<(), ApiError> {
-        if self.tenant.kind == kind {
+        self.require_role(Role::Tenant(kind))
+    }
+
+    pub fn require_role(&self, role: Role) -> Result<(), ApiError> {
+        if self.role == role {
             Ok(())
         } else {
             Err(ApiError::Forbidden(
@@ -149,13 +176,21 @@ async fn caller_of(state: &AppState, text: Option<&str>) -> Result<Caller, ApiEr
     if record.revoked_at.is_some() || !keys::secret_matches(presented.secret, &record.secret_hash) {
         return Err(ApiError::Unauthorized);
     }
-    let tenant = state
-        .store
-        .tenant(&record.tenant_id)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
+    let (id, name, role) = match state.store.tenant(&record.tenant_id).await? {
+        Some(t) => (t.id, t.name, Role::Tenant(t.kind)),
+        None => {
+            let operator = state
+                .store
+                .operator(&record.tenant_id)
+                .await?
+                .ok_or(ApiError::Unauthorized)?;
+            (operator.id, operator.name, Role::Operator)
+        }
+    };
     Ok(Caller {
-        tenant,
+        id,
+        name,
+        role,
         key_id: record.id,
         scopes: record
             .scopes

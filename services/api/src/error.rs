@@ -23,8 +23,16 @@ pub enum ApiError {
     Conflict(&'static str),
     #[error("too many failed authentication attempts; try again later")]
     RateLimited,
+    #[error("{field}: {rule}")]
+    TooLarge { field: String, rule: String },
+    #[error("{0}")]
+    Unavailable(&'static str),
+    #[error("internal error: {0}")]
+    Internal(String),
     #[error("storage failed: {0}")]
     Store(#[from] takedown_store::StoreError),
+    #[error("document storage failed: {0}")]
+    Blob(#[from] takedown_store::BlobError),
     #[error("publishing failed: {0}")]
     Bus(#[from] takedown_bus::BusError),
 }
@@ -59,8 +67,18 @@ impl IntoResponse for ApiError {
             ApiError::Validation { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Store(e) => {
                 tracing::error!(error = %e, "store failure behind an API request");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+            ApiError::Blob(e) => {
+                tracing::error!(error = %e, "blob store failure behind an API request");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+            ApiError::Internal(e) => {
+                tracing::error!(error = %e, "failure behind an API request");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
             ApiError::Bus(e) => {
@@ -69,12 +87,16 @@ impl IntoResponse for ApiError {
             }
         };
         let (field, rule) = match &self {
-            ApiError::Validation { field, rule } => (Some(field.clone()), Some(rule.clone())),
+            ApiError::Validation { field, rule } | ApiError::TooLarge { field, rule } => {
+                (Some(field.clone()), Some(rule.clone()))
+            }
             _ => (None, None),
         };
         let message = match &self {
             // Never echo storage details to a caller.
-            ApiError::Store(_) => "internal error".to_owned(),
+            ApiError::Store(_) | ApiError::Blob(_) | ApiError::Internal(_) => {
+                "internal error".to_owned()
+            }
             ApiError::Bus(_) => {
                 "the notice is stored but could not be published yet; approve again to retry"
                     .to_owned()

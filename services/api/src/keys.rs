@@ -12,7 +12,7 @@ use subtle::ConstantTimeEq;
 use takedown_model::{Tenant, TenantKind};
 use takedown_store::{
     Store,
-    access::{ApiKeyRecord, AuditChange},
+    access::{ApiKeyRecord, AuditChange, Operator},
 };
 
 use crate::{error::ApiError, scopes::Scope};
@@ -95,9 +95,17 @@ pub async fn create_tenant(
     name: &str,
     id: Option<&str>,
 ) -> Result<(Tenant, String), ApiError> {
-    let name = name.trim();
+    create_tenant_by(store, kind, name, id, "cli").await
+}
+
+/// The name and id a new tenant or operator gets: `id` if given (validated), else one made
+/// from the name; refused if any tenant or operator has it.
+async fn new_account_id(store: &Store, name: &str, id: Option<&str>) -> Result<String, ApiError> {
     if name.is_empty() {
         return Err(ApiError::invalid("name", "must not be empty"));
+    }
+    if name.len() > 200 {
+        return Err(ApiError::invalid("name", "must be at most 200 characters"));
     }
     let id = match id {
         Some(id) => {
@@ -106,9 +114,55 @@ pub async fn create_tenant(
         }
         None => format!("{}-{}", slug(name), random_hex(3)),
     };
-    if store.tenant(&id).await?.is_some() {
+    if store.account_id_taken(&id).await? {
         return Err(ApiError::Conflict("a tenant with this id exists"));
     }
+    Ok(id)
+}
+
+/// Creates an operator and its first key (every scope). Only the CLI does this: an
+/// operator's key cannot mint more operators.
+pub async fn create_operator(
+    store: &Store,
+    name: &str,
+    id: Option<&str>,
+) -> Result<(Operator, String), ApiError> {
+    let name = name.trim();
+    let id = new_account_id(store, name, id).await?;
+    let operator = Operator {
+        id: id.clone(),
+        name: name.to_owned(),
+    };
+    if !store.insert_operator(&operator).await? {
+        // Taken between the check and the insert.
+        return Err(ApiError::Conflict("a tenant with this id exists"));
+    }
+    store
+        .append_audit(&AuditChange {
+            tenant_id: &id,
+            actor: "cli",
+            action: "create",
+            object_kind: "operator",
+            object_id: &id,
+            before: None,
+            after: Some(serde_json::to_value(&operator).unwrap_or_default()),
+        })
+        .await?;
+    let (_, key) = issue_key(store, &id, Scope::ALL, "first key", "cli").await?;
+    Ok((operator, key))
+}
+
+/// Creates a tenant and its first key (every scope), recording `actor` (an operator's key
+/// id, or "cli") in the new tenant's audit log.
+pub async fn create_tenant_by(
+    store: &Store,
+    kind: TenantKind,
+    name: &str,
+    id: Option<&str>,
+    actor: &str,
+) -> Result<(Tenant, String), ApiError> {
+    let name = name.trim();
+    let id = new_account_id(store, name, id).await?;
     let tenant = Tenant {
         id: id.clone(),
         kind,
@@ -119,7 +173,7 @@ pub async fn create_tenant(
     store
         .append_audit(&AuditChange {
             tenant_id: &id,
-            actor: "cli",
+            actor,
             action: "create",
             object_kind: "tenant",
             object_id: &id,
@@ -127,7 +181,7 @@ pub async fn create_tenant(
             after: Some(serde_json::to_value(&tenant).unwrap_or_default()),
         })
         .await?;
-    let (_, key) = issue_key(store, &id, Scope::ALL, "first key", "cli").await?;
+    let (_, key) = issue_key(store, &id, Scope::ALL, "first key", actor).await?;
     Ok((tenant, key))
 }
 

@@ -1,7 +1,8 @@
 //! takedown's multi-tenant REST API.
 //!
 //! Three kinds of tenants (brand owners, platforms, fair organizers) reach their own data
-//! under `/v1` with API keys; `/openapi.json` is the OpenAPI 3 document, generated from the
+//! under `/v1` with API keys, and operators manage tenants and keys without reaching any
+//! tenant's data (`routes::operator` states the rule); `/openapi.json` is the OpenAPI 3 document, generated from the
 //! same handler annotations that register the routes (utoipa-axum), so the two cannot drift.
 //!
 //! Module map:
@@ -11,6 +12,9 @@
 //! - [`error`]: the error type and its JSON body.
 //! - [`audit`]: one audit entry per change.
 //! - [`rights`]: the rights DTO, its validation, bulk parsing with row errors.
+//! - [`status`]: a right's registration status and the rules for changing it.
+//! - [`certificate`]: which uploaded bytes are accepted as a registration certificate.
+//! - [`screening`]: screening runs, executed: exhibitor products against registered marks.
 //! - [`bulk`]: the CLI's bulk import with a progress bar.
 //! - [`file`]: approval files a notice as the actioner does.
 //! - [`routes`]: the handlers, one module per kind of tenant plus the common ones.
@@ -18,25 +22,28 @@
 pub mod audit;
 pub mod auth;
 pub mod bulk;
+pub mod certificate;
 pub mod error;
 pub mod file;
 pub mod keys;
 pub mod rights;
 pub mod routes;
 pub mod scopes;
+pub mod screening;
+pub mod status;
 pub mod validate;
 
 use std::{sync::Arc, time::Duration};
 
 use axum::{Json, Router, middleware, routing::get};
-use takedown_store::Store;
+use takedown_store::{BlobStore, Store};
 use utoipa::{
     Modify, OpenApi,
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use routes::{common, fair, owner, platform};
+use routes::{common, fair, operator, owner, platform, right_docs};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -45,6 +52,9 @@ pub struct AppState {
     pub limiter: Arc<auth::FailureLimiter>,
     /// Files the notice an approval asks for.
     pub filer: file::Filer,
+    /// Where uploaded documents (registration certificates) are kept; without one, the
+    /// document routes answer 503.
+    pub blobs: Option<BlobStore>,
 }
 
 impl AppState {
@@ -59,7 +69,14 @@ impl AppState {
             store,
             limiter: Arc::new(auth::FailureLimiter::new(max_failures, window)),
             filer: file::Filer::default(),
+            blobs: None,
         }
+    }
+
+    /// Keeps uploaded documents in `blobs`.
+    pub fn with_blobs(mut self, blobs: BlobStore) -> Self {
+        self.blobs = Some(blobs);
+        self
     }
 
     /// Publishes approved notices on `bus` (where the notifier consumes them), composed
@@ -115,6 +132,12 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
             owner::delete_right
         ))
         .routes(routes!(owner::bulk_import))
+        .routes(routes!(right_docs::get_status, right_docs::change_status))
+        .routes(routes!(
+            right_docs::get_certificate,
+            right_docs::put_certificate
+        ))
+        .routes(routes!(right_docs::certificate_meta))
         .routes(routes!(owner::list_sellers, owner::add_seller))
         .routes(routes!(owner::remove_seller))
         .routes(routes!(owner::get_policy, owner::put_policy))
@@ -127,9 +150,14 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(fair::get_fair))
         .routes(routes!(fair::list_exhibitors, fair::put_exhibitor))
         .routes(routes!(fair::list_screenings, fair::request_screening))
+        .routes(routes!(fair::get_screening))
         .routes(routes!(platform::inbox))
         .routes(routes!(platform::inbox_notice))
         .routes(routes!(platform::get_endpoint, platform::put_endpoint))
+        .routes(routes!(operator::list_tenants, operator::create_tenant))
+        .routes(routes!(operator::tenant_keys))
+        .routes(routes!(operator::revoke_tenant_key))
+        .routes(routes!(operator::audit_log))
         .split_for_parts();
     let v1 = v1
         .layer(middleware::from_fn_with_state(

@@ -40,6 +40,11 @@ pub struct RightDto {
     pub valid_until: Option<String>,
     #[serde(default)]
     pub images: Vec<ImageDto>,
+    /// The registration status (see `status`): shown on reads; on creation it may be
+    /// pending or registered (the default); later changes go through
+    /// `POST /v1/rights/{id}/status`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
 }
 
 pub fn stored_id(owner_id: &str, id: &str) -> String {
@@ -168,7 +173,14 @@ impl RightDto {
                     digest: i.digest.clone(),
                 })
                 .collect(),
+            status: None,
         }
+    }
+
+    /// The shown right with its status.
+    pub fn with_status(mut self, status: &str) -> Self {
+        self.status = Some(status.to_owned());
+        self
     }
 }
 
@@ -247,6 +259,7 @@ pub fn parse_csv(owner_id: &str, text: &[u8]) -> (Vec<Right>, Vec<RowError>) {
             valid_from: Some(row.valid_from),
             valid_until: Some(row.valid_until),
             images,
+            status: None,
         };
         match dto.validate(owner_id) {
             Ok(right) => rights.push(right),
@@ -265,6 +278,13 @@ pub fn parse_json(owner_id: &str, text: &[u8]) -> Result<(Vec<Right>, Vec<RowErr
     for (index, value) in rows.into_iter().enumerate() {
         let row = index + 1;
         match serde_json::from_value::<RightDto>(value) {
+            Ok(dto) if dto.status.as_deref().is_some_and(|s| s != "registered") => {
+                errors.push(RowError {
+                    row,
+                    field: "status".into(),
+                    rule: "bulk import registers rights; other statuses are set per right".into(),
+                })
+            }
             Ok(dto) => match dto.validate(owner_id) {
                 Ok(right) => rights.push(right),
                 Err(e) => errors.push(row_error(row, e)),

@@ -1,7 +1,8 @@
 //! The isolation matrix: every documented route, called as no one, with a bad key, and as
-//! every tenant that does not own the objects, is refused and leaks nothing — another
-//! tenant's object gives exactly the 404 body a missing id gives. The owner's own call to the
-//! same route is not refused, so the refusals are about who calls, not about the request.
+//! every tenant that does not own the objects (and an operator), is refused and leaks nothing
+//! — another tenant's object gives exactly the 404 body a missing id gives. The owner's own
+//! call to the same route is not refused, so the refusals are about who calls, not about the
+//! request. The operator's own routes work for it and return no tenant's content.
 
 mod common;
 
@@ -13,13 +14,26 @@ use takedown_model::TenantKind;
 const ACME_MARKERS: &[&str] = &["acme", "ACMESECRETMARK", "mat-acme"];
 const PLATFORM_MARKERS: &[&str] = &["https://platform-x.example/notices"];
 const FAIR_MARKERS: &[&str] = &["Secret Fair Hall", "exh-secret", "fair1"];
+/// Tenants' content (not their ids, which operators manage): never in an operator's answer.
+const CONTENT_MARKERS: &[&str] = &[
+    "ACMESECRETMARK",
+    "acme-seller-zz",
+    "https://platform-x.example/notices",
+    "Secret Fair Hall",
+    "exh-secret",
+];
+/// The certificate acme uploads: its bytes carry a marker too.
+const CERTIFICATE: &str = "%PDF-1.7\nACMESECRETMARK certificate\n%%EOF\n";
 
 struct Seeded {
     owner: String,
     platform: String,
     organizer: String,
+    operator: String,
     /// A second key of the owner: the target of the key-revocation route.
     owner_spare_key_id: String,
+    /// A third key of the owner: the target of the operator's key-revocation route.
+    owner_spare_key_id_2: String,
     screening_id: String,
 }
 
@@ -27,6 +41,7 @@ async fn seed(w: &World) -> Seeded {
     let owner = w.tenant(TenantKind::BrandOwner, "acme").await;
     let platform = w.tenant(TenantKind::Platform, "platform-x").await;
     let organizer = w.tenant(TenantKind::FairOrganizer, "fairco").await;
+    let operator = w.operator("ops").await;
     // Approval files a notice, which names the owner's contact address.
     w.contact("acme", "legal@acme.example").await;
 
@@ -67,6 +82,25 @@ async fn seed(w: &World) -> Seeded {
         .await;
     assert_eq!(s, StatusCode::CREATED);
     let spare: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let (s, body) = w
+        .json(
+            "POST",
+            "/v1/keys",
+            &owner,
+            serde_json::json!({"label": "spare 2", "scopes": ["read"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let spare_2: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let (s, _) = w
+        .call(
+            "PUT",
+            "/v1/rights/r1/certificate",
+            Some(&owner),
+            Some(("application/pdf", CERTIFICATE.to_owned())),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
 
     let found: takedown_model::Match = serde_json::from_value(serde_json::json!({
         "id": "mat-acme-1", "listing_id": "lst-1", "listing_url": "https://platform-x.example/l/1",
@@ -128,7 +162,9 @@ async fn seed(w: &World) -> Seeded {
         owner,
         platform,
         organizer,
+        operator,
         owner_spare_key_id: spare["id"].as_str().expect("id").to_owned(),
+        owner_spare_key_id_2: spare_2["id"].as_str().expect("id").to_owned(),
         screening_id: run["id"].as_str().expect("id").to_owned(),
     }
 }
@@ -154,6 +190,13 @@ fn body_for(method: &str, path: &str) -> Option<(&'static str, String)> {
             json(serde_json::json!({"id": "e2", "name": "E"}))
         }
         ("PUT", "/v1/endpoint") => json(serde_json::json!({"url": "https://x.example/n"})),
+        ("PUT", "/v1/rights/{id}/certificate") => Some(("application/pdf", CERTIFICATE.to_owned())),
+        ("POST", "/v1/rights/{id}/status") => {
+            json(serde_json::json!({"status": "registered", "valid_until": "2035-01-01"}))
+        }
+        ("POST", "/v1/operator/tenants") => {
+            json(serde_json::json!({"kind": "brand_owner", "name": "New Co"}))
+        }
         _ => None,
     }
 }
@@ -189,7 +232,15 @@ async fn every_route_refuses_everyone_but_the_owner_and_leaks_nothing(w: World) 
     for (method, template, tag) in &operations {
         let path = template
             .replace("{id}", "r1")
-            .replace("{key_id}", &seeded.owner_spare_key_id)
+            .replace(
+                "{key_id}",
+                if template.starts_with("/v1/operator/") {
+                    &seeded.owner_spare_key_id_2
+                } else {
+                    &seeded.owner_spare_key_id
+                },
+            )
+            .replace("{tenant_id}", "acme")
             .replace("{platform}", "platform-x")
             .replace("{seller}", "acme-seller-zz")
             // Approve and reject each get a match of their own: a match is decided once.
@@ -208,6 +259,7 @@ async fn every_route_refuses_everyone_but_the_owner_and_leaks_nothing(w: World) 
         let (owner_key, owner_kind) = match tag.as_str() {
             "platform" => (&seeded.platform, "platform"),
             "fair_organizer" => (&seeded.organizer, "fair_organizer"),
+            "operator" => (&seeded.operator, "operator"),
             _ => (&seeded.owner, "brand_owner"),
         };
         let has_params = template.contains('{');
@@ -235,13 +287,17 @@ async fn every_route_refuses_everyone_but_the_owner_and_leaks_nothing(w: World) 
             (&seeded.owner, "brand_owner"),
             (&seeded.platform, "platform"),
             (&seeded.organizer, "fair_organizer"),
+            (&seeded.operator, "operator"),
         ];
         for (key, kind) in strangers {
             if *key == *owner_key {
                 continue;
             }
             let (s, text) = w.call(method, &path, Some(key), body()).await;
-            let mut markers: Vec<String> = vec![seeded.owner_spare_key_id.clone()];
+            let mut markers: Vec<String> = vec![
+                seeded.owner_spare_key_id.clone(),
+                seeded.owner_spare_key_id_2.clone(),
+            ];
             for (holder, own) in [
                 (&seeded.owner, ACME_MARKERS),
                 (&seeded.platform, PLATFORM_MARKERS),
@@ -284,6 +340,14 @@ async fn every_route_refuses_everyone_but_the_owner_and_leaks_nothing(w: World) 
         // The owner is not refused.
         let (s, text) = w.call(method, &path, Some(owner_key), body()).await;
         assert!(s.is_success(), "{method} {path} as its owner: {s} {text}");
+        if owner_kind == "operator" {
+            for marker in CONTENT_MARKERS {
+                assert!(
+                    !text.contains(marker),
+                    "{method} {path} showed the operator tenant content {marker}: {text}"
+                );
+            }
+        }
         checked += 1;
     }
     assert_eq!(checked, operations.len());

@@ -1,4 +1,10 @@
-//! API keys and the audit log: who may act for a tenant, and what each actor changed.
+//! API keys, operators and the audit log: who may act for a tenant, and what each actor
+//! changed.
+//!
+//! Operators run the service: they hold API keys like tenants do (their row is in the
+//! `tenants` table with kind `operator`, so keys and the audit log reference them the same
+//! way), but they are not tenants: [`Store::tenant`] and [`Store::tenants`] never return one,
+//! so no code that works on a tenant's data can be handed an operator.
 //!
 //! Keys are stored as the SHA-256 of their secret part only; comparing hashes is the API
 //! crate's job (in constant time), so this module hands back the stored hash as text.
@@ -44,6 +50,16 @@ pub struct AuditChange<'a> {
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
 }
+
+/// Someone who runs the service (see the module documentation).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Operator {
+    pub id: String,
+    pub name: String,
+}
+
+/// The `tenants.kind` of an operator's row.
+pub const OPERATOR_KIND: &str = "operator";
 
 fn key_from_row(r: &AnyRow) -> StoreResult<ApiKeyRecord> {
     Ok(ApiKeyRecord {
@@ -111,12 +127,56 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Every tenant (never an operator), by id.
     pub async fn tenants(&self) -> StoreResult<Vec<takedown_model::Tenant>> {
-        let rows = sqlx::query("SELECT body FROM tenants ORDER BY id")
+        let rows = sqlx::query("SELECT body FROM tenants WHERE kind <> $1 ORDER BY id")
+            .bind(OPERATOR_KIND)
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
             .map(|r| crate::from_json("tenant", &r.get::<String, _>(0)))
+            .collect()
+    }
+
+    /// Whether a tenant or an operator has this id (they share one id space).
+    pub async fn account_id_taken(&self, id: &str) -> StoreResult<bool> {
+        let row = sqlx::query("SELECT 1 FROM tenants WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Records an operator; false (and nothing written) if the id is taken by anyone.
+    pub async fn insert_operator(&self, operator: &Operator) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO tenants (id, kind, body) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(&operator.id)
+        .bind(OPERATOR_KIND)
+        .bind(crate::to_json(operator))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn operator(&self, id: &str) -> StoreResult<Option<Operator>> {
+        let row = sqlx::query("SELECT body FROM tenants WHERE id = $1 AND kind = $2")
+            .bind(id)
+            .bind(OPERATOR_KIND)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| crate::from_json("operator", &r.get::<String, _>(0)))
+            .transpose()
+    }
+
+    pub async fn operators(&self) -> StoreResult<Vec<Operator>> {
+        let rows = sqlx::query("SELECT body FROM tenants WHERE kind = $1 ORDER BY id")
+            .bind(OPERATOR_KIND)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| crate::from_json("operator", &r.get::<String, _>(0)))
             .collect()
     }
 
@@ -138,6 +198,27 @@ impl Store {
         Ok(())
     }
 
+    /// Every tenant's audit log (the operators' view), oldest first, after `after_seq`;
+    /// only `tenant_id`'s entries when it is given.
+    pub async fn audit_log_all(
+        &self,
+        tenant_id: Option<&str>,
+        after_seq: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT seq, tenant_id, actor, action, object_kind, object_id, before, after, at
+             FROM audit_log WHERE ($1 IS NULL OR tenant_id = $1) AND seq > $2
+             ORDER BY seq LIMIT $3",
+        )
+        .bind(tenant_id)
+        .bind(after_seq)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
     /// The tenant's audit log, oldest first, after sequence number `after_seq`.
     pub async fn audit_log_of(
         &self,
@@ -154,27 +235,27 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let json = |i: usize| -> StoreResult<Option<serde_json::Value>> {
-                    r.get::<Option<String>, _>(i)
-                        .map(|t| crate::from_json("audit value", &t))
-                        .transpose()
-                };
-                Ok(AuditEntry {
-                    seq: r.get(0),
-                    tenant_id: r.get(1),
-                    actor: r.get(2),
-                    action: r.get(3),
-                    object_kind: r.get(4),
-                    object_id: r.get(5),
-                    before: json(6)?,
-                    after: json(7)?,
-                    at: r.get(8),
-                })
-            })
-            .collect()
+        rows.iter().map(audit_from_row).collect()
     }
+}
+
+fn audit_from_row(r: &AnyRow) -> StoreResult<AuditEntry> {
+    let json = |i: usize| -> StoreResult<Option<serde_json::Value>> {
+        r.get::<Option<String>, _>(i)
+            .map(|t| crate::from_json("audit value", &t))
+            .transpose()
+    };
+    Ok(AuditEntry {
+        seq: r.get(0),
+        tenant_id: r.get(1),
+        actor: r.get(2),
+        action: r.get(3),
+        object_kind: r.get(4),
+        object_id: r.get(5),
+        before: json(6)?,
+        after: json(7)?,
+        at: r.get(8),
+    })
 }
 
 #[cfg(test)]
@@ -188,7 +269,76 @@ mod tests {
     on_both_backends!(
         keys_are_kept_as_hashes_and_revoked_by_their_tenant_only,
         the_audit_log_is_per_tenant_in_order_and_pages,
+        operators_hold_keys_but_are_never_tenants,
     );
+
+    async fn operators_hold_keys_but_are_never_tenants(store: Store) {
+        store
+            .upsert_tenant(&tenant("acme", TenantKind::BrandOwner))
+            .await
+            .expect("tenant");
+        let ops = Operator {
+            id: "ops".into(),
+            name: "Ops".into(),
+        };
+        assert!(store.insert_operator(&ops).await.expect("operator"));
+        assert!(
+            !store
+                .insert_operator(&Operator {
+                    id: "acme".into(),
+                    name: "Takeover".into()
+                })
+                .await
+                .expect("operator"),
+            "a tenant's id is taken"
+        );
+        assert!(!store.insert_operator(&ops).await.expect("again"));
+        assert!(store.account_id_taken("ops").await.expect("taken"));
+        assert!(!store.account_id_taken("nobody").await.expect("taken"));
+        assert_eq!(
+            store.operator("ops").await.expect("read"),
+            Some(ops.clone())
+        );
+        assert_eq!(store.operator("acme").await.expect("read"), None);
+        assert_eq!(store.operators().await.expect("list"), [ops]);
+        assert_eq!(store.tenant("ops").await.expect("read"), None);
+        let ids: Vec<String> = store
+            .tenants()
+            .await
+            .expect("tenants")
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(ids, ["acme"], "an operator is not a tenant");
+        store
+            .insert_api_key(&key("k9", "ops", "2026-01-01T00:00:00.000000Z"))
+            .await
+            .expect("an operator's key");
+        assert_eq!(store.api_keys_of("ops").await.expect("keys").len(), 1);
+
+        for tenant_id in ["acme", "ops", "acme"] {
+            store
+                .append_audit(&AuditChange {
+                    tenant_id,
+                    actor: "k1",
+                    action: "create",
+                    object_kind: "right",
+                    object_id: "r",
+                    before: None,
+                    after: None,
+                })
+                .await
+                .expect("append");
+        }
+        let all = store.audit_log_all(None, 0, 10).await.expect("all");
+        let tenants: Vec<&str> = all.iter().map(|e| e.tenant_id.as_str()).collect();
+        assert_eq!(tenants, ["acme", "ops", "acme"]);
+        let acme = store
+            .audit_log_all(Some("acme"), all[0].seq, 10)
+            .await
+            .expect("acme");
+        assert_eq!(acme, all[2..]);
+    }
 
     fn key(id: &str, tenant_id: &str, created_at: &str) -> ApiKeyRecord {
         ApiKeyRecord {

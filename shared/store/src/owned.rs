@@ -1,6 +1,12 @@
 //! Tenant-scoped reads and writes for the API: every query names the owning tenant, so a
 //! caller can only ever reach its own rows, and "not yours" is indistinguishable from
 //! "does not exist".
+//!
+//! Submodules: [`status`] (a right's registration status) and [`certificates`] (its
+//! registration certificate's metadata).
+
+pub mod certificates;
+pub mod status;
 
 use sqlx::{Row, any::AnyRow};
 use takedown_model::{AuthorizedSeller, NoticeStatus, Right};
@@ -58,21 +64,119 @@ impl Store {
         Ok(row.is_some())
     }
 
+    /// Deletes the owner's right with its status and certificate rows (the certificate's
+    /// blob stays: blobs are content-addressed and may be shared).
     pub async fn delete_right_of(&self, owner_id: &str, id: &str) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query("DELETE FROM rights WHERE owner_id = $1 AND id = $2")
             .bind(owner_id)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        for table in [
+            "DELETE FROM right_status WHERE owner_id = $1 AND right_id = $2",
+            "DELETE FROM right_certificates WHERE owner_id = $1 AND right_id = $2",
+        ] {
+            sqlx::query(table)
+                .bind(owner_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Upserts many rights of one owner in a single transaction (bulk import). A row whose id
-    /// belongs to another owner is left alone; its id is returned so the caller can report it.
+    /// belongs to another owner is left alone; its id is returned so the caller can report
+    /// it. When an id repeats, its last row wins, as if the rows were upserted in turn.
+    ///
+    /// On PostgreSQL, as multi-row INSERTs of [`UPSERT_CHUNK`] rows each: one round trip per
+    /// chunk, not per row. On SQLite, row by row with one prepared statement: there is no
+    /// round trip to save in-process, and measured, the multi-row statement was ~8× slower
+    /// there (100k marks: 1.5 s row by row, 11.7 s in chunks; `examples/bulk_import.rs`).
     pub async fn upsert_rights_of(
         &self,
         owner_id: &str,
         rights: &[Right],
+    ) -> StoreResult<Vec<String>> {
+        // Keep the last row of each id: one statement may not touch a row twice (PostgreSQL
+        // refuses it), and sequential upserts would have left the last one.
+        let mut last = std::collections::HashMap::new();
+        for (i, right) in rights.iter().enumerate() {
+            last.insert(right.id.as_str(), i);
+        }
+        let rows: Vec<&Right> = rights
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| last.get(r.id.as_str()) == Some(i))
+            .map(|(_, r)| r)
+            .collect();
+        if self.backend == crate::Backend::Sqlite {
+            return self.upsert_rights_row_by_row(owner_id, &rows).await;
+        }
+        let mut refused = Vec::new();
+        let mut tx = self.pool.begin().await?;
+        let now = now_text();
+        for chunk in rows.chunks(UPSERT_CHUNK) {
+            let mut sql =
+                String::from("INSERT INTO rights (id, owner_id, kind, body, updated_at) VALUES ");
+            for i in 0..chunk.len() {
+                let n = i * 5;
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${})",
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4,
+                    n + 5
+                ));
+            }
+            // RETURNING lists only the rows written; a row skipped by the WHERE (another
+            // owner's id) is missing from it, which is how it is reported.
+            sql.push_str(
+                " ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, body = excluded.body,
+                     updated_at = excluded.updated_at
+                 WHERE rights.owner_id = excluded.owner_id
+                 RETURNING id",
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for right in chunk {
+                query = query
+                    .bind(&right.id)
+                    .bind(owner_id)
+                    .bind(right.kind.as_str())
+                    .bind(to_json(right))
+                    .bind(&now);
+            }
+            let written: std::collections::HashSet<String> = query
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| r.get::<String, _>(0))
+                .collect();
+            refused.extend(
+                chunk
+                    .iter()
+                    .filter(|r| !written.contains(&r.id))
+                    .map(|r| r.id.clone()),
+            );
+        }
+        tx.commit().await?;
+        Ok(refused)
+    }
+
+    /// [`Store::upsert_rights_of`] on SQLite: one statement per row, in one transaction.
+    async fn upsert_rights_row_by_row(
+        &self,
+        owner_id: &str,
+        rights: &[&Right],
     ) -> StoreResult<Vec<String>> {
         let mut refused = Vec::new();
         let mut tx = self.pool.begin().await?;
@@ -87,7 +191,7 @@ impl Store {
             .bind(&right.id)
             .bind(owner_id)
             .bind(right.kind.as_str())
-            .bind(to_json(right))
+            .bind(to_json(*right))
             .bind(&now)
             .execute(&mut *tx)
             .await?;
@@ -291,6 +395,10 @@ impl Store {
     }
 }
 
+/// Rows per multi-row INSERT in [`Store::upsert_rights_of`]: 5 parameters a row keeps a chunk
+/// at 5,000 parameters, far below SQLite's 32,766 and PostgreSQL's 65,535.
+pub const UPSERT_CHUNK: usize = 1_000;
+
 /// Which side of a notice a tenant is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoticeParty {
@@ -375,6 +483,32 @@ mod tests {
             .collect();
         assert_eq!(b, ["own"]);
         assert!(store.right_of("b", "shared").await.expect("read").is_none());
+
+        // Past one chunk, with a repeated id (its last row wins) and another owner's id in
+        // the middle: every other row is written, the foreign one reported.
+        let mut many: Vec<_> = (0..super::UPSERT_CHUNK * 2 + 500)
+            .map(|i| right(&format!("m{i:05}"), "b"))
+            .collect();
+        many[1500] = right("shared", "b");
+        let mut renamed = right("m00007", "b");
+        renamed.name = "last wins".into();
+        many.push(renamed.clone());
+        let refused = store.upsert_rights_of("b", &many).await.expect("bulk");
+        assert_eq!(refused, ["shared"]);
+        let stored = store.rights_of("b").await.expect("b");
+        assert_eq!(
+            stored.len(),
+            super::UPSERT_CHUNK * 2 + 500,
+            "own + the rest"
+        );
+        assert_eq!(
+            store.right_of("b", "m00007").await.expect("read"),
+            Some(renamed)
+        );
+        assert_eq!(
+            store.rights_of("a").await.expect("a"),
+            [right("shared", "a")]
+        );
     }
 
     async fn rights_and_sellers_are_reached_only_through_their_owner(store: Store) {

@@ -1,4 +1,4 @@
-//! Tenants, rights and authorized sellers.
+//! Tenants, rights and authorized sellers (operators, who are not tenants, are in `access`).
 
 use sqlx::Row;
 use takedown_model::{AuthorizedSeller, Right, Tenant};
@@ -19,9 +19,11 @@ impl Store {
         Ok(())
     }
 
+    /// The tenant with this id; never an operator (see `access`).
     pub async fn tenant(&self, id: &str) -> StoreResult<Option<Tenant>> {
-        let row = sqlx::query("SELECT body FROM tenants WHERE id = $1")
+        let row = sqlx::query("SELECT body FROM tenants WHERE id = $1 AND kind <> $2")
             .bind(id)
+            .bind(crate::access::OPERATOR_KIND)
             .fetch_optional(&self.pool)
             .await?;
         row.map(|r| from_json("tenant", &r.get::<String, _>(0)))
@@ -44,10 +46,18 @@ impl Store {
         Ok(())
     }
 
+    /// The rights the pipeline matches: every registered right of every owner. A right that
+    /// is pending, lapsed, cancelled or invalidated (`owned::status`) is left out, so the
+    /// matcher stops matching it once its status changes (which also moves
+    /// [`Store::rights_version`]). An owner's own view of its rights is `rights_of`.
     pub async fn rights(&self) -> StoreResult<Vec<Right>> {
-        let rows = sqlx::query("SELECT body FROM rights ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT r.body FROM rights r LEFT JOIN right_status s ON s.right_id = r.id
+             WHERE s.status IS NULL OR s.status = $1 ORDER BY r.id",
+        )
+        .bind(crate::owned::status::MATCHED_STATUS)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| from_json("right", &r.get::<String, _>(0)))
             .collect()

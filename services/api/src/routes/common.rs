@@ -19,7 +19,7 @@ use crate::{
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Me {
     pub tenant_id: String,
-    /// brand_owner, platform or fair_organizer.
+    /// brand_owner, platform, fair_organizer or operator.
     pub kind: String,
     pub name: String,
     pub key_id: String,
@@ -30,12 +30,9 @@ pub struct Me {
     responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
 pub async fn me(Extension(caller): Extension<Caller>) -> Json<Me> {
     Json(Me {
-        tenant_id: caller.tenant.id.clone(),
-        kind: serde_json::to_value(caller.tenant.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
-        name: caller.tenant.name.clone(),
+        tenant_id: caller.id.clone(),
+        kind: caller.role.as_str().to_owned(),
+        name: caller.name.clone(),
         key_id: caller.key_id.clone(),
         scopes: caller.scopes.clone(),
     })
@@ -48,6 +45,18 @@ pub struct KeyInfo {
     pub scopes: Vec<String>,
     pub created_at: String,
     pub revoked_at: Option<String>,
+}
+
+impl From<takedown_store::access::ApiKeyRecord> for KeyInfo {
+    fn from(k: takedown_store::access::ApiKeyRecord) -> Self {
+        KeyInfo {
+            id: k.id,
+            label: k.label,
+            scopes: k.scopes,
+            created_at: k.created_at,
+            revoked_at: k.revoked_at,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -73,17 +82,7 @@ pub async fn list_keys(
 ) -> ApiResult<Json<Vec<KeyInfo>>> {
     caller.require_scope(Scope::Keys)?;
     let keys = state.store.api_keys_of(caller.tenant_id()).await?;
-    Ok(Json(
-        keys.into_iter()
-            .map(|k| KeyInfo {
-                id: k.id,
-                label: k.label,
-                scopes: k.scopes,
-                created_at: k.created_at,
-                revoked_at: k.revoked_at,
-            })
-            .collect(),
-    ))
+    Ok(Json(keys.into_iter().map(KeyInfo::from).collect()))
 }
 
 #[utoipa::path(post, path = "/v1/keys", tag = "common", security(("bearer" = [])), request_body = NewKey,

@@ -1,6 +1,7 @@
-//! Fair-organizer routes: fairs, their exhibitors (with IP filings and non-infringement
-//! pledges), and screening runs. Stored as the organizer's own documents; an exhibitor's and
-//! a screening run's document id includes its fair, so fairs never share them.
+//! Fair-organizer routes: fairs, their exhibitors (with their products, IP filings and
+//! non-infringement pledges), and screening runs, executed in the background by
+//! [`crate::screening`]. Stored as the organizer's own documents; an exhibitor's and a
+//! screening run's document id includes its fair, so fairs never share them.
 
 use axum::{
     Extension, Json,
@@ -20,8 +21,8 @@ use crate::{
 };
 
 const FAIR: &str = "fair";
-const EXHIBITOR: &str = "exhibitor";
-const SCREENING: &str = "screening";
+pub(crate) const EXHIBITOR: &str = "exhibitor";
+pub(crate) const SCREENING: &str = "screening";
 
 fn organizer(caller: &Caller) -> ApiResult<&str> {
     caller.require_kind(TenantKind::FairOrganizer)?;
@@ -47,6 +48,13 @@ pub struct FilingDto {
     pub office: String,
 }
 
+/// A product an exhibitor brings; screening runs match its title.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ProductDto {
+    pub id: String,
+    pub title: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ExhibitorDto {
     pub id: String,
@@ -58,14 +66,27 @@ pub struct ExhibitorDto {
     /// When the exhibitor signed the non-infringement pledge (YYYY-MM-DD), if it did.
     #[serde(default)]
     pub pledge_signed_on: Option<String>,
+    /// The products the exhibitor brings (what screening runs check).
+    #[serde(default)]
+    pub products: Vec<ProductDto>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ScreeningDto {
     pub id: String,
-    /// queued until the pipeline picks the run up.
+    /// queued, running, done or failed.
     pub status: String,
     pub requested_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    /// What matched (when done).
+    #[serde(default)]
+    pub results: Vec<crate::screening::ScreeningResult>,
+    /// Why the run failed (when failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 async fn fair_exists(state: &AppState, org: &str, fair_id: &str) -> ApiResult<()> {
@@ -195,6 +216,13 @@ pub async fn put_exhibitor(
         validate::required(&format!("filings[{i}].office"), &f.office)?;
     }
     validate::date("pledge_signed_on", ex.pledge_signed_on.as_deref())?;
+    if ex.products.len() > 1000 {
+        return Err(ApiError::invalid("products", "must be at most 1000"));
+    }
+    for (i, p) in ex.products.iter().enumerate() {
+        validate::ident(&format!("products[{i}].id"), &p.id)?;
+        validate::required(&format!("products[{i}].title"), &p.title)?;
+    }
     let doc_id = format!("{fair_id}/{}", ex.id);
     let before = state
         .store
@@ -242,7 +270,25 @@ pub async fn list_screenings(
     Ok(Json(docs.into_iter().map(parse).collect::<ApiResult<_>>()?))
 }
 
-/// Requests a screening run of the fair's exhibitors; the pipeline runs it (status queued).
+#[utoipa::path(get, path = "/v1/fairs/{fair_id}/screenings/{screening_id}", tag = "fair_organizer", security(("bearer" = [])),
+    params(("fair_id" = String, Path), ("screening_id" = String, Path)),
+    responses((status = 200, body = ScreeningDto), (status = 404, body = ErrorBody)))]
+pub async fn get_screening(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((fair_id, screening_id)): Path<(String, String)>,
+) -> ApiResult<Json<ScreeningDto>> {
+    let org = organizer(&caller)?;
+    let doc = state
+        .store
+        .doc(org, SCREENING, &format!("{fair_id}/{screening_id}"))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(parse(doc)?))
+}
+
+/// Requests a screening run of the fair's exhibitors' products against every brand owner's
+/// registered word marks; it runs in the background (queued → running → done or failed).
 #[utoipa::path(post, path = "/v1/fairs/{fair_id}/screenings", tag = "fair_organizer", security(("bearer" = [])),
     params(("fair_id" = String, Path)),
     responses((status = 202, body = ScreeningDto), (status = 404, body = ErrorBody)))]
@@ -258,8 +304,13 @@ pub async fn request_screening(
         id: format!("{}", now.format("%Y%m%dT%H%M%S%6f")),
         status: "queued".into(),
         requested_at: now.to_rfc3339(),
+        started_at: None,
+        finished_at: None,
+        results: Vec::new(),
+        error: None,
     };
     let doc_id = format!("{fair_id}/{}", run.id);
+    let fair_id_for_run = fair_id.clone();
     let body = serde_json::to_value(&run).unwrap_or_default();
     state
         .store
@@ -283,5 +334,11 @@ pub async fn request_screening(
         Some(&run),
     )
     .await?;
+    tokio::spawn(crate::screening::execute(
+        state.store.clone(),
+        org.to_owned(),
+        fair_id_for_run,
+        run.clone(),
+    ));
     Ok((StatusCode::ACCEPTED, Json(run)))
 }

@@ -2,5 +2,7 @@
 
 pub mod common;
 pub mod fair;
+pub mod operator;
 pub mod owner;
 pub mod platform;
+pub mod right_docs;

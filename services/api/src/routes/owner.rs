@@ -13,7 +13,7 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use takedown_model::{AuthorizedSeller, CaseEvent, TenantKind};
-use takedown_store::owned::{NoticeParty, ReviewDecision, TenantDoc};
+use takedown_store::owned::{NoticeParty, ReviewDecision, TenantDoc, status::DEFAULT_STATUS};
 use utoipa::ToSchema;
 
 use crate::{
@@ -26,7 +26,7 @@ use crate::{
 
 /// The caller's right shown as `id`: stored as `<owner>/<id>`, or as plain `id` when it was
 /// registered before the API by `takedown rights import`. Both lookups are owner-scoped.
-async fn find_right(
+pub(crate) async fn find_right(
     store: &takedown_store::Store,
     owner: &str,
     id: &str,
@@ -37,7 +37,19 @@ async fn find_right(
     store.right_of(owner, id).await?.ok_or(ApiError::NotFound)
 }
 
-fn owner(caller: &Caller) -> ApiResult<&str> {
+/// The status of the owner's right (registered if it never changed).
+async fn current_status(
+    store: &takedown_store::Store,
+    owner: &str,
+    stored_id: &str,
+) -> ApiResult<String> {
+    Ok(store
+        .right_status_of(owner, stored_id)
+        .await?
+        .map_or_else(|| DEFAULT_STATUS.to_owned(), |s| s.status))
+}
+
+pub(crate) fn owner(caller: &Caller) -> ApiResult<&str> {
     caller.require_kind(TenantKind::BrandOwner)?;
     Ok(caller.tenant_id())
 }
@@ -50,7 +62,22 @@ pub async fn list_rights(
 ) -> ApiResult<Json<Vec<RightDto>>> {
     let owner = owner(&caller)?;
     let rights = state.store.rights_of(owner).await?;
-    Ok(Json(rights.iter().map(RightDto::from_right).collect()))
+    let statuses: std::collections::HashMap<String, String> = state
+        .store
+        .right_statuses_of(owner)
+        .await?
+        .into_iter()
+        .map(|s| (s.right_id, s.status))
+        .collect();
+    Ok(Json(
+        rights
+            .iter()
+            .map(|r| {
+                let status = statuses.get(&r.id).map_or(DEFAULT_STATUS, String::as_str);
+                RightDto::from_right(r).with_status(status)
+            })
+            .collect(),
+    ))
 }
 
 #[utoipa::path(post, path = "/v1/rights", tag = "brand_owner", security(("bearer" = [])), request_body = RightDto,
@@ -63,13 +90,30 @@ pub async fn create_right(
     let owner = owner(&caller)?;
     let Json(dto) = body.map_err(body_error)?;
     let right = dto.validate(owner)?;
+    let status = match dto.status.as_deref() {
+        None | Some("registered") => "registered",
+        Some("pending") => "pending",
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "status",
+                "a new right is pending or registered; later changes go through \
+                 POST /v1/rights/{id}/status",
+            ));
+        }
+    };
     if state.store.right_of(owner, &right.id).await?.is_some() {
         return Err(ApiError::Conflict(
             "a right with this id exists; use PUT to change it",
         ));
     }
     state.store.upsert_right(&right).await?;
-    let shown = RightDto::from_right(&right);
+    if status != DEFAULT_STATUS {
+        state
+            .store
+            .set_right_status(&right, status, &caller.key_id)
+            .await?;
+    }
+    let shown = RightDto::from_right(&right).with_status(status);
     audit::record(
         &state.store,
         &caller,
@@ -93,7 +137,8 @@ pub async fn get_right(
 ) -> ApiResult<Json<RightDto>> {
     let owner = owner(&caller)?;
     let right = find_right(&state.store, owner, &id).await?;
-    Ok(Json(RightDto::from_right(&right)))
+    let status = current_status(&state.store, owner, &right.id).await?;
+    Ok(Json(RightDto::from_right(&right).with_status(&status)))
 }
 
 #[utoipa::path(put, path = "/v1/rights/{id}", tag = "brand_owner", security(("bearer" = [])),
@@ -110,6 +155,13 @@ pub async fn update_right(
     let Json(dto) = body.map_err(body_error)?;
     if dto.id != id {
         return Err(ApiError::invalid("id", "must equal the id in the path"));
+    }
+    let status = current_status(&state.store, owner, &before.id).await?;
+    if dto.status.as_ref().is_some_and(|s| *s != status) {
+        return Err(ApiError::invalid(
+            "status",
+            "changes only through POST /v1/rights/{id}/status",
+        ));
     }
     let mut right = dto.validate(owner)?;
     // Keep the stored id (a right registered before the API has no owner prefix).

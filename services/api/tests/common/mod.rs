@@ -86,11 +86,15 @@ pub async fn world_on(backend: Backend, max_failures: u32) -> World {
             (store, Some(db))
         }
     };
-    let app = router(AppState::with_limit(
-        store.clone(),
-        max_failures,
-        std::time::Duration::from_secs(60),
-    ));
+    let blobs = takedown_store::BlobStore::open(&dir.path().join("blobs")).expect("blob store");
+    let app = router(
+        AppState::with_limit(
+            store.clone(),
+            max_failures,
+            std::time::Duration::from_secs(60),
+        )
+        .with_blobs(blobs),
+    );
     World {
         _dir: dir,
         store,
@@ -105,6 +109,15 @@ impl World {
         let (_, key) = keys::create_tenant(&self.store, kind, id, Some(id))
             .await
             .expect("tenant");
+        key
+    }
+
+    /// Creates an operator with a fixed id (as `takedown tenants create --kind operator`
+    /// does); returns its first key.
+    pub async fn operator(&self, id: &str) -> String {
+        let (_, key) = keys::create_operator(&self.store, id, Some(id))
+            .await
+            .expect("operator");
         key
     }
 
