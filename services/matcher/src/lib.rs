@@ -3,14 +3,25 @@
 //! drops rights not in force and sellers the owner has authorized, and publishes one
 //! `Match` per (listing, right) on `matches` (key: owner id).
 //!
+//! It keeps every listing's image hashes in the store, and follows the registry on its own
+//! clock: every [`REFRESH_EVERY`] it takes in rights registered, changed, lapsed or deleted
+//! (one at a time, no rebuild) and retro-hunts the stored hashes for the rights that
+//! arrived, so a right registered after a listing was crawled still gets its match.
+//!
 //! Module map:
-//! - [`rights`]: the in-memory view of the registry (indexes, authorized sellers), rebuilt
-//!   from the store whenever the registry changes.
-//! - this file: the stage loop and the decision of what a listing matches.
+//! - [`rights`]: the in-memory view of the registry (indexes, authorized sellers), updated
+//!   right by right from the store.
+//! - [`hash_index`]: the registered images' hashes in exact Hamming indexes (`MihIndex`),
+//!   answering as the linear `ImageIndex` would.
+//! - [`retro`]: retro-hunt of arriving rights over stored listing hashes.
+//! - this file: the stage loop, the registry clock, and the decision of what a listing
+//!   matches.
 
+pub mod hash_index;
+pub mod retro;
 pub mod rights;
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::{collections::BTreeMap, future::Future, sync::Arc, time::Duration};
 
 use takedown_bus::{Bus, BusError, Topic, consume_decoded};
 use takedown_matching::{IMAGE_THRESHOLDS, image_score};
@@ -18,12 +29,21 @@ use takedown_model::{
     Envelope, HashedListing, Match, MatchKind, MatchReason, RightKind, stable_id,
 };
 use takedown_store::{BlobStore, Store, StoreError};
-use tokio::sync::Mutex;
+use tokio::{sync::Mutex, time::MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
+pub use hash_index::ImageHashIndex;
 pub use rights::RightsView;
 
 pub const GROUP: &str = "matcher";
+
+/// How often the matcher looks for registry changes. A right registered is matchable (and
+/// hunted for) after at most this plus the time to hash its images: within 5 seconds.
+pub const REFRESH_EVERY: Duration = Duration::from_secs(2);
+const _: () = assert!(
+    REFRESH_EVERY.as_secs() < 5,
+    "a new right must be matchable within 5 s"
+);
 
 #[derive(Debug, thiserror::Error)]
 pub enum MatcherError {
@@ -31,6 +51,38 @@ pub enum MatcherError {
     Bus(#[from] BusError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("hashing registered images failed: {0}")]
+    Join(#[from] tokio::task::JoinError),
+}
+
+/// What drives the registry refresh: a clock in production, anything in tests.
+pub trait Ticks: Send {
+    /// Resolves at the next tick; false when there will be no more.
+    fn tick(&mut self) -> impl Future<Output = bool> + Send;
+}
+
+impl Ticks for tokio::time::Interval {
+    async fn tick(&mut self) -> bool {
+        tokio::time::Interval::tick(self).await;
+        true
+    }
+}
+
+impl Ticks for tokio::sync::mpsc::Receiver<()> {
+    async fn tick(&mut self) -> bool {
+        self.recv().await.is_some()
+    }
+}
+
+/// What one registry refresh did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Refreshed {
+    /// Rights taken in or re-indexed.
+    pub arrived: usize,
+    /// Of them, rights retro-hunted (the others had been hunted as they are).
+    pub hunted: usize,
+    /// Matches the retro-hunt published.
+    pub retro_matches: usize,
 }
 
 pub struct Matcher {
@@ -50,22 +102,118 @@ impl Matcher {
         }
     }
 
+    /// Runs the stage until cancelled, refreshing the registry every [`REFRESH_EVERY`].
     pub async fn run(&self, cancel: &CancellationToken) -> Result<(), MatcherError> {
-        consume_decoded(
+        let mut every = tokio::time::interval(REFRESH_EVERY);
+        every.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        // The first refresh happens before consuming; the clock starts after it.
+        every.reset();
+        self.run_with_ticks(cancel, every).await
+    }
+
+    /// As [`Matcher::run`], refreshing the registry at each of `ticks`.
+    pub async fn run_with_ticks(
+        &self,
+        cancel: &CancellationToken,
+        mut ticks: impl Ticks,
+    ) -> Result<(), MatcherError> {
+        self.refresh_registry().await?;
+        let consume = consume_decoded(
             self.bus.as_ref(),
             GROUP,
             Topic::HashedListings,
             cancel,
             Envelope::<HashedListing>::decode,
             |x| self.handle(x),
-        )
-        .await
+        );
+        let watch = async {
+            loop {
+                tokio::select! {
+                    _ = cancel.cancelled() => return Ok::<(), MatcherError>(()),
+                    more = ticks.tick() => if !more {
+                        cancel.cancelled().await;
+                        return Ok(());
+                    },
+                }
+                self.refresh_registry().await?;
+            }
+        };
+        tokio::try_join!(consume, watch)?;
+        Ok(())
+    }
+
+    /// Takes in registry changes since the last call and retro-hunts the rights that
+    /// arrived and were not hunted as they are now; publishes what the hunt found.
+    /// A hunt is recorded only after its matches are published, so a crash re-hunts
+    /// (publishing the same match ids again) rather than losing matches.
+    pub async fn refresh_registry(&self) -> Result<Refreshed, MatcherError> {
+        let arrived = self.take_in_registry().await?;
+        let mut report = Refreshed {
+            arrived: arrived.len(),
+            ..Refreshed::default()
+        };
+        if arrived.is_empty() {
+            return Ok(report);
+        }
+        let done = self.store.retro_hunts_done().await?;
+        let to_hunt: Vec<_> = arrived
+            .into_iter()
+            .filter(|a| !done.contains(&(a.right.id.clone(), a.fingerprint.clone())))
+            .collect();
+        report.hunted = to_hunt.len();
+        let found = retro::hunt(&self.store, &self.view, &to_hunt).await?;
+        for m in &found {
+            tracing::info!(listing = %m.listing_url, right = %m.right_id, kind = m.kind.as_str(), score = m.score, "retro-hunt match");
+            self.bus
+                .publish(Topic::Matches, &m.owner_id, &Envelope::encode(m))
+                .await?;
+        }
+        let counts = retro::count_by_right(&found);
+        for a in &to_hunt {
+            let n = counts.get(a.right.id.as_str()).copied().unwrap_or(0);
+            self.store
+                .finish_retro_hunt(&a.right.id, &a.fingerprint, n)
+                .await?;
+        }
+        report.retro_matches = found.len();
+        Ok(report)
+    }
+
+    /// Brings the view up to the store's registry, hashing new rights' images on a blocking
+    /// thread while listings go on being matched against the view as it was.
+    async fn take_in_registry(&self) -> Result<Vec<rights::Arrived>, MatcherError> {
+        let version = self.store.rights_version().await?;
+        if self.view.lock().await.version() == Some(version.as_str()) {
+            return Ok(Vec::new());
+        }
+        let rights = self.store.rights().await?;
+        let authorized = self.store.authorized_sellers().await?;
+        let plan = self.view.lock().await.plan(rights);
+        let blobs = self.blobs.clone();
+        let arrived =
+            tokio::task::spawn_blocking(move || rights::hash_rights(plan.changed, &blobs)).await?;
+        let mut view = self.view.lock().await;
+        view.commit(&plan.gone, arrived.clone());
+        view.set_authorized(authorized);
+        view.set_version(version);
+        Ok(arrived)
+    }
+
+    /// Whether the view holds the right `right_id` (it is matchable).
+    pub async fn knows_right(&self, right_id: &str) -> bool {
+        self.view.lock().await.rights.contains_key(right_id)
     }
 
     async fn handle(&self, hashed: HashedListing) -> Result<(), MatcherError> {
-        let mut view = self.view.lock().await;
-        view.refresh(&self.store, &self.blobs).await?;
-        for found in find_matches(&view, &hashed) {
+        // Stored before deciding: a right that arrives after this listing was decided is
+        // hunted over these hashes (see `refresh_registry`).
+        self.store
+            .put_listing_image_hashes(&hashed.listing.id, &hashed.images)
+            .await?;
+        let view = self.view.lock().await;
+        let found = find_matches(&view, &hashed);
+        drop(view);
+        for found in found {
             tracing::info!(listing = %found.listing_url, right = %found.right_id, kind = found.kind.as_str(), score = found.score, "match");
             self.bus
                 .publish(Topic::Matches, &found.owner_id, &Envelope::encode(&found))
@@ -148,4 +296,92 @@ pub fn find_matches(view: &RightsView, hashed: &HashedListing) -> Vec<Match> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use takedown_model::{Listing, Right, SourceKind};
+    use takedown_store::BlobStore;
+
+    use super::*;
+
+    fn word_mark(id: &str, mark: &str) -> Right {
+        Right {
+            id: id.into(),
+            owner_id: "acme".into(),
+            kind: RightKind::WordMark,
+            name: mark.into(),
+            registration_number: "1".into(),
+            office: "EUIPO".into(),
+            classes: vec![],
+            territories: vec![],
+            valid_from: None,
+            valid_until: None,
+            images: vec![],
+        }
+    }
+
+    fn titled(title: &str) -> HashedListing {
+        HashedListing {
+            listing: Listing {
+                id: "lst_1".into(),
+                source_id: "shop".into(),
+                source_kind: SourceKind::Marketplace,
+                platform: "shop".into(),
+                url: "http://shop.test/1".into(),
+                seller: "s".into(),
+                title: title.into(),
+                price: None,
+                currency: None,
+                images: vec![],
+                captured_at: "2026-06-01T00:00:00Z".parse().expect("time"),
+                capture_id: "cap".into(),
+                exhibitor: None,
+            },
+            images: vec![],
+        }
+    }
+
+    fn matched(view: &RightsView, title: &str) -> Vec<String> {
+        find_matches(view, &titled(title))
+            .into_iter()
+            .map(|m| m.right_id)
+            .collect()
+    }
+
+    /// The registry the store returns is the registry matched: a right that lapses or is
+    /// cancelled (the store stops returning it), or falls outside its validity dates, gives
+    /// no match; others are not disturbed.
+    #[test]
+    fn rights_not_in_force_or_gone_from_the_registry_are_not_matched() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let blobs = BlobStore::open(dir.path()).expect("blobs");
+        let mut view = RightsView::build(
+            vec![
+                word_mark("r-velo", "VELOTRAX"),
+                word_mark("r-zen", "ZENTARO"),
+            ],
+            &blobs,
+        );
+        assert_eq!(matched(&view, "VELOTRAX ZENTARO bag"), ["r-velo", "r-zen"]);
+
+        // r-velo lapsed: the store no longer lists it.
+        let arrived = view.apply(vec![word_mark("r-zen", "ZENTARO")], &blobs);
+        assert!(arrived.is_empty(), "r-zen is unchanged");
+        assert_eq!(matched(&view, "VELOTRAX ZENTARO bag"), ["r-zen"]);
+
+        // r-zen's registration ended before the listing was captured (2026-06-01).
+        let mut ended = word_mark("r-zen", "ZENTARO");
+        ended.valid_until = Some("2026-05-31".parse().expect("date"));
+        let arrived = view.apply(vec![ended], &blobs);
+        assert_eq!(arrived.len(), 1, "a changed right is re-indexed");
+        assert!(matched(&view, "VELOTRAX ZENTARO bag").is_empty());
+
+        // Registered again, from a later date: still not in force on the capture day.
+        let mut later = word_mark("r-velo", "VELOTRAX");
+        later.valid_from = Some("2026-06-02".parse().expect("date"));
+        view.apply(vec![later], &blobs);
+        assert!(matched(&view, "VELOTRAX bag").is_empty());
+        assert_eq!(view.rights.len(), 1);
+    }
 }

@@ -1,75 +1,146 @@
-//! The matcher's in-memory view of the registry.
+//! The matcher's in-memory view of the registry, kept in step with the store one right at
+//! a time: a right registered, changed, lapsed or deleted updates the indexes without
+//! rebuilding them or re-hashing anyone else's images.
 
 use std::collections::{HashMap, HashSet};
 
-use takedown_matching::{
-    ImageIndex, ImageLimits, IndexedImage, WordMarkIndex, hash_reference_views,
-};
-use takedown_model::{Right, RightKind};
+use takedown_matching::{ImageLimits, IndexedImage, WordMarkIndex, hash_reference_views};
+use takedown_model::{Right, RightKind, digest_hex};
 use takedown_store::{BlobStore, Store, StoreError};
+
+use crate::hash_index::ImageHashIndex;
+
+/// A right the view took in or took in anew, with what a retro-hunt needs of it.
+#[derive(Debug, Clone)]
+pub struct Arrived {
+    pub right: Right,
+    /// Digest of the right's content: a changed right is a new registration to hunt for.
+    pub fingerprint: String,
+    /// Its registered images, hashed.
+    pub images: Vec<IndexedImage>,
+}
 
 #[derive(Default)]
 pub struct RightsView {
     pub rights: HashMap<String, Right>,
     pub words: WordMarkIndex,
-    pub images: ImageIndex,
+    pub images: ImageHashIndex,
+    /// Fingerprint of each right as indexed.
+    fingerprints: HashMap<String, String>,
     /// (owner, platform, seller folded to lowercase).
     authorized: HashSet<(String, String, String)>,
-    /// The registry version this view was built from.
+    /// The registry version this view was brought up to.
     version: Option<String>,
 }
 
+/// What the store's registry changes in a view: computed under the view's lock, carried
+/// out (the images hashed) without it, applied under it again.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Rights to unindex: gone from the registry, or changed (re-added from `changed`).
+    pub gone: Vec<String>,
+    /// New and changed rights with their fingerprints.
+    pub changed: Vec<(Right, String)>,
+}
+
 impl RightsView {
-    /// Rebuilds the view if the registry changed since it was built.
-    pub async fn refresh(&mut self, store: &Store, blobs: &BlobStore) -> Result<(), StoreError> {
+    /// The registry version the view was last brought up to.
+    pub fn version(&self) -> Option<&str> {
+        self.version.as_deref()
+    }
+
+    /// Brings the view up to the store's registry if it moved since, and returns the rights
+    /// that arrived or changed (all of them on the first call). Lapsed, cancelled and deleted
+    /// rights (those `Store::rights` no longer returns) leave the indexes.
+    ///
+    /// Holds `&mut self` throughout, images hashed included; the matcher stage instead
+    /// plans, hashes and applies in steps so that listings keep being matched meanwhile.
+    pub async fn refresh(
+        &mut self,
+        store: &Store,
+        blobs: &BlobStore,
+    ) -> Result<Vec<Arrived>, StoreError> {
         let version = store.rights_version().await?;
         if self.version.as_deref() == Some(version.as_str()) {
-            return Ok(());
+            return Ok(Vec::new());
         }
-        let mut view = RightsView::build(store.rights().await?, blobs);
-        view.authorized = store
-            .authorized_sellers()
-            .await?
+        let rights = store.rights().await?;
+        let authorized = store.authorized_sellers().await?;
+        let arrived = self.apply(rights, blobs);
+        self.set_authorized(authorized);
+        self.version = Some(version);
+        Ok(arrived)
+    }
+
+    /// Makes `rights` the view's registry: rights not in it leave the indexes, new and
+    /// changed ones are (re-)indexed, unchanged ones are left alone. Returns the rights
+    /// (re-)indexed.
+    pub fn apply(&mut self, rights: Vec<Right>, blobs: &BlobStore) -> Vec<Arrived> {
+        let plan = self.plan(rights);
+        let arrived = hash_rights(plan.changed, blobs);
+        self.commit(&plan.gone, arrived.clone());
+        arrived
+    }
+
+    /// What it takes to make `rights` the view's registry.
+    pub fn plan(&self, rights: Vec<Right>) -> Plan {
+        let present: HashSet<&str> = rights.iter().map(|r| r.id.as_str()).collect();
+        let mut gone: Vec<String> = self
+            .rights
+            .keys()
+            .filter(|id| !present.contains(id.as_str()))
+            .cloned()
+            .collect();
+        let mut changed = Vec::new();
+        for right in rights {
+            let fingerprint = fingerprint(&right);
+            match self.fingerprints.get(&right.id) {
+                Some(known) if *known == fingerprint => continue,
+                Some(_) => gone.push(right.id.clone()),
+                None => {}
+            }
+            changed.push((right, fingerprint));
+        }
+        Plan { gone, changed }
+    }
+
+    /// Unindexes `gone` and indexes `arrived` (hashed by [`hash_rights`]).
+    pub fn commit(&mut self, gone: &[String], arrived: Vec<Arrived>) {
+        for id in gone {
+            tracing::info!(right = %id, "right changed, lapsed or withdrawn: unindexed");
+            self.remove(id);
+        }
+        for a in arrived {
+            // A right changed twice between plan and commit is replaced, never doubled.
+            self.remove(&a.right.id);
+            if a.right.kind == RightKind::WordMark {
+                self.words.add(&a.right.id, &a.right.name);
+            }
+            for image in &a.images {
+                self.images.insert(image.clone());
+            }
+            self.fingerprints.insert(a.right.id.clone(), a.fingerprint);
+            self.rights.insert(a.right.id.clone(), a.right);
+        }
+    }
+
+    /// Replaces the authorized sellers.
+    pub fn set_authorized(&mut self, sellers: Vec<takedown_model::AuthorizedSeller>) {
+        self.authorized = sellers
             .into_iter()
             .map(|a| (a.owner_id, a.platform, a.seller.to_lowercase()))
             .collect();
-        view.version = Some(version);
-        *self = view;
-        Ok(())
     }
 
-    /// A view over `rights`; registered images are read from `blobs` and hashed. An image
-    /// that cannot be read or hashed is logged and left out; the right's other images and
-    /// the rest of the registry still load.
+    /// Records the registry version the view now reflects.
+    pub fn set_version(&mut self, version: String) {
+        self.version = Some(version);
+    }
+
+    /// A view over `rights` (images read from `blobs` and hashed).
     pub fn build(rights: Vec<Right>, blobs: &BlobStore) -> Self {
         let mut view = RightsView::default();
-        let limits = ImageLimits::default();
-        for right in rights {
-            if right.kind == RightKind::WordMark {
-                view.words.add(&right.id, &right.name);
-            }
-            for image in &right.images {
-                let hashes = blobs
-                    .get(&image.digest)
-                    .map_err(|e| e.to_string())
-                    .and_then(|bytes| {
-                        hash_reference_views(&bytes, &limits).map_err(|e| e.to_string())
-                    });
-                match hashes {
-                    Ok(views) => view.images.insert(IndexedImage {
-                        right_id: right.id.clone(),
-                        view: image.view.clone(),
-                        digest: image.digest.clone(),
-                        hashes: views.core,
-                        variants: views.variants,
-                    }),
-                    Err(e) => {
-                        tracing::error!(right = %right.id, view = %image.view, error = %e, "registered image not indexed")
-                    }
-                }
-            }
-            view.rights.insert(right.id.clone(), right);
-        }
+        view.apply(rights, blobs);
         view
     }
 
@@ -77,4 +148,55 @@ impl RightsView {
         self.authorized
             .contains(&(owner.to_owned(), platform.to_owned(), seller.to_lowercase()))
     }
+
+    fn remove(&mut self, right_id: &str) {
+        self.words.remove_right(right_id);
+        self.images.remove_right(right_id);
+        self.rights.remove(right_id);
+        self.fingerprints.remove(right_id);
+    }
+}
+
+/// Reads and hashes the registered images of `rights` (CPU work: callers on the async
+/// runtime run it on a blocking thread). An image that cannot be read or hashed is logged
+/// and left out; the right's other images and the other rights still load.
+pub fn hash_rights(rights: Vec<(Right, String)>, blobs: &BlobStore) -> Vec<Arrived> {
+    rights
+        .into_iter()
+        .map(|(right, fingerprint)| Arrived {
+            images: hash_images(&right, blobs),
+            right,
+            fingerprint,
+        })
+        .collect()
+}
+
+/// Digest of a right's content (its JSON, fields in declaration order).
+pub fn fingerprint(right: &Right) -> String {
+    // A model value always serializes; an empty body would only make every right "changed".
+    digest_hex(serde_json::to_string(right).unwrap_or_default().as_bytes())
+}
+
+fn hash_images(right: &Right, blobs: &BlobStore) -> Vec<IndexedImage> {
+    let limits = ImageLimits::default();
+    let mut out = Vec::new();
+    for image in &right.images {
+        let hashes = blobs
+            .get(&image.digest)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| hash_reference_views(&bytes, &limits).map_err(|e| e.to_string()));
+        match hashes {
+            Ok(views) => out.push(IndexedImage {
+                right_id: right.id.clone(),
+                view: image.view.clone(),
+                digest: image.digest.clone(),
+                hashes: views.core,
+                variants: views.variants,
+            }),
+            Err(e) => {
+                tracing::error!(right = %right.id, view = %image.view, error = %e, "registered image not indexed")
+            }
+        }
+    }
+    out
 }

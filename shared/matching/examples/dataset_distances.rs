@@ -1,6 +1,7 @@
 //! Distances on the evaluation dataset (`bench/dataset/`), per transform and per kind of
 //! comparison (whole picture against registered images as registered, against their
-//! variants, and windows against registered images): how close each copy comes to its own
+//! variants, windows against registered images, and silhouettes against registered
+//! silhouettes): how close each copy comes to its own
 //! registered logo, and how close each query comes to a logo it does not show. The numbers
 //! behind `IMAGE_THRESHOLDS`; run after `make_dataset.py`:
 //!
@@ -12,10 +13,11 @@ use std::path::Path;
 use takedown_model::RegionHash;
 
 use takedown_matching::{
-    ImageIndex, ImageLimits, IndexedImage, PHASH64, hash_query, hash_reference_views,
+    ImageIndex, ImageLimits, IndexedImage, PDQ256, PHASH64, SHAPE64, hash_query,
+    hash_reference_views,
 };
 
-const KINDS: [&str; 3] = ["whole", "variant", "window"];
+const KINDS: [&str; 5] = ["whole", "variant", "window", "shape", "pdq"];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args()
@@ -68,6 +70,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         };
         // 64-bit distances only: the whole-image PDQ hash (256 bits) is on another scale.
+        let of = |algorithm: &str| -> Vec<RegionHash> {
+            hashes
+                .iter()
+                .filter(|h| h.algorithm == algorithm)
+                .cloned()
+                .collect()
+        };
+        let (shapes, pdq) = (of(SHAPE64), of(PDQ256));
         let (whole, windows): (Vec<RegionHash>, Vec<RegionHash>) = hashes
             .into_iter()
             .filter(|h| h.algorithm == PHASH64)
@@ -76,27 +86,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             core.query(&whole, 64),
             variants.query(&whole, 64),
             core.query(&windows, 64),
+            core.query(&shapes, 64),
+            core.query(&pdq, 256),
         ];
         for (kind, hits) in hits.iter().enumerate() {
             let key = (transform.to_string(), kind);
             let mine = hits.iter().find(|h| h.right_id == *expected);
             own.entry(key.clone())
                 .or_default()
-                .push(mine.map_or(99, |h| h.distance));
+                .push(mine.map_or(999, |h| h.distance));
             let theirs = hits.iter().filter(|h| h.right_id != *expected);
             other
                 .entry(key)
                 .or_default()
-                .push(theirs.map(|h| h.distance).min().unwrap_or(99));
+                .push(theirs.map(|h| h.distance).min().unwrap_or(999));
         }
     }
     println!("share of queries within d (own right | closest other right), by kind");
-    println!("transform            kind     d≤0..16 step 2");
+    println!("transform            kind     d≤0..16 step 2 (pdq: d≤0..64 step 8)");
     for ((transform, kind), mine) in &own {
         let theirs = &other[&(transform.clone(), *kind)];
+        let step = if KINDS[*kind] == "pdq" { 8 } else { 2 };
         let cdf = |v: &[u32]| -> String {
-            (0..=16)
-                .step_by(2)
+            (0..=8 * step)
+                .step_by(step as usize)
                 .map(|d| format!("{:>4}", v.iter().filter(|&&x| x <= d).count()))
                 .collect()
         };

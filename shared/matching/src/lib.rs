@@ -3,9 +3,10 @@
 //!
 //! Module map:
 //! - [`image_hash`]: bounded decoding, 64-bit pHash of registered images (whole and trimmed
-//!   to content) and of listing images (whole, and multi-scale windows snapped onto straight
-//!   edges so that a pasted logo is framed exactly), Hamming distance, and the [`ImageIndex`]
-//!   of registered hashes.
+//!   to content) and of listing images (whole, multi-scale windows snapped onto straight
+//!   edges or trimmed to their content so that a pasted logo is framed exactly, and the
+//!   silhouettes of flat-coloured regions for a logo pasted bare), Hamming distance, and the
+//!   [`ImageIndex`] of registered hashes.
 //! - [`text`]: title normalization (homoglyphs, diacritics, leetspeak, spacing) and the
 //!   [`WordMarkIndex`] that finds word marks and their variants in listing titles, including
 //!   same-sound Chinese characters.
@@ -25,7 +26,7 @@ pub mod score;
 pub mod text;
 
 pub use image_hash::{
-    ImageError, ImageHit, ImageIndex, ImageLimits, IndexedImage, PHASH64, ReferenceHashes,
+    ImageError, ImageHit, ImageIndex, ImageLimits, IndexedImage, PHASH64, ReferenceHashes, SHAPE64,
     Thresholds, hamming_hex, hash_query, hash_reference, hash_reference_views,
 };
 pub use mih::{MihIndex, linear_query};

@@ -6,6 +6,7 @@
 //! - [`crawl`]: the crawl frontier, captures, listings, exhibitors.
 //! - [`cases`]: matches, notices, case events, the delivery outbox.
 //! - [`feeds`]: dead letters, postponed deliveries, case-feed positions.
+//! - [`hashes`]: listing image hashes kept for retro-hunts, and the retro-hunts done.
 //! - [`access`]: API keys (hashes only) and the audit log.
 //! - [`owned`]: tenant-scoped reads and writes for the API (review decisions, tenant documents).
 //! - `connect` (private): the URL → backend → pool → migrations path.
@@ -47,6 +48,7 @@ pub mod cases;
 mod connect;
 pub mod crawl;
 pub mod feeds;
+pub mod hashes;
 pub mod owned;
 pub mod registry;
 #[cfg(test)]
@@ -60,10 +62,11 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-pub use blobs::{BlobError, BlobStore};
+pub use blobs::{BlobError, BlobStore, S3Config};
 pub use cases::{Delivery, MatchRecord, NoticeRecord};
 pub use connect::Backend;
 pub use crawl::FrontierEntry;
+pub use hashes::StoredImageHashes;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use takedown_model::RegionHash;
 
+use super::SHAPE64;
 use super::phash::hamming_bytes;
 use crate::pdq::PDQ256;
 
@@ -39,6 +40,9 @@ pub struct Thresholds {
     /// A listing image's whole-picture PDQ hash (256 bits) against a registered image's
     /// (core tier only: PDQ is never computed for variants or windows).
     pub pdq: u32,
+    /// A silhouette of a listing image's flat-coloured region against a registered image's
+    /// silhouette ([`super::SHAPE64`]; core tier only).
+    pub shape: u32,
 }
 
 impl Thresholds {
@@ -49,12 +53,16 @@ impl Thresholds {
             variant: threshold,
             window: threshold,
             pdq: threshold,
+            shape: threshold,
         }
     }
 
     fn for_pair(&self, query: &StoredHash, stored: &StoredHash) -> Option<u32> {
         if query.algorithm == PDQ256 {
             return (query.region.is_none() && !stored.variant).then_some(self.pdq);
+        }
+        if query.algorithm == SHAPE64 {
+            return (!stored.variant).then_some(self.shape);
         }
         match (query.region.is_some(), stored.variant) {
             (false, false) => Some(self.whole),
@@ -224,6 +232,7 @@ fn decode_all(hashes: &[RegionHash], variant: bool) -> Vec<StoredHash> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::PHASH64;
 
     fn hash(algorithm: &str, bits: &str, region: Option<[f32; 4]>) -> RegionHash {
         RegionHash {
@@ -294,6 +303,7 @@ mod tests {
             variant: 2,
             window: 0,
             pdq: 0,
+            shape: 0,
         };
         let found = |bits: &str, region| {
             index
@@ -328,6 +338,7 @@ mod tests {
             variant: 2,
             window: 2,
             pdq: 8,
+            shape: 2,
         };
         let found = |bits: &str, region| {
             index
@@ -346,6 +357,39 @@ mod tests {
             "no windows"
         );
         assert_eq!(found(&"f".repeat(64), None), None, "no variants");
+    }
+
+    #[test]
+    fn silhouettes_compare_with_registered_silhouettes_at_their_own_threshold() {
+        let mut index = ImageIndex::new();
+        let mut logo = image("r1", "logo", &["0000000000000000"]);
+        logo.hashes.push(hash(SHAPE64, "ff00000000000000", None));
+        logo.variants = vec![hash(SHAPE64, "00ff000000000000", None)];
+        index.insert(logo);
+        let thresholds = Thresholds {
+            whole: 2,
+            variant: 2,
+            window: 2,
+            pdq: 2,
+            shape: 6,
+        };
+        let region = Some([0.1, 0.1, 0.5, 0.5]);
+        let found = |algorithm: &str, bits: &str| {
+            index
+                .query_with(&[hash(algorithm, bits, region)], thresholds)
+                .first()
+                .map(|h| (h.distance, h.threshold, h.algorithm.clone()))
+        };
+        let shape = |bits: &str| found(SHAPE64, bits);
+        assert_eq!(shape("fc00000000000003"), Some((4, 6, SHAPE64.into())));
+        assert_eq!(shape("f000000000000003"), Some((6, 6, SHAPE64.into())));
+        assert_eq!(shape("f00000000000000f"), None, "8 bits away");
+        assert_eq!(
+            found(PHASH64, "ff00000000000000"),
+            None,
+            "a photo hash never meets a silhouette"
+        );
+        assert_eq!(shape("00ff000000000000"), None, "no variants");
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! - `sample`: area-averaged samples of any rectangle, the hasher's input.
 //! - `trim`: a registered image's content bounding box.
 //! - `edges`: snapping windows onto nearby straight edges.
+//! - `local_trim`: trimming windows to their content against their own background.
+//! - `shape`: silhouettes of flat-coloured regions (a logo pasted bare onto a photo).
 //! - `rotate`: tilted copies of a registered image (canvas expanded).
 //! - `regions`: multi-scale sliding windows over a listing image.
 //! - `index`: registered hashes, searched by distance.
@@ -14,11 +16,13 @@
 mod decode;
 mod edges;
 mod index;
+mod local_trim;
 mod phash;
 mod prepare;
 mod regions;
 mod rotate;
 mod sample;
+mod shape;
 mod trim;
 
 use image::{GrayImage, imageops};
@@ -29,6 +33,7 @@ pub use decode::{ImageError, ImageLimits};
 pub(crate) use decode::decode_rgb;
 pub use index::{ImageHit, ImageIndex, IndexedImage, Thresholds};
 pub use phash::{PHASH64, hamming_hex};
+pub use shape::SHAPE64;
 
 use edges::EdgeMaps;
 use phash::PHasher;
@@ -60,8 +65,9 @@ pub fn hash_reference(bytes: &[u8], limits: &ImageLimits) -> Result<Vec<RegionHa
 
 /// Hashes of a registered image (a logo or a design view), so that its common re-uses match
 /// a plain comparison of hashes:
-/// - core: the whole image's PDQ hash (when its quality allows), the whole image, and the image trimmed to its content when the canvas around the
-///   content is large enough to matter; an image with transparency is flattened onto white
+/// - core: the whole image's PDQ hash (when its quality allows), the whole image, the image
+///   trimmed to its content when the canvas around the content is large enough to matter,
+///   and the silhouette of its content ([`SHAPE64`]: what differs from its background); an image with transparency is flattened onto white
 ///   and onto black (a white logo is invisible on white, and either may be copied onto the
 ///   other);
 /// - variants: each core sample mirrored, with its luminance inverted (a logo reversed out
@@ -101,9 +107,15 @@ fn reference_hashes(
                 continue;
             }
         };
-        let (core, partial) = reference_samples(&work);
+        // One content box for the trimmed samples and the silhouette: finding it is a
+        // full pass over the working copy.
+        let content = trim::content_bbox(&work.rgb);
+        let (core, partial) = reference_samples(&work, content);
         for sample in &core {
             push_new(&mut out, hasher.hash(sample, None), true);
+        }
+        if let Some(shape) = reference_shape(&work, content, &hasher) {
+            push_new(&mut out, shape, true);
         }
         if !with_variants {
             continue;
@@ -132,7 +144,7 @@ fn push_new(out: &mut ReferenceHashes, hash: RegionHash, core: bool) {
         .core
         .iter()
         .chain(&out.variants)
-        .any(|h| h.bits == hash.bits)
+        .any(|h| h.bits == hash.bits && h.algorithm == hash.algorithm)
     {
         return;
     }
@@ -144,11 +156,14 @@ fn push_new(out: &mut ReferenceHashes, hash: RegionHash, core: bool) {
 }
 
 /// The informative samples of a registered image's working copy: whole and trimmed to
-/// content (core), and the partial views of both.
-fn reference_samples(work: &prepare::Working) -> (Vec<GrayImage>, Vec<GrayImage>) {
+/// its `content` box (core), and the partial views of both.
+fn reference_samples(
+    work: &prepare::Working,
+    content: Option<trim::PixelRect>,
+) -> (Vec<GrayImage>, Vec<GrayImage>) {
     let integral = Integral::new(&work.gray);
     let mut rects = vec![integral.full()];
-    rects.extend(content_rect(work));
+    rects.extend(content_rect_of(work, content));
     let partials: Vec<Rect> = rects.iter().flat_map(partial_views).collect();
     let informative = |rects: &[Rect]| -> Vec<GrayImage> {
         rects
@@ -158,6 +173,17 @@ fn reference_samples(work: &prepare::Working) -> (Vec<GrayImage>, Vec<GrayImage>
             .collect()
     };
     (informative(&rects), informative(&partials))
+}
+
+/// The silhouette of a registered image's content (see [`shape`]), when it has a
+/// background to tell it from.
+fn reference_shape(
+    work: &prepare::Working,
+    content: Option<trim::PixelRect>,
+    hasher: &PHasher,
+) -> Option<RegionHash> {
+    let background = trim::border_colour(&work.rgb)?;
+    shape::reference_shape_hash(&work.rgb, background, content?, hasher)
 }
 
 /// The working copy tilted by each of `rotate::ANGLES_DEG`, whole and trimmed to its
@@ -183,8 +209,14 @@ fn rotated_samples(work: &prepare::Working) -> Vec<GrayImage> {
 
 /// The content box of a working copy, when trimming it changes the picture.
 fn content_rect(work: &prepare::Working) -> Option<Rect> {
+    content_rect_of(work, trim::content_bbox(&work.rgb))
+}
+
+/// `content` (the working copy's content box) as a rectangle, when trimming to it changes
+/// the picture.
+fn content_rect_of(work: &prepare::Working, content: Option<trim::PixelRect>) -> Option<Rect> {
     // No content box (a texture with no distinct background) leaves the whole image.
-    let (x, y, w, h) = trim::content_bbox(&work.rgb)?;
+    let (x, y, w, h) = content?;
     let (width, height) = work.gray.dimensions();
     let share = (f64::from(w) * f64::from(h)) / (f64::from(width) * f64::from(height));
     (share <= TRIM_MAX_AREA_SHARE && w >= TRIM_MIN_SIDE && h >= TRIM_MIN_SIDE).then(|| Rect {
@@ -230,9 +262,11 @@ fn variants(sample: &GrayImage) -> [GrayImage; 4] {
 
 /// Hashes of a listing image: the whole picture (no region) — the image as it is, its PDQ
 /// hash when its quality allows, and trimmed to its content (a logo shown on a plain canvas
-/// of any size) —, and its
-/// informative windows (regions as `[x, y, w, h]` fractions), so that a logo pasted into a
-/// product photo is found by the window that frames it.
+/// of any size) —; the silhouettes of its flat-coloured regions ([`SHAPE64`], a logo pasted
+/// bare onto a photo); and its informative windows (regions as `[x, y, w, h]` fractions),
+/// each also snapped onto nearby edges and trimmed to its content on a plain ground, so that
+/// a logo pasted into a product photo or shown on a web page is found by the window that
+/// frames it.
 pub fn hash_query(bytes: &[u8], limits: &ImageLimits) -> Result<Vec<RegionHash>, ImageError> {
     let rgb = decode::decode_rgb(bytes, limits)?;
     let pdq = crate::pdq::whole_region_hash(&rgb);
@@ -247,7 +281,9 @@ pub fn hash_query(bytes: &[u8], limits: &ImageLimits) -> Result<Vec<RegionHash>,
             hashes.push(hash);
         }
     }
+    hashes.extend(shape::shape_hashes(&work.rgb, &hasher));
     hashes.extend(regions::window_hashes(
+        &work.rgb,
         &integral,
         &EdgeMaps::new(&work.rgb),
         &hasher,

@@ -9,7 +9,10 @@ use std::collections::HashSet;
 
 use takedown_model::RegionHash;
 
+use image::RgbImage;
+
 use super::edges::EdgeMaps;
+use super::local_trim::trim_window;
 use super::phash::PHasher;
 use super::prepare::luma_std;
 use super::sample::{Integral, Rect};
@@ -28,9 +31,11 @@ const STRIDE_SHARE: f64 = 0.125;
 /// background; their hashes are noise that would match unrelated flat windows elsewhere.
 pub(crate) const MIN_WINDOW_STD: f32 = 12.0;
 
-/// Hashes of the informative windows of the working image, with their regions as fractions
-/// of the image.
+/// Hashes of the informative windows of the working image (`rgb`, whose luminance `integral`
+/// sums), with their regions as fractions of the image: grid windows, each also snapped onto
+/// nearby edges and trimmed to the content it frames on a plain ground.
 pub(crate) fn window_hashes(
+    rgb: &RgbImage,
     integral: &Integral,
     edges: &EdgeMaps,
     hasher: &PHasher,
@@ -63,6 +68,9 @@ pub(crate) fn window_hashes(
                 hash_once(rect, &mut hashes);
                 if let Some(snapped) = edges.snap(&rect) {
                     hash_once(snapped, &mut hashes);
+                }
+                if let Some(trimmed) = trim_window(rgb, &rect) {
+                    hash_once(trimmed, &mut hashes);
                 }
             }
         }
@@ -102,7 +110,9 @@ mod tests {
             image::Luma([((x * 5 + y * 40) % 256) as u8])
         });
         let rgb = DynamicImage::ImageLuma8(banner.clone()).into_rgb8();
-        assert!(window_hashes(&Integral::new(&banner), &EdgeMaps::new(&rgb), &hasher).is_empty());
+        assert!(
+            window_hashes(&rgb, &Integral::new(&banner), &EdgeMaps::new(&rgb), &hasher).is_empty()
+        );
     }
 
     #[test]
@@ -111,14 +121,25 @@ mod tests {
         let flat = GrayImage::from_pixel(256, 256, image::Luma([128]));
         let flat_rgb = DynamicImage::ImageLuma8(flat.clone()).into_rgb8();
         assert!(
-            window_hashes(&Integral::new(&flat), &EdgeMaps::new(&flat_rgb), &hasher).is_empty()
+            window_hashes(
+                &flat_rgb,
+                &Integral::new(&flat),
+                &EdgeMaps::new(&flat_rgb),
+                &hasher
+            )
+            .is_empty()
         );
 
         let busy = GrayImage::from_fn(341, 256, |x, y| {
             image::Luma([((x * 7 + y * 13) % 256) as u8])
         });
         let busy_rgb = DynamicImage::ImageLuma8(busy.clone()).into_rgb8();
-        let hashes = window_hashes(&Integral::new(&busy), &EdgeMaps::new(&busy_rgb), &hasher);
+        let hashes = window_hashes(
+            &busy_rgb,
+            &Integral::new(&busy),
+            &EdgeMaps::new(&busy_rgb),
+            &hasher,
+        );
         assert!(hashes.len() > 100, "{} windows", hashes.len());
         for h in &hashes {
             let [x, y, w, hgt] = h.region.expect("windows have regions");

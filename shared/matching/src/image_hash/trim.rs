@@ -58,7 +58,7 @@ fn span(counts: &[u32]) -> Option<(u32, u32)> {
 
 /// The commonest colour on the image's border, quantised to 4 bits a channel so that JPEG
 /// noise does not split it, returned as the mean of the pixels in that bin.
-fn border_colour(rgb: &RgbImage) -> Option<[u8; 3]> {
+pub(crate) fn border_colour(rgb: &RgbImage) -> Option<[u8; 3]> {
     let (width, height) = rgb.dimensions();
     if width == 0 || height == 0 {
         return None;
