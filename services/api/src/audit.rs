@@ -1,4 +1,5 @@
-//! Writes one audit entry for a change a caller made.
+//! Writes one audit entry for a change a caller made: in the log of the tenant acted for,
+//! naming who acted (an agent acting through a delegation included, see [`Caller::actor`]).
 
 use serde::Serialize;
 use takedown_store::{Store, access::AuditChange};
@@ -15,10 +16,11 @@ pub async fn record<B: Serialize, A: Serialize>(
     after: Option<&A>,
 ) -> Result<(), ApiError> {
     let value = |v: &dyn erased::Json| v.json();
+    let actor = caller.actor();
     store
         .append_audit(&AuditChange {
             tenant_id: caller.tenant_id(),
-            actor: &caller.key_id,
+            actor: &actor,
             action,
             object_kind,
             object_id,

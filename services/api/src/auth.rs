@@ -6,6 +6,14 @@
 //! enforced in one place: handlers get the tenant id only from [`Caller`], and every store
 //! query they make is scoped by it (`takedown_store::owned`), so another tenant's object is
 //! simply not found — the same 404 as an id that does not exist.
+//!
+//! An agent (a law firm acting for a brand owner) sends its own key plus
+//! `Takedown-Act-For: <owner tenant id>`. If the owner has granted the agent's tenant a live
+//! delegation with the scope the request needs, the request runs as the owner (the
+//! [`Caller`]'s tenant id is the owner's, so every query is scoped exactly as for the owner's
+//! own keys) and [`Caller::agent`] records who really acted. Otherwise the answer is the
+//! plain 404 of an object that is not the caller's: an unknown owner, an owner who never
+//! delegated, a revoked delegation and a missing scope cannot be told apart.
 
 use std::{
     collections::HashMap,
@@ -16,7 +24,7 @@ use std::{
 
 use axum::{
     extract::{ConnectInfo, Request, State},
-    http::{Method, header},
+    http::{HeaderMap, Method, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -54,11 +62,48 @@ pub struct Caller {
     pub role: Role,
     pub key_id: String,
     pub scopes: Vec<Scope>,
+    /// Set when an agent acts for the tenant above through a delegation.
+    pub agent: Option<Agent>,
 }
+
+/// The tenant really acting when a request runs under a delegation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agent {
+    pub tenant_id: String,
+}
+
+/// The header naming the brand owner an agent acts for.
+pub const ACT_FOR_HEADER: &str = "takedown-act-for";
+
+/// What a delegation may carry: never `keys`, so an agent cannot manage the owner's keys or
+/// delegations.
+pub const DELEGABLE_SCOPES: &[Scope] = &[Scope::Read, Scope::Write];
 
 impl Caller {
     pub fn tenant_id(&self) -> &str {
         &self.id
+    }
+
+    /// Who acted, as the audit log and decisions record it: the key id, or
+    /// `agent:<agent tenant>/<key id>` when an agent acted through a delegation (the entry's
+    /// tenant is then the owner acted for).
+    pub fn actor(&self) -> String {
+        match &self.agent {
+            Some(agent) => format!("agent:{}/{}", agent.tenant_id, self.key_id),
+            None => self.key_id.clone(),
+        }
+    }
+
+    /// Refuses a caller acting through a delegation: granting access (keys, delegations)
+    /// stays with the owner's own keys.
+    pub fn require_own_keys(&self) -> Result<(), ApiError> {
+        if self.agent.is_some() {
+            Err(ApiError::Forbidden(
+                "an agent may not manage the owner's access",
+            ))
+        } else {
+            Ok(())
+        }
     }
 
     /// Refuses a route meant for another kind of tenant (before any object is looked at, so
@@ -144,16 +189,25 @@ pub async fn authenticate(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|v| v.trim().to_owned());
+    let act_for = act_for(request.headers());
+    let needed = if request.method() == Method::GET {
+        Scope::Read
+    } else {
+        Scope::Write
+    };
     match caller_of(&state, presented.as_deref()).await {
         Ok(caller) => {
-            let needed = if request.method() == Method::GET {
-                Scope::Read
-            } else {
-                Scope::Write
-            };
+            // The key's own scope first: this refusal is about the caller's key alone.
             if let Err(e) = caller.require_scope(needed) {
                 return e.into_response();
             }
+            let caller = match act_for {
+                None => caller,
+                Some(owner) => match acting_for(&state, caller, owner.as_deref(), needed).await {
+                    Ok(caller) => caller,
+                    Err(e) => return e.into_response(),
+                },
+            };
             request.extensions_mut().insert(caller);
             next.run(request).await
         }
@@ -163,6 +217,61 @@ pub async fn authenticate(
         }
         Err(other) => other.into_response(),
     }
+}
+
+/// The `Takedown-Act-For` header: absent, or present with its text (`None` when it is not
+/// valid text, which no tenant id can match).
+fn act_for(headers: &HeaderMap) -> Option<Option<String>> {
+    headers
+        .get(ACT_FOR_HEADER)
+        .map(|v| v.to_str().ok().map(|t| t.trim().to_owned()))
+}
+
+/// The caller an agent becomes when acting for `owner`: the owner's tenant, with the scopes
+/// both the agent's key and the delegation hold. Every way of failing gives the same 404.
+async fn acting_for(
+    state: &AppState,
+    agent: Caller,
+    owner: Option<&str>,
+    needed: Scope,
+) -> Result<Caller, ApiError> {
+    let owner = owner.ok_or(ApiError::NotFound)?;
+    // Only a brand owner's tenant acts as an agent, and only for another brand owner.
+    if agent.role != Role::Tenant(TenantKind::BrandOwner) || owner == agent.id {
+        return Err(ApiError::NotFound);
+    }
+    let delegation = state
+        .store
+        .delegation(owner, &agent.id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let tenant = state
+        .store
+        .tenant(owner)
+        .await?
+        .filter(|t| t.kind == TenantKind::BrandOwner)
+        .ok_or(ApiError::NotFound)?;
+    let scopes: Vec<Scope> = agent
+        .scopes
+        .iter()
+        .copied()
+        .filter(|s| {
+            DELEGABLE_SCOPES.contains(s) && delegation.scopes.iter().any(|d| d == s.as_str())
+        })
+        .collect();
+    if !scopes.contains(&needed) {
+        return Err(ApiError::NotFound);
+    }
+    Ok(Caller {
+        id: tenant.id,
+        name: tenant.name,
+        role: Role::Tenant(TenantKind::BrandOwner),
+        key_id: agent.key_id,
+        scopes,
+        agent: Some(Agent {
+            tenant_id: agent.id,
+        }),
+    })
 }
 
 async fn caller_of(state: &AppState, text: Option<&str>) -> Result<Caller, ApiError> {
@@ -197,6 +306,7 @@ async fn caller_of(state: &AppState, text: Option<&str>) -> Result<Caller, ApiEr
             .iter()
             .filter_map(|s| Scope::parse(s))
             .collect(),
+        agent: None,
     })
 }
 

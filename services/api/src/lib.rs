@@ -17,7 +17,11 @@
 //! - [`screening`]: screening runs, executed: exhibitor products against registered marks.
 //! - [`bulk`]: the CLI's bulk import with a progress bar.
 //! - [`file`]: approval files a notice as the actioner does.
-//! - [`routes`]: the handlers, one module per kind of tenant plus the common ones.
+//! - [`routes`]: the handlers, one module per kind of tenant plus the common ones
+//!   (`routes::delegations`: brand owners' grants to the agents acting for them).
+//!
+//! An agent (a law firm acting for a brand owner) calls the owner's routes with its own key
+//! and `Takedown-Act-For: <owner tenant id>`; [`auth`] states the rule.
 
 pub mod audit;
 pub mod auth;
@@ -43,7 +47,7 @@ use utoipa::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use routes::{common, fair, operator, owner, platform, right_docs};
+use routes::{common, delegations, fair, operator, owner, platform, right_docs};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -118,6 +122,54 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Documents `Takedown-Act-For` on every operation an agent may call for a brand owner: the
+/// brand-owner and common routes, except those managing access (keys, delegations), which
+/// refuse agents. Done on the finished document because utoipa's modifiers run before the
+/// routes are added.
+fn document_act_for(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{
+        ObjectBuilder, Required, Type,
+        path::{ParameterBuilder, ParameterIn},
+    };
+    let header = ParameterBuilder::new()
+        .name("Takedown-Act-For")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "An agent's key acting for the brand owner with this tenant id, under a \
+             delegation that owner granted (POST /v1/delegations). Without a live delegation \
+             holding the scope the request needs, the answer is 404, whatever the reason.",
+        ))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .build();
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if path.starts_with("/v1/keys") || path.starts_with("/v1/delegations") {
+            continue;
+        }
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let agent_may_call = op
+                .tags
+                .iter()
+                .flatten()
+                .any(|t| t == "brand_owner" || t == "common");
+            if agent_may_call {
+                op.parameters
+                    .get_or_insert_with(Vec::new)
+                    .push(header.clone());
+            }
+        }
+    }
+}
+
 /// The `/v1` routes (behind authentication) and the OpenAPI document describing them.
 pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     let (v1, doc) = OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
@@ -125,6 +177,11 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(common::list_keys, common::create_key))
         .routes(routes!(common::revoke_key))
         .routes(routes!(common::audit_log))
+        .routes(routes!(
+            delegations::list_delegations,
+            delegations::grant_delegation
+        ))
+        .routes(routes!(delegations::revoke_delegation))
         .routes(routes!(owner::list_rights, owner::create_right))
         .routes(routes!(
             owner::get_right,
@@ -159,6 +216,8 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(operator::revoke_tenant_key))
         .routes(routes!(operator::audit_log))
         .split_for_parts();
+    let mut doc = doc;
+    document_act_for(&mut doc);
     let v1 = v1
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -3,6 +3,11 @@
 //! — another tenant's object gives exactly the 404 body a missing id gives. The owner's own
 //! call to the same route is not refused, so the refusals are about who calls, not about the
 //! request. The operator's own routes work for it and return no tenant's content.
+//!
+//! Agents count among the strangers: the law firm acme delegated to, calling without
+//! `Takedown-Act-For`, is just another brand owner; and a `Takedown-Act-For: acme` from a
+//! tenant acme never delegated to (or for an owner who never delegated to the caller) gets,
+//! on every route, exactly the 404 body a missing id gives.
 
 mod common;
 
@@ -30,6 +35,8 @@ struct Seeded {
     platform: String,
     organizer: String,
     operator: String,
+    /// acme's law firm: holds a delegation from acme (read and write).
+    agent: String,
     /// A second key of the owner: the target of the key-revocation route.
     owner_spare_key_id: String,
     /// A third key of the owner: the target of the operator's key-revocation route.
@@ -42,6 +49,9 @@ async fn seed(w: &World) -> Seeded {
     let platform = w.tenant(TenantKind::Platform, "platform-x").await;
     let organizer = w.tenant(TenantKind::FairOrganizer, "fairco").await;
     let operator = w.operator("ops").await;
+    // acme's law firm, and a second firm the delegation route grants to.
+    let agent = w.tenant(TenantKind::BrandOwner, "lawfirm").await;
+    w.tenant(TenantKind::BrandOwner, "agentco").await;
     // Approval files a notice, which names the owner's contact address.
     w.contact("acme", "legal@acme.example").await;
 
@@ -72,6 +82,15 @@ async fn seed(w: &World) -> Seeded {
         )
         .await;
     assert_eq!(s, StatusCode::OK);
+    let (s, _) = w
+        .json(
+            "POST",
+            "/v1/delegations",
+            &owner,
+            serde_json::json!({"agent_tenant_id": "lawfirm", "scopes": ["read", "write"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
     let (s, body) = w
         .json(
             "POST",
@@ -163,6 +182,7 @@ async fn seed(w: &World) -> Seeded {
         platform,
         organizer,
         operator,
+        agent,
         owner_spare_key_id: spare["id"].as_str().expect("id").to_owned(),
         owner_spare_key_id_2: spare_2["id"].as_str().expect("id").to_owned(),
         screening_id: run["id"].as_str().expect("id").to_owned(),
@@ -174,6 +194,9 @@ fn body_for(method: &str, path: &str) -> Option<(&'static str, String)> {
     let json = |v: serde_json::Value| Some(("application/json", v.to_string()));
     match (method, path) {
         ("POST", "/v1/keys") => json(serde_json::json!({"scopes": ["read"]})),
+        ("POST", "/v1/delegations") => {
+            json(serde_json::json!({"agent_tenant_id": "agentco", "scopes": ["read"]}))
+        }
         ("POST", "/v1/rights") => json(word_mark("r2", "Other")),
         ("PUT", "/v1/rights/{id}") => json(word_mark("r1", "ACMESECRETMARK")),
         ("POST", "/v1/rights/bulk") => Some((
@@ -241,6 +264,7 @@ async fn every_route_refuses_everyone_but_the_owner_and_leaks_nothing(w: World) 
                 },
             )
             .replace("{tenant_id}", "acme")
+            .replace("{agent_tenant_id}", "lawfirm")
             .replace("{platform}", "platform-x")
             .replace("{seller}", "acme-seller-zz")
             // Approve and reject each get a match of their own: a match is decided once.
@@ -288,6 +312,7 @@ async fn every_route_refuses_everyone_but_the_owner_and_leaks_nothing(w: World) 
             (&seeded.platform, "platform"),
             (&seeded.organizer, "fair_organizer"),
             (&seeded.operator, "operator"),
+            (&seeded.agent, "brand_owner"),
         ];
         for (key, kind) in strangers {
             if *key == *owner_key {
@@ -336,6 +361,28 @@ async fn every_route_refuses_everyone_but_the_owner_and_leaks_nothing(w: World) 
                 // A same-kind stranger on a collection route works on its own data.
                 assert!(s.is_success(), "{method} {path} as a {kind}: {s} {text}");
             }
+        }
+        // Acting for acme without its delegation, or for rival (who delegated to no one) with
+        // acme's: the plain 404, whatever the route.
+        for (key, act_for) in [
+            (&other_owner, "acme"),
+            (&other_platform, "acme"),
+            (&seeded.operator, "acme"),
+            (&seeded.agent, "rival"),
+            (&seeded.agent, "nobody"),
+        ] {
+            let (s, text) = w
+                .call_acting(method, &path, Some(key), Some(act_for), body())
+                .await;
+            assert_eq!(
+                s,
+                StatusCode::NOT_FOUND,
+                "{method} {path} acting for {act_for}: {text}"
+            );
+            assert_eq!(
+                text, not_found_body,
+                "{method} {path} acting for {act_for}: 404 body differs from a missing id's"
+            );
         }
         // The owner is not refused.
         let (s, text) = w.call(method, &path, Some(owner_key), body()).await;

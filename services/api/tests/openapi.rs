@@ -53,3 +53,43 @@ async fn every_route_is_documented_and_every_documented_route_exists() {
     let (s, _) = w.call("GET", "/v1/undocumented", Some(&key), None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+/// `Takedown-Act-For` is documented where an agent may use it (brand-owner and common routes)
+/// and not on the routes that manage access or belong to other kinds of tenant.
+#[tokio::test]
+async fn the_act_for_header_is_documented_where_an_agent_may_use_it() {
+    let w = world().await;
+    let (_, body) = w.call("GET", "/openapi.json", None, None).await;
+    let doc: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let has_header = |path: &str, method: &str| {
+        doc["paths"][path][method]["parameters"]
+            .as_array()
+            .is_some_and(|ps| {
+                ps.iter()
+                    .any(|p| p["name"] == "Takedown-Act-For" && p["in"] == "header")
+            })
+    };
+    for (path, method) in [
+        ("/v1/rights", "get"),
+        ("/v1/rights", "post"),
+        ("/v1/rights/{id}", "delete"),
+        ("/v1/review", "get"),
+        ("/v1/me", "get"),
+    ] {
+        assert!(has_header(path, method), "{method} {path}");
+    }
+    for (path, method) in [
+        ("/v1/keys", "get"),
+        ("/v1/delegations", "post"),
+        ("/v1/delegations/{agent_tenant_id}", "delete"),
+        ("/v1/endpoint", "put"),
+        ("/v1/fairs", "get"),
+        ("/v1/operator/tenants", "get"),
+    ] {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} exists"
+        );
+        assert!(!has_header(path, method), "{method} {path}");
+    }
+}

@@ -8,6 +8,7 @@
 //! - [`feeds`]: dead letters, postponed deliveries, case-feed positions.
 //! - [`hashes`]: listing image hashes kept for retro-hunts, and the retro-hunts done.
 //! - [`access`]: API keys (hashes only) and the audit log.
+//! - [`delegations`]: brand owners' grants to agents acting for them.
 //! - [`owned`]: tenant-scoped reads and writes for the API (review decisions, tenant documents).
 //! - `connect` (private): the URL → backend → pool → migrations path.
 //!
@@ -47,6 +48,7 @@ pub mod blobs;
 pub mod cases;
 mod connect;
 pub mod crawl;
+pub mod delegations;
 pub mod feeds;
 pub mod hashes;
 pub mod owned;

@@ -24,6 +24,9 @@ pub struct Me {
     pub name: String,
     pub key_id: String,
     pub scopes: Vec<Scope>,
+    /// When an agent acts for `tenant_id` (`Takedown-Act-For`): the agent's own tenant id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_tenant_id: Option<String>,
 }
 
 #[utoipa::path(get, path = "/v1/me", tag = "common", security(("bearer" = [])),
@@ -35,6 +38,7 @@ pub async fn me(Extension(caller): Extension<Caller>) -> Json<Me> {
         name: caller.name.clone(),
         key_id: caller.key_id.clone(),
         scopes: caller.scopes.clone(),
+        agent_tenant_id: caller.agent.as_ref().map(|a| a.tenant_id.clone()),
     })
 }
 
@@ -81,6 +85,7 @@ pub async fn list_keys(
     Extension(caller): Extension<Caller>,
 ) -> ApiResult<Json<Vec<KeyInfo>>> {
     caller.require_scope(Scope::Keys)?;
+    caller.require_own_keys()?;
     let keys = state.store.api_keys_of(caller.tenant_id()).await?;
     Ok(Json(keys.into_iter().map(KeyInfo::from).collect()))
 }
@@ -93,6 +98,7 @@ pub async fn create_key(
     body: Result<Json<NewKey>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<CreatedKey>)> {
     caller.require_scope(Scope::Keys)?;
+    caller.require_own_keys()?;
     let Json(new) = body.map_err(body_error)?;
     if new.scopes.is_empty() {
         return Err(ApiError::invalid("scopes", "must name at least one scope"));
@@ -127,6 +133,7 @@ pub async fn revoke_key(
     Path(key_id): Path<String>,
 ) -> ApiResult<StatusCode> {
     caller.require_scope(Scope::Keys)?;
+    caller.require_own_keys()?;
     if !state
         .store
         .revoke_api_key(caller.tenant_id(), &key_id)

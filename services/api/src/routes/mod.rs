@@ -1,6 +1,7 @@
 //! The `/v1` routes, one module per kind of caller.
 
 pub mod common;
+pub mod delegations;
 pub mod fair;
 pub mod operator;
 pub mod owner;

@@ -110,7 +110,7 @@ pub async fn create_right(
     if status != DEFAULT_STATUS {
         state
             .store
-            .set_right_status(&right, status, &caller.key_id)
+            .set_right_status(&right, status, &caller.actor())
             .await?;
     }
     let shown = RightDto::from_right(&right).with_status(status);
@@ -533,7 +533,7 @@ async fn decide(
         owner_id: owner.to_owned(),
         approved,
         reason: body.reason.trim().to_owned(),
-        actor: caller.key_id.clone(),
+        actor: caller.actor(),
         decided_at: chrono::Utc::now().to_rfc3339(),
     };
     if !state.store.record_review_decision(&decision).await? {

@@ -159,7 +159,7 @@ pub async fn change_status(
     right.valid_until = next.until;
     if !state
         .store
-        .set_right_status(&right, to.as_str(), &caller.key_id)
+        .set_right_status(&right, to.as_str(), &caller.actor())
         .await?
     {
         // Deleted between the lookup and the change.
@@ -227,7 +227,7 @@ pub async fn put_certificate(
         size,
         media_type: media_type.to_owned(),
         uploaded_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        uploaded_by: caller.key_id.clone(),
+        uploaded_by: caller.actor(),
     };
     if !state.store.put_certificate(&cert).await? {
         return Err(ApiError::NotFound);

@@ -143,7 +143,22 @@ impl World {
         key: Option<&str>,
         body: Option<(&str, String)>,
     ) -> (StatusCode, String) {
+        self.call_acting(method, path, key, None, body).await
+    }
+
+    /// [`World::call`] as an agent: with `Takedown-Act-For: <act_for>` when it is given.
+    pub async fn call_acting(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        act_for: Option<&str>,
+        body: Option<(&str, String)>,
+    ) -> (StatusCode, String) {
         let mut request = Request::builder().method(method).uri(path);
+        if let Some(owner) = act_for {
+            request = request.header("Takedown-Act-For", owner);
+        }
         if let Some(key) = key {
             request = request.header(header::AUTHORIZATION, format!("Bearer {key}"));
         }

@@ -1,0 +1,13 @@
+-- Delegations: a brand owner lets another tenant (an agent or law firm acting for it) call
+-- its routes with the agent's own keys. One row per (owner, agent); a revocation stamps
+-- `revoked_at`, and granting again makes the row live with the new scopes.
+CREATE TABLE delegations (
+    owner_id    TEXT COLLATE "C" NOT NULL REFERENCES tenants (id),
+    agent_id    TEXT COLLATE "C" NOT NULL REFERENCES tenants (id),
+    scopes      TEXT NOT NULL,                -- JSON array of scope names (never "keys")
+    granted_by  TEXT COLLATE "C" NOT NULL,    -- the actor who granted it
+    granted_at  TEXT COLLATE "C" NOT NULL,
+    revoked_at  TEXT COLLATE "C",
+    PRIMARY KEY (owner_id, agent_id)
+);
+CREATE INDEX delegations_agent ON delegations (agent_id);
