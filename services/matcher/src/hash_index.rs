@@ -16,13 +16,13 @@
 //!
 //! The per-right decision (which threshold holds for which pair, which pair is the best
 //! evidence) is the linear index's, applied to the candidates in the order the linear scan
-//! would meet them, so ties resolve identically. The pairing rule (`threshold_for`) is a copy
-//! of `Thresholds`' private one, since the matching crate does not export it; the randomized
-//! test against `ImageIndex` fails if the two drift apart.
+//! would meet them, so ties resolve identically: the pairing rule is `Thresholds::for_kind`
+//! and the tie rule `ImageHit::is_beaten_by`, both the linear index's own; the randomized
+//! test against `ImageIndex` checks the answers stay identical.
 
 use std::collections::{BTreeMap, HashMap};
 
-use takedown_matching::{ImageHit, IndexedImage, MihIndex, PDQ256, SHAPE64, Thresholds};
+use takedown_matching::{ImageHit, IndexedImage, MihIndex, Thresholds};
 use takedown_model::RegionHash;
 
 /// Bytes of a [`MihIndex`] hash.
@@ -232,8 +232,8 @@ impl ImageHashIndex {
                 continue;
             };
             let whole = query.region.is_none();
-            let core = threshold_for(&query.algorithm, whole, false, thresholds);
-            let variant = threshold_for(&query.algorithm, whole, true, thresholds);
+            let core = thresholds.for_kind(&query.algorithm, whole, false);
+            let variant = thresholds.for_kind(&query.algorithm, whole, true);
             let Some(radius) = core.max(variant) else {
                 continue;
             };
@@ -260,7 +260,7 @@ impl ImageHashIndex {
             let query = &hashes[q];
             let better = best
                 .get(entry.right_id.as_str())
-                .is_none_or(|hit| is_better(distance, query.region, hit));
+                .is_none_or(|hit| hit.is_beaten_by(distance, query.region));
             if better {
                 best.insert(
                     &entry.right_id,
@@ -295,39 +295,10 @@ impl ImageHashIndex {
     }
 }
 
-/// The threshold a listing hash is held to against a registered hash, or None when the two
-/// are never compared: the linear index's rule (`Thresholds` documents it).
-fn threshold_for(
-    algorithm: &str,
-    whole: bool,
-    variant: bool,
-    thresholds: Thresholds,
-) -> Option<u32> {
-    if algorithm == PDQ256 {
-        return (whole && !variant).then_some(thresholds.pdq);
-    }
-    if algorithm == SHAPE64 {
-        return (!variant).then_some(thresholds.shape);
-    }
-    match (whole, variant) {
-        (true, false) => Some(thresholds.whole),
-        (true, true) => Some(thresholds.variant),
-        (false, false) => Some(thresholds.window),
-        (false, true) => None,
-    }
-}
-
-/// Lower distance wins; at equal distance a whole-image match is the simpler explanation
-/// for a reviewer than a window (the linear index's rule).
-fn is_better(distance: u32, region: Option<[f32; 4]>, current: &ImageHit) -> bool {
-    distance < current.distance
-        || (distance == current.distance && region.is_none() && current.region.is_some())
-}
-
 #[cfg(test)]
 mod tests {
     use rand::{Rng, SeedableRng, rngs::StdRng};
-    use takedown_matching::{IMAGE_THRESHOLDS, ImageIndex, PHASH64};
+    use takedown_matching::{IMAGE_THRESHOLDS, ImageIndex, PDQ256, PHASH64, SHAPE64};
 
     use super::*;
 

@@ -58,17 +58,25 @@ impl Thresholds {
     }
 
     fn for_pair(&self, query: &StoredHash, stored: &StoredHash) -> Option<u32> {
-        if query.algorithm == PDQ256 {
-            return (query.region.is_none() && !stored.variant).then_some(self.pdq);
+        self.for_kind(&query.algorithm, query.region.is_none(), stored.variant)
+    }
+
+    /// The threshold a listing hash of `algorithm` (of the whole image, or of a window when
+    /// `whole` is false) is held to against a registered hash (a variant when `variant`), or
+    /// None when the two are never compared. Public so that other indexes over the same
+    /// hashes (the matcher's `MihIndex` tiers) apply exactly this rule.
+    pub fn for_kind(&self, algorithm: &str, whole: bool, variant: bool) -> Option<u32> {
+        if algorithm == PDQ256 {
+            return (whole && !variant).then_some(self.pdq);
         }
-        if query.algorithm == SHAPE64 {
-            return (!stored.variant).then_some(self.shape);
+        if algorithm == SHAPE64 {
+            return (!variant).then_some(self.shape);
         }
-        match (query.region.is_some(), stored.variant) {
-            (false, false) => Some(self.whole),
-            (false, true) => Some(self.variant),
-            (true, false) => Some(self.window),
-            (true, true) => None,
+        match (whole, variant) {
+            (true, false) => Some(self.whole),
+            (true, true) => Some(self.variant),
+            (false, false) => Some(self.window),
+            (false, true) => None,
         }
     }
 }
@@ -206,8 +214,17 @@ impl ImageIndex {
 /// Lower distance wins; at equal distance a whole-image match is the simpler explanation
 /// for a reviewer than a window.
 fn is_better(distance: u32, region: Option<[f32; 4]>, current: &ImageHit) -> bool {
-    distance < current.distance
-        || (distance == current.distance && region.is_none() && current.region.is_some())
+    current.is_beaten_by(distance, region)
+}
+
+impl ImageHit {
+    /// Whether a hit at `distance` (in `region`, None for the whole image) is better than this
+    /// one for the same right: lower distance wins; at equal distance a whole-image match is
+    /// the simpler explanation for a reviewer than a window.
+    pub fn is_beaten_by(&self, distance: u32, region: Option<[f32; 4]>) -> bool {
+        distance < self.distance
+            || (distance == self.distance && region.is_none() && self.region.is_some())
+    }
 }
 
 fn decode_all(hashes: &[RegionHash], variant: bool) -> Vec<StoredHash> {
