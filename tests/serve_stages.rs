@@ -30,7 +30,11 @@ fn serve(stage: &str, config: &Path, namespace: Option<&str>) -> Child {
     command
         .args(["serve", stage, "--config"])
         .arg(config)
-        .env("RUST_LOG", "warn")
+        // TAKEDOWN_STAGE_LOG raises the stages' log level when chasing a failure.
+        .env(
+            "RUST_LOG",
+            std::env::var("TAKEDOWN_STAGE_LOG").unwrap_or_else(|_| "warn".to_owned()),
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
@@ -64,11 +68,14 @@ async fn wait_within(
         }
         assert!(
             started.elapsed() < timeout,
-            "stages did not reach the reference outcome in time: {} matches / {} notices of {} / {}",
+            "stages did not reach the reference outcome in time: {} matches / {} notices of {} / {}; \
+             matches missing: {:?}, unexpected: {:?}",
             got.0.len(),
             got.1.len(),
             expected.0.len(),
-            expected.1.len()
+            expected.1.len(),
+            expected.0.difference(&got.0).collect::<Vec<_>>(),
+            got.0.difference(&expected.0).collect::<Vec<_>>(),
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }

@@ -21,7 +21,15 @@ pub mod hash_index;
 pub mod retro;
 pub mod rights;
 
-use std::{collections::BTreeMap, future::Future, sync::Arc, time::Duration};
+use std::{
+    collections::BTreeMap,
+    future::Future,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use takedown_bus::{Bus, BusError, Topic, consume_decoded};
 use takedown_matching::{IMAGE_THRESHOLDS, image_score};
@@ -90,6 +98,9 @@ pub struct Matcher {
     pub store: Store,
     pub blobs: BlobStore,
     view: Mutex<RightsView>,
+    /// Set once this matcher decided a listing: from then on a right arriving in its view
+    /// may be missing from decisions it made, whoever hunted that right before.
+    decided: AtomicBool,
 }
 
 impl Matcher {
@@ -99,6 +110,7 @@ impl Matcher {
             store,
             blobs,
             view: Mutex::new(RightsView::default()),
+            decided: AtomicBool::new(false),
         }
     }
 
@@ -155,11 +167,21 @@ impl Matcher {
         if arrived.is_empty() {
             return Ok(report);
         }
-        let done = self.store.retro_hunts_done().await?;
-        let to_hunt: Vec<_> = arrived
-            .into_iter()
-            .filter(|a| !done.contains(&(a.right.id.clone(), a.fingerprint.clone())))
-            .collect();
+        // A hunt recorded by another matcher (or an earlier run) covers the listings stored
+        // before it ran. A matcher that has decided nothing yet has nothing else to cover, so
+        // it skips such rights (a restart does not re-hunt the registry). One that has
+        // decided listings may have decided some with a view that lacked the right after
+        // that hunt ran (views refresh on each matcher's own clock), so it hunts again;
+        // the match ids are stable, so what was found before is filed only once.
+        let to_hunt: Vec<_> = if self.decided.load(Ordering::SeqCst) {
+            arrived
+        } else {
+            let done = self.store.retro_hunts_done().await?;
+            arrived
+                .into_iter()
+                .filter(|a| !done.contains(&(a.right.id.clone(), a.fingerprint.clone())))
+                .collect()
+        };
         report.hunted = to_hunt.len();
         let found = retro::hunt(&self.store, &self.view, &to_hunt).await?;
         for m in &found {
@@ -210,6 +232,9 @@ impl Matcher {
         self.store
             .put_listing_image_hashes(&hashed.listing.id, &hashed.images)
             .await?;
+        // Set before the view is read: a refresh that takes a right in after this decision
+        // sees it set and hunts that right (see `refresh_registry`).
+        self.decided.store(true, Ordering::SeqCst);
         let view = self.view.lock().await;
         let found = find_matches(&view, &hashed);
         drop(view);

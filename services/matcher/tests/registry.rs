@@ -272,3 +272,84 @@ async fn a_right_changed_is_hunted_again_and_a_right_not_in_force_finds_nothing(
         Refreshed::default()
     );
 }
+
+/// Two matchers, each refreshing on its own clock: one takes a new right in and hunts it,
+/// while the other, not yet refreshed, decides a listing without it. When the second takes
+/// the right in, it hunts too, although the right is recorded as hunted: the listing it
+/// decided without the right gets its match.
+#[tokio::test]
+async fn a_listing_decided_by_a_matcher_behind_the_registry_is_hunted_by_it() {
+    let w = world().await;
+    let behind = Arc::new(Matcher::new(
+        w.bus.clone(),
+        w.store.clone(),
+        w.blobs.clone(),
+    ));
+    let (tick, ticks) = mpsc::channel(1);
+    let cancel = CancellationToken::new();
+    let running = {
+        let (matcher, cancel) = (behind.clone(), cancel.clone());
+        tokio::spawn(async move { matcher.run_with_ticks(&cancel, ticks).await })
+    };
+    let mut out = w.bus.subscribe("test", Topic::Matches).await.expect("sub");
+    let mut seen = Vec::new();
+    let stored = |n: u64| {
+        let store = w.store.clone();
+        async move {
+            for _ in 0..100 {
+                if store.listing_image_hash_count().await.expect("count") == n {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            panic!("the matcher did not store {n} listings' hashes");
+        }
+    };
+
+    // A first listing, decided before the right exists: the matcher is consuming.
+    let first = listing(&w, 1, &w.logo).await;
+    w.bus
+        .publish(
+            Topic::HashedListings,
+            &first.listing.id,
+            &Envelope::encode(&first),
+        )
+        .await
+        .expect("publish");
+    stored(1).await;
+
+    // The right is registered; another matcher takes it in and hunts it at once.
+    let digest = w.blobs.put(&w.logo).expect("put");
+    w.store
+        .upsert_right(&logo_right(&digest))
+        .await
+        .expect("right");
+    let ahead = Matcher::new(w.bus.clone(), w.store.clone(), w.blobs.clone());
+    assert_eq!(ahead.refresh_registry().await.expect("refresh").hunted, 1);
+
+    // A second listing reaches the matcher that has not refreshed since: no match yet.
+    let second = listing(&w, 2, &w.logo).await;
+    w.bus
+        .publish(
+            Topic::HashedListings,
+            &second.listing.id,
+            &Envelope::encode(&second),
+        )
+        .await
+        .expect("publish");
+    stored(2).await;
+    assert!(!behind.knows_right("r-logo").await);
+
+    // Its registry tick: the right arrives and is hunted over both listings.
+    tick.send(()).await.expect("tick");
+    matches(&mut out, &mut seen, 3).await;
+    let listings: std::collections::BTreeSet<_> =
+        seen.iter().map(|m| m.listing_id.clone()).collect();
+    assert!(
+        listings.contains(&second.listing.id),
+        "the listing decided without the right got its match: {seen:?}"
+    );
+    assert!(listings.contains(&first.listing.id), "{seen:?}");
+    cancel.cancel();
+    running.await.expect("join").expect("matcher");
+}

@@ -48,6 +48,13 @@ pub struct KafkaConfig {
     /// The idempotent producer (`enable.idempotence`): no duplicates or reordering from the
     /// producer's own retries. Only a broker without `InitProducerId` needs it off.
     pub idempotent: bool,
+    /// One record per produced batch (`batch.num.messages=1`). tansu 0.6.0 answers a fetch
+    /// that starts inside a batch with the batches after it, so a member taking over a
+    /// partition whose group committed part of a batch would never receive the rest of it
+    /// (and once later batches are committed past it, nobody would); with one record per
+    /// batch every committed offset starts a batch.
+    /// On a broker without that defect, `false` lets librdkafka batch for throughput.
+    pub single_record_batches: bool,
     /// Further librdkafka settings applied last to every client (security, tuning).
     pub settings: Vec<(String, String)>,
 }
@@ -68,6 +75,7 @@ impl KafkaConfig {
             session_timeout: Duration::from_secs(10),
             stall_timeout: Some(Duration::from_secs(5)),
             idempotent: true,
+            single_record_batches: true,
             settings: Vec::new(),
         }
     }
@@ -120,6 +128,14 @@ impl KafkaConfig {
         config
             .set("acks", "all")
             .set("enable.idempotence", self.idempotent.to_string())
+            .set(
+                "batch.num.messages",
+                if self.single_record_batches {
+                    "1"
+                } else {
+                    "10000"
+                },
+            )
             .set("partitioner", "murmur2_random")
             .set(
                 "delivery.timeout.ms",
