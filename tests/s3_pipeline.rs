@@ -7,38 +7,14 @@ mod common;
 
 use std::{collections::BTreeSet, path::Path};
 
-use common::*;
+use common::{
+    s3::{create_bucket, endpoint, env_or},
+    *,
+};
 use takedown_store::{BlobStore, S3Config};
 use tokio_util::sync::CancellationToken;
 
 const PREFIX: &str = "pipeline/blobs";
-
-fn endpoint() -> String {
-    std::env::var("TAKEDOWN_S3_ENDPOINT")
-        .expect("TAKEDOWN_S3_ENDPOINT must name the S3 server (.ci/services/s3.sh starts one)")
-}
-
-fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| default.to_owned())
-}
-
-/// A fresh bucket (moto takes an unsigned CreateBucket).
-async fn create_bucket(endpoint: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .subsec_nanos();
-    let bucket = format!("takedown-pipeline-{}-{nanos}", std::process::id());
-    let url = format!("{endpoint}/{bucket}");
-    let status = reqwest::Client::new()
-        .put(&url)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("create bucket at {url}: {e}"))
-        .status();
-    assert!(status.is_success(), "create bucket {url}: {status}");
-    bucket
-}
 
 /// Every key in `bucket` (ListObjectsV2, which moto serves unsigned), page by page.
 async fn bucket_keys(endpoint: &str, bucket: &str) -> Vec<String> {
@@ -96,7 +72,7 @@ fn local_digests(root: &Path) -> BTreeSet<String> {
 #[ignore = "needs an S3-compatible server (TAKEDOWN_S3_ENDPOINT); .ci/run starts it"]
 async fn a_run_with_s3_blobs_matches_the_reference_run() {
     let endpoint = endpoint();
-    let bucket = create_bucket(&endpoint).await;
+    let bucket = create_bucket(&endpoint, "pipeline").await;
     let region = env_or("AWS_REGION", "us-east-1");
     let key_id = env_or("AWS_ACCESS_KEY_ID", "takedown-test-key");
     let secret = env_or("AWS_SECRET_ACCESS_KEY", "takedown-test-secret");

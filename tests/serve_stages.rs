@@ -218,7 +218,7 @@ struct Slot {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs Kafka (TAKEDOWN_KAFKA_BROKERS) and PostgreSQL (TAKEDOWN_POSTGRES_URL); .ci/run starts them"]
+#[ignore = "needs Kafka (TAKEDOWN_KAFKA_BROKERS), PostgreSQL (TAKEDOWN_POSTGRES_URL) and S3 (TAKEDOWN_S3_ENDPOINT); .ci/run starts them"]
 async fn every_stage_twice_on_kafka_and_postgres_survives_random_sigkills() {
     let seed: u64 = std::env::var("TAKEDOWN_KILL_SEED")
         .ok()
@@ -227,6 +227,13 @@ async fn every_stage_twice_on_kafka_and_postgres_survives_random_sigkills() {
     eprintln!("kill matrix seed: {seed} (set TAKEDOWN_KILL_SEED to replay)");
     let mut rng = StdRng::seed_from_u64(seed);
     let (backends, store_url) = kafka_and_postgres("takedown_kill_matrix");
+    // The deployment's whole set of servers: blobs (pages, images, WARC records) in S3 too.
+    let s3 = common::s3::endpoint();
+    let bucket = common::s3::create_bucket(&s3, "kill-matrix").await;
+    let backends = format!(
+        "{backends}{}",
+        common::s3::blobs_table(&s3, &bucket, "blobs")
+    );
 
     let cancel = CancellationToken::new();
     let root = tempfile::tempdir().expect("tempdir");

@@ -3,6 +3,8 @@
 //! store holds it.
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod s3;
+
 use std::{
     collections::BTreeSet,
     path::{Path, PathBuf},
