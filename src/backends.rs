@@ -67,6 +67,11 @@ pub enum BusConfig {
         /// Unset: `TAKEDOWN_KAFKA_NAMESPACE` if set, else none.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         namespace: Option<String>,
+        /// One record per produced batch (default true): needed on tansu 0.6.0, which loses
+        /// the rest of a batch committed midway (`KafkaConfig::single_record_batches`); set
+        /// false on a real Kafka cluster to let the producer batch.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        single_record_batches: Option<bool>,
     },
 }
 
@@ -214,6 +219,7 @@ impl BusConfig {
                 replication_factor,
                 retention_secs,
                 namespace,
+                single_record_batches,
             } => {
                 if brokers.trim().is_empty() {
                     bail!("[backends.bus] brokers: empty; give host:port[,host:port…]");
@@ -226,6 +232,9 @@ impl BusConfig {
                 kafka.retention = retention_secs.map(Duration::from_secs);
                 if let Some(namespace) = namespace {
                     kafka.namespace = Some(namespace.clone());
+                }
+                if let Some(single) = single_record_batches {
+                    kafka.single_record_batches = *single;
                 }
                 Ok(Some(kafka))
             }
@@ -287,6 +296,19 @@ mod tests {
         let kafka = config.bus.kafka().expect("valid").expect("kafka");
         assert_eq!(kafka.brokers, "127.0.0.1:9092");
         assert_eq!(kafka.replication_factor, 1);
+        assert!(
+            kafka.single_record_batches,
+            "on by default (tansu's batch defect)"
+        );
+
+        let tuned: BackendsConfig = toml::from_str(
+            "[bus]\nkind = \"kafka\"\nbrokers = \"k:9092\"\nnamespace = \"prod\"\n\
+             single_record_batches = false\n",
+        )
+        .expect("parses");
+        let kafka = tuned.bus.kafka().expect("valid").expect("kafka");
+        assert_eq!(kafka.namespace.as_deref(), Some("prod"));
+        assert!(!kafka.single_record_batches);
 
         let bad: BackendsConfig =
             toml::from_str("[bus]\nkind = \"kafka\"\nbrokers = \" \"\n").expect("parses");
