@@ -81,6 +81,27 @@ async fn wait_within(
     }
 }
 
+/// Waits for the reference outcome, stops the stages, and checks that the notices are the
+/// reference run's and each reached the handler exactly once.
+async fn expect_reference_outcome(
+    store: &Store,
+    expected: &Outcome,
+    children: &mut [Child],
+    handler: &Handler,
+) {
+    let got = wait_for(store, expected, children).await;
+    for child in children.iter_mut() {
+        child.kill().await.expect("stop stage");
+    }
+    assert_eq!(notice_ids(&got.1), notice_ids(&expected.1));
+    let cases = handler.cases.cases().await.expect("cases");
+    assert_one_case_per_notice(&cases, &got.1);
+    assert!(
+        cases.iter().all(|c| c.deliveries == 1),
+        "a notice was delivered twice"
+    );
+}
+
 fn notice_ids(
     notices: &std::collections::BTreeSet<(String, String, Option<String>)>,
 ) -> std::collections::BTreeSet<String> {
@@ -106,18 +127,7 @@ async fn each_stage_in_its_own_process_matches_the_single_process_run() {
     let store = Store::open(&staged_dir.join("data").join("takedown.db"))
         .await
         .expect("store");
-    let got = wait_for(&store, &expected, &mut children).await;
-    for child in &mut children {
-        child.kill().await.expect("stop stage");
-    }
-
-    assert_eq!(notice_ids(&got.1), notice_ids(&expected.1));
-    let cases = handler.cases.cases().await.expect("cases");
-    assert_one_case_per_notice(&cases, &got.1);
-    assert!(
-        cases.iter().all(|c| c.deliveries == 1),
-        "a notice was delivered twice"
-    );
+    expect_reference_outcome(&store, &expected, &mut children, &handler).await;
     cancel.cancel();
 }
 
@@ -173,17 +183,7 @@ async fn stages_on_kafka_and_postgres_survive_a_killed_hasher() {
     children.remove(1);
 
     let store = Store::connect(&store_url).await.expect("store");
-    let got = wait_for(&store, &expected, &mut children).await;
-    for child in &mut children {
-        child.kill().await.expect("stop stage");
-    }
-    assert_eq!(notice_ids(&got.1), notice_ids(&expected.1));
-    let cases = handler.cases.cases().await.expect("cases");
-    assert_one_case_per_notice(&cases, &got.1);
-    assert!(
-        cases.iter().all(|c| c.deliveries == 1),
-        "a notice was delivered twice"
-    );
+    expect_reference_outcome(&store, &expected, &mut children, &handler).await;
     cancel.cancel();
 }
 
