@@ -16,6 +16,7 @@
 //! platform = "sample-market"
 //! start_urls = ["http://127.0.0.1:8080/market/"]
 //! allow_loopback = true
+//! market = "DE"          # optional: where its listings are offered (ISO 3166 or "EU")
 //! [[platforms]]
 //! id = "sample-market"
 //! endpoint = "https://127.0.0.1:8081/notices"
@@ -248,6 +249,11 @@ impl Config {
 
     /// The checks that need no secret: one delivery per platform, unique ids, sane numbers.
     pub fn check(&self) -> anyhow::Result<()> {
+        // A bad source (an unknown market code) is refused when the config loads, not
+        // later when its crawler is built.
+        for source in &self.sources {
+            source.check()?;
+        }
         let mut seen = HashSet::new();
         for platform in &self.platforms {
             if !seen.insert(platform.id.as_str()) {
@@ -499,6 +505,28 @@ mod tests {
 
     fn error(dir: &Path, text: &str) -> String {
         format!("{:#}", load(dir, text).expect_err("refused"))
+    }
+
+    #[test]
+    fn a_source_with_an_unknown_market_is_refused_when_the_config_loads() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let source = |market: &str| {
+            format!(
+                r#"data_dir = "data"
+[[sources]]
+id = "shop"
+kind = "marketplace"
+platform = "shop"
+start_urls = ["https://shop.test/"]
+market = "{market}"
+"#
+            )
+        };
+        let message = error(dir.path(), &source("UK"));
+        assert!(message.contains("source shop"), "{message}");
+        assert!(message.contains("\"UK\""), "{message}");
+        let config = load(dir.path(), &source("de")).expect("a known code in any case");
+        assert_eq!(config.sources[0].market_code().as_deref(), Some("DE"));
     }
 
     #[test]

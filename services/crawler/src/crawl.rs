@@ -28,7 +28,7 @@ use crate::{
     retry::RetryPolicy,
     robots::{RobotsCache, agent_token},
     sitemap::{self, SitemapKind},
-    source::SourceConfig,
+    source::{SourceConfig, SourceConfigError},
     tls::{TlsError, load_root_certs},
     urls::{TrapGuard, TrapLimits, normalize},
 };
@@ -53,6 +53,8 @@ pub enum CrawlError {
         url: String,
         reason: String,
     },
+    #[error(transparent)]
+    Config(#[from] SourceConfigError),
     #[error("could not build the HTTP client: {0}")]
     Client(String),
     #[error(transparent)]
@@ -111,6 +113,7 @@ impl Crawler {
         blobs: BlobStore,
         bus: Arc<dyn Bus>,
     ) -> Result<Self, CrawlError> {
+        source.check()?;
         let mut allowed_hosts = source.allowed_hosts.clone();
         for start in &source.start_urls {
             let url = Url::parse(start).map_err(|e| CrawlError::BadStartUrl {
@@ -755,6 +758,7 @@ impl Crawler {
                 booth: e.booth,
                 company: e.company,
             }),
+            market: self.source.market_code(),
         })
     }
 

@@ -45,4 +45,4 @@ pub use crawl::{CrawlError, CrawlReport, Crawler};
 pub use guard::{AddressPolicy, GuardError};
 pub use metrics::HostStats;
 pub use progress::CrawlProgress;
-pub use source::SourceConfig;
+pub use source::{SourceConfig, SourceConfigError};

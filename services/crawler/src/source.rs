@@ -1,4 +1,5 @@
-//! What to crawl and how.
+//! What to crawl and how: a source's configuration, and the checks it must pass before a
+//! crawl starts.
 
 use std::path::PathBuf;
 
@@ -107,6 +108,23 @@ pub struct SourceConfig {
     /// HTTPS besides the system's roots: a private CA, a test server.
     #[serde(default)]
     pub extra_root_certs: Vec<PathBuf>,
+    /// The market the source's listings are offered on: an ISO 3166 alpha-2 country code
+    /// (`"DE"`, `"CN"`; any case, published in capitals) or `"EU"`. A fair catalog's market
+    /// is the fair's country. The matcher applies a right only where it is registered, so
+    /// a listing on a known market matches only rights whose territories cover it; unset,
+    /// the market is unknown and every right applies. Checked by [`SourceConfig::check`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub market: Option<String>,
+}
+
+/// Why a source's configuration cannot be crawled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SourceConfigError {
+    #[error(
+        "source {source_id}: market {market:?} is neither an ISO 3166 alpha-2 country code \
+         (such as \"DE\" or \"CN\"; the United Kingdom is \"GB\") nor \"EU\""
+    )]
+    BadMarket { source_id: String, market: String },
 }
 
 impl SourceConfig {
@@ -135,8 +153,33 @@ impl SourceConfig {
             max_pages_per_pattern: default_max_pages_per_pattern(),
             recrawl_after_secs: None,
             extra_root_certs: Vec::new(),
+            market: None,
         }
     }
+
+    /// The checks serde cannot make field by field: each error names the source.
+    pub fn check(&self) -> Result<(), SourceConfigError> {
+        if let Some(market) = &self.market
+            && !is_market_code(market)
+        {
+            return Err(SourceConfigError::BadMarket {
+                source_id: self.id.clone(),
+                market: market.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The market as listings carry it: in capitals (`check` has accepted it).
+    pub fn market_code(&self) -> Option<String> {
+        self.market.as_deref().map(str::to_ascii_uppercase)
+    }
+}
+
+/// An ISO 3166-1 alpha-2 code (the `celes` crate's table: officially assigned codes, and
+/// Kosovo's XK) or "EU", in any case.
+fn is_market_code(code: &str) -> bool {
+    code.eq_ignore_ascii_case("EU") || celes::Country::from_alpha2(code).is_ok()
 }
 
 #[cfg(test)]
@@ -161,5 +204,41 @@ mod tests {
 
         let typo = old.replace("\"max_pages\"", "\"max_pagez\"");
         assert!(serde_json::from_str::<SourceConfig>(&typo).is_err());
+        assert_eq!(source.market, None, "no market: unknown");
+        assert_eq!(source.check(), Ok(()));
+    }
+
+    fn with_market(market: &str) -> SourceConfig {
+        let json = format!(
+            r#"{{"id":"fair","kind":"fair_catalog","platform":"fair",
+                "start_urls":["https://fair.example/"],"market":{market:?}}}"#
+        );
+        serde_json::from_str(&json).expect("config")
+    }
+
+    #[test]
+    fn country_codes_and_eu_are_markets() {
+        for (given, published) in [("DE", "DE"), ("CN", "CN"), ("cn", "CN"), ("EU", "EU")] {
+            let source = with_market(given);
+            assert_eq!(source.check(), Ok(()), "{given}");
+            assert_eq!(source.market_code().as_deref(), Some(published));
+        }
+    }
+
+    #[test]
+    fn anything_else_is_refused_naming_the_source() {
+        for bad in ["UK", "XX", "DEU", "Germany", "", "E U", "\u{0130}T"] {
+            let err = with_market(bad).check().expect_err(bad);
+            assert_eq!(
+                err,
+                SourceConfigError::BadMarket {
+                    source_id: "fair".into(),
+                    market: bad.into()
+                }
+            );
+            let text = err.to_string();
+            assert!(text.starts_with("source fair: market "), "{text}");
+            assert!(text.contains("ISO 3166 alpha-2"), "{text}");
+        }
     }
 }

@@ -60,6 +60,7 @@ async fn finds_every_listing_with_captured_images_and_resumes_without_refetching
         vec![format!("{}/market/", w.site)],
     );
     source.allow_loopback = true;
+    source.market = Some("de".into());
     let first = crawler(&w, source.clone());
     let progress = first.progress();
     let report = first.run(&CancellationToken::new()).await.expect("crawl");
@@ -100,6 +101,11 @@ async fn finds_every_listing_with_captured_images_and_resumes_without_refetching
                 .is_some()
         );
         assert!(!listing.images.is_empty());
+        assert_eq!(
+            listing.market.as_deref(),
+            Some("DE"),
+            "the source's market, in capitals"
+        );
         for image in &listing.images {
             let digest = image.digest.as_deref().expect("image fetched");
             let bytes = w.blobs.get(digest).expect("image stored");
@@ -266,4 +272,30 @@ async fn reads_an_exhibitor_list_published_as_csv() {
         "the row's image was fetched relative to the list"
     );
     assert_eq!(w.store.exhibitors().await.expect("exhibitors").len(), 2);
+}
+
+#[tokio::test]
+async fn a_source_with_an_unknown_market_is_refused_before_crawling() {
+    let w = world().await;
+    let mut source = SourceConfig::new(
+        "fair",
+        SourceKind::FairCatalog,
+        "sample-fair",
+        vec![format!("{}/fair/", w.site)],
+    );
+    source.market = Some("UK".into());
+    let bus: Arc<dyn Bus> = Arc::new(w.bus.clone());
+    let refused = Crawler::new(source, w.store.clone(), w.blobs.clone(), bus)
+        .err()
+        .expect("refused");
+    assert!(
+        refused
+            .to_string()
+            .starts_with("source fair: market \"UK\""),
+        "{refused}"
+    );
+    assert_eq!(
+        w.store.frontier_counts("fair").await.expect("counts"),
+        (0, 0, 0)
+    );
 }

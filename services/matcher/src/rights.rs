@@ -116,6 +116,16 @@ impl RightsView {
             if a.right.kind == RightKind::WordMark {
                 self.words.add(&a.right.id, &a.right.name);
             }
+            // Such a territory covers no market, so the right matches nowhere a market is
+            // known unless another of its territories does: worth the owner's attention.
+            for unknown in a
+                .right
+                .territories
+                .iter()
+                .filter(|t| !crate::territory::is_territory_code(t))
+            {
+                tracing::warn!(right = %a.right.id, territory = %unknown, "territory is neither an ISO 3166 alpha-2 code nor EU: it covers no market");
+            }
             for image in &a.images {
                 self.images.insert(image.clone());
             }

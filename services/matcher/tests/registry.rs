@@ -1,6 +1,7 @@
 //! The matcher follows the registry while it runs: a right registered after a listing was
 //! crawled is taken in at the next registry tick and retro-hunted over the stored listing
-//! hashes, its match published through the normal path, once.
+//! hashes (images) and listings (word marks), its match published through the normal path,
+//! once.
 //!
 //! Ticks are injected (`run_with_ticks`), so nothing here waits for a clock; the waits are
 //! bounded polls for the effects of work already triggered.
@@ -11,8 +12,8 @@ use takedown_bus::{Bus, Consumer, EmbeddedBus, Topic};
 use takedown_matcher::{Matcher, Refreshed};
 use takedown_matching::{ImageLimits, hash_query};
 use takedown_model::{
-    Envelope, HashedImage, HashedListing, Listing, ListingImage, Match, Right, RightImage,
-    RightKind, SourceKind, Tenant, TenantKind, stable_id,
+    AuthorizedSeller, Envelope, ExhibitorRef, HashedImage, HashedListing, Listing, ListingImage,
+    Match, Right, RightImage, RightKind, SourceKind, Tenant, TenantKind, stable_id,
 };
 use takedown_store::{BlobStore, Store};
 use tokio::sync::mpsc;
@@ -100,6 +101,7 @@ async fn listing(w: &World, n: u32, image: &[u8]) -> HashedListing {
         captured_at: chrono::Utc::now(),
         capture_id: "cap".into(),
         exhibitor: None,
+        market: None,
     };
     w.store.upsert_listing(&listing).await.expect("listing");
     let hashes = hash_query(image, &ImageLimits::default()).expect("hash");
@@ -352,4 +354,107 @@ async fn a_listing_decided_by_a_matcher_behind_the_registry_is_hunted_by_it() {
     assert!(listings.contains(&first.listing.id), "{seen:?}");
     cancel.cancel();
     running.await.expect("join").expect("matcher");
+}
+
+fn word_mark(mark: &str, territories: &[&str]) -> Right {
+    Right {
+        id: "r-word".into(),
+        owner_id: "acme".into(),
+        kind: RightKind::WordMark,
+        name: mark.into(),
+        registration_number: "EU-2".into(),
+        office: "EUIPO".into(),
+        classes: vec!["18".into()],
+        territories: territories.iter().map(|t| (*t).to_owned()).collect(),
+        valid_from: None,
+        valid_until: None,
+        images: vec![],
+    }
+}
+
+/// A listing as the crawler stores it: no hashes stored, the matcher may never have seen it.
+async fn crawled(w: &World, n: u32, title: &str, seller: &str, market: Option<&str>) -> Listing {
+    let url = format!("http://shop.test/item/{n}");
+    let listing = Listing {
+        id: stable_id("lst", &["shop", &url]),
+        source_id: "shop".into(),
+        source_kind: SourceKind::Marketplace,
+        platform: "shop".into(),
+        url,
+        seller: seller.into(),
+        title: title.into(),
+        price: None,
+        currency: None,
+        images: vec![],
+        captured_at: chrono::Utc::now(),
+        capture_id: "cap".into(),
+        exhibitor: None,
+        market: market.map(str::to_owned),
+    };
+    w.store.upsert_listing(&listing).await.expect("listing");
+    listing
+}
+
+/// A word mark registered after listings were crawled finds them by title, through the
+/// same decision as the live path: a listing and an exhibitor product carrying the mark
+/// match; a title without it, a market outside the mark's territory and an authorized
+/// seller do not.
+#[tokio::test]
+async fn a_word_mark_registered_later_is_hunted_over_stored_titles() {
+    let w = world().await;
+    let mut out = w.bus.subscribe("test", Topic::Matches).await.expect("sub");
+    let plain = crawled(&w, 1, "VELOTRAX trail bag 30 l", "copycat", Some("DE")).await;
+    let mut product = crawled(&w, 2, "Velotrax helmet", "Knockoff Co", None).await;
+    product.source_kind = SourceKind::FairCatalog;
+    product.exhibitor = Some(ExhibitorRef {
+        fair: "fair".into(),
+        booth: "H3-12".into(),
+        company: "Knockoff Co".into(),
+    });
+    w.store.upsert_listing(&product).await.expect("product");
+    let unrelated = crawled(&w, 3, "Sports bag", "copycat", Some("DE")).await;
+    let elsewhere = crawled(&w, 4, "VELOTRAX bag", "copycat", Some("CN")).await;
+    let licensed = crawled(&w, 5, "VELOTRAX bag", "Velotrax Store", Some("FR")).await;
+    w.store
+        .add_authorized_seller(&AuthorizedSeller {
+            owner_id: "acme".into(),
+            platform: "shop".into(),
+            seller: "Velotrax Store".into(),
+        })
+        .await
+        .expect("authorized seller");
+
+    let matcher = Matcher::new(w.bus.clone(), w.store.clone(), w.blobs.clone());
+    assert_eq!(
+        matcher.refresh_registry().await.expect("empty registry"),
+        Refreshed::default()
+    );
+    w.store
+        .upsert_right(&word_mark("VELOTRAX", &["EU"]))
+        .await
+        .expect("right");
+    let report = matcher.refresh_registry().await.expect("refresh");
+    assert_eq!(
+        report,
+        Refreshed {
+            arrived: 1,
+            hunted: 1,
+            retro_matches: 2
+        }
+    );
+    let mut seen = Vec::new();
+    matches(&mut out, &mut seen, 2).await;
+    no_more_matches(&mut out, &mut seen).await;
+    let mut found: Vec<&str> = seen.iter().map(|m| m.listing_id.as_str()).collect();
+    found.sort_unstable();
+    let mut expected = vec![plain.id.as_str(), product.id.as_str()];
+    expected.sort_unstable();
+    assert_eq!(found, expected, "{seen:?}");
+    for m in &seen {
+        assert_eq!(m.right_id, "r-word");
+        assert_eq!(m.id, stable_id("mat", &[&m.listing_id, "r-word"]));
+    }
+    for not in [&unrelated, &elsewhere, &licensed] {
+        assert!(seen.iter().all(|m| m.listing_id != not.id), "{not:?}");
+    }
 }

@@ -75,6 +75,13 @@ pub struct Listing {
     pub capture_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exhibitor: Option<ExhibitorRef>,
+    /// The market the listing is offered on, as the source's configuration declares it: an
+    /// ISO 3166 alpha-2 code, or "EU" (a fair catalog's market is the fair's country).
+    /// `None` when unknown; the matcher then applies every right wherever it is registered.
+    /// Absent from JSON written before markets existed, and left out when `None`, so old
+    /// and new readers and writers agree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub market: Option<String>,
 }
 
 /// An exhibitor of a fair, as its catalog shows it.
@@ -117,4 +124,35 @@ pub struct RegionHash {
 pub struct HashedListing {
     pub listing: Listing,
     pub images: Vec<HashedImage>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listing_json() -> serde_json::Value {
+        serde_json::json!({
+            "id": "lst_1", "source_id": "shop", "source_kind": "marketplace",
+            "platform": "shop", "url": "http://shop.test/1", "seller": "s", "title": "bag",
+            "images": [], "captured_at": "2026-06-01T00:00:00Z", "capture_id": "cap"
+        })
+    }
+
+    /// Listings stored and published before markets existed still read, as of no known
+    /// market; a listing without a market writes the same JSON as before.
+    #[test]
+    fn a_listing_without_a_market_reads_and_writes_as_before() {
+        let old: Listing = serde_json::from_value(listing_json()).expect("old JSON");
+        assert_eq!(old.market, None);
+        assert_eq!(serde_json::to_value(&old).expect("json"), listing_json());
+    }
+
+    #[test]
+    fn a_market_survives_a_round_trip() {
+        let mut json = listing_json();
+        json["market"] = "DE".into();
+        let listing: Listing = serde_json::from_value(json.clone()).expect("JSON");
+        assert_eq!(listing.market.as_deref(), Some("DE"));
+        assert_eq!(serde_json::to_value(&listing).expect("json"), json);
+    }
 }

@@ -230,6 +230,56 @@ mod tests {
         assert_eq!(index.as_deref(), Some("frontier_seq"));
     }
 
+    /// Migration 0010: word marks hunted before titles were hunted are hunted again; the
+    /// hunts of logos and designs stay recorded.
+    #[tokio::test]
+    async fn word_mark_hunts_recorded_before_title_hunts_are_forgotten() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let before = dir.path().join("migrations-before-0010");
+        std::fs::create_dir(&before).expect("mkdir");
+        for file in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+            .expect("migrations")
+        {
+            let file = file.expect("entry").path();
+            let name = file
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .to_string();
+            if name.as_str() < "0010" {
+                std::fs::copy(&file, before.join(&name)).expect("copy");
+            }
+        }
+        let path = dir.path().join("hunts.db");
+        let pool = crate::open_sqlite(&path).await.expect("native pool");
+        Migrator::new(before.as_path())
+            .await
+            .expect("migrator up to 0009")
+            .run(&pool)
+            .await
+            .expect("migrations up to 0009");
+        for statement in [
+            r#"INSERT INTO tenants (id, kind, body) VALUES ('acme', 'brand_owner', '{}')"#,
+            "INSERT INTO rights (id, owner_id, kind, body, updated_at) VALUES
+                ('word', 'acme', 'word_mark', '{}', 'now'), ('logo', 'acme', 'logo', '{}', 'now')",
+            "INSERT INTO retro_hunts (right_id, fingerprint, matches, finished_at) VALUES
+                ('word', 'f1', 0, 'then'), ('logo', 'f2', 3, 'then')",
+        ] {
+            sqlx::query(statement)
+                .execute(&pool)
+                .await
+                .expect("a row as 0009 knew it");
+        }
+        pool.close().await;
+
+        let store = crate::Store::open(&path).await.expect("opens and migrates");
+        let hunted: Vec<String> = sqlx::query_scalar("SELECT right_id FROM retro_hunts")
+            .fetch_all(store.pool())
+            .await
+            .expect("read");
+        assert_eq!(hunted, ["logo"]);
+    }
+
     #[tokio::test]
     async fn unusable_addresses_are_refused_by_name() {
         for url in ["mysql://h/db", "redis://h"] {

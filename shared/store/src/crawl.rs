@@ -233,6 +233,25 @@ impl Store {
             .collect()
     }
 
+    /// Up to `limit` listings with ids after `after_id`, in id order: the pages a word-mark
+    /// retro-hunt reads. Keyset paging on the primary key, so each page is one index range
+    /// scan however deep into the table it is, and memory stays one page whatever the size.
+    pub async fn listings_page(
+        &self,
+        after_id: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<Listing>> {
+        // Every listing id is longer than "" (`stable_id` output), so "" starts at the top.
+        let rows = sqlx::query("SELECT body FROM listings WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(after_id.unwrap_or(""))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| from_json("listing", &r.get::<String, _>(0)))
+            .collect()
+    }
+
     pub async fn upsert_exhibitor(&self, exhibitor: &Exhibitor) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO exhibitors (id, fair, body) VALUES ($1, $2, $3)
@@ -270,6 +289,7 @@ mod tests {
         done_urls_keep_validators_and_fall_due_after_the_cutoff,
         the_next_frontier_number_is_an_index_probe,
         captures_listings_and_exhibitors_read_back_as_written,
+        listings_are_paged_by_id_after_a_key,
     );
 
     fn entry(url: &str, depth: u32) -> FrontierEntry {
@@ -439,7 +459,56 @@ mod tests {
             captured_at: chrono::Utc::now(),
             capture_id: "cap".into(),
             exhibitor: None,
+            market: None,
         }
+    }
+
+    async fn listings_are_paged_by_id_after_a_key(store: Store) {
+        assert!(
+            store
+                .listings_page(None, 10)
+                .await
+                .expect("page")
+                .is_empty(),
+            "an empty store has one empty page"
+        );
+        let mut written = Vec::new();
+        for n in 0..7 {
+            let mut l = listing("s", &format!("http://shop.test/{n}"), &format!("item {n}"));
+            if n == 3 {
+                l.market = Some("DE".into());
+            }
+            store.upsert_listing(&l).await.expect("listing");
+            written.push(l);
+        }
+        // Rewritten: still one row.
+        store.upsert_listing(&written[0]).await.expect("again");
+        written.sort_by(|a, b| a.id.cmp(&b.id));
+
+        let mut seen = Vec::new();
+        let mut after: Option<String> = None;
+        let mut pages = 0;
+        for _ in 0..10 {
+            let page = store
+                .listings_page(after.as_deref(), 3)
+                .await
+                .expect("page");
+            let Some(last) = page.last() else { break };
+            assert!(page.len() <= 3, "a page holds at most the limit");
+            after = Some(last.id.clone());
+            seen.extend(page);
+            pages += 1;
+        }
+        assert_eq!(pages, 3, "7 listings in pages of 3");
+        assert_eq!(seen, written, "each listing once, in id order, as written");
+        assert_eq!(
+            store
+                .listings_page(Some(&written[4].id), 100)
+                .await
+                .expect("page"),
+            written[5..],
+            "strictly after the key"
+        );
     }
 
     async fn captures_listings_and_exhibitors_read_back_as_written(store: Store) {
