@@ -3,7 +3,7 @@
 //! Reference and query images go through the same reduction so that their hashes are
 //! comparable, and so that the cost of hashing does not grow with the camera's resolution.
 
-use image::imageops::{self, FilterType};
+use image::imageops;
 use image::{GrayImage, RgbImage};
 
 use super::ImageError;
@@ -81,7 +81,7 @@ fn shrink(rgb: RgbImage) -> RgbImage {
     };
     let target_w = ((f64::from(width) * scale).round() as u32).max(1);
     let target_h = ((f64::from(height) * scale).round() as u32).max(1);
-    imageops::resize(&rgb, target_w, target_h, FilterType::Triangle)
+    super::resize::resize_triangle(&rgb, target_w, target_h)
 }
 
 /// Averages `factor`×`factor` blocks; the ragged right and bottom edges are dropped.

@@ -5,7 +5,7 @@
 //! the registered logo itself. The summed-area table makes each sample cost the same
 //! whatever the rectangle's size, and allows sub-pixel rectangles (snapped windows).
 
-use image::{GrayImage, Luma};
+use image::GrayImage;
 
 /// Side of a sample: the 16×16 input of the 8×8 DCT hash, so the hasher does not resize.
 pub(crate) const SAMPLE_PX: u32 = 16;
@@ -32,29 +32,70 @@ impl Rect {
     }
 }
 
+/// `v.round().clamp(0.0, 255.0) as u8` (half away from zero) without `f64::round`, a call
+/// into libm per pixel on the baseline x86-64 target. Clamping first gives the same result
+/// (rounding keeps values in 0..=255 there), the fraction of a clamped value is exact
+/// (Sterbenz), and NaN gives 0 both ways.
+fn round_to_u8(v: f64) -> u8 {
+    let v = v.clamp(0.0, 255.0);
+    let whole = v as u32;
+    let up = u32::from(v - f64::from(whole) >= 0.5);
+    (whole + up).min(255) as u8
+}
+
 /// Summed-area table of a grey image: `sums[y * (w + 1) + x]` is the sum of the pixels
 /// above and to the left of the grid point (x, y).
+///
+/// The sums are integers (`i64`: exact, and converted to `f64` in one instruction), so
+/// building the table is a chain of integer additions and every value read back equals
+/// the `f64` table this replaced, which keeps the samples — and the hash bits — unchanged.
 pub(crate) struct Integral {
     width: usize,
     height: usize,
-    sums: Vec<f64>,
+    sums: Vec<i64>,
+}
+
+/// Where a fractional grid coordinate falls in the table: the two grid lines around it and
+/// the weight of the second.
+#[derive(Clone, Copy, Default)]
+struct Lerp {
+    lo: usize,
+    hi: usize,
+    frac: f64,
+}
+
+impl Lerp {
+    /// `at` clamped to `0..=limit`, between grid lines `lo` and `hi`.
+    fn new(at: f64, limit: usize) -> Self {
+        let at = at.clamp(0.0, limit as f64);
+        // `at` is not negative here, so truncation is the floor (and, unlike `floor`, no
+        // call into libm on the baseline x86-64 target).
+        let lo = (at as usize).min(limit);
+        Lerp {
+            lo,
+            hi: (lo + 1).min(limit),
+            frac: at - lo as f64,
+        }
+    }
 }
 
 impl Integral {
     pub(crate) fn new(gray: &GrayImage) -> Self {
         let (width, height) = (gray.width() as usize, gray.height() as usize);
         let stride = width + 1;
-        let mut sums = vec![0.0; stride * (height + 1)];
+        let mut sums = vec![0i64; stride * (height + 1)];
         for (y, row) in gray
             .as_raw()
             .chunks_exact(width.max(1))
             .enumerate()
             .take(height)
         {
-            let mut row_sum = 0.0;
-            for (x, &v) in row.iter().enumerate() {
-                row_sum += f64::from(v);
-                sums[(y + 1) * stride + x + 1] = sums[y * stride + x + 1] + row_sum;
+            let (above, below) = sums.split_at_mut((y + 1) * stride);
+            let above = &above[y * stride..];
+            let mut row_sum = 0i64;
+            for ((out, &up), &v) in below[1..stride].iter_mut().zip(&above[1..]).zip(row) {
+                row_sum += i64::from(v);
+                *out = up + row_sum;
             }
         }
         Integral {
@@ -74,39 +115,39 @@ impl Integral {
 
     /// The summed-area table at a fractional point. Within a pixel the table is bilinear
     /// (the image is constant there), so bilinear interpolation of the grid is exact.
-    fn at(&self, x: f64, y: f64) -> f64 {
-        let x = x.clamp(0.0, self.width as f64);
-        let y = y.clamp(0.0, self.height as f64);
-        let (x0, y0) = (
-            (x.floor() as usize).min(self.width),
-            (y.floor() as usize).min(self.height),
-        );
-        let (x1, y1) = ((x0 + 1).min(self.width), (y0 + 1).min(self.height));
-        let (fx, fy) = (x - x0 as f64, y - y0 as f64);
+    fn at(&self, x: &Lerp, y: &Lerp) -> f64 {
         let stride = self.width + 1;
-        let s = |xx: usize, yy: usize| self.sums[yy * stride + xx];
-        let top = s(x0, y0) * (1.0 - fx) + s(x1, y0) * fx;
-        let bottom = s(x0, y1) * (1.0 - fx) + s(x1, y1) * fx;
-        top * (1.0 - fy) + bottom * fy
+        let s = |xx: usize, yy: usize| self.sums.get(yy * stride + xx).copied().unwrap_or(0) as f64;
+        // The same expression, in the same order, as before the table became integer.
+        let top = s(x.lo, y.lo) * (1.0 - x.frac) + s(x.hi, y.lo) * x.frac;
+        let bottom = s(x.lo, y.hi) * (1.0 - x.frac) + s(x.hi, y.hi) * x.frac;
+        top * (1.0 - y.frac) + bottom * y.frac
     }
 
     /// The mean of the image over each cell of a `SAMPLE_PX`² grid laid over `rect`.
     pub(crate) fn sample(&self, rect: &Rect) -> GrayImage {
         const N: usize = SAMPLE_PX as usize;
+        // The grid's columns are the same on every row: placed once.
+        let xs: [Lerp; N + 1] =
+            std::array::from_fn(|i| Lerp::new(rect.x + rect.w * i as f64 / N as f64, self.width));
         let mut grid = [[0.0f64; N + 1]; N + 1];
         for (j, row) in grid.iter_mut().enumerate() {
-            let y = rect.y + rect.h * j as f64 / N as f64;
-            for (i, cell) in row.iter_mut().enumerate() {
-                *cell = self.at(rect.x + rect.w * i as f64 / N as f64, y);
+            let y = Lerp::new(rect.y + rect.h * j as f64 / N as f64, self.height);
+            for (cell, x) in row.iter_mut().zip(&xs) {
+                *cell = self.at(x, &y);
             }
         }
         let area = (rect.w / N as f64) * (rect.h / N as f64);
-        GrayImage::from_fn(SAMPLE_PX, SAMPLE_PX, |i, j| {
-            let (i, j) = (i as usize, j as usize);
-            let sum = grid[j + 1][i + 1] - grid[j][i + 1] - grid[j + 1][i] + grid[j][i];
-            let mean = if area > 0.0 { sum / area } else { 0.0 };
-            Luma([mean.round().clamp(0.0, 255.0) as u8])
-        })
+        let mut pixels = Vec::with_capacity(N * N);
+        for j in 0..N {
+            for i in 0..N {
+                let sum = grid[j + 1][i + 1] - grid[j][i + 1] - grid[j + 1][i] + grid[j][i];
+                let mean = if area > 0.0 { sum / area } else { 0.0 };
+                pixels.push(round_to_u8(mean));
+            }
+        }
+        GrayImage::from_raw(SAMPLE_PX, SAMPLE_PX, pixels)
+            .unwrap_or_else(|| GrayImage::new(SAMPLE_PX, SAMPLE_PX))
     }
 
     /// The whole image as a rectangle.
@@ -123,6 +164,36 @@ impl Integral {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::Luma;
+
+    #[test]
+    fn rounds_like_f64_round_on_every_boundary() {
+        for v in [
+            -3.0f64,
+            -0.7,
+            -0.5,
+            -0.3,
+            -0.0,
+            0.0,
+            0.49999999999999994,
+            0.5,
+            1.5,
+            2.5,
+            254.5,
+            254.99999999,
+            255.0,
+            255.4,
+            255.5,
+            300.0,
+            f64::NAN,
+        ] {
+            assert_eq!(round_to_u8(v), v.round().clamp(0.0, 255.0) as u8, "{v}");
+        }
+        for i in 0..=2_600_000u32 {
+            let v = f64::from(i) / 10_000.0 - 1.0;
+            assert_eq!(round_to_u8(v), v.round().clamp(0.0, 255.0) as u8, "{v}");
+        }
+    }
 
     #[test]
     fn samples_are_area_means_even_for_fractional_rectangles() {

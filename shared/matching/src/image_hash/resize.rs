@@ -1,0 +1,178 @@
+//! The working copy's reduction: `image`'s triangle-filter resize of an RGB image, byte for
+//! byte, at a fraction of its cost.
+//!
+//! `imageops::resize` with `FilterType::Triangle` was the largest single cost of hashing
+//! (a fifth of the bench's samples): it goes through a four-channel float image, reads and
+//! writes pixel by pixel with bounds checks and generic conversions, and recomputes each
+//! output column's weights for every row. This does the same arithmetic — the same `f32`
+//! weights, the same products summed in the same order, the same rounding — over plain
+//! slices, three channels, and weights computed once per axis, so every working copy (and
+//! so every stored hash) is unchanged; the tests hold it to `imageops::resize`. A SIMD
+//! resizer (`fast_image_resize`) would be faster still, but its fixed-point arithmetic
+//! moves pixels by one level and so hash bits.
+
+use image::RgbImage;
+
+/// Which source pixels one output pixel averages, and with what weights.
+struct Taps {
+    first: usize,
+    weights: Vec<f32>,
+}
+
+/// The triangle ("bilinear") kernel, as `image` defines it.
+fn triangle(x: f32) -> f32 {
+    if x.abs() < 1.0 { 1.0 - x.abs() } else { 0.0 }
+}
+
+/// The taps of each of `out_len` outputs resampling `in_len` inputs, computed as `image`
+/// computes them (its `vertical_sample` and `horizontal_sample`), support 1 scaled by the
+/// reduction ratio.
+fn taps(in_len: u32, out_len: u32) -> Vec<Taps> {
+    let ratio = in_len as f32 / out_len as f32;
+    let sratio = if ratio < 1.0 { 1.0 } else { ratio };
+    let support = sratio;
+    let last = i64::from(in_len) - 1;
+    (0..out_len)
+        .map(|out| {
+            let centre = (out as f32 + 0.5) * ratio;
+            let left = ((centre - support).floor() as i64).clamp(0, last);
+            let right = ((centre + support).ceil() as i64).clamp(left + 1, last + 1);
+            // The kernel takes a pixel's centre as 0.
+            let centre = centre - 0.5;
+            let mut weights: Vec<f32> = (left..right)
+                .map(|i| triangle((i as f32 - centre) / sratio))
+                .collect();
+            let sum = weights.iter().fold(0.0f32, |sum, &w| sum + w);
+            weights.iter_mut().for_each(|w| *w /= sum);
+            Taps {
+                first: left as usize,
+                weights,
+            }
+        })
+        .collect()
+}
+
+/// `v.clamp(0.0, 255.0).round() as u8` (`image`'s rounding, half away from zero) without
+/// `f32::round`, which on the baseline x86-64 target is a call into libm per channel — it
+/// was a quarter of the resize. Exact: in `f64` adding one half to a clamped `f32` value
+/// loses nothing, so truncating the sum rounds half up, which for values that are not
+/// negative is half away from zero; NaN gives 0 both ways.
+fn round_to_u8(v: f32) -> u8 {
+    (f64::from(v.clamp(0.0, 255.0)) + 0.5) as u8
+}
+
+/// `imageops::resize(rgb, width, height, FilterType::Triangle)`, byte for byte.
+pub(crate) fn resize_triangle(rgb: &RgbImage, width: u32, height: u32) -> RgbImage {
+    let (in_w, in_h) = rgb.dimensions();
+    if (in_w, in_h) == (width, height) || in_w == 0 || in_h == 0 || width == 0 || height == 0 {
+        // `imageops::resize` copies in the first case and returns a black image in the
+        // others; neither reaches its filter.
+        return image::imageops::resize(rgb, width, height, image::imageops::FilterType::Triangle);
+    }
+    let src = rgb.as_raw();
+    let in_row = in_w as usize * 3;
+    // Vertical pass first (as `image` does it), into floats: every product summed in tap
+    // order from zero, whole rows at a time so the additions run side by side.
+    let mut rows = vec![0.0f32; in_row * height as usize];
+    for (acc, tap) in rows.chunks_exact_mut(in_row).zip(taps(in_h, height)) {
+        for (i, &w) in tap.weights.iter().enumerate() {
+            let start = (tap.first + i) * in_row;
+            let Some(line) = src.get(start..start + in_row) else {
+                continue;
+            };
+            for (a, &p) in acc.iter_mut().zip(line) {
+                *a += f32::from(p) * w;
+            }
+        }
+    }
+    // Horizontal pass, rounded to the nearest level and clamped as `image` does.
+    let columns = taps(in_w, width);
+    let mut out = Vec::with_capacity(width as usize * height as usize * 3);
+    for row in rows.chunks_exact(in_row) {
+        for tap in &columns {
+            let mut t = [0.0f32; 3];
+            for (i, &w) in tap.weights.iter().enumerate() {
+                let at = (tap.first + i) * 3;
+                if let Some(px) = row.get(at..at + 3) {
+                    for (acc, &v) in t.iter_mut().zip(px) {
+                        *acc += v * w;
+                    }
+                }
+            }
+            out.extend(t.map(round_to_u8));
+        }
+    }
+    RgbImage::from_raw(width, height, out).unwrap_or_else(|| RgbImage::new(width, height))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::imageops::{self, FilterType};
+
+    #[test]
+    fn rounds_like_f32_round_on_every_boundary() {
+        for v in [
+            -3.0f32,
+            -0.5,
+            -0.0,
+            0.0,
+            0.49999997,
+            0.5,
+            1.5,
+            2.5,
+            127.49999,
+            127.5,
+            254.5,
+            254.99998,
+            255.0,
+            255.4,
+            255.5,
+            300.0,
+            f32::NAN,
+        ] {
+            assert_eq!(round_to_u8(v), v.clamp(0.0, 255.0).round() as u8, "{v}");
+        }
+        for i in 0..=2_600_000u32 {
+            let v = i as f32 / 10_000.0;
+            assert_eq!(round_to_u8(v), v.clamp(0.0, 255.0).round() as u8, "{v}");
+        }
+    }
+
+    #[test]
+    fn equals_imageops_triangle_resize_byte_for_byte() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        // Reductions like the working copy's (640×480 → 341×256, odd ratios), a slight
+        // one, an enlargement and degenerate sides.
+        for (w, h, nw, nh) in [
+            (640, 480, 341, 256),
+            (480, 640, 256, 341),
+            (517, 389, 340, 256),
+            (300, 300, 256, 256),
+            (1024, 97, 1000, 24),
+            (33, 40, 70, 45),
+            (7, 1, 3, 1),
+        ] {
+            let rgb = RgbImage::from_fn(w, h, |x, y| {
+                let n = next();
+                // Shapes with noise: smooth areas, hard edges and extremes.
+                let base = if (x / 13 + y / 7) % 3 == 0 {
+                    250
+                } else {
+                    (x * 3 + y) as u8
+                };
+                image::Rgb([base, (n % 256) as u8, if n % 17 == 0 { 0 } else { 255 }])
+            });
+            let ours = resize_triangle(&rgb, nw, nh);
+            let theirs = imageops::resize(&rgb, nw, nh, FilterType::Triangle);
+            assert_eq!(ours.dimensions(), theirs.dimensions());
+            assert!(ours.as_raw() == theirs.as_raw(), "{w}x{h} -> {nw}x{nh}");
+        }
+    }
+}
