@@ -1,7 +1,7 @@
 //! Distances on the evaluation dataset (`bench/dataset/`), per transform and per kind of
 //! comparison (whole picture against registered images as registered, against their
-//! variants, windows against registered images, and silhouettes against registered
-//! silhouettes): how close each copy comes to its own
+//! variants, windows against registered images, silhouettes against registered
+//! silhouettes, and the ramped windows and silhouettes): how close each copy comes to its own
 //! registered logo, and how close each query comes to a logo it does not show. The numbers
 //! behind `IMAGE_THRESHOLDS`; run after `make_dataset.py`:
 //!
@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use takedown_matching::image_hash::{PHASH64R, SHAPE64R};
 use takedown_model::RegionHash;
 
 use takedown_matching::{
@@ -17,7 +18,10 @@ use takedown_matching::{
     hash_reference_views,
 };
 
-const KINDS: [&str; 5] = ["whole", "variant", "window", "shape", "pdq"];
+/// `shape_r` and `window_r` are the ramped hashes (`SHAPE64R`, `PHASH64R`).
+const KINDS: [&str; 7] = [
+    "whole", "variant", "window", "shape", "pdq", "shape_r", "window_r",
+];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::args()
@@ -78,6 +82,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .collect()
         };
         let (shapes, pdq) = (of(SHAPE64), of(PDQ256));
+        let r_windows = of(PHASH64R);
+        let r_shapes = of(SHAPE64R);
         let (whole, windows): (Vec<RegionHash>, Vec<RegionHash>) = hashes
             .into_iter()
             .filter(|h| h.algorithm == PHASH64)
@@ -88,6 +94,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             core.query(&windows, 64),
             core.query(&shapes, 64),
             core.query(&pdq, 256),
+            core.query(&r_shapes, 64),
+            core.query(&r_windows, 64),
         ];
         for (kind, hits) in hits.iter().enumerate() {
             let key = (transform.to_string(), kind);

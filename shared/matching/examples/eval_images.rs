@@ -1,19 +1,22 @@
 //! `takedown eval images` without the root binary: the same hashing, index and thresholds
 //! (`hash_reference_views`, `hash_query`, `ImageIndex::query_with(IMAGE_THRESHOLDS)`,
-//! `image_score`), so that tuning the matcher on the evaluation dataset does not rebuild the
+//! `image_score_for`), so that tuning the matcher on the evaluation dataset does not rebuild the
 //! whole workspace. Queries are hashed on two threads. Writes the same CSV as the command:
 //!
 //! `cargo run -p takedown-matching --example eval_images -- target/dataset [OUT.csv]`
 //!
 //! then `python3 bench/dataset/score.py target/dataset` (OUT defaults to
-//! `DATASET/predictions-images.csv`). The committed figures come from `takedown eval`.
+//! `DATASET/predictions-images.csv`; beside it, `OUT.hits.csv` says which algorithm, distance
+//! and threshold each hit came from). The committed figures come from `takedown eval`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 
 use takedown_matching::{
-    IMAGE_THRESHOLDS, ImageIndex, ImageLimits, IndexedImage, hash_query, hash_reference_views,
-    image_score,
+    IMAGE_THRESHOLDS, ImageIndex, ImageLimits, IndexedImage, PHASH64, hash_query,
+    hash_reference_views, image_score_for,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -48,10 +51,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     walk(&queries, &queries, &mut files)?;
     files.sort();
     let threads = 2;
-    let rows: Vec<String> = std::thread::scope(|s| {
+    // Hashes per query image: the matcher's index cost grows with it.
+    let counted = AtomicUsize::new(0);
+    let windows = AtomicUsize::new(0);
+    let started = Instant::now();
+    let rows: Vec<(String, String)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
-                let (files, index, queries) = (&files, &index, &queries);
+                let (files, index, queries, counted, windows) =
+                    (&files, &index, &queries, &counted, &windows);
                 s.spawn(move || {
                     let mut rows = Vec::new();
                     for (i, file) in files.iter().enumerate() {
@@ -59,37 +67,73 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                             continue;
                         }
                         let name = file.display().to_string();
-                        let hits = std::fs::read(queries.join(file))
+                        let hashes = std::fs::read(queries.join(file))
                             .ok()
                             .and_then(|b| hash_query(&b, &limits).ok())
-                            .map(|h| index.query_with(&h, IMAGE_THRESHOLDS))
                             .unwrap_or_default();
+                        counted.fetch_add(hashes.len(), Ordering::Relaxed);
+                        let plain_windows = hashes
+                            .iter()
+                            .filter(|h| h.algorithm == PHASH64 && h.region.is_some())
+                            .count();
+                        windows.fetch_add(plain_windows, Ordering::Relaxed);
+                        let hits = index.query_with(&hashes, IMAGE_THRESHOLDS);
                         let mut row = String::new();
+                        let mut why = String::new();
+                        for h in &hits {
+                            let _ = writeln!(
+                                why,
+                                "{name},{},{},{},{},{}",
+                                h.right_id,
+                                h.algorithm,
+                                h.distance,
+                                h.threshold,
+                                h.region.is_some()
+                            );
+                        }
                         if hits.is_empty() {
                             let _ = writeln!(row, "{name},,");
                         }
                         for h in &hits {
-                            let score = image_score(h.distance, h.threshold);
+                            let score = image_score_for(h);
                             let _ = writeln!(row, "{name},{},{score}", h.right_id);
                         }
-                        rows.push((i, row));
+                        rows.push((i, row, why));
                     }
                     rows
                 })
             })
             .collect();
-        let mut all: Vec<(usize, String)> = handles
+        let mut all: Vec<(usize, String, String)> = handles
             .into_iter()
             .flat_map(|h| h.join().unwrap_or_default())
             .collect();
         all.sort();
-        all.into_iter().map(|(_, r)| r).collect()
+        all.into_iter().map(|(_, r, w)| (r, w)).collect()
     });
+    let (rows, why): (Vec<String>, Vec<String>) = rows.into_iter().unzip();
     std::fs::write(
         &out,
         format!("query_file,right_id,score\n{}", rows.concat()),
     )?;
-    eprintln!("{} queries -> {}", files.len(), out.display());
+    // Which comparison each hit came from: what a threshold change would move.
+    let explained = out.with_extension("hits.csv");
+    std::fs::write(
+        &explained,
+        format!(
+            "query_file,right_id,algorithm,distance,threshold,window\n{}",
+            why.concat()
+        ),
+    )?;
+    eprintln!(
+        "{} queries -> {} ({:.0} hashes per query, {:.0} of them plain pHash windows; {:.1} s \
+         wall on {threads} threads)",
+        files.len(),
+        out.display(),
+        counted.into_inner() as f64 / files.len().max(1) as f64,
+        windows.into_inner() as f64 / files.len().max(1) as f64,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

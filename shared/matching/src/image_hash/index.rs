@@ -7,9 +7,17 @@ use std::collections::HashMap;
 
 use takedown_model::RegionHash;
 
-use super::SHAPE64;
 use super::phash::hamming_bytes;
+use super::{PHASH64R, SHAPE64, SHAPE64R};
 use crate::pdq::PDQ256;
+
+/// Ramped hashes ([`PHASH64R`], [`SHAPE64R`]) are held this many bits tighter than the
+/// plain kind they stand beside: the ramp fixes a symmetric logo's bits, but it also makes
+/// unrelated pictures' bits agree more often. Measured on the dataset
+/// (`examples/dataset_distances.rs`): the closest distractor came within 4 ramped window bits
+/// (one of 510) and 6 ramped silhouette bits (two), none within 2 and 4 — the plain
+/// thresholds (4, 6) less 2.
+const RAMP_MARGIN: u32 = 2;
 
 /// One registered image (a logo or a design view) and its hashes.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +80,15 @@ impl Thresholds {
         if algorithm == SHAPE64 {
             return (!variant).then_some(self.shape);
         }
+        // Ramped hashes exist only for a listing's windows and silhouettes and a
+        // registration's core, and are held tighter than their plain kind (see
+        // `RAMP_MARGIN`).
+        if algorithm == PHASH64R {
+            return (!variant).then_some(self.window.saturating_sub(RAMP_MARGIN));
+        }
+        if algorithm == SHAPE64R {
+            return (!variant).then_some(self.shape.saturating_sub(RAMP_MARGIN));
+        }
         match (whole, variant) {
             (true, false) => Some(self.whole),
             (true, true) => Some(self.variant),
@@ -93,6 +110,9 @@ pub struct ImageHit {
     /// The window of the listing image that matched, or None for the whole image.
     pub region: Option<[f32; 4]>,
     pub algorithm: String,
+    /// The registered hash was a variant (mirrored, inverted, partial, tilted) rather than
+    /// the image as registered: a weaker kind of evidence, scored on its own curve.
+    pub variant: bool,
 }
 
 /// A hash decoded once, so queries do not re-parse hex.
@@ -195,6 +215,7 @@ impl ImageIndex {
                                 threshold,
                                 region: query.region,
                                 algorithm: query.algorithm.clone(),
+                                variant: stored.variant,
                             },
                         );
                     }
@@ -407,6 +428,45 @@ mod tests {
             "a photo hash never meets a silhouette"
         );
         assert_eq!(shape("00ff000000000000"), None, "no variants");
+    }
+
+    #[test]
+    fn ramped_hashes_are_held_tighter_than_their_plain_kind_and_never_meet_variants() {
+        let thresholds = Thresholds {
+            whole: 8,
+            variant: 4,
+            window: 4,
+            pdq: 48,
+            shape: 6,
+        };
+        for (algorithm, tighter) in [(PHASH64R, 2), (SHAPE64R, 4)] {
+            assert_eq!(thresholds.for_kind(algorithm, false, false), Some(tighter));
+            assert_eq!(thresholds.for_kind(algorithm, true, false), Some(tighter));
+            assert_eq!(thresholds.for_kind(algorithm, false, true), None);
+        }
+        let mut index = ImageIndex::new();
+        let mut logo = image("r1", "logo", &["0000000000000000"]);
+        logo.hashes.push(hash(PHASH64R, "ff00000000000000", None));
+        index.insert(logo);
+        let found = |algorithm: &str, bits: &str| {
+            index
+                .query_with(
+                    &[hash(algorithm, bits, Some([0.1, 0.1, 0.5, 0.5]))],
+                    thresholds,
+                )
+                .first()
+                .map(|h| (h.distance, h.algorithm.clone()))
+        };
+        assert_eq!(
+            found(PHASH64R, "fc00000000000000"),
+            Some((2, PHASH64R.into()))
+        );
+        assert_eq!(found(PHASH64R, "f000000000000000"), None, "4 bits away");
+        assert_eq!(
+            found(PHASH64, "ff00000000000000"),
+            None,
+            "plain meets ramped"
+        );
     }
 
     #[test]

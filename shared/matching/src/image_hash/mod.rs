@@ -3,27 +3,35 @@
 //! - `decode`: bounded decoding of untrusted bytes, alpha flattened onto white (and, for
 //!   registered images, onto black too).
 //! - `prepare`: the reduced working copy, refusing blank and tiny images.
+//! - `resize`: the working copy's triangle-filter reduction (`image`'s, byte for byte).
 //! - `phash`: the 64-bit DCT hash and Hamming distance.
+//! - `dct`: the pHash's 16×16 → 8×8 DCT and median bits.
 //! - `sample`: area-averaged samples of any rectangle, the hasher's input.
 //! - `trim`: a registered image's content bounding box.
 //! - `edges`: snapping windows onto nearby straight edges.
 //! - `local_trim`: trimming windows to their content against their own background.
 //! - `shape`: silhouettes of flat-coloured regions (a logo pasted bare onto a photo).
 //! - `rotate`: tilted copies of a registered image (canvas expanded).
+//! - `ramp`: a pHash with a fixed oblique weighting, for symmetric logos.
 //! - `regions`: multi-scale sliding windows over a listing image.
 //! - `index`: registered hashes, searched by distance.
+//! - `whole`: the single whole-image pHash (what ImageHash's `phash` computes).
 
+mod dct;
 mod decode;
 mod edges;
 mod index;
 mod local_trim;
 mod phash;
 mod prepare;
+mod ramp;
 mod regions;
+mod resize;
 mod rotate;
 mod sample;
 mod shape;
 mod trim;
+mod whole;
 
 use image::{GrayImage, imageops};
 use takedown_model::RegionHash;
@@ -33,7 +41,9 @@ pub use decode::{ImageError, ImageLimits};
 pub(crate) use decode::decode_rgb;
 pub use index::{ImageHit, ImageIndex, IndexedImage, Thresholds};
 pub use phash::{PHASH64, hamming_hex};
-pub use shape::SHAPE64;
+pub use ramp::PHASH64R;
+pub use shape::{SHAPE64, SHAPE64R};
+pub use whole::hash_whole;
 
 use edges::EdgeMaps;
 use phash::PHasher;
@@ -110,11 +120,12 @@ fn reference_hashes(
         // One content box for the trimmed samples and the silhouette: finding it is a
         // full pass over the working copy.
         let content = trim::content_bbox(&work.rgb);
-        let (core, partial) = reference_samples(&work, content);
+        let (core, partial) = reference_samples(&work, content, with_variants);
         for sample in &core {
             push_new(&mut out, hasher.hash(sample, None), true);
+            push_new(&mut out, ramp::ramped_hash(&hasher, sample, None), true);
         }
-        if let Some(shape) = reference_shape(&work, content, &hasher) {
+        for shape in reference_shape(&work, content, &hasher) {
             push_new(&mut out, shape, true);
         }
         if !with_variants {
@@ -156,15 +167,21 @@ fn push_new(out: &mut ReferenceHashes, hash: RegionHash, core: bool) {
 }
 
 /// The informative samples of a registered image's working copy: whole and trimmed to
-/// its `content` box (core), and the partial views of both.
+/// its `content` box (core), and the partial views of both when `with_partials` (only the
+/// variants use them).
 fn reference_samples(
     work: &prepare::Working,
     content: Option<trim::PixelRect>,
+    with_partials: bool,
 ) -> (Vec<GrayImage>, Vec<GrayImage>) {
     let integral = Integral::new(&work.gray);
     let mut rects = vec![integral.full()];
     rects.extend(content_rect_of(work, content));
-    let partials: Vec<Rect> = rects.iter().flat_map(partial_views).collect();
+    let partials: Vec<Rect> = if with_partials {
+        rects.iter().flat_map(partial_views).collect()
+    } else {
+        Vec::new()
+    };
     let informative = |rects: &[Rect]| -> Vec<GrayImage> {
         rects
             .iter()
@@ -175,15 +192,17 @@ fn reference_samples(
     (informative(&rects), informative(&partials))
 }
 
-/// The silhouette of a registered image's content (see [`shape`]), when it has a
-/// background to tell it from.
+/// The silhouettes (plain and ramped) of a registered image's content (see [`shape`]),
+/// when it has a background to tell it from.
 fn reference_shape(
     work: &prepare::Working,
     content: Option<trim::PixelRect>,
     hasher: &PHasher,
-) -> Option<RegionHash> {
-    let background = trim::border_colour(&work.rgb)?;
-    shape::reference_shape_hash(&work.rgb, background, content?, hasher)
+) -> Vec<RegionHash> {
+    let (Some(background), Some(content)) = (trim::border_colour(&work.rgb), content) else {
+        return Vec::new();
+    };
+    shape::reference_shape_hash(&work.rgb, background, content, hasher)
 }
 
 /// The working copy tilted by each of `rotate::ANGLES_DEG`, whole and trimmed to its
@@ -262,11 +281,14 @@ fn variants(sample: &GrayImage) -> [GrayImage; 4] {
 
 /// Hashes of a listing image: the whole picture (no region) — the image as it is, its PDQ
 /// hash when its quality allows, and trimmed to its content (a logo shown on a plain canvas
-/// of any size) —; the silhouettes of its flat-coloured regions ([`SHAPE64`], a logo pasted
-/// bare onto a photo); and its informative windows (regions as `[x, y, w, h]` fractions),
-/// each also snapped onto nearby edges and trimmed to its content on a plain ground, so that
-/// a logo pasted into a product photo or shown on a web page is found by the window that
-/// frames it.
+/// of any size) —; the silhouettes of its flat-coloured regions ([`SHAPE64`] and, ramped,
+/// [`SHAPE64R`]: a logo pasted bare onto a photo); the pixels inside those regions' boxes
+/// (a logo or the label it is printed on, framed exactly); and its informative windows
+/// (regions as `[x, y, w, h]` fractions), each also snapped onto nearby edges and trimmed to
+/// its content on a plain ground, so that a logo pasted into a product photo or shown on a
+/// web page is found by the window that frames it. Snapped and trimmed windows are hashed
+/// twice: plain ([`PHASH64`]) and ramped ([`PHASH64R`], which a symmetric emblem does not
+/// defeat).
 pub fn hash_query(bytes: &[u8], limits: &ImageLimits) -> Result<Vec<RegionHash>, ImageError> {
     let rgb = decode::decode_rgb(bytes, limits)?;
     let pdq = crate::pdq::whole_region_hash(&rgb);
@@ -281,7 +303,9 @@ pub fn hash_query(bytes: &[u8], limits: &ImageLimits) -> Result<Vec<RegionHash>,
             hashes.push(hash);
         }
     }
-    hashes.extend(shape::shape_hashes(&work.rgb, &hasher));
+    let (shapes, boxes) = shape::shape_hashes(&work.rgb, &hasher);
+    hashes.extend(shapes);
+    hashes.extend(regions::box_hashes(&integral, &boxes, &hasher));
     hashes.extend(regions::window_hashes(
         &work.rgb,
         &integral,

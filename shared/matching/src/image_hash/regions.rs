@@ -3,7 +3,11 @@
 //! A whole-image hash does not survive a logo being pasted into a product photo (the
 //! photo dominates it). Square windows at several sizes and positions come close to the
 //! pasted logo; each is also snapped onto nearby straight edges (see [`super::edges`]), which
-//! frames a pasted tile almost exactly.
+//! frames a pasted tile almost exactly, and the boxes of flat-coloured regions are windows
+//! too. Snapped and trimmed windows — the ones that frame something — are hashed plain and
+//! ramped ([`super::ramp`]): the plain bits of a symmetric emblem are decided by noise, the
+//! ramped ones are not. Ramping the plain grid windows as well found nothing more on the
+//! dataset and cost 60 % more hashes.
 
 use std::collections::HashSet;
 
@@ -15,6 +19,7 @@ use super::edges::EdgeMaps;
 use super::local_trim::trim_window;
 use super::phash::PHasher;
 use super::prepare::luma_std;
+use super::ramp::ramped_hash;
 use super::sample::{Integral, Rect};
 
 /// Window sides as fractions of the image's short side: the smallest and the largest.
@@ -44,7 +49,8 @@ pub(crate) fn window_hashes(
     let short = f64::from(width.min(height));
     let mut seen: HashSet<[i64; 4]> = HashSet::new();
     let mut hashes = Vec::new();
-    let mut hash_once = |rect: Rect, hashes: &mut Vec<RegionHash>| {
+    // `ramped`: also hash the window ramped (snapped and trimmed windows only).
+    let mut hash_once = |rect: Rect, ramped: bool, hashes: &mut Vec<RegionHash>| {
         // Snapped windows from neighbouring grid windows often coincide.
         let key = [rect.x, rect.y, rect.w, rect.h].map(|v| (v * 2.0).round() as i64);
         if !seen.insert(key) {
@@ -52,7 +58,11 @@ pub(crate) fn window_hashes(
         }
         let sample = integral.sample(&rect);
         if luma_std(&sample) >= MIN_WINDOW_STD {
-            hashes.push(hasher.hash(&sample, Some(rect.fractions(width, height))));
+            let region = Some(rect.fractions(width, height));
+            hashes.push(hasher.hash(&sample, region));
+            if ramped {
+                hashes.push(ramped_hash(hasher, &sample, region));
+            }
         }
     };
     let mut side = (short * MIN_FRACTION).max(MIN_WINDOW_PX);
@@ -65,16 +75,38 @@ pub(crate) fn window_hashes(
                     w: side,
                     h: side,
                 };
-                hash_once(rect, &mut hashes);
+                hash_once(rect, false, &mut hashes);
                 if let Some(snapped) = edges.snap(&rect) {
-                    hash_once(snapped, &mut hashes);
+                    hash_once(snapped, true, &mut hashes);
                 }
                 if let Some(trimmed) = trim_window(rgb, &rect) {
-                    hash_once(trimmed, &mut hashes);
+                    hash_once(trimmed, true, &mut hashes);
                 }
             }
         }
         side *= SCALE_STEP;
+    }
+    hashes
+}
+
+/// Plain pHashes of the informative `boxes` of the working image whose luminance `integral`
+/// sums: the boxes of flat-coloured regions ([`super::shape`]), each a candidate logo or
+/// label, framed to the pixel where a grid window or its snapped version is off by a
+/// fraction of one. Not ramped: measured on the dataset, ramped boxes brought 3 more logos in
+/// scenes and one more distractor (a logo in a scene 2 bits from another's).
+pub(crate) fn box_hashes(integral: &Integral, boxes: &[Rect], hasher: &PHasher) -> Vec<RegionHash> {
+    let (width, height) = (integral.width(), integral.height());
+    let mut hashes: Vec<RegionHash> = Vec::new();
+    for rect in boxes {
+        let sample = integral.sample(rect);
+        if luma_std(&sample) < MIN_WINDOW_STD {
+            continue;
+        }
+        let hash = hasher.hash(&sample, Some(rect.fractions(width, height)));
+        // A group and its largest piece often share a box.
+        if !hashes.iter().any(|h| h.bits == hash.bits) {
+            hashes.push(hash);
+        }
     }
     hashes
 }

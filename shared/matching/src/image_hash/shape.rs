@@ -7,17 +7,24 @@
 //! one colour (nearby regions of the same colour grouped, for logos in several pieces), and
 //! each region's silhouette — white where the region is, black elsewhere, within its box —
 //! is hashed with the same 64-bit pHash as everything else, under its own algorithm name
-//! ([`SHAPE64`]) so that silhouettes are only ever compared with silhouettes. A registered
-//! image's silhouette is its content mask: the pixels that differ from its background.
+//! ([`SHAPE64`]) so that silhouettes are only ever compared with silhouettes, and ramped
+//! ([`SHAPE64R`], see [`super::ramp`]: a symmetric emblem's plain bits are noise). A
+//! registered image's silhouette is its content mask: the pixels that differ from its
+//! background. The boxes of the silhouettes are returned too: each frames a candidate logo
+//! (or the label it is printed on), which is hashed as a window of the picture.
 
 use image::{GrayImage, Luma, RgbImage};
 use takedown_model::RegionHash;
 
 use super::phash::PHasher;
+use super::ramp::ramped_hash;
 use super::sample::{Integral, Rect};
 
 /// The algorithm name stored in [`RegionHash::algorithm`] for silhouette hashes.
 pub const SHAPE64: &str = "shape64";
+/// The algorithm name of ramped silhouette hashes (see [`super::ramp`]): a symmetric
+/// emblem's silhouette, which plain pHash bits cannot pin down.
+pub const SHAPE64R: &str = "shape64r";
 
 /// A pixel belongs to a region when no channel differs from the region's first pixel by
 /// more than this: JPEG noise on a flat fill stays within it, a photo's gradient leaves it
@@ -51,9 +58,9 @@ struct Piece {
     bbox: [u32; 4],
 }
 
-/// Silhouette hashes of a listing image's flat-coloured regions, with their regions as
-/// fractions of the image.
-pub(crate) fn shape_hashes(rgb: &RgbImage, hasher: &PHasher) -> Vec<RegionHash> {
+/// Silhouette hashes (plain and ramped) of a listing image's flat-coloured regions, with
+/// their regions as fractions of the image, and the regions' boxes in working pixels.
+pub(crate) fn shape_hashes(rgb: &RgbImage, hasher: &PHasher) -> (Vec<RegionHash>, Vec<Rect>) {
     let (width, height) = rgb.dimensions();
     let (labels, pieces) = label_regions(rgb);
     let groups = group_pieces(&pieces);
@@ -83,6 +90,7 @@ pub(crate) fn shape_hashes(rgb: &RgbImage, hasher: &PHasher) -> Vec<RegionHash> 
     candidates.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     candidates.truncate(MAX_SHAPES);
     let mut out: Vec<RegionHash> = Vec::new();
+    let mut boxes = Vec::new();
     for (_, bbox, members) in candidates {
         let mask = GrayImage::from_fn(bbox[2] - bbox[0] + 1, bbox[3] - bbox[1] + 1, |x, y| {
             let label = labels[((bbox[1] + y) * width + bbox[0] + x) as usize];
@@ -94,25 +102,31 @@ pub(crate) fn shape_hashes(rgb: &RgbImage, hasher: &PHasher) -> Vec<RegionHash> 
             w: f64::from(bbox[2] - bbox[0] + 1),
             h: f64::from(bbox[3] - bbox[1] + 1),
         };
-        let hash = silhouette_hash(&mask, hasher, Some(rect.fractions(width, height)));
-        if !out.iter().any(|h| h.bits == hash.bits) {
-            out.push(hash);
+        for hash in silhouette_hashes(&mask, hasher, Some(rect.fractions(width, height))) {
+            if !out
+                .iter()
+                .any(|h| h.bits == hash.bits && h.algorithm == hash.algorithm)
+            {
+                out.push(hash);
+            }
         }
+        boxes.push(rect);
     }
-    out
+    (out, boxes)
 }
 
-/// The silhouette hash of a registered image's working copy: its content mask (what differs
-/// from the border's colour, `background`) within the content box `bbox` (x, y, w, h).
+/// The silhouette hashes (plain and ramped) of a registered image's working copy: its
+/// content mask (what differs from the border's colour, `background`) within the content box
+/// `bbox` (x, y, w, h); none when the box is too small or the mask too thin or too full.
 pub(crate) fn reference_shape_hash(
     rgb: &RgbImage,
     background: [u8; 3],
     bbox: (u32, u32, u32, u32),
     hasher: &PHasher,
-) -> Option<RegionHash> {
+) -> Vec<RegionHash> {
     let (x0, y0, w, h) = bbox;
     if w < MIN_SIDE || h < MIN_SIDE {
-        return None;
+        return Vec::new();
     }
     let mut area = 0usize;
     let mask = GrayImage::from_fn(w, h, |x, y| {
@@ -123,16 +137,24 @@ pub(crate) fn reference_shape_hash(
         Luma([if content { 255 } else { 0 }])
     });
     let fill = area as f64 / (f64::from(w) * f64::from(h));
-    (MIN_FILL..=MAX_FILL)
-        .contains(&fill)
-        .then(|| silhouette_hash(&mask, hasher, None))
+    if !(MIN_FILL..=MAX_FILL).contains(&fill) {
+        return Vec::new();
+    }
+    silhouette_hashes(&mask, hasher, None)
 }
 
-fn silhouette_hash(mask: &GrayImage, hasher: &PHasher, region: Option<[f32; 4]>) -> RegionHash {
+fn silhouette_hashes(
+    mask: &GrayImage,
+    hasher: &PHasher,
+    region: Option<[f32; 4]>,
+) -> Vec<RegionHash> {
     let integral = Integral::new(mask);
-    let mut hash = hasher.hash(&integral.sample(&integral.full()), region);
+    let sample = integral.sample(&integral.full());
+    let mut hash = hasher.hash(&sample, region);
     hash.algorithm = SHAPE64.to_string();
-    hash
+    let mut ramped = ramped_hash(hasher, &sample, region);
+    ramped.algorithm = SHAPE64R.to_string();
+    vec![hash, ramped]
 }
 
 /// Labels every pixel with its region (4-connected, within `REGION_DELTA` of the region's
@@ -258,7 +280,7 @@ mod tests {
         let hasher = PHasher::new();
         let white = ring_on(|_, _| [255; 3], 160.0, 120.0);
         let bbox = crate::image_hash::trim::content_bbox(&white).expect("content");
-        let reference = reference_shape_hash(&white, [255; 3], bbox, &hasher).expect("a shape");
+        let reference = reference_shape_hash(&white, [255; 3], bbox, &hasher).remove(0);
         // A textured, lit ground: every pixel differs from its neighbours.
         let photo = ring_on(
             |x, y| {
@@ -268,14 +290,13 @@ mod tests {
             120.0,
             110.0,
         );
-        let shapes = shape_hashes(&photo, &hasher);
-        assert!(
-            shapes
-                .iter()
-                .all(|h| h.algorithm == SHAPE64 && h.region.is_some())
-        );
+        let (shapes, _) = shape_hashes(&photo, &hasher);
+        assert!(shapes.iter().all(|h| {
+            [SHAPE64, SHAPE64R].contains(&h.algorithm.as_str()) && h.region.is_some()
+        }));
         let best = shapes
             .iter()
+            .filter(|h| h.algorithm == SHAPE64)
             .filter_map(|h| crate::hamming_hex(&h.bits, &reference.bits))
             .min();
         assert!(
@@ -288,6 +309,6 @@ mod tests {
     fn a_plain_gradient_has_no_silhouette() {
         let hasher = PHasher::new();
         let ramp = RgbImage::from_fn(320, 240, |x, _| image::Rgb([(x * 255 / 320) as u8; 3]));
-        assert!(shape_hashes(&ramp, &hasher).is_empty());
+        assert!(shape_hashes(&ramp, &hasher).0.is_empty());
     }
 }
