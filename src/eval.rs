@@ -3,7 +3,9 @@
 //! use it to check what would be flagged; we use it to measure precision and recall.
 //!
 //! Output CSV: one row per (query, matched right), best score first; a query that matches
-//! nothing at the operating threshold gets one row with an empty `right_id` and score 0.
+//! nothing at the operating threshold gets one row with an empty `right_id` and score 0. A
+//! score is the matcher's calibrated one (`image_score_for`, `TextHit::score`): the
+//! estimated precision of matches of that kind at that distance on the development dataset.
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +13,7 @@ use anyhow::Context;
 use serde::Deserialize;
 use takedown_matching::{
     IMAGE_THRESHOLDS, ImageIndex, ImageLimits, IndexedImage, WordMarkIndex, hash_query,
-    hash_reference_views, image_score,
+    hash_reference_views, image_score_for,
 };
 
 #[derive(Debug, Deserialize)]
@@ -115,7 +117,7 @@ pub fn images(rights_csv: &Path, queries: &Path, out: &Path) -> anyhow::Result<E
             &mut writer,
             &name,
             hits.iter()
-                .map(|h| (h.right_id.as_str(), image_score(h.distance, h.threshold))),
+                .map(|h| (h.right_id.as_str(), image_score_for(h))),
         )?;
         summary.matched += usize::from(!hits.is_empty());
     }

@@ -23,7 +23,7 @@ use takedown_model::{CaseEvent, CaseEventKind, Decision, Envelope, Match, Notice
 use takedown_store::{Store, StoreError};
 use tokio_util::sync::CancellationToken;
 
-pub use policy::Policy;
+pub use policy::{KindThresholds, Policy, Threshold, ThresholdOutOfRange};
 
 pub const GROUP: &str = "actioner";
 pub const CASE_GROUP: &str = "case-tracker";

@@ -1,7 +1,8 @@
 //! The matcher stage: consumes `listings.hashed`, compares each listing's title with the
 //! registered word marks and its image hashes with the registered logos and design views,
-//! drops rights not in force and sellers the owner has authorized, and publishes one
-//! `Match` per (listing, right) on `matches` (key: owner id).
+//! drops rights not in force, rights not registered where the listing is offered and
+//! sellers the owner has authorized, and publishes one `Match` per (listing, right) on
+//! `matches` (key: owner id).
 //!
 //! It keeps every listing's image hashes in the store, and follows the registry on its own
 //! clock: every [`REFRESH_EVERY`] it takes in rights registered, changed, lapsed or deleted
@@ -13,13 +14,15 @@
 //!   right by right from the store.
 //! - [`hash_index`]: the registered images' hashes in exact Hamming indexes (`MihIndex`),
 //!   answering as the linear `ImageIndex` would.
-//! - [`retro`]: retro-hunt of arriving rights over stored listing hashes.
+//! - [`retro`]: retro-hunt of arriving rights over stored listing hashes and titles.
+//! - [`territory`]: a right's territories against a listing's market (the EU's members).
 //! - this file: the stage loop, the registry clock, and the decision of what a listing
 //!   matches.
 
 pub mod hash_index;
 pub mod retro;
 pub mod rights;
+pub mod territory;
 
 use std::{
     collections::BTreeMap,
@@ -32,7 +35,7 @@ use std::{
 };
 
 use takedown_bus::{Bus, BusError, Topic, consume_decoded};
-use takedown_matching::{IMAGE_THRESHOLDS, image_score};
+use takedown_matching::{IMAGE_THRESHOLDS, image_score_for};
 use takedown_model::{
     Envelope, HashedListing, Match, MatchKind, MatchReason, RightKind, stable_id,
 };
@@ -289,17 +292,18 @@ pub fn find_matches(view: &RightsView, hashed: &HashedListing) -> Vec<Match> {
                 threshold: hit.threshold,
                 region: hit.region,
             };
-            offer(
-                &hit.right_id,
-                kind,
-                image_score(hit.distance, hit.threshold),
-                reason,
-            );
+            // The estimated precision of hits of this kind at this distance.
+            offer(&hit.right_id, kind, image_score_for(&hit), reason);
         }
     }
     best.into_iter()
         .filter_map(|(right_id, (kind, score, reason))| {
             let right = view.rights.get(&right_id)?;
+            let market = listing.market.as_deref();
+            if territory::check(&right.territories, market) == territory::Territorial::Outside {
+                tracing::debug!(listing = %listing.id, right = %right_id, market = ?market, territories = ?right.territories, "not a match: the right is not registered where the listing is offered");
+                return None;
+            }
             if !right.in_force_on(day)
                 || view.is_authorized(&right.owner_id, &listing.platform, &listing.seller)
             {
@@ -362,6 +366,7 @@ mod tests {
                 captured_at: "2026-06-01T00:00:00Z".parse().expect("time"),
                 capture_id: "cap".into(),
                 exhibitor: None,
+                market: None,
             },
             images: vec![],
         }
@@ -408,5 +413,41 @@ mod tests {
         view.apply(vec![later], &blobs);
         assert!(matched(&view, "VELOTRAX bag").is_empty());
         assert_eq!(view.rights.len(), 1);
+    }
+
+    fn on_market(title: &str, market: Option<&str>) -> HashedListing {
+        let mut hashed = titled(title);
+        hashed.listing.market = market.map(str::to_owned);
+        hashed
+    }
+
+    /// A right is matched only where it is registered: a CN mark on a CN listing, not on a
+    /// DE one; an EU mark on a French listing; any mark on a listing of unknown market.
+    #[test]
+    fn a_right_matches_only_on_markets_its_territories_cover() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let blobs = BlobStore::open(dir.path()).expect("blobs");
+        let mut cn = word_mark("r-cn", "VELOTRAX");
+        cn.territories = vec!["CN".into()];
+        let mut eu = word_mark("r-eu", "ZENTARO");
+        eu.territories = vec!["EU".into()];
+        let anywhere = word_mark("r-any", "QUORVEX");
+        let view = RightsView::build(vec![cn, eu, anywhere], &blobs);
+        let title = "VELOTRAX ZENTARO QUORVEX bag";
+        let on = |market: Option<&str>| -> Vec<String> {
+            find_matches(&view, &on_market(title, market))
+                .into_iter()
+                .map(|m| m.right_id)
+                .collect()
+        };
+        assert_eq!(on(Some("CN")), ["r-any", "r-cn"]);
+        assert_eq!(on(Some("DE")), ["r-any", "r-eu"]);
+        assert_eq!(on(Some("FR")), ["r-any", "r-eu"]);
+        assert_eq!(on(Some("US")), ["r-any"]);
+        assert_eq!(
+            on(None),
+            ["r-any", "r-cn", "r-eu"],
+            "unknown market: unrestricted"
+        );
     }
 }

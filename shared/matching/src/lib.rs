@@ -14,11 +14,13 @@
 //!   and its eight rotations and mirrors.
 //! - [`mih`]: exact multi-index hashing over 256-bit hashes: every hash within a radius, as a
 //!   linear scan would find, without scanning.
-//! - [`score`]: the image operating threshold and distance-to-confidence mapping.
+//! - [`score`]: the image operating thresholds, and match scores calibrated per kind of
+//!   comparison on the development dataset (the estimated precision of matches like it).
 //!
 //! **Architecture Invariant:** this crate is pure computation over bytes and strings: no I/O,
 //! no storage, no clock. Everything it returns is determined by its inputs.
 
+mod hugepages;
 pub mod image_hash;
 pub mod mih;
 pub mod pdq;
@@ -26,13 +28,17 @@ pub mod score;
 pub mod text;
 
 pub use image_hash::{
-    ImageError, ImageHit, ImageIndex, ImageLimits, IndexedImage, PHASH64, ReferenceHashes, SHAPE64,
-    Thresholds, hamming_hex, hash_query, hash_reference, hash_reference_views,
+    ImageError, ImageHit, ImageIndex, ImageLimits, IndexedImage, PHASH64, PHASH64R,
+    ReferenceHashes, SHAPE64, SHAPE64R, Thresholds, hamming_hex, hash_query, hash_reference,
+    hash_reference_views, hash_whole,
 };
 pub use mih::{MihIndex, linear_query};
 pub use pdq::{
     Dihedral, PDQ_MIN_QUALITY, PDQ256, PdqHash, hamming_256, pdq_bits_from_hex, pdq_hash,
     pdq_hash_dihedral, pdq_region_hashes,
 };
-pub use score::{IMAGE_THRESHOLD, IMAGE_THRESHOLDS, image_score};
+pub use score::{
+    CALIBRATION, Calibration, IMAGE_THRESHOLD, IMAGE_THRESHOLDS, ImageComparison, image_score,
+    image_score_for, text_score_for,
+};
 pub use text::{TextHit, WordMarkIndex, normalize};

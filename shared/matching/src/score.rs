@@ -1,4 +1,25 @@
-//! Turning a Hamming distance into a 0..=1 confidence, and the operating thresholds.
+//! What a match's score means, and the operating thresholds.
+//!
+//! A score is **the estimated precision of matches like this one**: among the matches of the
+//! same kind of comparison at the same distance on the development dataset
+//! (`bench/dataset/`), the share that were right. It is fitted per kind (an image's whole
+//! picture against a registered image as registered or against its variants, a window, a
+//! whole-picture PDQ hash, a silhouette; a word mark's variant kind) by
+//! [`fit::fit_non_increasing`] and kept in the generated table `score/calibration.rs`
+//! (`examples/calibrate.rs` writes it; `bench/dataset/CALIBRATION.md` has the reliability
+//! measured on the dataset). So an owner's `auto_file_threshold = 0.95` reads "file at once
+//! what is right at least 95 times in 100 on the dataset".
+//!
+//! - `calibrated`: the kinds of comparison, the curves, and scoring a hit with them.
+//! - `calibration`: the generated table.
+//! - `fit`: pool-adjacent-violators with a Beta prior (the fitting, used by the example).
+//! - this file: the operating thresholds.
+
+mod calibrated;
+mod calibration;
+pub mod fit;
+
+pub use calibrated::{CALIBRATION, Calibration, ImageComparison, image_score_for, text_score_for};
 
 use crate::Thresholds;
 
@@ -22,6 +43,10 @@ pub const IMAGE_THRESHOLD: u32 = 6;
 /// beyond 40 were captioned copies at 41–48, and no distractor came within 64; silhouettes of
 /// distractors (other logos, in scenes or not, and logo-free scenes) came no closer than 8
 /// to any registered silhouette, while bare logos in scenes sit at a median of 4.
+///
+/// Ramped hashes (`phash64r`, `shape64r`: symmetric logos) have no field of their own: they
+/// are held 2 bits tighter than `window` and `shape` (`RAMP_MARGIN` in `image_hash/index.rs`),
+/// the largest distances with no distractor within them in the fourth pass.
 pub const IMAGE_THRESHOLDS: Thresholds = Thresholds {
     whole: 8,
     variant: 4,
@@ -30,8 +55,9 @@ pub const IMAGE_THRESHOLDS: Thresholds = Thresholds {
     shape: 6,
 };
 
-/// Confidence of an image match at `distance` for an operating `threshold`: 1.0 at distance
-/// 0, 0.75 at the threshold, strictly decreasing and never below 0.
+/// An uncalibrated confidence: 1.0 at distance 0, 0.75 at `threshold`, strictly decreasing
+/// and never below 0. Not a precision: match scores come from [`image_score_for`]; this
+/// stays for tools that only have a distance and a threshold.
 ///
 /// `1 / (1 + (d/t)² / 3)`: flat near 0 (a few bits of JPEG noise hardly lower confidence),
 /// steeper towards the threshold, and a long tail beyond it for callers that look further.

@@ -362,9 +362,44 @@ pub async fn remove_seller(
 pub struct PolicyDto {
     /// Matches scoring at or above this (0–1) are filed without review.
     pub auto_file_threshold: f32,
+    /// Thresholds for one kind of match, overriding `auto_file_threshold` for it (as the
+    /// actioner's policy file's `auto_file_thresholds`).
+    #[serde(default, skip_serializing_if = "KindThresholdsDto::is_empty")]
+    pub auto_file_thresholds: KindThresholdsDto,
     /// Platforms to which notices are never sent automatically.
     #[serde(default)]
     pub review_only_platforms: Vec<String>,
+}
+
+/// Auto-file thresholds (0–1) per kind of match; a kind left out uses the policy's
+/// `auto_file_threshold`. A score is the estimated precision of matches like it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KindThresholdsDto {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub word_mark: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub design: Option<f32>,
+}
+
+impl KindThresholdsDto {
+    fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
+
+    /// The first threshold outside 0..=1, as the field it was sent in.
+    fn out_of_range(&self) -> Option<&'static str> {
+        [
+            ("auto_file_thresholds.word_mark", self.word_mark),
+            ("auto_file_thresholds.logo", self.logo),
+            ("auto_file_thresholds.design", self.design),
+        ]
+        .into_iter()
+        .find(|(_, value)| value.is_some_and(|v| !(0.0..=1.0).contains(&v)))
+        .map(|(field, _)| field)
+    }
 }
 
 const POLICY: &str = "policy";
@@ -402,6 +437,9 @@ pub async fn put_policy(
             "auto_file_threshold",
             "must be between 0 and 1",
         ));
+    }
+    if let Some(field) = policy.auto_file_thresholds.out_of_range() {
+        return Err(ApiError::invalid(field, "must be between 0 and 1"));
     }
     let before = state
         .store

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use super::cjk::{self, CjkVariant};
 use super::latin::{self, LatinMark};
 use super::tokens::tokenize;
+use crate::score::text_score_for;
 
 /// A word mark found in a title.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,7 +19,8 @@ pub struct TextHit {
     pub variant: String,
     /// Edit distance between the normalized span and the mark (0 unless "edit_distance").
     pub distance: u32,
-    /// 0..=1: how sure the variant makes the match.
+    /// 0..=1: the estimated precision of hits of this variant kind at this distance, fitted
+    /// on the development dataset ([`crate::score::text_score_for`]).
     pub score: f32,
 }
 
@@ -92,7 +94,7 @@ impl WordMarkIndex {
                         .join(" "),
                     variant: m.variant.to_string(),
                     distance: m.distance,
-                    score: m.score,
+                    score: text_score_for(m.variant, m.distance),
                 }),
                 Form::Cjk(chars) => find_cjk(title, &runs, chars, &mark.right_id),
             };
@@ -134,11 +136,11 @@ fn find_cjk(
     }
     let (variant, window) = best?;
     let (first, last) = (window.first()?, window.last()?);
-    let (name, score) = match variant {
-        CjkVariant::Exact => ("exact", 1.0),
-        CjkVariant::Spacing => ("spacing", 0.95),
-        CjkVariant::TraditionalForm => ("traditional_form", 0.9),
-        CjkVariant::SamePinyin => ("same_pinyin", 0.9),
+    let name = match variant {
+        CjkVariant::Exact => "exact",
+        CjkVariant::Spacing => "spacing",
+        CjkVariant::TraditionalForm => "traditional_form",
+        CjkVariant::SamePinyin => "same_pinyin",
     };
     Some(TextHit {
         right_id: right_id.to_string(),
@@ -149,6 +151,6 @@ fn find_cjk(
         normalized: window.iter().map(|c| c.c).collect(),
         variant: name.to_string(),
         distance: 0,
-        score,
+        score: text_score_for(name, 0),
     })
 }
