@@ -180,12 +180,11 @@ mod tests {
         assert_eq!(ours, applied);
     }
 
-    #[tokio::test]
-    async fn a_database_made_by_the_sqlite_only_store_opens_and_gains_migration_5() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        // The previous store: a native SQLite pool migrated with 0001–0004.
-        let old = dir.path().join("old-migrations");
-        std::fs::create_dir(&old).expect("mkdir");
+    /// A copy, under `dir`, of the SQLite migrations numbered below `version`: the schema as
+    /// an older store left it.
+    fn sqlite_migrations_before(version: &str, dir: &Path) -> std::path::PathBuf {
+        let before = dir.join(format!("migrations-before-{version}"));
+        std::fs::create_dir(&before).expect("mkdir");
         for file in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
             .expect("migrations")
         {
@@ -195,10 +194,18 @@ mod tests {
                 .expect("name")
                 .to_string_lossy()
                 .to_string();
-            if name.as_str() < "0005" {
-                std::fs::copy(&file, old.join(&name)).expect("copy");
+            if name.as_str() < version {
+                std::fs::copy(&file, before.join(&name)).expect("copy");
             }
         }
+        before
+    }
+
+    #[tokio::test]
+    async fn a_database_made_by_the_sqlite_only_store_opens_and_gains_migration_5() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // The previous store: a native SQLite pool migrated with 0001–0004.
+        let old = sqlite_migrations_before("0005", dir.path());
         let path = dir.path().join("owner.db");
         let pool = crate::open_sqlite(&path).await.expect("native pool");
         Migrator::new(old.as_path())
@@ -235,21 +242,7 @@ mod tests {
     #[tokio::test]
     async fn word_mark_hunts_recorded_before_title_hunts_are_forgotten() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let before = dir.path().join("migrations-before-0010");
-        std::fs::create_dir(&before).expect("mkdir");
-        for file in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
-            .expect("migrations")
-        {
-            let file = file.expect("entry").path();
-            let name = file
-                .file_name()
-                .expect("name")
-                .to_string_lossy()
-                .to_string();
-            if name.as_str() < "0010" {
-                std::fs::copy(&file, before.join(&name)).expect("copy");
-            }
-        }
+        let before = sqlite_migrations_before("0010", dir.path());
         let path = dir.path().join("hunts.db");
         let pool = crate::open_sqlite(&path).await.expect("native pool");
         Migrator::new(before.as_path())
