@@ -341,15 +341,23 @@ impl Notifier {
             Outcome::Accepted { case_id } => {
                 self.guard(&delivery.platform, |g| g.breaker.record_success());
                 tracing::info!(notice = %notice_id, case = %case_id, "notice delivered");
+                // The case event first, then the outbox: a crash between the two sends the
+                // notice again (the platform de-duplicates by notice id and answers the same
+                // case) and publishes the event again (idempotent downstream, keyed by
+                // notice id). The other order lost the acknowledgement for good: the outbox
+                // said delivered while the notice stayed "filed".
+                self.publish(
+                    notice_id,
+                    CaseEventKind::Acknowledged,
+                    Some(case_id.clone()),
+                    None,
+                )
+                .await?;
                 let held = self
                     .store
                     .finish_delivery(notice_id, &self.claimant, Some(&case_id), None)
                     .await?;
                 self.check_claim(notice_id, held);
-                // Published even when the claim lapsed: the platform answered this attempt,
-                // and the case event is idempotent downstream (keyed by notice id).
-                self.publish(notice_id, CaseEventKind::Acknowledged, Some(case_id), None)
-                    .await?;
             }
             Outcome::Sent { detail } => {
                 // No case id on this channel: the notice is out of the outbox, and the case
@@ -366,9 +374,16 @@ impl Notifier {
                 // The platform answered: it is up, the notice is what it refused.
                 self.guard(&delivery.platform, |g| g.breaker.record_success());
                 tracing::warn!(notice = %notice_id, %reason, "notice rejected by platform; dead-lettered");
+                // Event before outbox, as for an acceptance: the platform's answer is final
+                // whoever holds the claim.
+                self.publish(
+                    notice_id,
+                    CaseEventKind::Rejected,
+                    None,
+                    Some(reason.clone()),
+                )
+                .await?;
                 self.dead_letter(notice_id, &reason).await?;
-                self.publish(notice_id, CaseEventKind::Rejected, None, Some(reason))
-                    .await?;
             }
             Outcome::Gone(reason) => {
                 tracing::error!(platform = %delivery.platform, %reason, "endpoint gone; disabled");

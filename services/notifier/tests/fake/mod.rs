@@ -89,6 +89,20 @@ impl World {
         .with_safeguards(self.safeguards.clone())
     }
 
+    /// A notifier on the same outbox and platform that publishes through `bus`.
+    #[allow(dead_code)] // each test binary uses its own subset
+    pub fn notifier_on(&self, bus: Arc<dyn Bus>) -> Notifier {
+        Notifier::new(bus, self.store.clone(), vec![self.endpoint.clone()])
+            .expect("notifier")
+            .with_safeguards(self.safeguards.clone())
+    }
+
+    /// The world's bus, where case events are published.
+    #[allow(dead_code)] // each test binary uses its own subset
+    pub fn bus(&self) -> Arc<dyn Bus> {
+        self.bus.clone()
+    }
+
     pub fn hits(&self) -> Vec<String> {
         self.fake.hits.lock().expect("lock").clone()
     }
