@@ -147,9 +147,15 @@ async fn poll_matches(
     }
 }
 
-#[tokio::test]
-async fn a_right_registered_after_a_listing_was_crawled_gets_its_match_once() {
-    let w = world().await;
+/// A matcher consuming hashed listings whose registry refreshes only when the test ticks it.
+struct Ticked {
+    matcher: Arc<Matcher>,
+    tick: mpsc::Sender<()>,
+    cancel: CancellationToken,
+    running: tokio::task::JoinHandle<Result<(), takedown_matcher::MatcherError>>,
+}
+
+fn ticked(w: &World) -> Ticked {
     let matcher = Arc::new(Matcher::new(
         w.bus.clone(),
         w.store.clone(),
@@ -161,26 +167,56 @@ async fn a_right_registered_after_a_listing_was_crawled_gets_its_match_once() {
         let (matcher, cancel) = (matcher.clone(), cancel.clone());
         tokio::spawn(async move { matcher.run_with_ticks(&cancel, ticks).await })
     };
+    Ticked {
+        matcher,
+        tick,
+        cancel,
+        running,
+    }
+}
+
+impl Ticked {
+    async fn stop(self) {
+        self.cancel.cancel();
+        self.running.await.expect("join").expect("matcher");
+    }
+}
+
+/// Publishes a hashed listing as the hasher would.
+async fn publish_hashed(w: &World, hashed: &HashedListing) {
+    w.bus
+        .publish(
+            Topic::HashedListings,
+            &hashed.listing.id,
+            &Envelope::encode(hashed),
+        )
+        .await
+        .expect("publish");
+}
+
+/// Waits (bounded) until the matcher has stored the hashes of `n` listing images.
+async fn wait_for_stored_hashes(w: &World, n: u64) {
+    for _ in 0..100 {
+        if w.store.listing_image_hash_count().await.expect("count") == n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the matcher did not store {n} listing images' hashes");
+}
+
+#[tokio::test]
+async fn a_right_registered_after_a_listing_was_crawled_gets_its_match_once() {
+    let w = world().await;
+    let live = ticked(&w);
+    let matcher = live.matcher.clone();
     let mut out = w.bus.subscribe("test", Topic::Matches).await.expect("sub");
     let mut seen = Vec::new();
 
     // Crawled and hashed before the right exists: no match, hashes kept.
     let before = listing(&w, 1, &w.logo).await;
-    w.bus
-        .publish(
-            Topic::HashedListings,
-            &before.listing.id,
-            &Envelope::encode(&before),
-        )
-        .await
-        .expect("publish");
-    for _ in 0..100 {
-        if w.store.listing_image_hash_count().await.expect("count") == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(w.store.listing_image_hash_count().await.expect("count"), 1);
+    publish_hashed(&w, &before).await;
+    wait_for_stored_hashes(&w, 1).await;
     no_more_matches(&mut out, &mut seen).await;
     assert!(seen.is_empty(), "nothing to match yet: {seen:?}");
 
@@ -191,7 +227,7 @@ async fn a_right_registered_after_a_listing_was_crawled_gets_its_match_once() {
         .await
         .expect("right");
     assert!(!matcher.knows_right("r-logo").await);
-    tick.send(()).await.expect("tick");
+    live.tick.send(()).await.expect("tick");
     matches(&mut out, &mut seen, 1).await;
     assert_eq!(seen.len(), 1, "{seen:?}");
     assert_eq!(seen[0].right_id, "r-logo");
@@ -205,20 +241,12 @@ async fn a_right_registered_after_a_listing_was_crawled_gets_its_match_once() {
 
     // A listing crawled now matches on the live path.
     let after = listing(&w, 2, &w.logo).await;
-    w.bus
-        .publish(
-            Topic::HashedListings,
-            &after.listing.id,
-            &Envelope::encode(&after),
-        )
-        .await
-        .expect("publish");
+    publish_hashed(&w, &after).await;
     matches(&mut out, &mut seen, 2).await;
     assert_eq!(seen.len(), 2, "{seen:?}");
     assert_eq!(seen[1].listing_id, after.listing.id);
 
-    cancel.cancel();
-    running.await.expect("join").expect("matcher");
+    live.stop().await;
 
     // Another matcher process on the same store: the right is taken in, not hunted again.
     let again = Matcher::new(w.bus.clone(), w.store.clone(), w.blobs.clone());
@@ -282,43 +310,14 @@ async fn a_right_changed_is_hunted_again_and_a_right_not_in_force_finds_nothing(
 #[tokio::test]
 async fn a_listing_decided_by_a_matcher_behind_the_registry_is_hunted_by_it() {
     let w = world().await;
-    let behind = Arc::new(Matcher::new(
-        w.bus.clone(),
-        w.store.clone(),
-        w.blobs.clone(),
-    ));
-    let (tick, ticks) = mpsc::channel(1);
-    let cancel = CancellationToken::new();
-    let running = {
-        let (matcher, cancel) = (behind.clone(), cancel.clone());
-        tokio::spawn(async move { matcher.run_with_ticks(&cancel, ticks).await })
-    };
+    let behind = ticked(&w);
     let mut out = w.bus.subscribe("test", Topic::Matches).await.expect("sub");
     let mut seen = Vec::new();
-    let stored = |n: u64| {
-        let store = w.store.clone();
-        async move {
-            for _ in 0..100 {
-                if store.listing_image_hash_count().await.expect("count") == n {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            panic!("the matcher did not store {n} listings' hashes");
-        }
-    };
 
     // A first listing, decided before the right exists: the matcher is consuming.
     let first = listing(&w, 1, &w.logo).await;
-    w.bus
-        .publish(
-            Topic::HashedListings,
-            &first.listing.id,
-            &Envelope::encode(&first),
-        )
-        .await
-        .expect("publish");
-    stored(1).await;
+    publish_hashed(&w, &first).await;
+    wait_for_stored_hashes(&w, 1).await;
 
     // The right is registered; another matcher takes it in and hunts it at once.
     let digest = w.blobs.put(&w.logo).expect("put");
@@ -331,19 +330,12 @@ async fn a_listing_decided_by_a_matcher_behind_the_registry_is_hunted_by_it() {
 
     // A second listing reaches the matcher that has not refreshed since: no match yet.
     let second = listing(&w, 2, &w.logo).await;
-    w.bus
-        .publish(
-            Topic::HashedListings,
-            &second.listing.id,
-            &Envelope::encode(&second),
-        )
-        .await
-        .expect("publish");
-    stored(2).await;
-    assert!(!behind.knows_right("r-logo").await);
+    publish_hashed(&w, &second).await;
+    wait_for_stored_hashes(&w, 2).await;
+    assert!(!behind.matcher.knows_right("r-logo").await);
 
     // Its registry tick: the right arrives and is hunted over both listings.
-    tick.send(()).await.expect("tick");
+    behind.tick.send(()).await.expect("tick");
     matches(&mut out, &mut seen, 3).await;
     let listings: std::collections::BTreeSet<_> =
         seen.iter().map(|m| m.listing_id.clone()).collect();
@@ -352,8 +344,7 @@ async fn a_listing_decided_by_a_matcher_behind_the_registry_is_hunted_by_it() {
         "the listing decided without the right got its match: {seen:?}"
     );
     assert!(listings.contains(&first.listing.id), "{seen:?}");
-    cancel.cancel();
-    running.await.expect("join").expect("matcher");
+    behind.stop().await;
 }
 
 fn word_mark(mark: &str, territories: &[&str]) -> Right {
