@@ -292,67 +292,148 @@ fn test_image(rng: &mut Rng, w: u32, h: u32) -> RgbImage {
     img
 }
 
-fn bench_images(a: &Args, dir: &Path) {
-    let images_dir = dir.join("images");
-    std::fs::create_dir_all(&images_dir).expect("images dir");
+/// One set of test images, written by the bench and read back by `bench/hash_peer.py`.
+struct ImageSet {
+    /// What the peer script prints for it; also the folder name under the bench directory.
+    folder: &'static str,
+    label: &'static str,
+    width: u32,
+    height: u32,
+    /// JPEG quality, or None for PNG.
+    jpeg_quality: Option<u8>,
+}
+
+/// The PNG set the bench has always used, the same pictures as JPEG (most listing photos
+/// are JPEG, and its decoder costs differ), and listing-size JPEG photos: ImageHash's and our
+/// costs grow differently with the pixel count (the pHash resizes the whole picture; our
+/// working copy is bounded).
+const IMAGE_SETS: [ImageSet; 3] = [
+    ImageSet {
+        folder: "images",
+        label: "PNG 640x480",
+        width: 640,
+        height: 480,
+        jpeg_quality: None,
+    },
+    ImageSet {
+        folder: "images-jpeg640",
+        label: "JPEG q85 640x480",
+        width: 640,
+        height: 480,
+        jpeg_quality: Some(85),
+    },
+    ImageSet {
+        folder: "images-jpeg1600",
+        label: "JPEG q85 1600x1200",
+        width: 1600,
+        height: 1200,
+        jpeg_quality: Some(85),
+    },
+];
+
+/// Writes `count` images of `set` (the same seed every run) and returns their bytes.
+fn write_image_set(set: &ImageSet, count: usize, dir: &Path) -> Vec<Vec<u8>> {
+    let folder = dir.join(set.folder);
+    std::fs::create_dir_all(&folder).expect("images dir");
     let mut rng = Rng(7);
-    let mut files = Vec::new();
-    for i in 0..a.images {
-        let path = images_dir.join(format!("img_{i:04}.png"));
-        let img = test_image(&mut rng, 640, 480);
-        img.save_with_format(&path, ImageFormat::Png)
-            .expect("write png");
-        files.push(std::fs::read(&path).expect("read png"));
-    }
-    println!(
-        "images: {} PNG, 640x480, photo-like (shapes on a gradient with noise)",
-        a.images
-    );
-    let limits = ImageLimits::default();
-    // Results are dropped: a refusal (low information) costs the same work as a hash.
-    let per_second = |name: &str, f: &dyn Fn(&[u8])| {
-        let rates = median_of_passes(|| {
-            for bytes in &files {
-                f(bytes);
-            }
-        });
-        println!("{name:<44} {:>8.1} images/s", files.len() as f64 / rates);
-    };
-    per_second("decode only (image crate)", &|b| {
-        image::load_from_memory(b).expect("decodes");
-    });
-    per_second(
-        "ours pHash like-for-like: hash_whole (decode+1 hash)",
-        &|b| {
-            let _ = hash_whole(b, &limits);
-        },
-    );
-    per_second("ours pHash: hash_reference (decode+hash)", &|b| {
-        let _ = hash_reference(b, &limits);
-    });
-    // The same work spread over every core, one image per task (as the hasher stage and
-    // `takedown eval` do): the headline ratios above are single-core.
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    (0..count)
+        .map(|i| {
+            let img = test_image(&mut rng, set.width, set.height);
+            let mut bytes = Vec::new();
+            let name = match set.jpeg_quality {
+                None => {
+                    img.write_to(&mut std::io::Cursor::new(&mut bytes), ImageFormat::Png)
+                        .expect("encode png");
+                    format!("img_{i:04}.png")
+                }
+                Some(quality) => {
+                    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality)
+                        .encode_image(&img)
+                        .expect("encode jpeg");
+                    format!("img_{i:04}.jpg")
+                }
+            };
+            std::fs::write(folder.join(name), &bytes).expect("write image");
+            bytes
+        })
+        .collect()
+}
+
+/// Hashes one image's bytes, dropping the result.
+type HashFn<'a> = dyn Fn(&[u8]) + Sync + 'a;
+
+/// Images per second of `hash` over `files` on `threads` threads, each hashing its share
+/// (as the hasher stage and `takedown eval` do, one image per task); median of three passes.
+fn images_per_second(files: &[Vec<u8>], threads: usize, hash: &HashFn) -> f64 {
+    let chunk = files.len().div_ceil(threads).max(1);
     let secs = median_of_passes(|| {
-        let chunk = files.len().div_ceil(cores).max(1);
         std::thread::scope(|scope| {
             for part in files.chunks(chunk) {
                 scope.spawn(move || {
                     for bytes in part {
-                        let _ = hash_reference(bytes, &limits);
+                        hash(bytes);
                     }
                 });
             }
         });
     });
-    println!(
-        "{:<44} {:>8.1} images/s",
-        format!("ours pHash: hash_reference, {cores} cores"),
-        files.len() as f64 / secs
-    );
-    per_second("ours pHash+windows: hash_query (decode+hash)", &|b| {
-        let _ = hash_query(b, &limits);
-    });
+    files.len() as f64 / secs
+}
+
+fn bench_images(a: &Args, dir: &Path) {
+    let limits = ImageLimits::default();
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    // Results are dropped: a refusal (low information) costs the same work as a hash.
+    let rows: [(&str, &HashFn); 4] = [
+        ("decode only (image crate)", &|b| {
+            std::hint::black_box(image::load_from_memory(b).expect("decodes"));
+        }),
+        ("ours pHash like-for-like: hash_whole", &|b| {
+            let _ = std::hint::black_box(hash_whole(b, &limits));
+        }),
+        ("ours pHash: hash_reference (decode+hash)", &|b| {
+            let _ = std::hint::black_box(hash_reference(b, &limits));
+        }),
+        ("ours pHash+windows: hash_query", &|b| {
+            let _ = std::hint::black_box(hash_query(b, &limits));
+        }),
+    ];
+    let mut png = Vec::new();
+    for set in &IMAGE_SETS {
+        // Listing-size photos are 6x the pixels: fewer of them keep the run short.
+        let count = if set.width > 640 {
+            (a.images / 2).max(1)
+        } else {
+            a.images
+        };
+        let files = write_image_set(set, count, dir);
+        println!(
+            "images: {count} {}, photo-like (shapes on a gradient with noise), in {}/",
+            set.label, set.folder
+        );
+        for (name, hash) in &rows {
+            let rate = images_per_second(&files, 1, hash);
+            println!("{name:<52} {rate:>8.1} images/s");
+        }
+        // Both cores, beside the peer's two processes: the single-core rows are the
+        // like-for-like ones.
+        for (name, hash) in &rows[1..3] {
+            let rate = images_per_second(&files, cores, hash);
+            println!(
+                "{:<52} {rate:>8.1} images/s",
+                format!("{name}, {cores} threads")
+            );
+        }
+        if set.jpeg_quality.is_none() {
+            png = files;
+        }
+    }
+    let files = png;
+    let images_dir = dir.join(IMAGE_SETS[0].folder);
+    let per_second = |name: &str, f: &HashFn| {
+        let rate = images_per_second(&files, 1, f);
+        println!("{name:<52} {rate:>8.1} images/s");
+    };
     per_second("ours PDQ: pdq_region_hashes (decode+hash)", &|b| {
         let _ = pdq_region_hashes(b, &limits);
     });
@@ -366,7 +447,7 @@ fn bench_images(a: &Args, dir: &Path) {
         }
     });
     println!(
-        "{:<44} {:>8.1} images/s",
+        "{:<52} {:>8.1} images/s",
         "ours PDQ: pdq_hash (hash only)",
         decoded.len() as f64 / secs
     );

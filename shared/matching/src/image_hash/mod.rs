@@ -41,6 +41,7 @@ pub use decode::{ImageError, ImageLimits};
 pub(crate) use decode::decode_rgb;
 pub use index::{ImageHit, ImageIndex, IndexedImage, Thresholds};
 pub use phash::{PHASH64, hamming_hex};
+pub(crate) use prepare::box_shrink;
 pub use ramp::PHASH64R;
 pub use shape::{SHAPE64, SHAPE64R};
 pub use whole::hash_whole;

@@ -17,8 +17,10 @@ pub(crate) fn window_size(old: usize, new: usize) -> usize {
 }
 
 /// Blurs `buffer` (rows × cols, row-major) in place with [`PASSES`] box passes along rows then
-/// columns; `scratch` is a same-sized work buffer.
-pub(crate) fn jarosz_filter(
+/// columns; `scratch` is a same-sized work buffer. The reference's filter as written: PDQ
+/// runs [`jarosz_decimate_64`], and the tests hold the two to each other bit for bit.
+#[cfg(test)]
+fn jarosz_filter(
     buffer: &mut [f32],
     scratch: &mut [f32],
     rows: usize,
@@ -30,6 +32,92 @@ pub(crate) fn jarosz_filter(
         box_rows(buffer, scratch, rows, cols, window_along_rows);
         box_columns(scratch, buffer, rows, cols, window_along_cols);
     }
+}
+
+/// [`jarosz_filter`] followed by [`decimate_64`], bit for bit, computing of the last column
+/// pass only the 64 columns and 64 rows that are sampled: that pass's divisions and stores
+/// over the whole image were a quarter of the filter's work for a 64×64 result.
+pub(crate) fn jarosz_decimate_64(
+    buffer: &mut [f32],
+    scratch: &mut [f32],
+    rows: usize,
+    cols: usize,
+    window_along_rows: usize,
+    window_along_cols: usize,
+) -> [[f32; 64]; 64] {
+    for pass in 0..PASSES {
+        box_rows(buffer, scratch, rows, cols, window_along_rows);
+        if pass + 1 < PASSES {
+            box_columns(scratch, buffer, rows, cols, window_along_cols);
+        }
+    }
+    box_columns_sampled(scratch, rows, cols, window_along_cols)
+}
+
+/// Where [`decimate_64`] samples output `index` of 64 along an axis of `length`.
+fn sample_at(index: usize, length: usize) -> usize {
+    (((index as f64 + 0.5) * length as f64) / 64.0) as usize
+}
+
+/// [`box_columns`] then [`decimate_64`], running the sums of the 64 sampled columns only
+/// and dividing only at the 64 sampled rows: the same additions, subtractions and divisions
+/// for each of those samples as the full pass, so the same bits.
+fn box_columns_sampled(input: &[f32], rows: usize, cols: usize, window: usize) -> [[f32; 64]; 64] {
+    let columns: [usize; 64] = std::array::from_fn(|k| sample_at(k, cols));
+    let sampled_rows: [usize; 64] = std::array::from_fn(|k| sample_at(k, rows));
+    let mut out = [[0.0f32; 64]; 64];
+    let mut next_row = 0usize;
+    // Stores the current averages into every output row sampled at input row `oi` (small
+    // images sample a row more than once).
+    let mut emit = |oi: usize, sums: &[f32; 64], count: u32| {
+        while next_row < 64 && sampled_rows[next_row] == oi {
+            for (cell, s) in out[next_row].iter_mut().zip(sums) {
+                *cell = *s / count as f32;
+            }
+            next_row += 1;
+        }
+    };
+    let half = (window + 2) / 2;
+    let phase_1 = half - 1;
+    let phase_2 = window - half + 1;
+    let phase_3 = rows.saturating_sub(window);
+    let phase_4 = half - 1;
+    let at = |row: usize| -> [f32; 64] { columns.map(|c| input[row * cols + c]) };
+
+    let (mut li, mut ri, mut oi) = (0usize, 0usize, 0usize);
+    let mut sums = [0.0f32; 64];
+    let mut count = 0u32;
+    for _ in 0..phase_1 {
+        sums.iter_mut().zip(at(ri)).for_each(|(s, v)| *s += v);
+        count += 1;
+        ri += 1;
+    }
+    for _ in 0..phase_2 {
+        count += 1;
+        sums.iter_mut().zip(at(ri)).for_each(|(s, v)| *s += v);
+        emit(oi, &sums, count);
+        ri += 1;
+        oi += 1;
+    }
+    for _ in 0..phase_3 {
+        let (add, remove) = (at(ri), at(li));
+        for ((s, v), old) in sums.iter_mut().zip(add).zip(remove) {
+            *s += v;
+            *s -= old;
+        }
+        emit(oi, &sums, count);
+        li += 1;
+        ri += 1;
+        oi += 1;
+    }
+    for _ in 0..phase_4 {
+        count -= 1;
+        sums.iter_mut().zip(at(li)).for_each(|(s, old)| *s -= old);
+        emit(oi, &sums, count);
+        li += 1;
+        oi += 1;
+    }
+    out
 }
 
 /// Rows filtered together by [`box_rows`]: enough independent running sums to hide the
@@ -228,12 +316,13 @@ fn box_1d(input: &[f32], output: &mut [f32], length: usize, stride: usize, windo
 }
 
 /// Samples the blurred `input` (rows × cols) at the centres of a 64×64 grid.
-pub(crate) fn decimate_64(input: &[f32], rows: usize, cols: usize) -> [[f32; 64]; 64] {
+#[cfg(test)]
+fn decimate_64(input: &[f32], rows: usize, cols: usize) -> [[f32; 64]; 64] {
     let mut out = [[0.0f32; 64]; 64];
     for (oi, out_row) in out.iter_mut().enumerate() {
-        let i = (((oi as f64 + 0.5) * rows as f64) / 64.0) as usize;
+        let i = sample_at(oi, rows);
         for (oj, cell) in out_row.iter_mut().enumerate() {
-            let j = (((oj as f64 + 0.5) * cols as f64) / 64.0) as usize;
+            let j = sample_at(oj, cols);
             *cell = input[i * cols + j];
         }
     }
@@ -294,6 +383,38 @@ mod tests {
             box_rows(&input, &mut blocked, rows, cols, window);
             let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&blocked), bits(&one_by_one), "window {window}");
+        }
+    }
+
+    #[test]
+    fn sampled_filter_equals_filter_then_decimate_bit_for_bit() {
+        // Large and small on each axis (small images sample rows and columns twice), and
+        // windows from 1 up to the whole image.
+        for (rows, cols) in [(150, 97), (64, 64), (33, 200), (9, 5), (301, 64), (128, 7)] {
+            let input: Vec<f32> = (0..rows * cols)
+                .map(|i| ((i * 7919) % 251) as f32 / 7.0 + (i % 13) as f32 * 0.1)
+                .collect();
+            for (wr, wc) in [
+                (window_size(cols, 64), window_size(rows, 64)),
+                (1, 1),
+                (3, 5),
+                (cols, rows),
+            ] {
+                let mut full = input.clone();
+                let mut scratch = vec![0.0; input.len()];
+                jarosz_filter(&mut full, &mut scratch, rows, cols, wr, wc);
+                let expected = decimate_64(&full, rows, cols);
+                let mut buffer = input.clone();
+                let got = jarosz_decimate_64(&mut buffer, &mut scratch, rows, cols, wr, wc);
+                let bits = |a: &[[f32; 64]; 64]| {
+                    a.iter().flatten().map(|x| x.to_bits()).collect::<Vec<_>>()
+                };
+                assert_eq!(
+                    bits(&got),
+                    bits(&expected),
+                    "{rows}x{cols} windows {wr},{wc}"
+                );
+            }
         }
     }
 
