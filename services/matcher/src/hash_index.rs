@@ -15,11 +15,11 @@
 //! tables of 23–24 bits cover different parts of a repeated 64-bit hash, and a candidate met
 //! by several tables is still verified and reported once.
 //!
-//! The per-right decision (which threshold holds for which pair, which pair is the best
-//! evidence) is the linear index's, applied to the candidates in the order the linear scan
-//! would meet them, so ties resolve identically: the pairing rule is `Thresholds::for_kind`
-//! and the tie rule `ImageHit::is_beaten_by`, both the linear index's own; the randomized
-//! test against `ImageIndex` checks the answers stay identical.
+//! The per-right decision (which pairs stand, alone or corroborated by a pair of another
+//! kind, and which is the best evidence) is the linear index's, `Thresholds::decide`,
+//! applied to the candidates within `Thresholds::search_radius` in the order the linear scan
+//! would meet them, so ties resolve identically; the randomized test against `ImageIndex`
+//! checks the answers stay identical.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -219,12 +219,13 @@ impl ImageHashIndex {
         self.owners.len()
     }
 
-    /// For each right with a registered hash within its threshold of one of `hashes` (same
-    /// algorithm and length only), the closest such pair; sorted by distance, then right id.
-    /// Identical to `ImageIndex::query_with` over the same images.
+    /// For each right whose pairs with `hashes` (same algorithm and length only) stand under
+    /// `Thresholds::decide` (a pair within its threshold, or a ramped pair within its loose
+    /// bound supported by a pair of another kind), the hit that stands; sorted by distance,
+    /// then right id. Identical to `ImageIndex::query_with` over the same images.
     pub fn query_with(&self, hashes: &[RegionHash], thresholds: Thresholds) -> Vec<ImageHit> {
-        // (entry sequence, stored position, query position, distance, threshold)
-        let mut candidates: Vec<(u64, usize, usize, u32, u32)> = Vec::new();
+        // (entry sequence, stored position, query position, distance)
+        let mut candidates: Vec<(u64, usize, usize, u32)> = Vec::new();
         for (q, query) in hashes.iter().enumerate() {
             let Ok(bits) = hex::decode(&query.bits) else {
                 continue;
@@ -233,8 +234,8 @@ impl ImageHashIndex {
                 continue;
             };
             let whole = query.region.is_none();
-            let core = thresholds.for_kind(&query.algorithm, whole, false);
-            let variant = thresholds.for_kind(&query.algorithm, whole, true);
+            let core = thresholds.search_radius(&query.algorithm, whole, false);
+            let variant = thresholds.search_radius(&query.algorithm, whole, true);
             let Some(radius) = core.max(variant) else {
                 continue;
             };
@@ -245,41 +246,39 @@ impl ImageHashIndex {
                 let Some(stored) = self.entries.get(&seq).and_then(|e| e.hashes.get(pos)) else {
                     continue;
                 };
-                let threshold = if stored.variant { variant } else { core };
-                if let Some(threshold) = threshold.filter(|t| distance <= *t) {
+                let radius = if stored.variant { variant } else { core };
+                if radius.is_some_and(|r| distance <= r) {
                     debug_assert_eq!(stored.algorithm, query.algorithm);
-                    candidates.push((seq, pos, q, distance, threshold));
+                    candidates.push((seq, pos, q, distance));
                 }
             }
         }
-        candidates.sort_unstable_by_key(|&(seq, pos, q, _, _)| (seq, pos, q));
-        let mut best: HashMap<&str, ImageHit> = HashMap::new();
-        for (seq, pos, q, distance, threshold) in candidates {
+        // The linear scan's order (registered image, its hash, the query's hash), which
+        // `decide`'s tie rule depends on.
+        candidates.sort_unstable_by_key(|&(seq, pos, q, _)| (seq, pos, q));
+        let mut by_right: HashMap<&str, Vec<ImageHit>> = HashMap::new();
+        for (seq, pos, q, distance) in candidates {
             let Some(entry) = self.entries.get(&seq) else {
                 continue;
             };
             let variant = entry.hashes.get(pos).is_some_and(|h| h.variant);
             let query = &hashes[q];
-            let better = best
-                .get(entry.right_id.as_str())
-                .is_none_or(|hit| hit.is_beaten_by(distance, query.region));
-            if better {
-                best.insert(
-                    &entry.right_id,
-                    ImageHit {
-                        right_id: entry.right_id.clone(),
-                        view: entry.view.clone(),
-                        right_digest: entry.digest.clone(),
-                        distance,
-                        threshold,
-                        region: query.region,
-                        algorithm: query.algorithm.clone(),
-                        variant,
-                    },
-                );
-            }
+            by_right.entry(&entry.right_id).or_default().push(ImageHit {
+                right_id: entry.right_id.clone(),
+                view: entry.view.clone(),
+                right_digest: entry.digest.clone(),
+                distance,
+                // Set by `decide` to the bound the standing hit met.
+                threshold: 0,
+                region: query.region,
+                algorithm: query.algorithm.clone(),
+                variant,
+            });
         }
-        let mut hits: Vec<ImageHit> = best.into_values().collect();
+        let mut hits: Vec<ImageHit> = by_right
+            .into_values()
+            .filter_map(|pairs| thresholds.decide(pairs))
+            .collect();
         hits.sort_by(|a, b| {
             a.distance
                 .cmp(&b.distance)
@@ -331,11 +330,11 @@ mod tests {
     /// Random registries and queries of pHash (plain and ramped), silhouette and PDQ hashes
     /// (with variants, windows, an unknown length and bad hex), with rights removed and
     /// re-registered along the way: the index answers exactly as the linear scan does,
-    /// reasons and ties included.
+    /// reasons, ties and hits standing by corroboration (`Thresholds::decide`) included.
     #[test]
     fn answers_exactly_as_the_linear_index_on_random_hashes() {
         let mut rng = StdRng::seed_from_u64(7);
-        let (mut queries, mut with_hits) = (0, 0);
+        let (mut queries, mut with_hits, mut corroborated) = (0, 0, 0);
         for round in 0..20 {
             let mut linear = ImageIndex::new();
             let mut ours = ImageHashIndex::new();
@@ -444,6 +443,15 @@ mod tests {
                     );
                     queries += 1;
                     with_hits += usize::from(!expected.is_empty());
+                    // Ramped hits beyond their strict bound stood only by corroboration.
+                    corroborated += expected
+                        .iter()
+                        .filter(|h| {
+                            thresholds
+                                .for_kind(&h.algorithm, h.region.is_none(), h.variant)
+                                .is_some_and(|strict| h.distance > strict)
+                        })
+                        .count();
                 }
             }
         }
@@ -452,6 +460,7 @@ mod tests {
             with_hits * 3 > queries,
             "{with_hits} of {queries} with hits"
         );
+        assert!(corroborated > 0, "no hit stood by corroboration");
     }
 
     #[test]

@@ -46,7 +46,9 @@ pub const IMAGE_THRESHOLD: u32 = 6;
 ///
 /// Ramped hashes (`phash64r`, `shape64r`: symmetric logos) have no field of their own: they
 /// are held 2 bits tighter than `window` and `shape` (`RAMP_MARGIN` in `image_hash/index.rs`),
-/// the largest distances with no distractor within them in the fourth pass.
+/// the largest distances with no distractor within them in the fourth pass. Since the sixth
+/// pass a ramped pair is held to the plain kind's threshold when a pair of another kind on
+/// the same right supports it (`Thresholds::decide`, `image_hash/index/corroborate.rs`).
 pub const IMAGE_THRESHOLDS: Thresholds = Thresholds {
     whole: 8,
     variant: 4,

@@ -3,20 +3,21 @@
 //! A linear scan for now: the API is kept small (insert, remove a right, query) so that a
 //! multi-index-hashing implementation can replace it without touching callers.
 
+mod corroborate;
+
 use std::collections::HashMap;
 
 use takedown_model::RegionHash;
 
 use super::phash::hamming_bytes;
-use super::{PHASH64R, SHAPE64, SHAPE64R};
-use crate::pdq::PDQ256;
 
-/// Ramped hashes ([`PHASH64R`], [`SHAPE64R`]) are held this many bits tighter than the
-/// plain kind they stand beside: the ramp fixes a symmetric logo's bits, but it also makes
+/// Ramped hashes ([`super::PHASH64R`], [`super::SHAPE64R`]) are held this many bits tighter
+/// than the plain kind they stand beside: the ramp fixes a symmetric logo's bits, but it also makes
 /// unrelated pictures' bits agree more often. Measured on the dataset
 /// (`examples/dataset_distances.rs`): the closest distractor came within 4 ramped window bits
 /// (one of 510) and 6 ramped silhouette bits (two), none within 2 and 4 — the plain
-/// thresholds (4, 6) less 2.
+/// thresholds (4, 6) less 2. A ramped pair within the plain threshold still stands when a
+/// pair of another kind supports it (`corroborate`, sixth pass).
 const RAMP_MARGIN: u32 = 2;
 
 /// One registered image (a logo or a design view) and its hashes.
@@ -65,47 +66,47 @@ impl Thresholds {
         }
     }
 
-    fn for_pair(&self, query: &StoredHash, stored: &StoredHash) -> Option<u32> {
-        self.for_kind(&query.algorithm, query.region.is_none(), stored.variant)
+    /// The threshold a listing hash of `algorithm` (of the whole image, or of a window when
+    /// `whole` is false) is held to on its own against a registered hash (a variant when
+    /// `variant`), or None when the two are never compared. Public so that other indexes over
+    /// the same hashes (the matcher's `MihIndex` tiers) apply exactly this rule.
+    pub fn for_kind(&self, algorithm: &str, whole: bool, variant: bool) -> Option<u32> {
+        corroborate::kind_of(algorithm, whole, variant)
+            .map(|kind| corroborate::bounds(self, kind).strict)
     }
 
-    /// The threshold a listing hash of `algorithm` (of the whole image, or of a window when
-    /// `whole` is false) is held to against a registered hash (a variant when `variant`), or
-    /// None when the two are never compared. Public so that other indexes over the same
-    /// hashes (the matcher's `MihIndex` tiers) apply exactly this rule.
-    pub fn for_kind(&self, algorithm: &str, whole: bool, variant: bool) -> Option<u32> {
-        if algorithm == PDQ256 {
-            return (whole && !variant).then_some(self.pdq);
-        }
-        if algorithm == SHAPE64 {
-            return (!variant).then_some(self.shape);
-        }
-        // Ramped hashes exist only for a listing's windows and silhouettes and a
-        // registration's core, and are held tighter than their plain kind (see
-        // `RAMP_MARGIN`).
-        if algorithm == PHASH64R {
-            return (!variant).then_some(self.window.saturating_sub(RAMP_MARGIN));
-        }
-        if algorithm == SHAPE64R {
-            return (!variant).then_some(self.shape.saturating_sub(RAMP_MARGIN));
-        }
-        match (whole, variant) {
-            (true, false) => Some(self.whole),
-            (true, true) => Some(self.variant),
-            (false, false) => Some(self.window),
-            (false, true) => None,
-        }
+    /// How far an index must search for pairs of this kind: the largest of its strict bound
+    /// ([`Thresholds::for_kind`]), its loose bound (ramped kinds, standing when supported) and
+    /// its support bound (see [`Thresholds::decide`]); None when the two are never compared.
+    pub fn search_radius(&self, algorithm: &str, whole: bool, variant: bool) -> Option<u32> {
+        corroborate::kind_of(algorithm, whole, variant)
+            .map(|kind| corroborate::bounds(self, kind).radius())
+    }
+
+    /// Of one query's candidate pairs with one right (every pair within
+    /// [`Thresholds::search_radius`], in the order the linear index meets them: registered
+    /// image, its hash, the query's hash; `threshold` ignored), the hit that stands, or None.
+    /// A pair within its strict bound stands alone (the best of them, by
+    /// [`ImageHit::is_beaten_by`]); failing one, a ramped pair within its plain kind's
+    /// threshold stands when a pair of another kind is within that kind's support bound (2
+    /// bits beyond the farthest it stands at, PDQ 8; windows none): the corroboration rule,
+    /// measured in `bench/dataset/REPORT.md` (sixth pass). The one place both `ImageIndex`
+    /// and the matcher's index decide.
+    pub fn decide(&self, candidates: impl IntoIterator<Item = ImageHit>) -> Option<ImageHit> {
+        corroborate::decide(self, candidates)
     }
 }
 
-/// The best match of a query against one right.
+/// The match of a query against one right that stands ([`Thresholds::decide`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageHit {
     pub right_id: String,
     pub view: String,
     pub right_digest: String,
     pub distance: u32,
-    /// The threshold this kind of comparison was held to (see [`Thresholds`]).
+    /// The bound this pair was held to: its kind's threshold ([`Thresholds::for_kind`]), or,
+    /// for a ramped pair that stood corroborated by a pair of another kind, its loose bound
+    /// (the plain kind's threshold; see [`Thresholds::decide`]).
     pub threshold: u32,
     /// The window of the listing image that matched, or None for the whole image.
     pub region: Option<[f32; 4]>,
@@ -179,13 +180,25 @@ impl ImageIndex {
         self.query_with(hashes, Thresholds::uniform(threshold))
     }
 
-    /// As [`ImageIndex::query`], with a threshold per kind of comparison.
+    /// As [`ImageIndex::query`], with a threshold per kind of comparison and the
+    /// corroboration rule ([`Thresholds::decide`]).
     pub fn query_with(&self, hashes: &[RegionHash], thresholds: Thresholds) -> Vec<ImageHit> {
         let queries = decode_all(hashes, false);
-        let mut best: HashMap<&str, ImageHit> = HashMap::new();
+        // Per right, every pair within its kind's search radius, in scan order.
+        let mut candidates: HashMap<&str, Vec<ImageHit>> = HashMap::new();
         for entry in &self.entries {
             for stored in &entry.hashes {
                 for query in &queries {
+                    if query.algorithm != stored.algorithm {
+                        continue;
+                    }
+                    let Some(radius) = thresholds.search_radius(
+                        &query.algorithm,
+                        query.region.is_none(),
+                        stored.variant,
+                    ) else {
+                        continue;
+                    };
                     // 64-bit hashes (the common case: a listing image has hundreds of
                     // windows) compare as words; others byte by byte.
                     let distance = match (query.word, stored.word) {
@@ -195,34 +208,29 @@ impl ImageIndex {
                             None => continue,
                         },
                     };
-                    let Some(threshold) = thresholds.for_pair(query, stored) else {
-                        continue;
-                    };
-                    if distance > threshold || query.algorithm != stored.algorithm {
+                    if distance > radius {
                         continue;
                     }
-                    let better = best
-                        .get(entry.right_id.as_str())
-                        .is_none_or(|hit| is_better(distance, query.region, hit));
-                    if better {
-                        best.insert(
-                            &entry.right_id,
-                            ImageHit {
-                                right_id: entry.right_id.clone(),
-                                view: entry.view.clone(),
-                                right_digest: entry.digest.clone(),
-                                distance,
-                                threshold,
-                                region: query.region,
-                                algorithm: query.algorithm.clone(),
-                                variant: stored.variant,
-                            },
-                        );
-                    }
+                    candidates
+                        .entry(&entry.right_id)
+                        .or_default()
+                        .push(ImageHit {
+                            right_id: entry.right_id.clone(),
+                            view: entry.view.clone(),
+                            right_digest: entry.digest.clone(),
+                            distance,
+                            threshold: radius,
+                            region: query.region,
+                            algorithm: query.algorithm.clone(),
+                            variant: stored.variant,
+                        });
                 }
             }
         }
-        let mut hits: Vec<ImageHit> = best.into_values().collect();
+        let mut hits: Vec<ImageHit> = candidates
+            .into_values()
+            .filter_map(|pairs| thresholds.decide(pairs))
+            .collect();
         hits.sort_by(|a, b| {
             a.distance
                 .cmp(&b.distance)
@@ -230,12 +238,6 @@ impl ImageIndex {
         });
         hits
     }
-}
-
-/// Lower distance wins; at equal distance a whole-image match is the simpler explanation
-/// for a reviewer than a window.
-fn is_better(distance: u32, region: Option<[f32; 4]>, current: &ImageHit) -> bool {
-    current.is_beaten_by(distance, region)
 }
 
 impl ImageHit {
@@ -270,7 +272,7 @@ fn decode_all(hashes: &[RegionHash], variant: bool) -> Vec<StoredHash> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::PHASH64;
+    use crate::{PDQ256, PHASH64, PHASH64R, SHAPE64, SHAPE64R};
 
     fn hash(algorithm: &str, bits: &str, region: Option<[f32; 4]>) -> RegionHash {
         RegionHash {
@@ -466,6 +468,49 @@ mod tests {
             found(PHASH64, "ff00000000000000"),
             None,
             "plain meets ramped"
+        );
+    }
+
+    #[test]
+    fn a_loose_ramped_pair_is_found_only_with_support_from_another_kind_on_the_same_right() {
+        let mut index = ImageIndex::new();
+        for right in ["r1", "r2"] {
+            let mut logo = image(right, "logo", &["ffffffffffffffff"]);
+            logo.hashes.push(hash(PHASH64R, "ff00000000000000", None));
+            logo.hashes.push(hash(SHAPE64R, "00000000000000ff", None));
+            index.insert(logo);
+        }
+        // r2's silhouette differs: the query's silhouette is 8 bits from r1's, far from r2's.
+        index.remove_right("r2");
+        let mut r2 = image("r2", "logo", &["ffffffffffffffff"]);
+        r2.hashes.push(hash(PHASH64R, "ff00000000000000", None));
+        r2.hashes.push(hash(SHAPE64R, "ffffffff00000000", None));
+        index.insert(r2);
+        let window = Some([0.1, 0.1, 0.5, 0.5]);
+        let query = [
+            // 4 ramped bits from both rights' ramped hash: beyond its strict bound (2).
+            hash(PHASH64R, "f000000000000000", window),
+            // 8 ramped silhouette bits from r1's (its support bound: loose 6 + 2).
+            hash(SHAPE64R, "0000000000000000", window),
+        ];
+        let hits = index.query_with(&query, crate::IMAGE_THRESHOLDS);
+        let found: Vec<_> = hits
+            .iter()
+            .map(|h| {
+                (
+                    h.right_id.as_str(),
+                    h.algorithm.as_str(),
+                    h.distance,
+                    h.threshold,
+                )
+            })
+            .collect();
+        assert_eq!(found, vec![("r1", PHASH64R, 4, 4)]);
+        // Without the silhouette the ramped window stands for neither.
+        assert!(
+            index
+                .query_with(&query[..1], crate::IMAGE_THRESHOLDS)
+                .is_empty()
         );
     }
 

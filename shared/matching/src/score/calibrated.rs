@@ -18,9 +18,11 @@ pub enum ImageComparison {
     Pdq,
     /// A silhouette against a registered silhouette.
     Shape,
-    /// A ramped window hash (`phash64r`) against a registered image's ramped hash.
+    /// A ramped window hash (`phash64r`) against a registered image's ramped hash; at 3–4
+    /// bits only when corroborated by a pair of another kind (`Thresholds::decide`).
     WindowRamped,
-    /// A ramped silhouette (`shape64r`) against a registered ramped silhouette.
+    /// A ramped silhouette (`shape64r`) against a registered ramped silhouette; at 5–6 bits
+    /// only when corroborated.
     ShapeRamped,
 }
 
