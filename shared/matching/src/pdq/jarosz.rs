@@ -333,6 +333,11 @@ fn decimate_64(input: &[f32], rows: usize, cols: usize) -> [[f32; 64]; 64] {
 mod tests {
     use super::*;
 
+    /// The exact bits of each value: "bit for bit" compares these, not float equality.
+    fn bits(values: &[f32]) -> Vec<u32> {
+        values.iter().map(|x| x.to_bits()).collect()
+    }
+
     #[test]
     fn box_window_shrinks_at_the_edges() {
         // Window 3 over 0..5: edges average two samples, the middle three.
@@ -355,7 +360,6 @@ mod tests {
             }
             let mut by_rows = vec![0.0; rows * cols];
             box_columns(&input, &mut by_rows, rows, cols, window);
-            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&by_rows), bits(&strided), "window {window}");
         }
     }
@@ -381,7 +385,6 @@ mod tests {
             }
             let mut blocked = vec![0.0; rows * cols];
             box_rows(&input, &mut blocked, rows, cols, window);
-            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&blocked), bits(&one_by_one), "window {window}");
         }
     }
