@@ -2,6 +2,8 @@
 //!
 //! Module map:
 //! - [`policy`]: auto-file above a threshold, otherwise queue for review.
+//! - [`owner_policy`]: the thresholds an owner sets through the API, which replace the
+//!   configured ones for that owner's matches.
 //! - [`compose`]: a notice from a match, the right and the owner (the union of every
 //!   regime's fields), and grouping by (owner, platform, seller, right).
 //! - [`validate`]: what each regime requires; names every missing field before sending.
@@ -13,6 +15,7 @@
 //! between insert and publish loses nothing; the notifier's outbox absorbs the repeats.
 
 pub mod compose;
+pub mod owner_policy;
 pub mod policy;
 pub mod validate;
 
@@ -70,7 +73,14 @@ impl Actioner {
     }
 
     async fn handle_match(&self, found: Match) -> Result<(), ActionerError> {
-        let decision = self.policy.decide(&found);
+        let decision = match owner_policy::Stored::load(&self.store, &found.owner_id).await? {
+            owner_policy::Stored::None => self.policy.decide(&found),
+            owner_policy::Stored::Policy(owner) => owner.decide(&found),
+            owner_policy::Stored::Unreadable(why) => {
+                tracing::error!(owner = %found.owner_id, %why, "the owner's stored policy is unreadable; match queued for review");
+                Decision::Review
+            }
+        };
         self.store.upsert_match(&found, decision).await?;
         if decision != Decision::AutoFile {
             return Ok(());

@@ -357,7 +357,9 @@ pub async fn remove_seller(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The owner's filing policy.
+/// The owner's filing policy. The actioner decides each of the owner's matches by it: its
+/// thresholds replace the configured ones for this owner, and its review-only platforms get
+/// nothing filed without review.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PolicyDto {
     /// Matches scoring at or above this (0–1) are filed without review.
@@ -402,7 +404,8 @@ impl KindThresholdsDto {
     }
 }
 
-const POLICY: &str = "policy";
+/// The owner's policy document, which the actioner reads for each of the owner's matches.
+const POLICY: &str = takedown_actioner::owner_policy::POLICY_DOC;
 
 #[utoipa::path(get, path = "/v1/policy", tag = "brand_owner", security(("bearer" = [])),
     responses((status = 200, body = PolicyDto), (status = 404, body = ErrorBody)))]
@@ -686,4 +689,34 @@ pub async fn get_case(
         .ok_or(ApiError::NotFound)?;
     let history = state.store.case_events(&notice_id).await?;
     Ok(Json(case_dto(&notice, Some(history))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use takedown_actioner::owner_policy::OwnerPolicy;
+    use takedown_model::MatchKind;
+
+    /// The actioner decides an owner's matches by the policy document this API stores: what
+    /// `PUT /v1/policy` writes must read back there as the same thresholds.
+    #[test]
+    fn the_stored_policy_reads_as_the_actioners_owner_policy() {
+        let dto = PolicyDto {
+            auto_file_threshold: 0.9,
+            auto_file_thresholds: KindThresholdsDto {
+                word_mark: None,
+                logo: Some(0.97),
+                design: Some(0.99),
+            },
+            review_only_platforms: vec!["tmall".into()],
+        };
+        let stored = serde_json::to_value(&dto).expect("serialize");
+        let read: OwnerPolicy = serde_json::from_value(stored).expect("the actioner reads it");
+        assert_eq!(read.auto_file_threshold.get(), 0.9);
+        let kind = |k| read.auto_file_thresholds.get(k).map(|t| t.get());
+        assert_eq!(kind(MatchKind::WordMark), None);
+        assert_eq!(kind(MatchKind::Logo), Some(0.97));
+        assert_eq!(kind(MatchKind::Design), Some(0.99));
+        assert_eq!(read.review_only_platforms, ["tmall"]);
+    }
 }
