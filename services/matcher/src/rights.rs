@@ -106,6 +106,7 @@ impl RightsView {
 
     /// Unindexes `gone` and indexes `arrived` (hashed by [`hash_rights`]).
     pub fn commit(&mut self, gone: &[String], arrived: Vec<Arrived>) {
+        let mut images = Vec::new();
         for id in gone {
             tracing::info!(right = %id, "right changed, lapsed or withdrawn: unindexed");
             self.remove(id);
@@ -113,6 +114,7 @@ impl RightsView {
         for a in arrived {
             // A right changed twice between plan and commit is replaced, never doubled.
             self.remove(&a.right.id);
+            images.retain(|image: &IndexedImage| image.right_id != a.right.id);
             if a.right.kind == RightKind::WordMark {
                 self.words.add(&a.right.id, &a.right.name);
             }
@@ -126,12 +128,12 @@ impl RightsView {
             {
                 tracing::warn!(right = %a.right.id, territory = %unknown, "territory is neither an ISO 3166 alpha-2 code nor EU: it covers no market");
             }
-            for image in &a.images {
-                self.images.insert(image.clone());
-            }
+            images.extend(a.images);
             self.fingerprints.insert(a.right.id.clone(), a.fingerprint);
             self.rights.insert(a.right.id.clone(), a.right);
         }
+        // One rebuild for the whole refresh, after every removal.
+        self.images.extend(images);
     }
 
     /// Replaces the authorized sellers.

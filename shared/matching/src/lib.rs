@@ -14,6 +14,8 @@
 //!   and its eight rotations and mirrors.
 //! - [`mih`]: exact multi-index hashing over 256-bit hashes: every hash within a radius, as a
 //!   linear scan would find, without scanning.
+//! - [`mih64`]: the same for 64-bit hashes (the pHash kinds), parts of about log₂ N bits,
+//!   with batch loading.
 //! - [`score`]: the image operating thresholds, and match scores calibrated per kind of
 //!   comparison on the development dataset (the estimated precision of matches like it).
 //!
@@ -23,6 +25,7 @@
 mod hugepages;
 pub mod image_hash;
 pub mod mih;
+pub mod mih64;
 pub mod pdq;
 pub mod score;
 pub mod text;
@@ -33,6 +36,7 @@ pub use image_hash::{
     hash_reference_views, hash_whole,
 };
 pub use mih::{MihIndex, linear_query};
+pub use mih64::Mih64Index;
 pub use pdq::{
     Dihedral, PDQ_MIN_QUALITY, PDQ256, PdqHash, hamming_256, pdq_bits_from_hex, pdq_hash,
     pdq_hash_dihedral, pdq_region_hashes,
