@@ -212,3 +212,58 @@ fn hash_images(right: &Right, blobs: &BlobStore) -> Vec<IndexedImage> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use takedown_matching::{IMAGE_THRESHOLDS, PHASH64};
+    use takedown_model::RegionHash;
+
+    fn arrived(version: &str, bits: &str) -> Arrived {
+        let right: Right = serde_json::from_value(serde_json::json!({
+            "id": "r1", "owner_id": "acme", "kind": "logo_mark", "name": "ACME",
+            "registration_number": "EUTM 1", "office": "EUIPO", "classes": ["25"],
+            "territories": ["EU"], "images": []
+        }))
+        .expect("right");
+        let hash = RegionHash {
+            algorithm: PHASH64.into(),
+            bits: bits.into(),
+            region: None,
+        };
+        Arrived {
+            right,
+            fingerprint: version.into(),
+            images: vec![IndexedImage {
+                right_id: "r1".into(),
+                view: "logo".into(),
+                digest: version.into(),
+                hashes: vec![hash],
+                variants: Vec::new(),
+            }],
+        }
+    }
+
+    fn found(view: &RightsView, bits: &str) -> usize {
+        let query = RegionHash {
+            algorithm: PHASH64.into(),
+            bits: bits.into(),
+            region: None,
+        };
+        view.images.query_with(&[query], IMAGE_THRESHOLDS).len()
+    }
+
+    #[test]
+    fn a_right_arriving_twice_in_one_refresh_is_indexed_once_as_its_latest_version() {
+        let mut view = RightsView::default();
+        let (old, new) = ("00000000000000ff", "ffffffff00000000");
+        view.commit(&[], vec![arrived("v1", old), arrived("v2", new)]);
+        assert_eq!(view.images.len(), 1, "one image, not one per arrival");
+        assert_eq!(found(&view, new), 1);
+        assert_eq!(found(&view, old), 0, "the first version is replaced");
+        // A later refresh replaces it again.
+        view.commit(&["r1".to_owned()], vec![arrived("v3", old)]);
+        assert_eq!(view.images.len(), 1);
+        assert_eq!((found(&view, old), found(&view, new)), (1, 0));
+    }
+}
