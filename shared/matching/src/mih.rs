@@ -563,6 +563,16 @@ fn linear_portable(entries: &[(u32, [u8; 32])], query: &[u8; 32], radius: u32) -
     hits
 }
 
+/// SplitMix64, for the test hashes of this index and of [`crate::mih64`].
+#[cfg(test)]
+pub(crate) fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -574,15 +584,6 @@ mod tests {
         assert_eq!(masks_within(300).len(), 65536);
         assert_eq!(masks_within(1).len(), 17);
         assert_eq!(masks_within(2).len(), 1 + 16 + 120);
-    }
-
-    /// SplitMix64, for test hashes.
-    fn next(state: &mut u64) -> u64 {
-        *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = *state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
     }
 
     #[test]
@@ -624,13 +625,13 @@ mod tests {
     fn clustered_hashes_match_the_linear_scan_at_every_radius() {
         let mut state = 5u64;
         let bases: Vec<Words> = (0..4)
-            .map(|_| std::array::from_fn(|_| next(&mut state)))
+            .map(|_| std::array::from_fn(|_| splitmix64(&mut state)))
             .collect();
         let mut entries = Vec::new();
         for id in 0..4000u32 {
             let mut w = bases[id as usize % bases.len()];
-            for _ in 0..(next(&mut state) % 48) {
-                let bit = next(&mut state) % 256;
+            for _ in 0..(splitmix64(&mut state) % 48) {
+                let bit = splitmix64(&mut state) % 256;
                 w[(bit / 64) as usize] ^= 1 << (bit % 64);
             }
             let mut hash = [0u8; 32];

@@ -279,16 +279,12 @@ fn for_each_key_within(key: u32, bits: u32, radius: u32, visit: &mut impl FnMut(
 mod tests {
     use super::*;
 
-    /// SplitMix64, seeded.
+    /// Seeded test hashes (`mih`'s SplitMix64).
     struct Rng(u64);
 
     impl Rng {
         fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
+            crate::mih::splitmix64(&mut self.0)
         }
 
         /// `base` with `flips` random bits flipped (some may coincide).
