@@ -2,79 +2,27 @@
 //! regime requires is queued for review instead, and a complete one is published once per
 //! match however often the match is redelivered.
 
-use std::{sync::Arc, time::Duration};
+mod common;
 
-use takedown_actioner::{Actioner, Policy};
-use takedown_bus::{Bus, EmbeddedBus, Topic};
-use takedown_model::{Decision, Envelope, Match, Right, Tenant, notice::FiledNotice};
+use std::time::Duration;
+
+use common::{Consumer, World, drain, found, world};
+use takedown_bus::Topic;
+use takedown_model::{Decision, Envelope, notice::FiledNotice};
 use takedown_store::Store;
-use tokio_util::sync::CancellationToken;
 
-fn found() -> Match {
-    serde_json::from_value(serde_json::json!({
-        "id": "mat_1", "listing_id": "lst_1", "listing_url": "http://shop.test/item/1",
-        "platform": "shop", "seller": "Knockoff Co", "right_id": "rgt_1", "owner_id": "acme",
-        "kind": "word_mark", "score": 0.95,
-        "reason": {"type": "text", "span": "Acme", "normalized": "acme", "variant": "exact", "distance": 0},
-        "capture_id": "cap_1", "matched_at": "2026-11-02T10:00:00Z"
-    }))
-    .expect("match")
-}
-
-async fn run(email: Option<&str>) -> (Store, Vec<FiledNotice>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(&dir.path().join("owner.db"))
-        .await
-        .expect("store");
-    let bus: Arc<dyn Bus> = Arc::new(
-        EmbeddedBus::open(&dir.path().join("bus.db"))
-            .await
-            .expect("bus"),
-    );
-    let owner: Tenant = serde_json::from_value(serde_json::json!({
-        "id": "acme", "kind": "brand_owner", "name": "Acme Ltd", "contact_email": email
-    }))
-    .expect("tenant");
-    store.upsert_tenant(&owner).await.expect("tenant");
-    let right: Right = serde_json::from_value(serde_json::json!({
-        "id": "rgt_1", "owner_id": "acme", "kind": "word_mark", "name": "ACME",
-        "registration_number": "EUTM 018000001", "office": "EUIPO",
-        "classes": ["25"], "territories": ["EU"], "images": []
-    }))
-    .expect("right");
-    store.upsert_right(&right).await.expect("right");
-    // The same match twice: a redelivery.
+/// The same match published twice (a redelivery) and consumed; the notices published.
+async fn run(email: Option<&str>) -> (Store, Vec<FiledNotice>, World) {
+    let w = world(email).await;
     for _ in 0..2 {
-        bus.publish(Topic::Matches, "acme", &Envelope::encode(&found()))
+        w.bus
+            .publish(Topic::Matches, "acme", &Envelope::encode(&found(0.95)))
             .await
             .expect("publish");
     }
-    let actioner = Arc::new(Actioner {
-        bus: bus.clone(),
-        store: store.clone(),
-        policy: Policy::default(),
-    });
-    let cancel = CancellationToken::new();
-    let task = {
-        let (a, c) = (actioner.clone(), cancel.clone());
-        tokio::spawn(async move { a.run(&c).await })
-    };
-    // Bounded wait until the actioner's group has consumed both copies.
-    for _ in 0..200 {
-        if bus
-            .lag(takedown_actioner::GROUP, Topic::Matches)
-            .await
-            .expect("lag")
-            == 0
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    cancel.cancel();
-    task.await.expect("join").expect("actioner");
-
-    let mut consumer = bus
+    drain(&w, Consumer::Matches).await;
+    let mut consumer = w
+        .bus
         .subscribe("test", Topic::Notices)
         .await
         .expect("subscribe");
@@ -86,7 +34,7 @@ async fn run(email: Option<&str>) -> (Store, Vec<FiledNotice>, tempfile::TempDir
     {
         notices.push(Envelope::<FiledNotice>::decode(&m.payload).expect("notice"));
     }
-    (store, notices, dir)
+    (w.store.clone(), notices, w)
 }
 
 #[tokio::test]
@@ -118,12 +66,7 @@ async fn a_complete_notice_is_filed_once_per_match_with_one_item() {
 #[tokio::test]
 async fn platform_side_case_events_move_the_notice_status() {
     use takedown_model::{CaseEvent, CaseEventKind, NoticeStatus};
-    let (store, published, dir) = run(Some("legal@acme.example")).await;
-    let bus: Arc<dyn Bus> = Arc::new(
-        EmbeddedBus::open(&dir.path().join("bus.db"))
-            .await
-            .expect("bus"),
-    );
+    let (store, published, w) = run(Some("legal@acme.example")).await;
     let notice_id = published[0].notice.id.clone();
     for kind in [CaseEventKind::Acknowledged, CaseEventKind::MeasuresTaken] {
         let event = CaseEvent {
@@ -133,32 +76,12 @@ async fn platform_side_case_events_move_the_notice_status() {
             detail: None,
             at: chrono::Utc::now(),
         };
-        bus.publish(Topic::CaseEvents, &notice_id, &Envelope::encode(&event))
+        w.bus
+            .publish(Topic::CaseEvents, &notice_id, &Envelope::encode(&event))
             .await
             .expect("publish");
     }
-    let actioner = Arc::new(Actioner {
-        bus: bus.clone(),
-        store: store.clone(),
-        policy: Policy::default(),
-    });
-    let cancel = CancellationToken::new();
-    let task = {
-        let (a, c) = (actioner.clone(), cancel.clone());
-        tokio::spawn(async move { a.track_cases(&c).await })
-    };
-    for _ in 0..200 {
-        let lag = bus
-            .lag(takedown_actioner::CASE_GROUP, Topic::CaseEvents)
-            .await
-            .expect("lag");
-        if lag == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    cancel.cancel();
-    task.await.expect("join").expect("tracker");
+    drain(&w, Consumer::CaseEvents).await;
     let notices = store.notices().await.expect("notices");
     assert_eq!(notices[0].status, NoticeStatus::MeasuresTaken);
     assert_eq!(notices[0].case_id.as_deref(), Some("case_1"));

@@ -2,86 +2,36 @@
 //! replace the configured policy's, per kind, and a platform the owner holds back gets
 //! nothing filed without review. An unreadable stored policy files nothing.
 
-use std::{sync::Arc, time::Duration};
+mod common;
 
-use takedown_actioner::{Actioner, Policy, owner_policy::POLICY_DOC};
-use takedown_bus::{Bus, EmbeddedBus, Topic};
-use takedown_model::{Decision, Envelope, Match, Right, Tenant};
-use takedown_store::{Store, owned::TenantDoc};
-use tokio_util::sync::CancellationToken;
+use common::{Consumer, drain, found, world};
+use takedown_actioner::owner_policy::POLICY_DOC;
+use takedown_bus::Topic;
+use takedown_model::{Decision, Envelope};
+use takedown_store::owned::TenantDoc;
 
-/// A word-mark match on "shop" scoring 0.9: the configured policy (0.8) files it.
-fn found() -> Match {
-    serde_json::from_value(serde_json::json!({
-        "id": "mat_1", "listing_id": "lst_1", "listing_url": "http://shop.test/item/1",
-        "platform": "shop", "seller": "Knockoff Co", "right_id": "rgt_1", "owner_id": "acme",
-        "kind": "word_mark", "score": 0.9,
-        "reason": {"type": "text", "span": "Acme", "normalized": "acme", "variant": "exact", "distance": 0},
-        "capture_id": "cap_1", "matched_at": "2026-11-02T10:00:00Z"
-    }))
-    .expect("match")
-}
-
-/// The decision the actioner stores for [`found`] when the owner's stored policy document
-/// is `stored` (None: the owner set none).
+/// The decision the actioner stores for a word-mark match on "shop" scoring 0.9 (the
+/// configured policy, 0.8, files it) when the owner's stored policy document is `stored`
+/// (None: the owner set none).
 async fn decision_with(stored: Option<serde_json::Value>) -> Decision {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(&dir.path().join("owner.db"))
-        .await
-        .expect("store");
-    let bus: Arc<dyn Bus> = Arc::new(
-        EmbeddedBus::open(&dir.path().join("bus.db"))
-            .await
-            .expect("bus"),
-    );
-    let owner: Tenant = serde_json::from_value(serde_json::json!({
-        "id": "acme", "kind": "brand_owner", "name": "Acme Ltd",
-        "contact_email": "legal@acme.example"
-    }))
-    .expect("tenant");
-    store.upsert_tenant(&owner).await.expect("tenant");
-    let right: Right = serde_json::from_value(serde_json::json!({
-        "id": "rgt_1", "owner_id": "acme", "kind": "word_mark", "name": "ACME",
-        "registration_number": "EUTM 018000001", "office": "EUIPO",
-        "classes": ["25"], "territories": ["EU"], "images": []
-    }))
-    .expect("right");
-    store.upsert_right(&right).await.expect("right");
+    let w = world(Some("legal@acme.example")).await;
     if let Some(body) = stored {
         let doc = TenantDoc {
             id: POLICY_DOC.into(),
             parent_id: String::new(),
             body,
         };
-        store.put_doc("acme", POLICY_DOC, &doc).await.expect("doc");
+        w.store
+            .put_doc("acme", POLICY_DOC, &doc)
+            .await
+            .expect("doc");
     }
-    bus.publish(Topic::Matches, "acme", &Envelope::encode(&found()))
+    w.bus
+        .publish(Topic::Matches, "acme", &Envelope::encode(&found(0.9)))
         .await
         .expect("publish");
-    let actioner = Arc::new(Actioner {
-        bus: bus.clone(),
-        store: store.clone(),
-        policy: Policy::default(),
-    });
-    let cancel = CancellationToken::new();
-    let task = {
-        let (a, c) = (actioner.clone(), cancel.clone());
-        tokio::spawn(async move { a.run(&c).await })
-    };
-    // Bounded wait until the actioner has consumed the match.
-    for _ in 0..200 {
-        let lag = bus
-            .lag(takedown_actioner::GROUP, Topic::Matches)
-            .await
-            .expect("lag");
-        if lag == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    cancel.cancel();
-    task.await.expect("join").expect("actioner");
-    let matches = store.matches().await.expect("matches");
+    drain(&w, Consumer::Matches).await;
+    let matches = w.store.matches().await.expect("matches");
     assert_eq!(
         matches.len(),
         1,
