@@ -265,6 +265,17 @@ impl Config {
                 platform.feed_interval(feed)?;
             }
         }
+        // A source whose platform has no delivery would file notices that can never leave.
+        for source in &self.sources {
+            if !seen.contains(source.platform.as_str()) {
+                bail!(
+                    "sources: source {:?} names platform {:?}, which has no [[platforms]] entry \
+                     (add one with its endpoint, [email] or [kafka], or correct the name)",
+                    source.id,
+                    source.platform
+                );
+            }
+        }
         Ok(())
     }
 

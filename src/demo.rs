@@ -173,7 +173,8 @@ fn demo_config(
         data_dir: dir.join("data"),
         rights_files: vec![owner_file],
         policy: takedown_actioner::Policy {
-            auto_file_threshold: 0.7,
+            auto_file_threshold: takedown_actioner::Threshold::new(0.7)
+                .expect("0.7 is a valid threshold"),
             ..Default::default()
         },
         sources: vec![

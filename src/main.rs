@@ -438,6 +438,9 @@ async fn main() -> anyhow::Result<()> {
             for (line, error) in &report.row_errors {
                 eprintln!("{}:{line}: {error}", file.display());
             }
+            if let Some(change) = &report.owner_changed {
+                println!("{change}");
+            }
             println!(
                 "registered {} rights and {} authorized sellers; {} rows refused",
                 report.rights,

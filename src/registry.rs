@@ -1,141 +1,151 @@
 //! Registering rights: an owner file (`owner.json`, see `takedown_sample::OwnerFile`) or a
 //! CSV of rights for one owner. Images are copied into the blob store; registering the same
 //! file twice changes nothing.
+//!
+//! Both apply the field rules every other path applies (`takedown_model::validate`), and
+//! every image is decoded before anything is written, so a text file named as a logo is
+//! refused. An owner file is one document: it is registered whole or not at all. A CSV is a
+//! list of independent rows, as the API's bulk import treats it: valid rows are registered,
+//! refused rows are reported with their line, field and rule.
 
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use takedown_model::{AuthorizedSeller, Right, RightCsvRow, RightImage, RightKind, split_list};
+use takedown_matching::ImageLimits;
+use takedown_model::validate::{self as rules, FieldError};
+use takedown_model::{Right, RightCsvRow, RightImage, Tenant, split_list};
 use takedown_sample::OwnerFile;
 use takedown_store::{BlobStore, Store};
 
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+/// What an import registered and what it refused.
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct ImportReport {
     pub rights: usize,
     pub authorized_sellers: usize,
     /// (line, error) for CSV rows that were refused; the other rows are imported.
     pub row_errors: Vec<(usize, String)>,
+    /// For an owner file naming an existing owner whose name or contact differ: what the
+    /// file changed, said so the operator sees it.
+    pub owner_changed: Option<String>,
 }
 
-/// Registers everything in an owner file.
+/// Registers everything in an owner file, or nothing: the owner (created, or its name and
+/// contact updated — never its kind), its rights and its authorized sellers.
 pub async fn import_owner_file(
     store: &Store,
     blobs: &BlobStore,
     path: &Path,
 ) -> anyhow::Result<ImportReport> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading owner file {}", path.display()))?;
-    let file: OwnerFile = serde_json::from_str(&text)
-        .with_context(|| format!("owner file {} is not valid", path.display()))?;
-    file.validate()
-        .with_context(|| format!("owner file {}", path.display()))?;
+    let file = OwnerFile::read(path).with_context(|| format!("owner file {}", path.display()))?;
     let base = path.parent().unwrap_or(Path::new("."));
-    store.upsert_tenant(&file.owner).await?;
-    let mut report = ImportReport::default();
+    let mut rights = Vec::with_capacity(file.rights.len());
     for right in &file.rights {
-        let mut images = Vec::new();
+        let mut images = Vec::with_capacity(right.images.len());
         for image in &right.images {
-            let image_path = base.join(&image.file);
-            let bytes = std::fs::read(&image_path).with_context(|| {
-                format!("right {}: reading image {}", right.id, image_path.display())
-            })?;
+            let image_path = image.path_in(base);
+            let digest = store_image(blobs, &image_path)
+                .with_context(|| format!("right {}: image {}", right.id, image.file))?;
             images.push(RightImage {
                 view: image.view.clone(),
-                digest: blobs.put(&bytes)?,
+                digest,
             });
         }
-        store
-            .upsert_right(&Right {
-                id: right.id.clone(),
-                owner_id: file.owner.id.clone(),
-                kind: right.kind,
-                name: right.name.clone(),
-                registration_number: right.registration_number.clone(),
-                office: right.office.clone(),
-                classes: right.classes.clone(),
-                territories: right.territories.clone(),
-                valid_from: right.valid_from,
-                valid_until: right.valid_until,
-                images,
-            })
-            .await?;
-        report.rights += 1;
+        rights.push(right.to_right(&file.owner.id, images));
     }
-    for seller in &file.authorized_sellers {
-        store
-            .add_authorized_seller(&AuthorizedSeller {
-                owner_id: file.owner.id.clone(),
-                platform: seller.platform.clone(),
-                seller: seller.seller.clone(),
-            })
-            .await?;
-        report.authorized_sellers += 1;
-    }
-    Ok(report)
+    let sellers = file.authorized_sellers();
+    let registered = store
+        .register_owner(&file.owner, &rights, &sellers)
+        .await
+        .with_context(|| format!("owner file {}: nothing was registered", path.display()))?;
+    Ok(ImportReport {
+        rights: rights.len(),
+        authorized_sellers: sellers.len(),
+        row_errors: Vec::new(),
+        owner_changed: registered
+            .before
+            .filter(|before| *before != file.owner)
+            .map(|before| owner_change(&before, &file.owner)),
+    })
 }
 
-fn date(field: &str, name: &str) -> anyhow::Result<Option<chrono::NaiveDate>> {
-    let field = field.trim();
-    if field.is_empty() {
-        return Ok(None);
+/// "owner acme: name "Acme" → "Acme Group"; contact …" for an existing owner a file updates.
+fn owner_change(before: &Tenant, after: &Tenant) -> String {
+    let mut changes = Vec::new();
+    if before.name != after.name {
+        changes.push(format!("name {:?} → {:?}", before.name, after.name));
     }
-    Ok(Some(field.parse().with_context(|| {
-        format!("{name} {field:?} is not a date (YYYY-MM-DD)")
-    })?))
+    if before.contact_email != after.contact_email {
+        changes.push(format!(
+            "contact {:?} → {:?}",
+            before.contact_email.as_deref().unwrap_or(""),
+            after.contact_email.as_deref().unwrap_or("")
+        ));
+    }
+    format!("owner {} existed; updated {}", after.id, changes.join("; "))
 }
 
-/// Registers the rights of a CSV file for `owner_id` (an existing tenant).
+/// Decodes the image at `path` (so that a file that is not an image is refused here, not
+/// silently unmatched later) and stores its bytes; returns the digest.
+fn store_image(blobs: &BlobStore, path: &Path) -> anyhow::Result<String> {
+    let limits = ImageLimits::default();
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    takedown_matching::hash_reference(&bytes, &limits)
+        .with_context(|| format!("{} is not a usable image", path.display()))?;
+    Ok(blobs.put(&bytes)?)
+}
+
+/// Registers the rights of a CSV file for `owner_id` (an existing brand owner). Each row is
+/// checked with the rules of every other path; valid rows are registered, refused rows
+/// reported with their line. A file with no rows, or one that is not UTF-8 CSV text, is an
+/// error.
 pub async fn import_rights_csv(
     store: &Store,
     blobs: &BlobStore,
     owner_id: &str,
     path: &Path,
 ) -> anyhow::Result<ImportReport> {
-    if store.tenant(owner_id).await?.is_none() {
-        bail!("owner {owner_id:?} is not registered; import its owner file first");
+    match store.tenant(owner_id).await? {
+        None => bail!("owner {owner_id:?} is not registered; import its owner file first"),
+        Some(tenant) if tenant.kind != takedown_model::TenantKind::BrandOwner => {
+            bail!("tenant {owner_id:?} is not a brand owner; only brand owners hold rights")
+        }
+        Some(_) => {}
     }
     let base = path.parent().unwrap_or(Path::new("."));
-    let mut reader =
-        csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    if std::str::from_utf8(&text).is_err() || text.contains(&0) {
+        bail!("{} is not CSV text (not UTF-8)", path.display());
+    }
+    let mut reader = csv::Reader::from_reader(text.as_slice());
+    let headers = reader
+        .headers()
+        .with_context(|| format!("{}: reading the header line", path.display()))?
+        .clone();
+    for column in ["id", "kind", "name", "registration_number"] {
+        if !headers.iter().any(|h| h == column) {
+            bail!(
+                "{}: the header line has no {column:?} column (columns: \
+                 id,kind,name,registration_number,office,classes,territories,valid_from,\
+                 valid_until,images)",
+                path.display()
+            );
+        }
+    }
     let mut report = ImportReport::default();
+    let mut rows = 0;
     for (index, row) in reader.deserialize::<RightCsvRow>().enumerate() {
         let line = index + 2; // 1-based, after the header
+        rows += 1;
         let result = async {
             let row = row.context("row does not fit the columns")?;
-            if row.id.trim().is_empty() {
-                bail!("id is required");
-            }
-            let kind = RightKind::parse(&row.kind).with_context(|| {
-                format!("kind {:?} is not word_mark, logo_mark or design", row.kind)
-            })?;
-            let mut images = Vec::new();
-            for pair in split_list(&row.images) {
-                let (view, file) = pair
-                    .split_once('=')
-                    .with_context(|| format!("image {pair:?} is not view=file"))?;
+            let right = csv_right(owner_id, row, |file| {
                 if Path::new(file).is_absolute() || file.contains("..") {
-                    bail!("image file {file:?} must be relative and stay inside the CSV's folder");
+                    bail!(
+                        "images: file {file:?} must be relative and stay inside the CSV's folder"
+                    );
                 }
-                let bytes = std::fs::read(base.join(file))
-                    .with_context(|| format!("reading image {file}"))?;
-                images.push(RightImage {
-                    view: view.to_owned(),
-                    digest: blobs.put(&bytes)?,
-                });
-            }
-            let right = Right {
-                id: row.id,
-                owner_id: owner_id.to_owned(),
-                kind,
-                name: row.name,
-                registration_number: row.registration_number,
-                office: row.office,
-                classes: split_list(&row.classes),
-                territories: split_list(&row.territories),
-                valid_from: date(&row.valid_from, "valid_from")?,
-                valid_until: date(&row.valid_until, "valid_until")?,
-                images,
-            };
+                store_image(blobs, &base.join(file))
+            })?;
             store.upsert_right(&right).await?;
             anyhow::Ok(())
         }
@@ -145,5 +155,48 @@ pub async fn import_rights_csv(
             Err(e) => report.row_errors.push((line, format!("{e:#}"))),
         }
     }
+    if rows == 0 {
+        bail!("{} has a header line but no rows", path.display());
+    }
     Ok(report)
+}
+
+/// A CSV row as a right of `owner_id`, checked with the common rules; `image` stores the
+/// file a `view=file` pair names and returns its digest.
+fn csv_right(
+    owner_id: &str,
+    row: RightCsvRow,
+    mut image: impl FnMut(&str) -> anyhow::Result<String>,
+) -> anyhow::Result<Right> {
+    rules::ident("id", row.id.trim())?;
+    let kind = rules::right_kind("kind", &row.kind)?;
+    let valid_from = rules::date("valid_from", Some(&row.valid_from))?;
+    let valid_until = rules::date("valid_until", Some(&row.valid_until))?;
+    let pairs = split_list(&row.images);
+    rules::image_count(kind, pairs.len())?;
+    let mut images = Vec::with_capacity(pairs.len());
+    for (i, pair) in pairs.iter().enumerate() {
+        let (view, file) = pair.split_once('=').ok_or_else(|| {
+            FieldError::new(format!("images[{i}]"), format!("{pair:?} is not view=file"))
+        })?;
+        images.push(RightImage {
+            view: view.trim().to_owned(),
+            digest: image(file.trim())?,
+        });
+    }
+    let right = Right {
+        id: row.id.trim().to_owned(),
+        owner_id: owner_id.to_owned(),
+        kind,
+        name: row.name.trim().to_owned(),
+        registration_number: row.registration_number.trim().to_owned(),
+        office: row.office.trim().to_owned(),
+        classes: split_list(&row.classes),
+        territories: split_list(&row.territories),
+        valid_from,
+        valid_until,
+        images,
+    };
+    rules::right(&right)?;
+    Ok(right)
 }

@@ -58,7 +58,7 @@ fn rights_import_reports_bad_rows_by_line_and_keeps_the_good_ones() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("marks.csv:3: valid_from \"not-a-date\" is not a date"),
+        stderr.contains("marks.csv:3: valid_from: must be a date YYYY-MM-DD, not \"not-a-date\""),
         "{stderr}"
     );
     assert!(

@@ -20,8 +20,8 @@ use takedown_model::{
     notice::{AgentAuthorization, NoticeRegime},
 };
 
-fn default_threshold() -> f32 {
-    0.8
+fn default_threshold() -> Threshold {
+    Threshold(0.8)
 }
 fn default_statement() -> String {
     "I have a good faith belief that use of the material in the manner complained of is not \
@@ -74,6 +74,12 @@ impl From<Threshold> for f32 {
 }
 
 impl Threshold {
+    /// The threshold `value`, if it lies in 0..=1.
+    pub fn new(value: f32) -> Result<Self, ThresholdOutOfRange> {
+        Self::try_from(value)
+    }
+
+    /// The threshold as a score.
     pub fn get(self) -> f32 {
         self.0
     }
@@ -110,8 +116,9 @@ impl KindThresholds {
 pub struct Policy {
     /// Matches scoring at least this are filed at once; the rest wait for review. A score is
     /// the estimated precision of matches like it, so 0.8 files what is right 4 times in 5.
+    /// In 0..=1: a value outside (or not a number) is refused when the policy is read.
     #[serde(default = "default_threshold")]
-    pub auto_file_threshold: f32,
+    pub auto_file_threshold: Threshold,
     /// Per kind of match, a threshold replacing `auto_file_threshold`, e.g.
     /// `auto_file_thresholds = { logo = 0.95, word_mark = 0.9 }`: an owner may trust a word
     /// mark in a title more readily than a logo found in a window of a photo.
@@ -187,7 +194,7 @@ impl Policy {
     pub fn auto_file_threshold_for(&self, kind: MatchKind) -> f32 {
         self.auto_file_thresholds
             .get(kind)
-            .map_or(self.auto_file_threshold, Threshold::get)
+            .map_or(self.auto_file_threshold.get(), Threshold::get)
     }
 
     /// File at once when the match scores at least its kind's threshold; otherwise review.
@@ -284,6 +291,15 @@ mod tests {
             "the error names what is wrong"
         );
         assert!(toml::from_str::<Policy>("auto_file_thresholds = { design = -0.1 }").is_err());
+        for bad in ["-3", "1.8", "nan"] {
+            let err = toml::from_str::<Policy>(&format!("auto_file_threshold = {bad}"))
+                .expect_err(bad)
+                .to_string();
+            assert!(
+                err.contains("auto_file_threshold") && err.contains("between 0 and 1"),
+                "{bad}: the error names the field and the rule: {err}"
+            );
+        }
     }
 
     #[test]

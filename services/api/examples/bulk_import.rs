@@ -56,7 +56,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let text = marks_csv(rows);
     let started = Instant::now();
-    let (rights, errors) = takedown_api::rights::parse_csv("acme", text.as_bytes());
+    let takedown_api::rights::ParsedRights { rights, errors, .. } =
+        takedown_api::rights::parse_csv("acme", text.as_bytes())?;
     let parsed = started.elapsed();
     let started = Instant::now();
     let refused = if row_by_row {

@@ -187,8 +187,8 @@ pub async fn authenticate(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|v| v.trim().to_owned());
+        .and_then(bearer_token)
+        .map(str::to_owned);
     let act_for = act_for(request.headers());
     let needed = if request.method() == Method::GET {
         Scope::Read
@@ -272,6 +272,16 @@ async fn acting_for(
             tenant_id: agent.id,
         }),
     })
+}
+
+/// The credentials of an `Authorization` value with the Bearer scheme, whose name is
+/// case-insensitive (RFC 9110 §11.1): `Bearer`, `bearer` and `BEARER` are one scheme.
+pub(crate) fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 async fn caller_of(state: &AppState, text: Option<&str>) -> Result<Caller, ApiError> {

@@ -49,13 +49,13 @@ pub async fn import_file(
     let is_json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let (rights, errors) = if is_json {
+    let mut parsed = if is_json {
         rights::parse_json(owner_id, &bytes)?
     } else {
-        rights::parse_csv(owner_id, &bytes)
+        rights::parse_csv(owner_id, &bytes)?
     };
     let bar = if progress {
-        let bar = ProgressBar::new(rights.len() as u64);
+        let bar = ProgressBar::new(parsed.rights.len() as u64);
         if let Ok(style) =
             ProgressStyle::with_template("{bar:40} {pos}/{len} rights {per_sec} eta {eta}")
         {
@@ -65,16 +65,18 @@ pub async fn import_file(
     } else {
         ProgressBar::hidden()
     };
-    let mut refused = 0;
-    for chunk in rights.chunks(BATCH) {
-        // Ids are owner-prefixed, so nothing is refused; counted so the report never over-claims.
-        refused += store.upsert_rights_of(owner_id, chunk).await?.len();
+    let mut refused = Vec::new();
+    for chunk in parsed.rights.chunks(BATCH) {
+        // Ids are owner-prefixed, so no row should be refused; any that is (a right stored
+        // under that id by another owner) is reported with its row, never counted.
+        refused.extend(store.upsert_rights_of(owner_id, chunk).await?);
         bar.inc(chunk.len() as u64);
     }
     bar.finish();
+    parsed.refuse_stored(&refused);
     let report = ImportReport {
-        imported: rights.len() - refused,
-        errors,
+        imported: parsed.rights.len() - refused.len(),
+        errors: parsed.errors,
     };
     store
         .append_audit(&AuditChange {

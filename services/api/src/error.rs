@@ -69,6 +69,10 @@ impl IntoResponse for ApiError {
             ApiError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::Store(
+                takedown_store::StoreError::OwnedByAnother { .. }
+                | takedown_store::StoreError::TenantKindConflict { .. },
+            ) => (StatusCode::CONFLICT, "conflict"),
             ApiError::Store(e) => {
                 tracing::error!(error = %e, "store failure behind an API request");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
@@ -93,6 +97,11 @@ impl IntoResponse for ApiError {
             _ => (None, None),
         };
         let message = match &self {
+            // The same words whoever holds the id: a caller learns only that it is taken.
+            ApiError::Store(
+                takedown_store::StoreError::OwnedByAnother { .. }
+                | takedown_store::StoreError::TenantKindConflict { .. },
+            ) => "this id is taken; choose another".to_owned(),
             // Never echo storage details to a caller.
             ApiError::Store(_) | ApiError::Blob(_) | ApiError::Internal(_) => {
                 "internal error".to_owned()
@@ -118,7 +127,64 @@ impl IntoResponse for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// Maps a JSON body that does not parse to a validation error naming the rule serde broke.
+/// Maps a JSON body that does not parse to a validation error naming the rule serde broke,
+/// and one over the size limit to 413.
 pub fn body_error(rejection: axum::extract::rejection::JsonRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::TooLarge {
+            field: "body".into(),
+            rule: rejection.body_text(),
+        };
+    }
     ApiError::invalid("body", rejection.body_text())
+}
+
+/// Rewrites an error response that is not already JSON (axum's own answers: no such route,
+/// method not allowed, body too large, unsupported media type) into the JSON error shape,
+/// keeping its status and its text as the message.
+pub async fn json_error_shape(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    // axum's own error texts are short; anything longer is cut rather than held.
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        s if s.is_server_error() => "internal",
+        _ => "invalid",
+    };
+    let message = String::from_utf8_lossy(&text).trim().to_owned();
+    let message = if message.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_owned()
+    } else {
+        message
+    };
+    let mut rewritten = (
+        status,
+        Json(ErrorBody {
+            error: code,
+            message,
+            field: None,
+            rule: None,
+        }),
+    )
+        .into_response();
+    // Keep what the original said beyond its body (e.g. `Allow` on a 405).
+    for (name, value) in parts.headers.iter() {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            rewritten.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    rewritten
 }

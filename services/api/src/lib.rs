@@ -227,7 +227,9 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     (v1, doc)
 }
 
-/// The whole service: `/v1` plus `/openapi.json` (public: it holds no tenant data).
+/// The whole service: `/v1` plus `/openapi.json` (public: it holds no tenant data). Every
+/// error, including those axum answers itself (no such route, method not allowed, body too
+/// large), leaves in the JSON error shape ([`error::ErrorBody`]).
 pub fn router(state: AppState) -> Router {
     let (v1, doc) = api(state);
     let doc = Arc::new(doc);
@@ -238,6 +240,7 @@ pub fn router(state: AppState) -> Router {
             async move { Json(doc.as_ref().clone()) }
         }),
     )
+    .layer(middleware::map_response(error::json_error_shape))
 }
 
 /// Serves until `shutdown` resolves; client addresses feed the failure limiter.

@@ -5,7 +5,7 @@
 //! never learn, by a collision, that another owner used an id.
 
 use serde::{Deserialize, Serialize};
-use takedown_model::{Right, RightCsvRow, RightImage, RightKind, split_list};
+use takedown_model::{Right, RightCsvRow, RightImage, split_list};
 use utoipa::ToSchema;
 
 use crate::{error::ApiError, validate};
@@ -52,82 +52,12 @@ pub fn stored_id(owner_id: &str, id: &str) -> String {
 }
 
 impl RightDto {
-    /// Checks every rule and builds the stored right; the error names the first bad field.
+    /// Checks every rule ([`takedown_model::validate::right`], the same for every path a
+    /// right comes by) and builds the stored right; the error names the first bad field.
     pub fn validate(&self, owner_id: &str) -> Result<Right, ApiError> {
         validate::ident("id", &self.id)?;
-        let kind = match self.kind.as_str() {
-            "word_mark" => RightKind::WordMark,
-            "logo_mark" => RightKind::LogoMark,
-            "design" => RightKind::Design,
-            _ => {
-                return Err(ApiError::invalid(
-                    "kind",
-                    "must be word_mark, logo_mark or design",
-                ));
-            }
-        };
-        validate::required("name", &self.name)?;
-        validate::required("registration_number", &self.registration_number)?;
-        for (i, class) in self.classes.iter().enumerate() {
-            let ok = if kind == RightKind::Design {
-                // Locarno: class-subclass, e.g. "02-04".
-                class.len() == 5
-                    && class.as_bytes()[2] == b'-'
-                    && class
-                        .bytes()
-                        .enumerate()
-                        .all(|(j, b)| j == 2 || b.is_ascii_digit())
-            } else {
-                class.parse::<u8>().is_ok_and(|n| (1..=45).contains(&n))
-            };
-            if !ok {
-                let rule = if kind == RightKind::Design {
-                    "must be a Locarno class NN-NN"
-                } else {
-                    "must be a Nice class 1 to 45"
-                };
-                return Err(ApiError::invalid(format!("classes[{i}]"), rule));
-            }
-        }
-        for (i, t) in self.territories.iter().enumerate() {
-            if !(t.len() == 2 && t.bytes().all(|b| b.is_ascii_uppercase())) {
-                return Err(ApiError::invalid(
-                    format!("territories[{i}]"),
-                    "must be an ISO 3166 alpha-2 code (or EU, WO)",
-                ));
-            }
-        }
-        let from = validate::date("valid_from", self.valid_from.as_deref())?;
-        let until = validate::date("valid_until", self.valid_until.as_deref())?;
-        if let (Some(f), Some(u)) = (from, until)
-            && u < f
-        {
-            return Err(ApiError::invalid(
-                "valid_until",
-                "must not be before valid_from",
-            ));
-        }
-        if kind != RightKind::WordMark && self.images.is_empty() {
-            return Err(ApiError::invalid(
-                "images",
-                "a logo mark or design needs at least one image",
-            ));
-        }
-        for (i, image) in self.images.iter().enumerate() {
-            validate::required(&format!("images[{i}].view"), &image.view)?;
-            if !(image.digest.len() == 64
-                && image
-                    .digest
-                    .bytes()
-                    .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
-            {
-                return Err(ApiError::invalid(
-                    format!("images[{i}].digest"),
-                    "must be a lowercase hex SHA-256 of a stored image",
-                ));
-            }
-        }
-        Ok(Right {
+        let kind = takedown_model::validate::right_kind("kind", &self.kind)?;
+        let right = Right {
             id: stored_id(owner_id, &self.id),
             owner_id: owner_id.to_owned(),
             kind,
@@ -136,8 +66,8 @@ impl RightDto {
             office: self.office.trim().to_owned(),
             classes: self.classes.clone(),
             territories: self.territories.clone(),
-            valid_from: from,
-            valid_until: until,
+            valid_from: validate::date("valid_from", self.valid_from.as_deref())?,
+            valid_until: validate::date("valid_until", self.valid_until.as_deref())?,
             images: self
                 .images
                 .iter()
@@ -146,7 +76,9 @@ impl RightDto {
                     digest: i.digest.clone(),
                 })
                 .collect(),
-        })
+        };
+        takedown_model::validate::right(&right)?;
+        Ok(right)
     }
 
     pub fn from_right(right: &Right) -> Self {
@@ -209,17 +141,72 @@ fn row_error(row: usize, e: ApiError) -> RowError {
     }
 }
 
-/// Parses and validates CSV text: the valid rights and the refused rows.
-pub fn parse_csv(owner_id: &str, text: &[u8]) -> (Vec<Right>, Vec<RowError>) {
+/// The rights of a bulk import that passed validation, each with its row, and the rows that
+/// did not.
+#[derive(Debug, Default)]
+pub struct ParsedRights {
+    /// Valid rights, in file order.
+    pub rights: Vec<Right>,
+    /// The row of each right in [`ParsedRights::rights`] (same index).
+    pub rows: Vec<usize>,
+    /// Refused rows.
+    pub errors: Vec<RowError>,
+}
+
+impl ParsedRights {
+    fn accept(&mut self, row: usize, right: Right) {
+        self.rows.push(row);
+        self.rights.push(right);
+    }
+
+    /// Reports the rights the store refused to write (their ids belong to another owner) as
+    /// refused rows, so the import's report never counts them as imported.
+    pub fn refuse_stored(&mut self, refused_ids: &[String]) {
+        let refused: std::collections::HashSet<&str> =
+            refused_ids.iter().map(String::as_str).collect();
+        for (right, &row) in self.rights.iter().zip(&self.rows) {
+            if refused.contains(right.id.as_str()) {
+                self.errors.push(RowError {
+                    row,
+                    field: "id".into(),
+                    rule: "belongs to another owner; choose another id".into(),
+                });
+            }
+        }
+        self.errors.sort_by_key(|e| e.row);
+    }
+}
+
+/// Parses and validates CSV text: the valid rights and the refused rows. Text that is not
+/// UTF-8, has no header or has no rows is refused whole.
+pub fn parse_csv(owner_id: &str, text: &[u8]) -> Result<ParsedRights, ApiError> {
+    if std::str::from_utf8(text).is_err() || text.contains(&0) {
+        return Err(ApiError::invalid("body", "must be CSV text (UTF-8)"));
+    }
     let mut reader = csv::Reader::from_reader(text);
-    let mut rights = Vec::new();
-    let mut errors = Vec::new();
+    let headers = reader
+        .headers()
+        .map_err(|e| ApiError::invalid("body", format!("has no readable header line: {e}")))?;
+    for column in ["id", "kind", "name", "registration_number"] {
+        if !headers.iter().any(|h| h == column) {
+            return Err(ApiError::invalid(
+                "body",
+                format!(
+                    "the header line has no {column:?} column (columns: id,kind,name,\
+                     registration_number,office,classes,territories,valid_from,valid_until,images)"
+                ),
+            ));
+        }
+    }
+    let mut parsed = ParsedRights::default();
+    let mut rows = 0;
     for (index, row) in reader.deserialize::<RightCsvRow>().enumerate() {
         let line = index + 2;
+        rows += 1;
         let row = match row {
             Ok(row) => row,
             Err(e) => {
-                errors.push(RowError {
+                parsed.errors.push(RowError {
                     row: line,
                     field: "row".into(),
                     rule: format!("does not fit the columns: {e}"),
@@ -245,7 +232,7 @@ pub fn parse_csv(owner_id: &str, text: &[u8]) -> (Vec<Right>, Vec<RowError>) {
             }
         }
         if let Some(e) = bad {
-            errors.push(e);
+            parsed.errors.push(e);
             continue;
         }
         let dto = RightDto {
@@ -262,39 +249,47 @@ pub fn parse_csv(owner_id: &str, text: &[u8]) -> (Vec<Right>, Vec<RowError>) {
             status: None,
         };
         match dto.validate(owner_id) {
-            Ok(right) => rights.push(right),
-            Err(e) => errors.push(row_error(line, e)),
+            Ok(right) => parsed.accept(line, right),
+            Err(e) => parsed.errors.push(row_error(line, e)),
         }
     }
-    (rights, errors)
+    if rows == 0 {
+        return Err(ApiError::invalid("body", "has a header line but no rows"));
+    }
+    Ok(parsed)
 }
 
 /// Parses and validates a JSON array of rights (row = 1-based array index).
-pub fn parse_json(owner_id: &str, text: &[u8]) -> Result<(Vec<Right>, Vec<RowError>), ApiError> {
+pub fn parse_json(owner_id: &str, text: &[u8]) -> Result<ParsedRights, ApiError> {
     let rows: Vec<serde_json::Value> = serde_json::from_slice(text)
         .map_err(|e| ApiError::invalid("body", format!("must be a JSON array of rights: {e}")))?;
-    let mut rights = Vec::new();
-    let mut errors = Vec::new();
+    if rows.is_empty() {
+        return Err(ApiError::invalid(
+            "body",
+            "is an empty array: no rights to import",
+        ));
+    }
+    let mut parsed = ParsedRights::default();
     for (index, value) in rows.into_iter().enumerate() {
         let row = index + 1;
         match serde_json::from_value::<RightDto>(value) {
             Ok(dto) if dto.status.as_deref().is_some_and(|s| s != "registered") => {
-                errors.push(RowError {
+                parsed.errors.push(RowError {
                     row,
                     field: "status".into(),
                     rule: "bulk import registers rights; other statuses are set per right".into(),
                 })
             }
             Ok(dto) => match dto.validate(owner_id) {
-                Ok(right) => rights.push(right),
-                Err(e) => errors.push(row_error(row, e)),
+                Ok(right) => parsed.accept(row, right),
+                Err(e) => parsed.errors.push(row_error(row, e)),
             },
-            Err(e) => errors.push(RowError {
+            Err(e) => parsed.errors.push(RowError {
                 row,
                 field: "row".into(),
                 rule: e.to_string(),
             }),
         }
     }
-    Ok((rights, errors))
+    Ok(parsed)
 }

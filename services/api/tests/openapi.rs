@@ -93,3 +93,26 @@ async fn the_act_for_header_is_documented_where_an_agent_may_use_it() {
         assert!(!has_header(path, method), "{method} {path}");
     }
 }
+
+/// Generated clients name a method per operationId: two operations sharing one break them
+/// (and OpenAPI validators refuse the document). `.ci/run` also runs an OpenAPI validator
+/// over the document the binary serves.
+#[tokio::test]
+async fn every_operation_id_is_unique() {
+    let w = world().await;
+    let (s, body) = w.call("GET", "/openapi.json", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    let doc: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let mut seen = std::collections::BTreeMap::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("item") {
+            let Some(id) = op["operationId"].as_str() else {
+                continue;
+            };
+            if let Some(first) = seen.insert(id.to_owned(), format!("{method} {path}")) {
+                panic!("operationId {id} is used by {first} and {method} {path}");
+            }
+        }
+    }
+    assert!(seen.contains_key("operator_audit_log"), "{seen:?}");
+}

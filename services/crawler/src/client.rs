@@ -61,6 +61,7 @@ impl PoliteClient {
                         reason: reason.clone(),
                     });
                 }
+                Rules::GuardRefused { refusal } => return Err(FetchError::Guard(refusal.clone())),
                 Rules::AllowAll | Rules::Parsed(_) => {}
             }
             if !rules.allowed(url) {
@@ -88,6 +89,7 @@ impl PoliteClient {
                 let rules = match self.with_retries(&robots_url, MAX_ROBOTS_BYTES, None).await {
                     Ok(raw) => Rules::from_response(raw.status, &raw.body, &self.agent),
                     Err(FetchError::Tls { reason, .. }) => Rules::TlsRefused { reason },
+                    Err(FetchError::Guard(refusal)) => Rules::GuardRefused { refusal },
                     // A robots.txt too large to read is treated like one that is not there
                     // to read at all: we cannot know the rules.
                     Err(e) => Rules::Unavailable {

@@ -189,15 +189,22 @@ impl Fetcher {
             CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
         };
         self.policy.check_url(url)?;
-        let http = |e: reqwest::Error| match crate::tls::tls_failure(&e) {
-            Some(reason) => FetchError::Tls {
-                url: url.to_string(),
-                reason,
-            },
-            None => FetchError::Http {
-                url: url.to_string(),
-                reason: error_chain(&e),
-            },
+        let http = |e: reqwest::Error| {
+            // The guard refuses inside reqwest (the resolver, the redirect policy): its
+            // refusal is final, not a network failure to retry.
+            if let Some(refusal) = guard_refusal(&e) {
+                return FetchError::Guard(refusal);
+            }
+            match crate::tls::tls_failure(&e) {
+                Some(reason) => FetchError::Tls {
+                    url: url.to_string(),
+                    reason,
+                },
+                None => FetchError::Http {
+                    url: url.to_string(),
+                    reason: error_chain(&e),
+                },
+            }
         };
         let fetched_at = Utc::now();
         let mut request = self.client.get(url.clone());
@@ -334,6 +341,18 @@ fn warc_records(raw: &RawResponse, capture_id: &str, body_digest: &str) -> Excha
 }
 
 /// reqwest's Display hides the cause ("error sending request"); the chain names it.
+/// The address guard's refusal somewhere in an error's chain of causes.
+fn guard_refusal(error: &(dyn std::error::Error + 'static)) -> Option<GuardError> {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(refusal) = e.downcast_ref::<GuardError>() {
+            return Some(refusal.clone());
+        }
+        cause = e.source();
+    }
+    None
+}
+
 fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();

@@ -28,6 +28,11 @@ pub enum Rules {
     TlsRefused {
         reason: String,
     },
+    /// The address guard refused robots.txt (the host resolves to, or redirects to, a
+    /// refused address): nothing on the host can be fetched, and each page says why.
+    GuardRefused {
+        refusal: crate::guard::GuardError,
+    },
     Parsed(Box<Robot>),
 }
 
@@ -52,7 +57,9 @@ impl Rules {
     pub fn allowed(&self, url: &Url) -> bool {
         match self {
             Rules::AllowAll => true,
-            Rules::Unavailable { .. } | Rules::TlsRefused { .. } => false,
+            Rules::Unavailable { .. } | Rules::TlsRefused { .. } | Rules::GuardRefused { .. } => {
+                false
+            }
             Rules::Parsed(robot) => robot.allowed(url.as_str()),
         }
     }

@@ -541,14 +541,30 @@ async fn network_errors_are_retried_and_redirects_stay_guarded() {
     // A dead host's page is a failure, not a page.
     assert_eq!((report.pages, report.failed), (0, 1), "{report:?}");
 
+    // A redirect the guard refuses is the guard's refusal, final: not a network error, not
+    // retried, and the host's pages say why.
     let report = w.crawl(w.source("redirected")).await;
-    assert_eq!(
-        report.errors.get("robots_unavailable"),
-        Some(&1),
-        "{report:?}"
-    );
+    assert_eq!(report.errors.get("guard"), Some(&1), "{report:?}");
     assert_eq!(w.count("/"), 0, "the page is not asked for: {:?}", w.hits());
-    assert!(w.count("/robots.txt") >= 1);
+    assert_eq!(
+        w.count("/robots.txt"),
+        1,
+        "asked once, not retried: {:?}",
+        w.hits()
+    );
+}
+
+#[tokio::test]
+async fn a_host_the_guard_refuses_by_name_is_a_guard_refusal_not_a_dns_error() {
+    let w = world(Arc::new(|_, _, _| not_found())).await;
+    // `localhost` resolves to loopback, which this source does not allow.
+    let port = w.base.rsplit(':').next().expect("port").to_owned();
+    let mut source = w.source("by-name");
+    source.allow_loopback = false;
+    source.start_urls = vec![format!("http://localhost:{port}/")];
+    let report = w.crawl(source).await;
+    assert_eq!(report.errors.get("guard"), Some(&1), "{report:?}");
+    assert!(w.hits().is_empty(), "nothing was requested: {:?}", w.hits());
 }
 
 /// Runs `crawler.run_until_cancelled` until `runs` reports came (a bounded wait), lets it

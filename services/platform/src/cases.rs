@@ -226,6 +226,15 @@ impl CaseStore {
         Ok((row.get(0), inserted))
     }
 
+    /// The body a notice was first received with, if it was received.
+    pub async fn received_body(&self, notice_id: &str) -> Result<Option<String>, CaseError> {
+        let row = sqlx::query("SELECT body FROM cases WHERE notice_id = ?")
+            .bind(notice_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
     pub async fn cases(&self) -> Result<Vec<CaseRow>, CaseError> {
         let rows = sqlx::query(
             "SELECT case_id, notice_id, listing_url, status, received_at, deliveries FROM cases ORDER BY received_at, case_id",

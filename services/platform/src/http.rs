@@ -112,11 +112,16 @@ async fn receive_notice(
     let payload: Payload = match serde_json::from_slice(&body) {
         Ok(payload) => payload,
         Err(e) => {
-            return error(
+            let problems = payload_problems(&body);
+            return (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "malformed",
-                format!("body is not a notice payload: {e}"),
-            );
+                Json(json!({
+                    "error": "malformed",
+                    "message": format!("body is not a notice payload: {e}"),
+                    "problems": problems,
+                })),
+            )
+                .into_response();
         }
     };
     if payload.kind != "notice.filed" {
@@ -148,6 +153,29 @@ async fn receive_notice(
         )
             .into_response();
     }
+    match state.cases.received_body(&notice.id).await {
+        Ok(Some(first)) if !same_notice(&first, &body) => {
+            tracing::warn!(notice = %notice.id, "notice refused: same id, different content");
+            return error(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!(
+                    "notice {} was already received with different content; a changed notice \
+                     needs a new id",
+                    notice.id
+                ),
+            );
+        }
+        Ok(_) => {}
+        Err(e) => {
+            tracing::error!(error = %e, "case store failed");
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage",
+                "try again later",
+            );
+        }
+    }
     match state
         .cases
         .open_case(notice, &String::from_utf8_lossy(&body))
@@ -175,4 +203,56 @@ async fn receive_notice(
             )
         }
     }
+}
+
+/// Whether a redelivered body carries the same notice as the first one: the same `data`,
+/// compared as JSON values so that formatting does not count.
+fn same_notice(first: &str, again: &[u8]) -> bool {
+    let data = |v: serde_json::Value| v.get("data").cloned();
+    match (
+        serde_json::from_str::<serde_json::Value>(first),
+        serde_json::from_slice::<serde_json::Value>(again),
+    ) {
+        (Ok(a), Ok(b)) => data(a) == data(b),
+        _ => first.as_bytes() == again,
+    }
+}
+
+/// The published notice schema (`schemas/notice.schema.json`, generated from the model and
+/// checked against it by the actioner's schema test), compiled once.
+fn notice_schema() -> Option<&'static jsonschema::Validator> {
+    static SCHEMA: std::sync::OnceLock<Option<jsonschema::Validator>> = std::sync::OnceLock::new();
+    SCHEMA
+        .get_or_init(|| {
+            let schema: serde_json::Value =
+                serde_json::from_str(include_str!("../../../schemas/notice.schema.json")).ok()?;
+            jsonschema::draft202012::new(&schema).ok()
+        })
+        .as_ref()
+}
+
+/// Every problem of a payload that does not decode, each with where it is (`/data/id: "id"
+/// is a required property`): serde stops at the first, a sender needs them all.
+fn payload_problems(body: &[u8]) -> Vec<String> {
+    let value: serde_json::Value = match serde_json::from_slice(body) {
+        Ok(value) => value,
+        Err(e) => return vec![format!("not JSON: {e}")],
+    };
+    let mut problems = Vec::new();
+    let Some(object) = value.as_object() else {
+        return vec!["the payload must be an object with \"type\" and \"data\"".into()];
+    };
+    for key in ["type", "data"] {
+        if !object.contains_key(key) {
+            problems.push(format!("\"{key}\" is a required property"));
+        }
+    }
+    if let (Some(data), Some(schema)) = (object.get("data"), notice_schema()) {
+        problems.extend(
+            schema
+                .iter_errors(data)
+                .map(|e| format!("/data{}: {e}", e.instance_path())),
+        );
+    }
+    problems
 }

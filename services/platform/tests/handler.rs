@@ -260,3 +260,66 @@ async fn without_regime_checks_the_common_fields_suffice() {
     .await;
     assert_eq!(status, 201, "{answer}");
 }
+
+#[tokio::test]
+async fn a_malformed_notice_is_answered_with_every_problem_and_where_it_is() {
+    let handler = start().await;
+    let mut value = notice("ntc_6");
+    let data = value["data"].as_object_mut().expect("data");
+    data.remove("listing_url");
+    data.remove("seller");
+    data.insert("right_id".into(), json!(42));
+    let (status, answer) = post(&handler.url, "ntc_6", &value.to_string(), now(), None).await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (422, Some("malformed")),
+        "{answer}"
+    );
+    let problems: Vec<&str> = answer["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for expected in ["\"listing_url\"", "\"seller\"", "/data/right_id"] {
+        assert!(
+            problems.iter().any(|p| p.contains(expected)),
+            "{expected} is named: {problems:?}"
+        );
+    }
+    assert!(handler.cases.cases().await.expect("cases").is_empty());
+}
+
+#[tokio::test]
+async fn the_same_notice_id_with_other_content_is_refused_as_a_conflict() {
+    let handler = start().await;
+    let body = notice("ntc_7").to_string();
+    let (status, first) = post(&handler.url, "ntc_7", &body, now(), None).await;
+    assert_eq!(status, 201, "{first}");
+    let mut changed = notice("ntc_7");
+    changed["data"]["seller"] = json!("Someone Else Ltd");
+    let (status, answer) = post(&handler.url, "ntc_7", &changed.to_string(), now(), None).await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (409, Some("conflict")),
+        "{answer}"
+    );
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("different content"),
+        "{answer}"
+    );
+    let cases = handler.cases.cases().await.expect("cases");
+    assert_eq!(cases.len(), 1);
+    assert_eq!(cases[0].deliveries, 1, "a conflicting body is no delivery");
+    // The same content again (formatted differently) is still a duplicate.
+    let reformatted = serde_json::to_string_pretty(&notice("ntc_7")).expect("json");
+    let (status, again) = post(&handler.url, "ntc_7", &reformatted, now(), None).await;
+    assert_eq!(
+        (status, again["duplicate"].as_bool()),
+        (200, Some(true)),
+        "{again}"
+    );
+}

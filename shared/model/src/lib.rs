@@ -7,6 +7,7 @@
 //! - [`listing`]: what the crawler found — marketplace listings and fair exhibitor products.
 //! - [`matching`]: a match between a listing and a right, with its reason.
 //! - [`notice`]: notices, their status and events.
+//! - [`validate`]: the one set of field rules for rights, sellers and ids, whatever path they come by.
 //! - [`envelope`]: the versioned JSON wrapper every bus payload travels in.
 //!
 //! **Architecture Invariant:** this crate knows nothing of storage, transport or HTTP; it is
@@ -19,6 +20,7 @@ pub mod matching;
 pub mod notice;
 pub mod right;
 pub mod tenant;
+pub mod validate;
 
 pub use envelope::{Envelope, EnvelopeError};
 pub use ids::{digest_hex, stable_id};

@@ -18,6 +18,7 @@ use std::path::{Component, Path, PathBuf};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use takedown_model::validate::{self as rules, FieldError};
 use takedown_model::{AuthorizedSeller, Right, RightImage, RightKind, Tenant, TenantKind};
 
 /// The whole rights file.
@@ -76,6 +77,22 @@ pub enum OwnerFileError {
     },
     #[error("owner file is not valid: {0}")]
     Parse(#[from] serde_json::Error),
+    #[error(
+        "owner file has a key nothing reads: {path} (misspelt? the keys are documented in the owner-file format)"
+    )]
+    UnknownKey { path: String },
+    #[error("owner file: {at}: {source}")]
+    Field {
+        at: String,
+        #[source]
+        source: FieldError,
+    },
+    #[error("owner file has {count} {what}, more than the {max} one file may hold")]
+    TooMany {
+        what: &'static str,
+        count: usize,
+        max: usize,
+    },
     #[error("owner {id} is not a brand owner")]
     NotBrandOwner { id: String },
     #[error("right id {0} appears more than once")]
@@ -90,18 +107,20 @@ pub enum OwnerFileError {
         "right {right}: image file {file:?} must be a plain relative path inside the owner file's folder"
     )]
     UnsafeImagePath { right: String, file: String },
-    #[error("right {right}: valid_from {from} is after valid_until {until}")]
-    Validity {
-        right: String,
-        from: NaiveDate,
-        until: NaiveDate,
-    },
 }
 
 impl OwnerFile {
-    /// Parses and validates.
+    /// Parses and validates. A key that nothing reads (a misspelt `authorised_sellers`, say)
+    /// is refused and named: ignoring it would register an owner with none of what it meant.
     pub fn from_json(bytes: &[u8]) -> Result<Self, OwnerFileError> {
-        let file: OwnerFile = serde_json::from_slice(bytes)?;
+        let mut unknown = Vec::new();
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        let file: OwnerFile =
+            serde_ignored::deserialize(&mut deserializer, |path| unknown.push(path.to_string()))?;
+        deserializer.end()?;
+        if let Some(path) = unknown.into_iter().next() {
+            return Err(OwnerFileError::UnknownKey { path });
+        }
         file.validate()?;
         Ok(file)
     }
@@ -115,16 +134,48 @@ impl OwnerFile {
         Self::from_json(&bytes)
     }
 
-    /// Checks what serde cannot: the owner's kind, unique right ids, images that fit the kind
-    /// of right, safe relative image paths and ordered validity dates.
+    /// Checks what serde cannot, with the rules every other path applies
+    /// ([`takedown_model::validate`]): the owner's kind, id and name, safe unique right ids,
+    /// each right's fields, images that fit the kind of right, safe relative image paths,
+    /// ordered validity dates, the sellers, and bounded counts.
     pub fn validate(&self) -> Result<(), OwnerFileError> {
         if self.owner.kind != TenantKind::BrandOwner {
             return Err(OwnerFileError::NotBrandOwner {
                 id: self.owner.id.clone(),
             });
         }
+        let at_owner = |source: FieldError| OwnerFileError::Field {
+            at: "owner".into(),
+            source,
+        };
+        rules::ident("id", &self.owner.id).map_err(at_owner)?;
+        rules::required("name", &self.owner.name).map_err(at_owner)?;
+        for (what, count, max) in [
+            ("rights", self.rights.len(), rules::MAX_RIGHTS_PER_FILE),
+            (
+                "authorized sellers",
+                self.authorized_sellers.len(),
+                rules::MAX_SELLERS_PER_FILE,
+            ),
+        ] {
+            if count > max {
+                return Err(OwnerFileError::TooMany { what, count, max });
+            }
+        }
+        for (i, seller) in self.authorized_sellers().iter().enumerate() {
+            rules::seller(seller).map_err(|source| OwnerFileError::Field {
+                at: format!("authorized_sellers[{i}]"),
+                source,
+            })?;
+        }
         let mut seen = BTreeSet::new();
-        for right in &self.rights {
+        for (i, right) in self.rights.iter().enumerate() {
+            right
+                .check_fields()
+                .map_err(|source| OwnerFileError::Field {
+                    at: format!("rights[{i}] ({:?})", right.id),
+                    source,
+                })?;
             if !seen.insert(right.id.as_str()) {
                 return Err(OwnerFileError::DuplicateRight(right.id.clone()));
             }
@@ -152,15 +203,6 @@ impl OwnerFile {
                     file: image.file.clone(),
                 });
             }
-            if let (Some(from), Some(until)) = (right.valid_from, right.valid_until)
-                && from > until
-            {
-                return Err(OwnerFileError::Validity {
-                    right: right.id.clone(),
-                    from,
-                    until,
-                });
-            }
         }
         Ok(())
     }
@@ -179,6 +221,24 @@ impl OwnerFile {
 }
 
 impl OwnerRight {
+    /// The field rules a right obeys on every path, checked before its images are read.
+    fn check_fields(&self) -> Result<(), FieldError> {
+        rules::ident("id", &self.id)?;
+        rules::required("name", &self.name)?;
+        rules::required("registration_number", &self.registration_number)?;
+        rules::optional_text("office", &self.office)?;
+        rules::classes(self.kind, &self.classes)?;
+        rules::territories(&self.territories)?;
+        rules::validity(self.valid_from, self.valid_until)?;
+        if self.images.len() > rules::MAX_IMAGES {
+            rules::image_count(self.kind, self.images.len())?;
+        }
+        for (i, image) in self.images.iter().enumerate() {
+            rules::required(&format!("images[{i}].view"), &image.view)?;
+        }
+        Ok(())
+    }
+
     /// The model's right, once import has stored the images and knows their digests
     /// (in the order of [`OwnerRight::images`]).
     pub fn to_right(&self, owner_id: &str, images: Vec<RightImage>) -> Right {
@@ -278,8 +338,69 @@ mod tests {
         let err = with(|v| v["rights"][1]["images"] = serde_json::json!([])).unwrap_err();
         assert!(matches!(err, OwnerFileError::Images { .. }), "{err}");
         let err = with(|v| v["rights"][0]["valid_until"] = "2018-01-01".into()).unwrap_err();
-        assert!(matches!(err, OwnerFileError::Validity { .. }), "{err}");
+        assert!(
+            matches!(&err, OwnerFileError::Field { source, .. } if source.field == "valid_until"),
+            "{err}"
+        );
         let err = with(|v| v["rights"][0]["valid_from"] = "March 2019".into()).unwrap_err();
         assert!(matches!(err, OwnerFileError::Parse(_)), "{err}");
+    }
+
+    #[test]
+    fn refuses_keys_nothing_reads_naming_them() {
+        let err = with(|v| {
+            let object = v.as_object_mut().expect("object");
+            let sellers = object.remove("authorized_sellers").expect("sellers");
+            object.insert("authorised_sellers".into(), sellers);
+        })
+        .unwrap_err();
+        assert!(
+            matches!(&err, OwnerFileError::UnknownKey { path } if path == "authorised_sellers"),
+            "{err}"
+        );
+        let err = with(|v| v["rights"][1]["colour"] = "red".into()).unwrap_err();
+        assert!(err.to_string().contains("rights.1.colour"), "{err}");
+        let err = with(|v| v["owner"]["knd"] = "platform".into()).unwrap_err();
+        assert!(err.to_string().contains("owner.knd"), "{err}");
+    }
+
+    #[test]
+    fn applies_the_rules_of_every_other_path_naming_the_right_and_field() {
+        let cases: [(&str, fn(&mut serde_json::Value)); 8] = [
+            ("rights[0] (\"r-w\"): name: is required", |v| {
+                v["rights"][0]["name"] = "".into()
+            }),
+            ("classes[0]: must be a Nice class 1 to 45", |v| {
+                v["rights"][0]["classes"] = serde_json::json!(["99"])
+            }),
+            ("territories[0]: must be an ISO 3166-1", |v| {
+                v["rights"][0]["territories"] = serde_json::json!(["ZZZ"])
+            }),
+            ("id: may contain only", |v| {
+                v["rights"][0]["id"] = "bravo/r1".into()
+            }),
+            ("owner: id: may contain only", |v| {
+                v["owner"]["id"] = "a/b".into()
+            }),
+            ("owner: name: is required", |v| {
+                v["owner"]["name"] = " ".into()
+            }),
+            ("authorized_sellers[0]: seller: is required", |v| {
+                v["authorized_sellers"][0]["seller"] = "".into()
+            }),
+            ("images[0].view: is required", |v| {
+                v["rights"][1]["images"][0]["view"] = "".into()
+            }),
+        ];
+        for (expected, edit) in cases {
+            let err = with(edit).expect_err(expected);
+            assert!(err.to_string().contains(expected), "{expected}: {err}");
+        }
+        let err = with(|v| {
+            v["rights"][0]["classes"] =
+                serde_json::json!((1..=300_000).map(|n| n.to_string()).collect::<Vec<_>>())
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("at most 100 classes"), "{err}");
     }
 }

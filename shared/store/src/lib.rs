@@ -84,6 +84,14 @@ pub enum StoreError {
     },
     #[error("{0} not found")]
     NotFound(String),
+    /// A write would have moved another owner's row to this one; nothing was written.
+    #[error("{what} id {id:?} belongs to another owner; choose another id")]
+    OwnedByAnother { what: &'static str, id: String },
+    /// An owner file named a tenant that exists as another kind; nothing was written.
+    #[error(
+        "tenant {id:?} exists as a {kind}; an owner file registers or updates brand owners only"
+    )]
+    TenantKindConflict { id: String, kind: String },
     #[error(
         "unsupported database address {url:?}: {reason} (expected sqlite://PATH, a file path, or postgres://…)"
     )]

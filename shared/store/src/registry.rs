@@ -3,20 +3,48 @@
 use sqlx::Row;
 use takedown_model::{AuthorizedSeller, Right, Tenant};
 
-use crate::{Store, StoreResult, from_json, now_text, to_json};
+use crate::{Store, StoreError, StoreResult, from_json, now_text, to_json};
 
 impl Store {
+    /// Creates the tenant, or updates the name and contact of an existing tenant of the same
+    /// kind. Never changes a tenant's kind: an existing tenant of another kind (or an
+    /// operator) is refused with [`StoreError::TenantKindConflict`].
     pub async fn upsert_tenant(&self, tenant: &Tenant) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO tenants (id, kind, body) VALUES ($1, $2, $3)
-             ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, body = excluded.body",
-        )
-        .bind(&tenant.id)
-        .bind(to_json(&tenant.kind).trim_matches('"'))
-        .bind(to_json(tenant))
-        .execute(&self.pool)
-        .await?;
+        let mut tx = self.pool.begin().await?;
+        upsert_tenant_in(&mut tx, tenant).await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    /// Registers a brand owner's whole owner file at once: the owner (created, or its name
+    /// and contact updated — never its kind), its rights and its authorized sellers, in one
+    /// transaction. A right id that belongs to another owner, or an owner id that is another
+    /// kind of tenant, fails the whole registration and writes nothing.
+    pub async fn register_owner(
+        &self,
+        owner: &Tenant,
+        rights: &[Right],
+        sellers: &[AuthorizedSeller],
+    ) -> StoreResult<OwnerRegistration> {
+        let mut tx = self.pool.begin().await?;
+        let before = upsert_tenant_in(&mut tx, owner).await?;
+        let now = now_text();
+        for right in rights {
+            upsert_right_in(&mut tx, right, &now).await?;
+        }
+        for seller in sellers {
+            sqlx::query(
+                "INSERT INTO authorized_sellers (owner_id, platform, seller) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(&owner.id)
+            .bind(&seller.platform)
+            .bind(&seller.seller)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(OwnerRegistration { before })
     }
 
     /// The tenant with this id; never an operator (see `access`).
@@ -30,19 +58,12 @@ impl Store {
             .transpose()
     }
 
+    /// Creates the right or updates it in place. A right's owner never changes: when the id
+    /// is another owner's, nothing is written and [`StoreError::OwnedByAnother`] says so.
     pub async fn upsert_right(&self, right: &Right) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO rights (id, owner_id, kind, body, updated_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (id) DO UPDATE SET owner_id = excluded.owner_id, kind = excluded.kind,
-                 body = excluded.body, updated_at = excluded.updated_at",
-        )
-        .bind(&right.id)
-        .bind(&right.owner_id)
-        .bind(right.kind.as_str())
-        .bind(to_json(right))
-        .bind(now_text())
-        .execute(&self.pool)
-        .await?;
+        let mut tx = self.pool.begin().await?;
+        upsert_right_in(&mut tx, right, &now_text()).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -105,12 +126,90 @@ impl Store {
     }
 }
 
+/// What [`Store::register_owner`] found before it wrote: the tenant as it was, if it existed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnerRegistration {
+    /// The tenant before the registration; `None` when the registration created it.
+    pub before: Option<Tenant>,
+}
+
+/// Inserts the tenant or updates it in place (same kind only); returns it as it was.
+async fn upsert_tenant_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tenant: &Tenant,
+) -> StoreResult<Option<Tenant>> {
+    let kind = to_json(&tenant.kind).trim_matches('"').to_owned();
+    let existing = sqlx::query("SELECT kind, body FROM tenants WHERE id = $1")
+        .bind(&tenant.id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let before = match existing {
+        Some(row) => {
+            let stored_kind: String = row.get(0);
+            if stored_kind != kind {
+                return Err(StoreError::TenantKindConflict {
+                    id: tenant.id.clone(),
+                    kind: stored_kind,
+                });
+            }
+            Some(from_json::<Tenant>("tenant", &row.get::<String, _>(1))?)
+        }
+        None => None,
+    };
+    // The kind is in the WHERE too: a concurrent writer of another kind cannot be overwritten
+    // between the read above and this write.
+    let done = sqlx::query(
+        "INSERT INTO tenants (id, kind, body) VALUES ($1, $2, $3)
+         ON CONFLICT (id) DO UPDATE SET body = excluded.body WHERE tenants.kind = excluded.kind",
+    )
+    .bind(&tenant.id)
+    .bind(&kind)
+    .bind(to_json(tenant))
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::TenantKindConflict {
+            id: tenant.id.clone(),
+            kind: "tenant of another kind".into(),
+        });
+    }
+    Ok(before)
+}
+
+/// Inserts the right or updates it in place, never across owners.
+async fn upsert_right_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    right: &Right,
+    now: &str,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "INSERT INTO rights (id, owner_id, kind, body, updated_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, body = excluded.body,
+             updated_at = excluded.updated_at
+         WHERE rights.owner_id = excluded.owner_id",
+    )
+    .bind(&right.id)
+    .bind(&right.owner_id)
+    .bind(right.kind.as_str())
+    .bind(to_json(right))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::OwnedByAnother {
+            what: "right",
+            id: right.id.clone(),
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use takedown_model::{AuthorizedSeller, TenantKind};
 
     use crate::{
-        Store,
+        Store, StoreError,
         testkit::{
             fixtures::{right, tenant},
             on_both_backends,
@@ -120,7 +219,111 @@ mod tests {
     on_both_backends!(
         tenants_and_rights_are_upserted_and_versioned,
         authorized_sellers_are_added_once,
+        a_right_never_moves_to_another_owner,
+        a_tenant_never_changes_kind,
+        an_owner_registration_is_all_or_nothing,
     );
+
+    async fn a_right_never_moves_to_another_owner(store: Store) {
+        for id in ["a", "b"] {
+            store
+                .upsert_tenant(&tenant(id, TenantKind::BrandOwner))
+                .await
+                .expect("tenant");
+        }
+        store.upsert_right(&right("b/r1", "b")).await.expect("b's");
+        let err = store
+            .upsert_right(&right("b/r1", "a"))
+            .await
+            .expect_err("a may not take b's right");
+        assert!(
+            matches!(&err, StoreError::OwnedByAnother { id, .. } if id == "b/r1"),
+            "{err}"
+        );
+        assert_eq!(
+            store.right_of("b", "b/r1").await.expect("read"),
+            Some(right("b/r1", "b")),
+            "b's right is untouched"
+        );
+        assert_eq!(store.right_of("a", "b/r1").await.expect("read"), None);
+    }
+
+    async fn a_tenant_never_changes_kind(store: Store) {
+        store
+            .upsert_tenant(&tenant("shop-plat", TenantKind::Platform))
+            .await
+            .expect("platform");
+        let err = store
+            .upsert_tenant(&tenant("shop-plat", TenantKind::BrandOwner))
+            .await
+            .expect_err("kind change");
+        assert!(
+            matches!(&err, StoreError::TenantKindConflict { kind, .. } if kind == "platform"),
+            "{err}"
+        );
+        let err = store
+            .register_owner(&tenant("shop-plat", TenantKind::BrandOwner), &[], &[])
+            .await
+            .expect_err("an owner file over a platform");
+        assert!(
+            matches!(err, StoreError::TenantKindConflict { .. }),
+            "{err}"
+        );
+        assert_eq!(
+            store.tenant("shop-plat").await.expect("read"),
+            Some(tenant("shop-plat", TenantKind::Platform))
+        );
+    }
+
+    async fn an_owner_registration_is_all_or_nothing(store: Store) {
+        store
+            .upsert_tenant(&tenant("b", TenantKind::BrandOwner))
+            .await
+            .expect("tenant");
+        store.upsert_right(&right("taken", "b")).await.expect("b's");
+        let seller = AuthorizedSeller {
+            owner_id: "a".into(),
+            platform: "shop".into(),
+            seller: "A Store".into(),
+        };
+        let err = store
+            .register_owner(
+                &tenant("a", TenantKind::BrandOwner),
+                &[right("first", "a"), right("taken", "a")],
+                std::slice::from_ref(&seller),
+            )
+            .await
+            .expect_err("the second right is b's");
+        assert!(matches!(err, StoreError::OwnedByAnother { .. }), "{err}");
+        assert_eq!(store.tenant("a").await.expect("read"), None, "no tenant");
+        assert_eq!(store.right_of("a", "first").await.expect("read"), None);
+        assert!(
+            store
+                .authorized_sellers_of("a")
+                .await
+                .expect("read")
+                .is_empty()
+        );
+
+        let done = store
+            .register_owner(
+                &tenant("a", TenantKind::BrandOwner),
+                &[right("first", "a")],
+                std::slice::from_ref(&seller),
+            )
+            .await
+            .expect("registered");
+        assert_eq!(done.before, None, "created");
+        let again = store
+            .register_owner(&tenant("a", TenantKind::BrandOwner), &[], &[])
+            .await
+            .expect("again");
+        assert_eq!(again.before, Some(tenant("a", TenantKind::BrandOwner)));
+        assert_eq!(
+            store.authorized_sellers_of("a").await.expect("read"),
+            [seller]
+        );
+    }
 
     async fn tenants_and_rights_are_upserted_and_versioned(store: Store) {
         assert_eq!(store.tenant("acme").await.expect("read"), None);

@@ -201,7 +201,7 @@ pub async fn revoke_tenant_key(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/v1/operator/audit", tag = "operator", security(("bearer" = [])), params(OperatorAuditQuery),
+#[utoipa::path(get, path = "/v1/operator/audit", operation_id = "operator_audit_log", tag = "operator", security(("bearer" = [])), params(OperatorAuditQuery),
     responses((status = 200, body = Vec<OperatorAuditEntry>), (status = 403, body = ErrorBody)))]
 pub async fn audit_log(
     State(state): State<AppState>,

@@ -7,7 +7,6 @@
 
 use axum::{
     Extension, Json,
-    body::Bytes,
     extract::{Path, State, rejection::JsonRejection},
     http::{HeaderMap, StatusCode, header},
 };
@@ -20,7 +19,7 @@ use crate::{
     AppState, audit,
     auth::Caller,
     error::{ApiError, ApiResult, ErrorBody, body_error},
-    rights::{self, ImportReport, RightDto, RowError},
+    rights::{self, ImportReport, RightDto},
     validate,
 };
 
@@ -205,25 +204,37 @@ pub async fn delete_right(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Largest bulk-import body: about 300,000 CSV rows of word marks.
+pub const BULK_MAX_BYTES: usize = 64 * 1024 * 1024;
+
 /// Bulk import: `Content-Type: text/csv` (columns as `takedown rights bulk` documents) or
 /// `application/json` (an array of rights). Valid rows are imported in one transaction;
 /// refused rows are reported with row, field and rule.
 #[utoipa::path(post, path = "/v1/rights/bulk", tag = "brand_owner", security(("bearer" = [])),
-    request_body(content = String, content_type = "text/csv"),
-    responses((status = 200, body = ImportReport), (status = 422, body = ErrorBody)))]
+    request_body(content((String = "text/csv"), (Vec<RightDto> = "application/json"))),
+    responses((status = 200, body = ImportReport), (status = 413, body = ErrorBody, description = "the body is larger than 64 MiB: split the file"),
+        (status = 422, body = ErrorBody)))]
 pub async fn bulk_import(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> ApiResult<Json<ImportReport>> {
     let owner = owner(&caller)?;
+    // Read at most one byte past the cap, so an oversized body is refused without being
+    // held whole in memory.
+    let body = axum::body::to_bytes(body, BULK_MAX_BYTES)
+        .await
+        .map_err(|_| ApiError::TooLarge {
+            field: "body".into(),
+            rule: format!("must be at most {BULK_MAX_BYTES} bytes; split the file"),
+        })?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let (rights, errors) = if content_type.starts_with("text/csv") {
-        rights::parse_csv(owner, &body)
+    let parsed = if content_type.starts_with("text/csv") {
+        rights::parse_csv(owner, &body)?
     } else if content_type.starts_with("application/json") {
         rights::parse_json(owner, &body)?
     } else {
@@ -232,7 +243,7 @@ pub async fn bulk_import(
             "must be text/csv or application/json",
         ));
     };
-    let report = import_rights(&state.store, &caller, owner, rights, errors).await?;
+    let report = import_rights(&state.store, &caller, owner, parsed).await?;
     Ok(Json(report))
 }
 
@@ -241,15 +252,15 @@ pub async fn import_rights(
     store: &takedown_store::Store,
     caller: &Caller,
     owner: &str,
-    rights: Vec<takedown_model::Right>,
-    errors: Vec<RowError>,
+    mut parsed: rights::ParsedRights,
 ) -> ApiResult<ImportReport> {
-    // Ids are owner-prefixed, so no row can collide with another owner's right.
-    // Nothing is refused by construction; counted so the report never over-claims.
-    let refused = store.upsert_rights_of(owner, &rights).await?;
+    // Ids are owner-prefixed, so no row should collide with another owner's right; one that
+    // does (a right stored under that id by another path) is reported with its row.
+    let refused = store.upsert_rights_of(owner, &parsed.rights).await?;
+    parsed.refuse_stored(&refused);
     let report = ImportReport {
-        imported: rights.len() - refused.len(),
-        errors,
+        imported: parsed.rights.len() - refused.len(),
+        errors: parsed.errors,
     };
     audit::record(
         store,
