@@ -677,3 +677,31 @@ async fn a_right_stored_under_another_owner_is_reported_by_the_bulk_route_with_i
         "acme's row is untouched"
     );
 }
+
+#[test]
+fn a_config_with_a_threshold_outside_zero_to_one_or_a_source_without_its_platform_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("takedown.toml");
+    let platform = "[[platforms]]\nid = \"shop\"\nendpoint = \"http://127.0.0.1:9/notices\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n";
+    let source = "[[sources]]\nid = \"s\"\nkind = \"marketplace\"\nplatform = \"shop\"\nstart_urls = [\"http://127.0.0.1:9/\"]\n";
+    for (text, expected) in [
+        (
+            format!("data_dir = \"d\"\n[policy]\nauto_file_threshold = -3\n{platform}{source}"),
+            "auto_file_threshold",
+        ),
+        (
+            format!("data_dir = \"d\"\n[policy]\nauto_file_threshold = 1.8\n{platform}{source}"),
+            "between 0 and 1",
+        ),
+        (
+            format!("data_dir = \"d\"\n{}", source.replace("\"shop\"", "\"shopp\"")),
+            "no [[platforms]] entry",
+        ),
+    ] {
+        std::fs::write(&config, text).expect("write");
+        let out = takedown(&["run", "--config", config.to_str().expect("utf8"), "--until-idle"]);
+        assert!(!out.status.success(), "{expected}");
+        assert!(stderr(&out).contains(expected), "{expected}: {}", stderr(&out));
+        assert!(!dir.path().join("d").exists(), "{expected}: nothing was started");
+    }
+}
