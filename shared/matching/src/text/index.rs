@@ -10,12 +10,15 @@ use crate::score::text_score_for;
 /// A word mark found in a title.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextHit {
+    /// The right whose mark was found.
     pub right_id: String,
     /// The matching part of the title, as it stands in the title.
     pub span: String,
     /// The span after normalization.
     pub normalized: String,
-    /// "exact", "confusable", "spacing", "edit_distance", "traditional_form", "same_pinyin".
+    /// "exact", "confusable", "spacing", "plural", "fused", "edit_distance" (alphabetic
+    /// marks); "exact", "spacing", "traditional_form", "same_pinyin", "pinyin" (a Chinese
+    /// mark written in pinyin, or in pinyin and its own characters).
     pub variant: String,
     /// Edit distance between the normalized span and the mark (0 unless "edit_distance").
     pub distance: u32,
@@ -27,7 +30,7 @@ pub struct TextHit {
 #[derive(Debug, Clone)]
 enum Form {
     Latin(LatinMark),
-    Cjk(Vec<char>),
+    Cjk(cjk::CjkMark),
 }
 
 #[derive(Debug, Clone)]
@@ -43,6 +46,7 @@ pub struct WordMarkIndex {
 }
 
 impl WordMarkIndex {
+    /// An index with no marks.
     pub fn new() -> Self {
         Self::default()
     }
@@ -51,7 +55,7 @@ impl WordMarkIndex {
     /// form). A mark with no letters or digits can match nothing and is ignored.
     pub fn add(&mut self, right_id: &str, mark: &str) {
         let form = match cjk::cjk_mark(mark) {
-            Some(chars) => Form::Cjk(chars),
+            Some(chars) => Form::Cjk(cjk::CjkMark::new(chars)),
             None => match LatinMark::new(mark) {
                 Some(latin) => Form::Latin(latin),
                 None => return,
@@ -73,6 +77,7 @@ impl WordMarkIndex {
         self.marks.len()
     }
 
+    /// Whether no mark is registered.
     pub fn is_empty(&self) -> bool {
         self.marks.is_empty()
     }
@@ -81,22 +86,30 @@ impl WordMarkIndex {
     pub fn find(&self, title: &str) -> Vec<TextHit> {
         let tokens = tokenize(title);
         let runs = cjk::cjk_runs(title);
+        let stream = cjk::folded_stream(title);
         let mut best: HashMap<&str, TextHit> = HashMap::new();
         for mark in &self.marks {
             let hit = match &mark.form {
                 Form::Latin(latin) => latin::find(title, &tokens, latin).map(|m| TextHit {
                     right_id: mark.right_id.clone(),
-                    span: latin::span(title, &tokens[m.first..m.last]).to_string(),
-                    normalized: tokens[m.first..m.last]
-                        .iter()
-                        .map(|t| t.text.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" "),
+                    span: title.get(m.start..m.end).unwrap_or_default().to_string(),
+                    normalized: m.normalized,
                     variant: m.variant.to_string(),
                     distance: m.distance,
-                    score: text_score_for(m.variant, m.distance),
+                    score: m.score,
                 }),
-                Form::Cjk(chars) => find_cjk(title, &runs, chars, &mark.right_id),
+                Form::Cjk(cjk_form) => find_cjk(title, &runs, &cjk_form.chars, &mark.right_id)
+                    .or_else(|| {
+                        let (start, end, normalized) = cjk::find_pinyin(&stream, cjk_form)?;
+                        Some(TextHit {
+                            right_id: mark.right_id.clone(),
+                            span: title.get(start..end).unwrap_or_default().to_string(),
+                            normalized,
+                            variant: "pinyin".to_string(),
+                            distance: 0,
+                            score: text_score_for("pinyin", 0),
+                        })
+                    }),
             };
             if let Some(hit) = hit {
                 let replace = best
