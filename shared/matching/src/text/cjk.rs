@@ -14,6 +14,8 @@ use super::words::{self, Remainder};
 /// Pinyin spellings shorter than this (all syllables joined) are too likely to be some
 /// other word or abbreviation ("li", "an").
 const MIN_PINYIN_LEN: usize = 4;
+/// Readings per character tried against Latin letters.
+const READINGS: usize = 2;
 /// Separators allowed between two syllables ("hua wei", "Hua-Wei", "hua · wei").
 const MAX_SEPARATORS: usize = 3;
 
@@ -39,7 +41,9 @@ impl CjkMark {
                     .or_else(|| c.to_pinyin_multi())
                     .map(|m| m.into_iter().map(|p| p.plain()).collect())
                     .unwrap_or_default();
-                for reading in plain {
+                // The two usual readings (长: zhang, chang); rarer ones (奥 "you") make
+                // ordinary pinyin words read as the mark.
+                for reading in plain.into_iter().take(READINGS) {
                     let mut folded = String::new();
                     reading.chars().for_each(|r| {
                         fold_char(r, &mut folded);
@@ -165,7 +169,8 @@ fn glued_ok(stream: &[Folded], at: usize, direction: Direction) -> bool {
             .map(|f| f.c)
             .collect(),
     };
-    glued.is_empty() || words::read_remainder(&glued) == Remainder::Affixes
+    glued.is_empty()
+        || words::read_remainder(&glued, direction == Direction::Before) == Remainder::Affixes
 }
 
 /// Matches the mark's characters from `k` on at stream position `at`; the end position.

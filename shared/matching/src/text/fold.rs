@@ -31,7 +31,18 @@ pub(crate) fn fold_char(c: char, out: &mut String) -> bool {
         }
         for lower in d.to_lowercase() {
             if !has_latin_style_diacritics(lower) {
-                out.push(lower);
+                // Past the alphabetic blocks: Lisu, Cherokee small letters, historic
+                // scripts (U+10000 on) may still be drawn like Latin letters.
+                match (!is_cjk(lower))
+                    .then(|| confusable_prototype(lower, d.is_uppercase()))
+                    .flatten()
+                {
+                    Some(latin) => {
+                        out.push_str(&latin);
+                        disguised = true;
+                    }
+                    None => out.push(lower),
+                }
                 continue;
             }
             for e in std::iter::once(lower).nfd() {
@@ -59,7 +70,9 @@ pub(crate) fn fold_char(c: char, out: &mut String) -> bool {
 /// above come first (their choices for Greek and Cyrillic are what tests rely on); TS #39
 /// draws a capital I and a lower-case l alike, so an upper-case source reads as "i".
 fn confusable_prototype(c: char, upper: bool) -> Option<String> {
-    if c.is_ascii() || !c.is_alphanumeric() {
+    // Letters and the marks and signs scripts draw like letters (Malayalam "ം" like "o"),
+    // not spaces or punctuation.
+    if c.is_ascii() || c.is_whitespace() || c.is_ascii_punctuation() {
         return None;
     }
     let mut buffer = [0u8; 4];
@@ -176,8 +189,9 @@ fn lower_lookalike(c: char) -> Option<&'static str> {
     })
 }
 
-/// Digits and symbols used as letters ("v3l0trax", "$hoe$"); applied by the tokenizer only
-/// next to letters, so prices and model numbers stay numbers.
+/// Digits and symbols used as letters ("v3l0trax", "$hoe$", "C!nder", "9oo9le"); applied by
+/// the tokenizer only next to letters and outside longer numbers, so prices, years and
+/// model numbers stay numbers.
 pub(crate) fn leet(c: char) -> Option<char> {
     Some(match c {
         '0' => 'o',
@@ -186,8 +200,11 @@ pub(crate) fn leet(c: char) -> Option<char> {
         '4' => 'a',
         '5' => 's',
         '7' => 't',
+        '8' => 'b',
+        '9' => 'g',
         '@' => 'a',
         '$' => 's',
+        '!' => 'i',
         _ => return None,
     })
 }
@@ -237,6 +254,10 @@ mod tests {
         assert_eq!(fold("nօkia"), ("nokia".into(), true));
         assert_eq!(fold("ᏚᎪᎷᏚung"), ("samsung".into(), true));
         assert_eq!(fold("NӀKE"), ("nike".into(), true));
+        // Cherokee small letters, Lisu, Osage, mathematical letters.
+        assert_eq!(fold("robbinꮪ"), ("robbins".into(), true));
+        assert_eq!(fold("lateraꓲ"), ("lateral".into(), true));
+        assert_eq!(fold("nels𐓪n"), ("nelson".into(), true));
         // Letters of other scripts that look like no Latin letter stay as they are.
         assert_eq!(fold("ж"), ("ж".into(), false));
     }

@@ -68,11 +68,9 @@ impl LatinMark {
             return None;
         }
         let joined: String = tokens.concat();
-        let common = if tokens.len() == 1 {
-            words::is_common(&joined)
-        } else {
-            tokens.iter().all(|t| words::is_common(t))
-        };
+        // Several words together ("Google Bard", "Otter AI") are a name even when each is a
+        // word; only a mark that reads as one common word is a dictionary word.
+        let common = words::is_common(&joined);
         Some(LatinMark {
             joined_len: joined.chars().count(),
             shape: shape_key(&joined),
@@ -115,11 +113,13 @@ impl LatinMark {
 }
 
 /// Letters as drawn in common Latin type, merged where they look alike: "rn" and "m",
-/// "vv" and "w", "l", "1", "|" and "I" (lower-cased "i"). Two spellings with one key look
-/// the same at a glance ("NlKE", "Arnazon").
+/// "vv" and "w", "cl" and "d", "l", "1" and "I" (lower-cased "i"). Two spellings with one
+/// key look the same at a glance ("NlKE", "Arnazon", "waffIe"). (UTS #39 skeletons map
+/// characters of other scripts to Latin; these are look-alikes within Latin itself.)
 fn shape_key(s: &str) -> String {
     s.replace("rn", "m")
         .replace("vv", "w")
+        .replace("cl", "d")
         .chars()
         .map(|c| if c == 'l' || c == '1' { 'i' } else { c })
         .collect()
@@ -168,14 +168,20 @@ pub(crate) fn find(title: &str, tokens: &[Token], mark: &LatinMark) -> Option<La
                 };
                 Some((variant, 0))
             } else if joined == mark.joined {
-                (mark.joined_len >= MIN_SPACING_LEN).then_some(("spacing", 0))
+                (mark.joined_len >= MIN_SPACING_LEN && !inside_spelled_run(tokens, first, last))
+                    .then_some(("spacing", 0))
             } else if as_many && mark.is_plural(&joined) {
                 Some(("plural", 0))
             } else if ordinary {
                 None
-            } else if as_many && shape_key(&joined) == mark.shape && mark.distinctive {
+            } else if as_many && shape_key(&joined) == mark.shape {
                 Some(("confusable", 0))
-            } else if max_edits > 0 && joined_len + max_edits >= mark.joined_len {
+            } else if max_edits > 0
+                && joined_len + max_edits >= mark.joined_len
+                && (count == 1 || window.iter().all(|t| t.text.chars().count() >= 2))
+            {
+                // Letters spelled out one by one and misspelled as well ("b-a-l-e-n-a" for
+                // "Allen") are too often another mark's spacing trick.
                 let distance = strsim::damerau_levenshtein(&joined, &mark.joined);
                 (distance <= max_edits).then_some(("edit_distance", distance as u32))
             } else {
@@ -236,7 +242,7 @@ fn find_fused(token: &Token, index: usize, mark: &LatinMark) -> Option<LatinMatc
         let side_ok = |piece: &str, boundary: usize| {
             piece.is_empty()
                 || case_boundary(&token.chars, at, at + n, boundary)
-                || words::read_remainder(piece) >= needed
+                || words::read_remainder(piece, boundary == at) >= needed
         };
         if side_ok(&prefix, at) && side_ok(&suffix, at + n) {
             let (first, last) = (token.chars.get(at)?, token.chars.get(at + n - 1)?);
@@ -255,9 +261,10 @@ fn find_fused(token: &Token, index: usize, mark: &LatinMark) -> Option<LatinMatc
     None
 }
 
-/// Whether the letter case changes at `boundary` (a character index of the token) between
-/// the mark (characters `from..to`, written in one case or capitalized) and its neighbour:
-/// "bestNIKE", "NIKEstore", "NikeStore".
+/// Whether the letter case changes at `boundary` (a character index of the token) the way
+/// it does where words are glued: a capital after a small letter ("bestNike", "NikeStore",
+/// "iGoogleBard"), or small letters after a mark written all in capitals ("NIKEstore"),
+/// or a mark in small letters after capitals ("BESTnike").
 fn case_boundary(
     chars: &[super::tokens::CharTrace],
     from: usize,
@@ -273,26 +280,36 @@ fn case_boundary(
     let Some(inside) = chars.get(from..to) else {
         return false;
     };
-    let cases: Vec<Written> = inside
-        .iter()
-        .map(|c| c.written)
-        .filter(|w| matches!(w, Written::Upper | Written::Lower))
-        .collect();
-    let consistent = cases.iter().all(|w| *w == Written::Upper)
-        || cases.iter().all(|w| *w == Written::Lower)
-        || (cases.first() == Some(&Written::Upper)
-            && cases.iter().skip(1).all(|w| *w == Written::Lower));
-    if !consistent || boundary == 0 {
+    let all = |case: Written| {
+        inside
+            .iter()
+            .all(|c| c.written == case || !matches!(c.written, Written::Upper | Written::Lower))
+    };
+    if boundary == 0 {
         return false;
     }
     match (letter(boundary - 1), letter(boundary)) {
-        (Some(a), Some(b)) => a != b,
+        (Some(Written::Lower), Some(Written::Upper)) => true,
+        (Some(Written::Upper), Some(Written::Lower)) => {
+            if boundary == from {
+                all(Written::Lower)
+            } else {
+                all(Written::Upper)
+            }
+        }
         _ => false,
     }
 }
 
+/// Whether the window `first..last` is letters spelled out one by one inside a longer such
+/// run ("a-w-s-l-a-m-b-d-a" spells "awslambda", not "lamb").
+fn inside_spelled_run(tokens: &[Token], first: usize, last: usize) -> bool {
+    let single = |i: usize| tokens.get(i).is_some_and(|t| t.text.chars().count() == 1);
+    (first..last).all(single) && ((first > 0 && single(first - 1)) || single(last))
+}
+
 /// The part of `title` that `window` (consecutive tokens of it) was read from.
-pub(crate) fn span<'t>(title: &'t str, window: &[Token]) -> &'t str {
+fn span<'t>(title: &'t str, window: &[Token]) -> &'t str {
     let (Some(first), Some(last)) = (window.first(), window.last()) else {
         return "";
     };

@@ -75,7 +75,7 @@ pub(crate) fn tokenize(s: &str) -> Vec<Token> {
         }
         let written = Written::of(c);
         for f in folded.chars() {
-            let is_token_char = f.is_alphanumeric() || f == '@' || f == '$';
+            let is_token_char = f.is_alphanumeric() || is_symbol(f);
             let script_break = current
                 .last()
                 .is_some_and(|prev| is_cjk(prev.c) != is_cjk(f));
@@ -114,12 +114,14 @@ fn finish(current: &mut Vec<Traced>, tokens: &mut Vec<Token>) {
     tokens.push(make_token(&chars, &read_leet(&chars)));
 }
 
+/// Symbols read as letters inside words ([`leet`]), punctuation elsewhere.
 fn is_symbol(c: char) -> bool {
-    c == '@' || c == '$'
+    c == '@' || c == '$' || c == '!'
 }
 
 /// The folded characters with leetspeak applied to every run of leet characters that touches
-/// a letter: "v3l0trax" → "velotrax", but "velotrax2024" keeps its year.
+/// a letter and is not part of a longer number: "v3l0trax" → "velotrax", but
+/// "velotrax2024" keeps its year and "shop365" its number.
 fn read_leet(chars: &[Traced]) -> Vec<char> {
     let mut out: Vec<char> = chars.iter().map(|t| t.c).collect();
     let mut i = 0;
@@ -133,7 +135,14 @@ fn read_leet(chars: &[Traced]) -> Vec<char> {
             .unwrap_or(chars.len());
         let before = i.checked_sub(1).is_some_and(|j| chars[j].c.is_alphabetic());
         let after = chars.get(run_end).is_some_and(|t| t.c.is_alphabetic());
-        if before || after {
+        // Part of a longer number ("shop365", "nike2024"): the number stays.
+        let in_number = i
+            .checked_sub(1)
+            .is_some_and(|j| chars[j].c.is_ascii_digit())
+            || chars.get(run_end).is_some_and(|t| t.c.is_ascii_digit());
+        // "!" is a letter only between letters ("C!nder"; "Sale!" ends a sentence).
+        let bang = chars[i..run_end].iter().any(|t| t.c == '!');
+        if (before || after) && !in_number && (!bang || (before && after)) {
             for slot in &mut out[i..run_end] {
                 *slot = leet(*slot).unwrap_or(*slot);
             }
@@ -154,8 +163,15 @@ fn make_token(chars: &[Traced], letters: &[char]) -> Token {
         .collect();
     Token {
         text: kept.iter().map(|(c, _)| *c).collect(),
-        start: chars.first().map_or(0, |t| t.start),
-        end: chars.last().map_or(0, |t| t.end),
+        // A dropped symbol at either end ("VeloTrax!") is not part of the token.
+        start: kept
+            .first()
+            .or(chars.first().map(|t| (t.c, t)).as_ref())
+            .map_or(0, |(_, t)| t.start),
+        end: kept
+            .last()
+            .or(chars.last().map(|t| (t.c, t)).as_ref())
+            .map_or(0, |(_, t)| t.end),
         chars: kept
             .iter()
             .map(|(_, t)| CharTrace {
@@ -190,6 +206,14 @@ mod tests {
         assert_eq!(
             texts("v@l0trax $ave @ 10@20 $99"),
             ["valotrax", "save", "10", "20", "99"]
+        );
+    }
+
+    #[test]
+    fn numbers_and_exclamations_stay_what_they_are() {
+        assert_eq!(
+            texts("C!nder 9oo9le shop365 Sale! nike2024"),
+            ["cinder", "google", "shop365", "sale", "nike2024"]
         );
     }
 

@@ -237,9 +237,20 @@ pub(crate) enum Remainder {
     Affixes,
 }
 
+/// Prefixes of one letter that brand a product as digital or personal ("iNike", "eShop"):
+/// affixes only in front of the mark.
+const LETTER_PREFIXES: &[&str] = &["i", "e"];
+/// Zipf frequency above which a two-letter word ("we", "my", "go") counts as a word when a
+/// token is split; rarer pairs of letters are usually abbreviations or fragments.
+const TWO_LETTER_ZIPF: f32 = 5.0;
+
 /// Reads `piece` (folded letters and digits) as a sequence of affixes, digit runs and
-/// ordinary words, preferring the reading with no ordinary words in it.
-pub(crate) fn read_remainder(piece: &str) -> Remainder {
+/// ordinary words, preferring the reading with no ordinary words in it. A `prefix` (the
+/// piece before the mark) may also be a one-letter prefix ("i", "e").
+pub(crate) fn read_remainder(piece: &str, prefix: bool) -> Remainder {
+    if prefix && LETTER_PREFIXES.contains(&piece) {
+        return Remainder::Affixes;
+    }
     let chars: Vec<char> = piece.chars().collect();
     let n = chars.len();
     if n == 0 {
@@ -258,7 +269,9 @@ pub(crate) fn read_remainder(piece: &str) -> Remainder {
                 Some(Remainder::Affixes)
             } else if is_affix(&part) {
                 Some(Remainder::Affixes)
-            } else if part.chars().count() >= 3 && is_common(&part) {
+            } else if (part.chars().count() >= 3 && is_common(&part))
+                || (part.chars().count() == 2 && zipf(&part).is_some_and(|z| z >= TWO_LETTER_ZIPF))
+            {
                 Some(Remainder::Words)
             } else {
                 None
@@ -292,12 +305,14 @@ mod tests {
 
     #[test]
     fn remainders_read_as_affixes_words_or_nothing() {
-        assert_eq!(read_remainder("best"), Remainder::Affixes);
-        assert_eq!(read_remainder("officialstore"), Remainder::Affixes);
-        assert_eq!(read_remainder("2024"), Remainder::Affixes);
-        assert_eq!(read_remainder("shop2024"), Remainder::Affixes);
-        assert_eq!(read_remainder("running"), Remainder::Words);
-        assert_eq!(read_remainder("qzx"), Remainder::Unreadable);
-        assert_eq!(read_remainder("xtivq"), Remainder::Unreadable);
+        assert_eq!(read_remainder("best", false), Remainder::Affixes);
+        assert_eq!(read_remainder("officialstore", false), Remainder::Affixes);
+        assert_eq!(read_remainder("2024", false), Remainder::Affixes);
+        assert_eq!(read_remainder("shop2024", false), Remainder::Affixes);
+        assert_eq!(read_remainder("running", false), Remainder::Words);
+        assert_eq!(read_remainder("qzx", false), Remainder::Unreadable);
+        assert_eq!(read_remainder("xtivq", false), Remainder::Unreadable);
+        assert_eq!(read_remainder("i", true), Remainder::Affixes);
+        assert_eq!(read_remainder("i", false), Remainder::Unreadable);
     }
 }
