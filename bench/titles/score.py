@@ -80,6 +80,24 @@ def main():
                            f"{fmt(found, found + wrong)} | |")
             else:
                 out.append(f"| {value} (negative) | {neg} | | | {fmt(flagged, neg)} |")
+    # Reliability: predicted rows binned by score, against the share of them that are right.
+    truth = {r["title"]: r["expected"] for r in labels}
+    scored = []
+    with open(d / "predictions.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["right_id"] and row["title"] in truth:
+                scored.append((float(row["score"]), row["right_id"] == truth[row["title"]]))
+    out.append("\nScores against observed precision (every predicted row):\n")
+    out.append("| score | rows | mean score | observed precision |")
+    out.append("|---|---:|---:|---|")
+    edges = [0.0, 0.6, 0.9, 0.95, 0.98, 0.99, 1.0001]
+    for lo, hi in zip(edges, edges[1:]):
+        rows = [(sc, t) for sc, t in scored if lo <= sc < hi]
+        if rows:
+            right = sum(t for _, t in rows)
+            mean = sum(sc for sc, _ in rows) / len(rows)
+            out.append(f"| {lo:.2f}–{min(hi, 1.0):.2f} | {len(rows)} | {mean:.3f} | "
+                       f"{fmt(right, len(rows))} |")
     text = "\n".join(out) + "\n"
     print(text)
     misses = [r for r in labels if r["expected"]

@@ -87,40 +87,66 @@ impl WordMarkIndex {
         let tokens = tokenize(title);
         let runs = cjk::cjk_runs(title);
         let stream = cjk::folded_stream(title);
-        let mut best: HashMap<&str, TextHit> = HashMap::new();
+        // Per right: its best hit and the byte range of the title it covers.
+        let mut best: HashMap<&str, (TextHit, usize, usize)> = HashMap::new();
         for mark in &self.marks {
             let hit = match &mark.form {
-                Form::Latin(latin) => latin::find(title, &tokens, latin).map(|m| TextHit {
-                    right_id: mark.right_id.clone(),
-                    span: title.get(m.start..m.end).unwrap_or_default().to_string(),
-                    normalized: m.normalized,
-                    variant: m.variant.to_string(),
-                    distance: m.distance,
-                    score: m.score,
+                Form::Latin(latin) => latin::find(title, &tokens, latin).map(|m| {
+                    let hit = TextHit {
+                        right_id: mark.right_id.clone(),
+                        span: title.get(m.start..m.end).unwrap_or_default().to_string(),
+                        normalized: m.normalized,
+                        variant: m.variant.to_string(),
+                        distance: m.distance,
+                        score: m.score,
+                    };
+                    (hit, m.start, m.end)
                 }),
                 Form::Cjk(cjk_form) => find_cjk(title, &runs, &cjk_form.chars, &mark.right_id)
                     .or_else(|| {
                         let (start, end, normalized) = cjk::find_pinyin(&stream, cjk_form)?;
-                        Some(TextHit {
+                        let hit = TextHit {
                             right_id: mark.right_id.clone(),
                             span: title.get(start..end).unwrap_or_default().to_string(),
                             normalized,
                             variant: "pinyin".to_string(),
                             distance: 0,
                             score: text_score_for("pinyin", 0),
-                        })
+                        };
+                        Some((hit, start, end))
                     }),
             };
             if let Some(hit) = hit {
                 let replace = best
                     .get(mark.right_id.as_str())
-                    .is_none_or(|b| hit.score > b.score);
+                    .is_none_or(|b| hit.0.score > b.0.score);
                 if replace {
                     best.insert(&mark.right_id, hit);
                 }
             }
         }
-        let mut hits: Vec<TextHit> = best.into_values().collect();
+        // A word that is one registered mark as written (or disguised, spaced, in the
+        // plural, fused) is not a misspelling or a same-sound variant of another one: with
+        // marks "Andre" and "Andreu" both registered, "Andre" names only the first.
+        let plain: Vec<(&str, usize, usize)> = best
+            .values()
+            .filter(|(h, _, _)| !is_fuzzy(&h.variant))
+            .map(|(h, start, end)| (h.right_id.as_str(), *start, *end))
+            .collect();
+        let shadowed: Vec<String> = best
+            .values()
+            .filter(|(h, start, end)| {
+                is_fuzzy(&h.variant)
+                    && plain
+                        .iter()
+                        .any(|(r, s, e)| *r != h.right_id && s < end && start < e)
+            })
+            .map(|(h, _, _)| h.right_id.clone())
+            .collect();
+        for right in &shadowed {
+            best.remove(right.as_str());
+        }
+        let mut hits: Vec<TextHit> = best.into_values().map(|(h, _, _)| h).collect();
         hits.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)
@@ -136,7 +162,7 @@ fn find_cjk(
     runs: &[Vec<cjk::CjkChar>],
     mark: &[char],
     right_id: &str,
-) -> Option<TextHit> {
+) -> Option<(TextHit, usize, usize)> {
     let mut best: Option<(CjkVariant, &[cjk::CjkChar])> = None;
     for run in runs {
         for window in run.windows(mark.len()) {
@@ -155,7 +181,7 @@ fn find_cjk(
         CjkVariant::TraditionalForm => "traditional_form",
         CjkVariant::SamePinyin => "same_pinyin",
     };
-    Some(TextHit {
+    let hit = TextHit {
         right_id: right_id.to_string(),
         span: title
             .get(first.start..last.end)
@@ -165,5 +191,12 @@ fn find_cjk(
         variant: name.to_string(),
         distance: 0,
         score: text_score_for(name, 0),
-    })
+    };
+    Some((hit, first.start, last.end))
+}
+
+/// Variants that are guesses from similarity (spelling, sound) rather than the mark itself
+/// in some disguise.
+fn is_fuzzy(variant: &str) -> bool {
+    matches!(variant, "edit_distance" | "same_pinyin")
 }
