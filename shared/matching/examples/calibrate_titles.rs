@@ -54,7 +54,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 c.1 += 1;
             }
         }
-        names.push(format!("{} ({titles} titles)", dir.display()));
+        let name = dir.file_name().map_or_else(
+            || dir.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        names.push(format!("{name} ({titles} titles)"));
     }
     let mut kinds: BTreeMap<String, Vec<Bin>> = BTreeMap::new();
     for ((kind, distance), (trues, total)) in &counts {
