@@ -265,9 +265,7 @@ pub(crate) fn read_remainder(piece: &str, prefix: bool) -> Remainder {
                 continue;
             };
             let part: String = chars[start..end].iter().collect();
-            let kind = if part.chars().all(|c| c.is_ascii_digit()) {
-                Some(Remainder::Affixes)
-            } else if is_affix(&part) {
+            let kind = if part.chars().all(|c| c.is_ascii_digit()) || is_affix(&part) {
                 Some(Remainder::Affixes)
             } else if (part.chars().count() >= 3 && is_common(&part))
                 || (part.chars().count() == 2 && zipf(&part).is_some_and(|z| z >= TWO_LETTER_ZIPF))
