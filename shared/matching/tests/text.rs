@@ -102,6 +102,14 @@ fn letters_split_by_spaces_dots_or_dashes_are_a_spacing_trick() {
     );
     check("velo-trax bottle", "velotrax", "spacing", "velo-trax", 0);
     check("NorthPeak parka", "north-peak", "spacing", "NorthPeak", 0);
+    // Single letters around the spelled mark that are other words ("men's", "t-shirt").
+    check(
+        "men's V . E . L . O . T . R . A . X t-shirt",
+        "velotrax",
+        "spacing",
+        "V . E . L . O . T . R . A . X",
+        0,
+    );
 }
 
 #[test]

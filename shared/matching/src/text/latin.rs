@@ -168,8 +168,9 @@ pub(crate) fn find(title: &str, tokens: &[Token], mark: &LatinMark) -> Option<La
                 };
                 Some((variant, 0))
             } else if joined == mark.joined {
-                (mark.joined_len >= MIN_SPACING_LEN && !inside_spelled_run(tokens, first, last))
-                    .then_some(("spacing", 0))
+                (mark.joined_len >= MIN_SPACING_LEN
+                    && !inside_spelled_run(title, tokens, first, last))
+                .then_some(("spacing", 0))
             } else if as_many && mark.is_plural(&joined) {
                 Some(("plural", 0))
             } else if ordinary {
@@ -302,10 +303,21 @@ fn case_boundary(
 }
 
 /// Whether the window `first..last` is letters spelled out one by one inside a longer such
-/// run ("a-w-s-l-a-m-b-d-a" spells "awslambda", not "lamb").
-fn inside_spelled_run(tokens: &[Token], first: usize, last: usize) -> bool {
+/// run, with the same separator ("a-w-s-l-a-m-b-d-a" spells "awslambda", not "lamb"; but
+/// in "men's K . I . M . I t-shirt" the "s" and the "t" are other words).
+fn inside_spelled_run(title: &str, tokens: &[Token], first: usize, last: usize) -> bool {
     let single = |i: usize| tokens.get(i).is_some_and(|t| t.text.chars().count() == 1);
-    (first..last).all(single) && ((first > 0 && single(first - 1)) || single(last))
+    let gap = |i: usize| -> Option<&str> {
+        let (a, b) = (tokens.get(i)?, tokens.get(i + 1)?);
+        title.get(a.end..b.start)
+    };
+    if last - first < 2 || !(first..last).all(single) {
+        return false;
+    }
+    let separator = gap(first);
+    let before = first > 0 && single(first - 1) && gap(first - 1) == separator;
+    let after = single(last) && gap(last - 1) == separator;
+    before || after
 }
 
 /// The part of `title` that `window` (consecutive tokens of it) was read from.
