@@ -22,7 +22,7 @@ pub(super) const TEXT: &[(&str, &[f32])] = &[
     ("plural", &[0.9875]),
     // same_pinyin: d0: 45/46
     ("same_pinyin", &[0.9583]),
-    // spacing: d0: 308/308
+    // spacing: d0: 312/312
     ("spacing", &[0.9968]),
     // traditional_form: d0: 14/14
     ("traditional_form", &[0.9375]),
