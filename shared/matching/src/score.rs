@@ -11,13 +11,15 @@
 //! what is right at least 95 times in 100 on the dataset".
 //!
 //! - `calibrated`: the kinds of comparison, the curves, and scoring a hit with them.
-//! - `calibration`: the generated table.
+//! - `calibration`: the generated table (images; its word-mark rows are superseded).
+//! - `text_calibration`: the generated word-mark table, fitted on the titles' fitting splits.
 //! - `fit`: pool-adjacent-violators with a Beta prior (the fitting, used by the example).
 //! - this file: the operating thresholds.
 
 mod calibrated;
 mod calibration;
 pub mod fit;
+mod text_calibration;
 
 pub use calibrated::{CALIBRATION, Calibration, ImageComparison, image_score_for, text_score_for};
 

@@ -102,6 +102,14 @@ fn letters_split_by_spaces_dots_or_dashes_are_a_spacing_trick() {
     );
     check("velo-trax bottle", "velotrax", "spacing", "velo-trax", 0);
     check("NorthPeak parka", "north-peak", "spacing", "NorthPeak", 0);
+    // Single letters around the spelled mark that are other words ("men's", "t-shirt").
+    check(
+        "men's V . E . L . O . T . R . A . X t-shirt",
+        "velotrax",
+        "spacing",
+        "V . E . L . O . T . R . A . X",
+        0,
+    );
 }
 
 #[test]
@@ -242,4 +250,133 @@ fn normalize_folds_what_counterfeiters_vary() {
         "save 50 on shoes home"
     );
     assert_eq!(normalize("云豹运动鞋"), "云豹运动鞋");
+}
+
+/// Marks for the variants added with issue 14: fused marks, plurals, look-alikes from the
+/// whole of Unicode, pinyin, and ordinary words that must stay clean.
+fn world_index() -> WordMarkIndex {
+    let mut index = WordMarkIndex::new();
+    index.add("nike", "NIKE");
+    index.add("ora", "ORA");
+    index.add("apple", "Apple");
+    index.add("velvex", "Velvex");
+    index.add("velotrax", "VELOTRAX");
+    index.add("huawei", "华为");
+    index.add("lining", "李宁");
+    index.add("andre", "Andre");
+    index.add("andreu", "Andreu");
+    index
+}
+
+/// The rights found in `title`, sorted, with their variants.
+fn found(title: &str) -> Vec<(String, String)> {
+    let mut hits: Vec<(String, String)> = world_index()
+        .find(title)
+        .into_iter()
+        .map(|h| (h.right_id, h.variant))
+        .collect();
+    hits.sort();
+    hits
+}
+
+fn one(title: &str, right: &str, variant: &str) {
+    assert_eq!(
+        found(title),
+        vec![(right.to_string(), variant.to_string())],
+        "{title:?}"
+    );
+}
+
+#[test]
+fn marks_fused_with_sellers_words_digits_or_case_changes_are_found() {
+    one("bestNIKEstore running shoes", "nike", "fused");
+    one("NikeOutlet trainers", "nike", "fused");
+    one("nike2024 air cushion", "nike", "fused");
+    one("officialnikeshop slides", "nike", "fused");
+    one("bestORAstore lipstick", "ora", "fused");
+    // A distinctive mark may be glued to any ordinary word.
+    one("velotraxshoes trail", "velotrax", "fused");
+    let hit = world_index().find("bestNIKEstore").remove(0);
+    assert_eq!(
+        (hit.span.as_str(), hit.normalized.as_str()),
+        ("NIKE", "nike")
+    );
+}
+
+#[test]
+fn short_or_common_marks_inside_ordinary_words_are_not_found() {
+    for title in [
+        "decorative pillow cover",
+        "Oral care kit",
+        "Adorable puppy toy",
+        "pineapple slicer",
+        "Snapple bottle opener",
+        "orange juicer",
+        "Corazon necklace",
+    ] {
+        assert!(found(title).is_empty(), "{title:?}: {:?}", found(title));
+    }
+    // Glued to something that is not a seller's word, a short mark stays unread.
+    assert!(found("koraxnike").is_empty() || found("koraxnike")[0].0 != "ora");
+}
+
+#[test]
+fn plurals_and_possessives_are_the_mark() {
+    one("Nikes on sale", "nike", "plural");
+    one("VELOTRAXES shoes", "velotrax", "plural");
+    one("Nike's new runner", "nike", "exact");
+}
+
+#[test]
+fn look_alikes_from_all_of_unicode_and_within_latin() {
+    // Latin alpha and Armenian o (not in the hand table of Cyrillic and Greek).
+    one("velօtrɑx sneakers", "velotrax", "confusable");
+    // Mathematical bold letters are the letters under compatibility normalization (as
+    // full-width ones are); a small L for a capital I is a look-alike.
+    one("𝐍𝐈𝐊𝐄 hoodie", "nike", "exact");
+    one("NlKE hoodie", "nike", "confusable");
+    one("C!nder N!KE", "nike", "confusable");
+}
+
+#[test]
+fn chinese_marks_in_pinyin_with_or_without_tones_spaces_or_characters() {
+    for title in [
+        "Huawei P30 case",
+        "HUAWEI charger",
+        "Hua Wei phone",
+        "Huáwéi earbuds",
+        "hua2wei2 cable",
+        "华wei tablet",
+        "hua为 watch",
+    ] {
+        one(title, "huawei", "pinyin");
+    }
+    one("Li Ning basketball shoes", "lining", "pinyin");
+    one("华为 P30", "huawei", "exact");
+    // The same letters as an ordinary word, or inside another word, are not the mark.
+    for title in ["fleece lining jacket", "Shuawei", "huaweiqq"] {
+        assert!(found(title).is_empty(), "{title:?}: {:?}", found(title));
+    }
+}
+
+#[test]
+fn ordinary_words_near_a_mark_are_not_misspellings_of_it() {
+    assert!(
+        found("Velvet dress, black").is_empty(),
+        "{:?}",
+        found("Velvet dress")
+    );
+    one("Velvez dress", "velvex", "edit_distance");
+    // A common word as a mark is matched as written only.
+    one("Apple charger", "apple", "exact");
+    assert!(found("Aple charger").is_empty());
+    assert!(found("Ample storage box").is_empty());
+}
+
+#[test]
+fn a_registered_mark_as_written_is_not_a_misspelling_of_another() {
+    one("Andre sneakers", "andre", "exact");
+    one("Andreu sneakers", "andreu", "exact");
+    // One edit from both: both are reported.
+    assert_eq!(found("Andrea sneakers").len(), 2);
 }

@@ -1,7 +1,7 @@
 //! Scoring a hit: which kind of comparison it is, and that kind's fitted precision curve at
 //! its distance.
 
-use super::calibration;
+use super::{calibration, text_calibration};
 use crate::{ImageHit, PDQ256, PHASH64R, SHAPE64, SHAPE64R};
 
 /// What a listing hash was compared with: the kinds of comparison a score is calibrated for.
@@ -91,8 +91,13 @@ pub struct Calibration<'a> {
     pub unknown: f32,
 }
 
-/// The calibration fitted on the development dataset (`score/calibration.rs`).
-pub const CALIBRATION: Calibration<'static> = calibration::CALIBRATION;
+/// The calibration: image curves fitted on the development dataset (`score/calibration.rs`),
+/// word-mark curves on the fitting splits of titles (`score/text_calibration.rs`, written by
+/// `examples/calibrate_titles.rs`; `bench/titles/`).
+pub const CALIBRATION: Calibration<'static> = Calibration {
+    text: text_calibration::TEXT,
+    ..calibration::CALIBRATION
+};
 
 impl Calibration<'_> {
     /// The score of an image hit: its kind's curve at its distance.
@@ -128,7 +133,8 @@ pub fn image_score_for(hit: &ImageHit) -> f32 {
 }
 
 /// The calibrated score of a word-mark hit of `variant` ("exact", "confusable", "spacing",
-/// "edit_distance", "traditional_form", "same_pinyin") at edit `distance`.
+/// "plural", "fused", "edit_distance", "traditional_form", "same_pinyin", "pinyin") at edit
+/// `distance`.
 pub fn text_score_for(variant: &str, distance: u32) -> f32 {
     CALIBRATION.text_score(variant, distance)
 }

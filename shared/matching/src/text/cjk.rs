@@ -1,5 +1,7 @@
 //! Chinese (and other CJK) marks: found character by character, including traditional
-//! forms and same-sound substitutions.
+//! forms and same-sound substitutions; and written in pinyin, with or without tones and
+//! spaces, or in pinyin mixed with the mark's own characters ("Huawei", "Huá Wéi",
+//! "hua2wei2", "华wei").
 //!
 //! Titles in these scripts have no spaces between words, so a mark is looked for in every
 //! window of the title's CJK characters that has the mark's length.
@@ -7,6 +9,227 @@
 use pinyin::ToPinyinMulti;
 
 use super::fold::{fold_char, is_cjk};
+use super::words::{self, Remainder};
+
+/// Pinyin spellings shorter than this (all syllables joined) are too likely to be some
+/// other word or abbreviation ("li", "an").
+const MIN_PINYIN_LEN: usize = 4;
+/// Readings per character tried against Latin letters.
+const READINGS: usize = 2;
+/// Separators allowed between two syllables ("hua wei", "Hua-Wei", "hua · wei").
+const MAX_SEPARATORS: usize = 3;
+
+/// A CJK mark with the toneless pinyin readings of each character.
+#[derive(Debug, Clone)]
+pub(crate) struct CjkMark {
+    /// The mark's folded characters.
+    pub chars: Vec<char>,
+    /// Per character: every toneless reading, folded as titles are ("lü" → "lu"), with
+    /// "v" for "ü" as keyboards type it.
+    readings: Vec<Vec<String>>,
+}
+
+impl CjkMark {
+    /// Prepares a mark of CJK characters (from [`cjk_mark`]).
+    pub(crate) fn new(chars: Vec<char>) -> Self {
+        let readings = chars
+            .iter()
+            .map(|&c| {
+                let mut out: Vec<String> = Vec::new();
+                let plain: Vec<&str> = simplified(c)
+                    .to_pinyin_multi()
+                    .or_else(|| c.to_pinyin_multi())
+                    .map(|m| m.into_iter().map(|p| p.plain()).collect())
+                    .unwrap_or_default();
+                // The two usual readings (长: zhang, chang); rarer ones (奥 "you") make
+                // ordinary pinyin words read as the mark.
+                for reading in plain.into_iter().take(READINGS) {
+                    let mut folded = String::new();
+                    reading.chars().for_each(|r| {
+                        fold_char(r, &mut folded);
+                    });
+                    for form in [folded, reading.replace('ü', "v")] {
+                        if !form.is_empty() && !out.contains(&form) {
+                            out.push(form);
+                        }
+                    }
+                }
+                out
+            })
+            .collect();
+        CjkMark { chars, readings }
+    }
+}
+
+/// A folded title character with the byte range of its source character.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Folded {
+    c: char,
+    start: usize,
+    end: usize,
+}
+
+/// Every title character folded (case, width, diacritics: tone marks go), each pointing
+/// back to its source; leetspeak is not applied, so tone numbers stay digits.
+pub(crate) fn folded_stream(s: &str) -> Vec<Folded> {
+    let mut out = Vec::new();
+    let mut folded = String::new();
+    for (start, c) in s.char_indices() {
+        folded.clear();
+        fold_char(c, &mut folded);
+        let end = start + c.len_utf8();
+        out.extend(folded.chars().map(|f| Folded { c: f, start, end }));
+    }
+    out
+}
+
+fn is_latin_letter(c: char) -> bool {
+    c.is_ascii_alphabetic()
+}
+
+/// The mark written in pinyin, or in pinyin and its own characters, anywhere in the title:
+/// the byte range and the folded text matched. At least one syllable must be in Latin
+/// letters (all-CJK titles are [`compare`]'s), syllables may carry a tone number and be
+/// separated by spaces or punctuation, and the Latin spelling must start and end at a word
+/// boundary, or next to sellers' affixes ("huaweistore"). A spelling in Latin letters alone
+/// shorter than [`MIN_PINYIN_LEN`], or written as one ordinary word ("lining" for 李宁), is
+/// not taken for the mark.
+pub(crate) fn find_pinyin(stream: &[Folded], mark: &CjkMark) -> Option<(usize, usize, String)> {
+    for at in 0..stream.len() {
+        let c = stream[at].c;
+        if !(is_latin_letter(c) || is_cjk(c)) {
+            continue;
+        }
+        if is_latin_letter(c) && !glued_ok(stream, at, Direction::Before) {
+            continue;
+        }
+        let mut path = Vec::new();
+        if let Some(end) = match_units(stream, mark, 0, at, &mut path)
+            && path.iter().any(|u| matches!(u, Unit::Latin(_)))
+        {
+            let latin: String = path
+                .iter()
+                .map(|u| match u {
+                    Unit::Latin(s) => s.as_str(),
+                    Unit::Own => "",
+                })
+                .collect();
+            let all_latin = path.iter().all(|u| matches!(u, Unit::Latin(_)));
+            // "Li Ning" is the mark, "lining" is an ordinary word.
+            let spaced = stream[at..end].iter().any(|f| !f.c.is_alphanumeric());
+            if all_latin
+                && (latin.len() < MIN_PINYIN_LEN || (!spaced && words::is_ordinary(&latin)))
+            {
+                continue;
+            }
+            let (first, last) = (stream.get(at)?, stream.get(end.checked_sub(1)?)?);
+            let normalized = stream[at..end]
+                .iter()
+                .map(|f| f.c)
+                .filter(|c| c.is_alphanumeric())
+                .collect();
+            return Some((first.start, last.end, normalized));
+        }
+    }
+    None
+}
+
+/// How one character of the mark was written.
+#[derive(Debug, Clone)]
+enum Unit {
+    /// The mark's own character (or its traditional form).
+    Own,
+    /// A pinyin syllable in Latin letters.
+    Latin(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Before,
+    After,
+}
+
+/// Whether the Latin letters glued to the match at `at` (looking `direction`) are nothing,
+/// or sellers' affixes and digits only.
+fn glued_ok(stream: &[Folded], at: usize, direction: Direction) -> bool {
+    let glued: String = match direction {
+        Direction::Before => {
+            let mut letters: Vec<char> = stream[..at]
+                .iter()
+                .rev()
+                .take_while(|f| f.c.is_ascii_alphanumeric())
+                .map(|f| f.c)
+                .collect();
+            letters.reverse();
+            letters.into_iter().collect()
+        }
+        Direction::After => stream[at..]
+            .iter()
+            .take_while(|f| f.c.is_ascii_alphanumeric())
+            .map(|f| f.c)
+            .collect(),
+    };
+    glued.is_empty()
+        || words::read_remainder(&glued, direction == Direction::Before) == Remainder::Affixes
+}
+
+/// Matches the mark's characters from `k` on at stream position `at`; the end position.
+fn match_units(
+    stream: &[Folded],
+    mark: &CjkMark,
+    k: usize,
+    at: usize,
+    path: &mut Vec<Unit>,
+) -> Option<usize> {
+    if k == mark.chars.len() {
+        // A Latin spelling must not run on into a longer word ("huaweixyz").
+        let ends_latin = matches!(path.last(), Some(Unit::Latin(_)));
+        return (!ends_latin || glued_ok(stream, at, Direction::After)).then_some(at);
+    }
+    let mut at = at;
+    if k > 0 {
+        let mut skipped = 0;
+        while stream
+            .get(at)
+            .is_some_and(|f| !f.c.is_alphanumeric() && skipped < MAX_SEPARATORS)
+        {
+            at += 1;
+            skipped += 1;
+        }
+    }
+    let here = stream.get(at)?;
+    let want = mark.chars.get(k)?;
+    if is_cjk(here.c) && simplified(here.c) == simplified(*want) {
+        path.push(Unit::Own);
+        if let Some(end) = match_units(stream, mark, k + 1, at + 1, path) {
+            return Some(end);
+        }
+        path.pop();
+        return None;
+    }
+    for reading in mark.readings.get(k)? {
+        let len = reading.chars().count();
+        let Some(window) = stream.get(at..at + len) else {
+            continue;
+        };
+        if !window.iter().map(|f| f.c).eq(reading.chars()) {
+            continue;
+        }
+        let mut next = at + len;
+        // A tone number ("hua2"), not part of a longer number.
+        if stream.get(next).is_some_and(|f| ('1'..='5').contains(&f.c))
+            && !stream.get(next + 1).is_some_and(|f| f.c.is_ascii_digit())
+        {
+            next += 1;
+        }
+        path.push(Unit::Latin(reading.clone()));
+        if let Some(end) = match_units(stream, mark, k + 1, next, path) {
+            return Some(end);
+        }
+        path.pop();
+    }
+    None
+}
 
 /// A CJK character of the title, folded, with its byte range and whether punctuation or
 /// spaces separate it from the previous one ("云 豹").

@@ -19,9 +19,30 @@ pub(crate) fn fold_char(c: char, out: &mut String) -> bool {
             disguised = true;
             continue;
         }
+        // A capital of a script whose lower case looks like no Latin letter (Cherokee Ꭺ,
+        // lower case ꭺ) is compared as drawn.
+        if d.is_uppercase()
+            && has_latin_style_diacritics(d)
+            && let Some(latin) = confusable_prototype(d, true)
+        {
+            out.push_str(&latin);
+            disguised = true;
+            continue;
+        }
         for lower in d.to_lowercase() {
             if !has_latin_style_diacritics(lower) {
-                out.push(lower);
+                // Past the alphabetic blocks: Lisu, Cherokee small letters, historic
+                // scripts (U+10000 on) may still be drawn like Latin letters.
+                match (!is_cjk(lower))
+                    .then(|| confusable_prototype(lower, d.is_uppercase()))
+                    .flatten()
+                {
+                    Some(latin) => {
+                        out.push_str(&latin);
+                        disguised = true;
+                    }
+                    None => out.push(lower),
+                }
                 continue;
             }
             for e in std::iter::once(lower).nfd() {
@@ -30,6 +51,9 @@ pub(crate) fn fold_char(c: char, out: &mut String) -> bool {
                 } else if let Some(latin) = lower_lookalike(e) {
                     out.push_str(latin);
                     disguised = true;
+                } else if let Some(latin) = confusable_prototype(e, d.is_uppercase()) {
+                    out.push_str(&latin);
+                    disguised = true;
                 } else {
                     out.push(e);
                 }
@@ -37,6 +61,31 @@ pub(crate) fn fold_char(c: char, out: &mut String) -> bool {
         }
     }
     disguised
+}
+
+/// The Latin letters a letter of another script (or an unusual Latin one) is drawn like,
+/// from the confusables data of Unicode TS #39 (`unicode_security::skeleton`): "ɑ" → "a",
+/// Armenian "օ" → "o", Cherokee "Ꮪ" → "s". Only ASCII prototypes count: a skeleton that
+/// maps to another non-Latin character says nothing about a Latin mark. The hand tables
+/// above come first (their choices for Greek and Cyrillic are what tests rely on); TS #39
+/// draws a capital I and a lower-case l alike, so an upper-case source reads as "i".
+fn confusable_prototype(c: char, upper: bool) -> Option<String> {
+    // Letters and the marks and signs scripts draw like letters (Malayalam "ം" like "o"),
+    // not spaces or punctuation.
+    if c.is_ascii() || c.is_whitespace() || c.is_ascii_punctuation() {
+        return None;
+    }
+    let mut buffer = [0u8; 4];
+    let skeleton: String = unicode_security::skeleton(c.encode_utf8(&mut buffer)).collect();
+    if skeleton.is_empty() || !skeleton.chars().all(|s| s.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let lowered = skeleton.to_ascii_lowercase();
+    Some(if upper && lowered == "l" {
+        "i".to_string()
+    } else {
+        lowered
+    })
 }
 
 /// Whether diacritic stripping applies: alphabetic scripts only. Hangul syllables would
@@ -140,8 +189,9 @@ fn lower_lookalike(c: char) -> Option<&'static str> {
     })
 }
 
-/// Digits and symbols used as letters ("v3l0trax", "$hoe$"); applied by the tokenizer only
-/// next to letters, so prices and model numbers stay numbers.
+/// Digits and symbols used as letters ("v3l0trax", "$hoe$", "C!nder", "9oo9le"); applied by
+/// the tokenizer only next to letters and outside longer numbers, so prices, years and
+/// model numbers stay numbers.
 pub(crate) fn leet(c: char) -> Option<char> {
     Some(match c {
         '0' => 'o',
@@ -150,8 +200,11 @@ pub(crate) fn leet(c: char) -> Option<char> {
         '4' => 'a',
         '5' => 's',
         '7' => 't',
+        '8' => 'b',
+        '9' => 'g',
         '@' => 'a',
         '$' => 's',
+        '!' => 'i',
         _ => return None,
     })
 }
@@ -192,6 +245,21 @@ mod tests {
         assert_eq!(fold("ΝΙΚΕ"), ("nike".into(), true));
         assert_eq!(fold("ν"), ("v".into(), true));
         assert_eq!(fold("Øre"), ("ore".into(), true));
+    }
+
+    #[test]
+    fn other_confusables_come_from_unicode_ts39() {
+        // Latin alpha, Armenian o, Cherokee capitals, Cyrillic palochka.
+        assert_eq!(fold("ɑdidɑs"), ("adidas".into(), true));
+        assert_eq!(fold("nօkia"), ("nokia".into(), true));
+        assert_eq!(fold("ᏚᎪᎷᏚung"), ("samsung".into(), true));
+        assert_eq!(fold("NӀKE"), ("nike".into(), true));
+        // Cherokee small letters, Lisu, Osage, mathematical letters.
+        assert_eq!(fold("robbinꮪ"), ("robbins".into(), true));
+        assert_eq!(fold("lateraꓲ"), ("lateral".into(), true));
+        assert_eq!(fold("nels𐓪n"), ("nelson".into(), true));
+        // Letters of other scripts that look like no Latin letter stay as they are.
+        assert_eq!(fold("ж"), ("ж".into(), false));
     }
 
     #[test]

@@ -10,12 +10,15 @@ use crate::score::text_score_for;
 /// A word mark found in a title.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextHit {
+    /// The right whose mark was found.
     pub right_id: String,
     /// The matching part of the title, as it stands in the title.
     pub span: String,
     /// The span after normalization.
     pub normalized: String,
-    /// "exact", "confusable", "spacing", "edit_distance", "traditional_form", "same_pinyin".
+    /// "exact", "confusable", "spacing", "plural", "fused", "edit_distance" (alphabetic
+    /// marks); "exact", "spacing", "traditional_form", "same_pinyin", "pinyin" (a Chinese
+    /// mark written in pinyin, or in pinyin and its own characters).
     pub variant: String,
     /// Edit distance between the normalized span and the mark (0 unless "edit_distance").
     pub distance: u32,
@@ -27,7 +30,7 @@ pub struct TextHit {
 #[derive(Debug, Clone)]
 enum Form {
     Latin(LatinMark),
-    Cjk(Vec<char>),
+    Cjk(cjk::CjkMark),
 }
 
 #[derive(Debug, Clone)]
@@ -43,6 +46,7 @@ pub struct WordMarkIndex {
 }
 
 impl WordMarkIndex {
+    /// An index with no marks.
     pub fn new() -> Self {
         Self::default()
     }
@@ -51,7 +55,7 @@ impl WordMarkIndex {
     /// form). A mark with no letters or digits can match nothing and is ignored.
     pub fn add(&mut self, right_id: &str, mark: &str) {
         let form = match cjk::cjk_mark(mark) {
-            Some(chars) => Form::Cjk(chars),
+            Some(chars) => Form::Cjk(cjk::CjkMark::new(chars)),
             None => match LatinMark::new(mark) {
                 Some(latin) => Form::Latin(latin),
                 None => return,
@@ -73,6 +77,7 @@ impl WordMarkIndex {
         self.marks.len()
     }
 
+    /// Whether no mark is registered.
     pub fn is_empty(&self) -> bool {
         self.marks.is_empty()
     }
@@ -81,33 +86,67 @@ impl WordMarkIndex {
     pub fn find(&self, title: &str) -> Vec<TextHit> {
         let tokens = tokenize(title);
         let runs = cjk::cjk_runs(title);
-        let mut best: HashMap<&str, TextHit> = HashMap::new();
+        let stream = cjk::folded_stream(title);
+        // Per right: its best hit and the byte range of the title it covers.
+        let mut best: HashMap<&str, (TextHit, usize, usize)> = HashMap::new();
         for mark in &self.marks {
             let hit = match &mark.form {
-                Form::Latin(latin) => latin::find(title, &tokens, latin).map(|m| TextHit {
-                    right_id: mark.right_id.clone(),
-                    span: latin::span(title, &tokens[m.first..m.last]).to_string(),
-                    normalized: tokens[m.first..m.last]
-                        .iter()
-                        .map(|t| t.text.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                    variant: m.variant.to_string(),
-                    distance: m.distance,
-                    score: text_score_for(m.variant, m.distance),
+                Form::Latin(latin) => latin::find(title, &tokens, latin).map(|m| {
+                    let hit = TextHit {
+                        right_id: mark.right_id.clone(),
+                        span: title.get(m.start..m.end).unwrap_or_default().to_string(),
+                        normalized: m.normalized,
+                        variant: m.variant.to_string(),
+                        distance: m.distance,
+                        score: m.score,
+                    };
+                    (hit, m.start, m.end)
                 }),
-                Form::Cjk(chars) => find_cjk(title, &runs, chars, &mark.right_id),
+                Form::Cjk(cjk_form) => find_cjk(title, &runs, &cjk_form.chars, &mark.right_id)
+                    .or_else(|| {
+                        let (start, end, normalized) = cjk::find_pinyin(&stream, cjk_form)?;
+                        let hit = TextHit {
+                            right_id: mark.right_id.clone(),
+                            span: title.get(start..end).unwrap_or_default().to_string(),
+                            normalized,
+                            variant: "pinyin".to_string(),
+                            distance: 0,
+                            score: text_score_for("pinyin", 0),
+                        };
+                        Some((hit, start, end))
+                    }),
             };
             if let Some(hit) = hit {
                 let replace = best
                     .get(mark.right_id.as_str())
-                    .is_none_or(|b| hit.score > b.score);
+                    .is_none_or(|b| hit.0.score > b.0.score);
                 if replace {
                     best.insert(&mark.right_id, hit);
                 }
             }
         }
-        let mut hits: Vec<TextHit> = best.into_values().collect();
+        // A word that is one registered mark as written (or disguised, spaced, in the
+        // plural, fused) is not a misspelling or a same-sound variant of another one: with
+        // marks "Andre" and "Andreu" both registered, "Andre" names only the first.
+        let plain: Vec<(&str, usize, usize)> = best
+            .values()
+            .filter(|(h, _, _)| !is_fuzzy(&h.variant))
+            .map(|(h, start, end)| (h.right_id.as_str(), *start, *end))
+            .collect();
+        let shadowed: Vec<String> = best
+            .values()
+            .filter(|(h, start, end)| {
+                is_fuzzy(&h.variant)
+                    && plain
+                        .iter()
+                        .any(|(r, s, e)| *r != h.right_id && s < end && start < e)
+            })
+            .map(|(h, _, _)| h.right_id.clone())
+            .collect();
+        for right in &shadowed {
+            best.remove(right.as_str());
+        }
+        let mut hits: Vec<TextHit> = best.into_values().map(|(h, _, _)| h).collect();
         hits.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)
@@ -123,7 +162,7 @@ fn find_cjk(
     runs: &[Vec<cjk::CjkChar>],
     mark: &[char],
     right_id: &str,
-) -> Option<TextHit> {
+) -> Option<(TextHit, usize, usize)> {
     let mut best: Option<(CjkVariant, &[cjk::CjkChar])> = None;
     for run in runs {
         for window in run.windows(mark.len()) {
@@ -142,7 +181,7 @@ fn find_cjk(
         CjkVariant::TraditionalForm => "traditional_form",
         CjkVariant::SamePinyin => "same_pinyin",
     };
-    Some(TextHit {
+    let hit = TextHit {
         right_id: right_id.to_string(),
         span: title
             .get(first.start..last.end)
@@ -152,5 +191,12 @@ fn find_cjk(
         variant: name.to_string(),
         distance: 0,
         score: text_score_for(name, 0),
-    })
+    };
+    Some((hit, first.start, last.end))
+}
+
+/// Variants that are guesses from similarity (spelling, sound) rather than the mark itself
+/// in some disguise.
+fn is_fuzzy(variant: &str) -> bool {
+    matches!(variant, "edit_distance" | "same_pinyin")
 }

@@ -4,6 +4,7 @@
 //! - `tokens`: a title to folded tokens that point back into the title; leetspeak.
 //! - `latin`: marks in alphabetic scripts: exact, disguised, split, misspelled.
 //! - `cjk`: marks in CJK scripts: exact, traditional forms, same-sound substitutions.
+//! - `words`: ordinary words and their frequency, and the affixes sellers glue to a mark.
 //! - `index`: the registered marks and the search of a title.
 
 mod cjk;
@@ -11,6 +12,7 @@ mod fold;
 mod index;
 mod latin;
 mod tokens;
+mod words;
 
 pub use index::{TextHit, WordMarkIndex};
 

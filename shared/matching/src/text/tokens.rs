@@ -8,6 +8,42 @@ pub(crate) struct Token {
     pub text: String,
     pub start: usize,
     pub end: usize,
+    /// Per character of `text`: the byte range of the title character it came from and how
+    /// that character was written (fused marks are told apart by case changes and digits).
+    pub chars: Vec<CharTrace>,
+}
+
+/// How a title character was written: the evidence of a word boundary inside a token
+/// ("bestNIKEstore", "nike2024").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Written {
+    Upper,
+    Lower,
+    Digit,
+    Other,
+}
+
+impl Written {
+    fn of(c: char) -> Self {
+        if c.is_ascii_digit() {
+            Written::Digit
+        } else if c.is_uppercase() {
+            Written::Upper
+        } else if c.is_lowercase() {
+            Written::Lower
+        } else {
+            Written::Other
+        }
+    }
+}
+
+/// One character of a token's text: the byte range of its source character in the title,
+/// and how that source was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CharTrace {
+    pub start: usize,
+    pub end: usize,
+    pub written: Written,
 }
 
 /// A folded character with the byte range of its source character.
@@ -16,6 +52,7 @@ struct Traced {
     c: char,
     start: usize,
     end: usize,
+    written: Written,
 }
 
 /// Folds `s` and splits it into tokens at anything that is not a letter or digit, and where
@@ -36,8 +73,9 @@ pub(crate) fn tokenize(s: &str) -> Vec<Token> {
             }
             continue;
         }
+        let written = Written::of(c);
         for f in folded.chars() {
-            let is_token_char = f.is_alphanumeric() || f == '@' || f == '$';
+            let is_token_char = f.is_alphanumeric() || is_symbol(f);
             let script_break = current
                 .last()
                 .is_some_and(|prev| is_cjk(prev.c) != is_cjk(f));
@@ -45,7 +83,12 @@ pub(crate) fn tokenize(s: &str) -> Vec<Token> {
                 finish(&mut current, &mut tokens);
             }
             if is_token_char {
-                current.push(Traced { c: f, start, end });
+                current.push(Traced {
+                    c: f,
+                    start,
+                    end,
+                    written,
+                });
             }
         }
     }
@@ -71,12 +114,14 @@ fn finish(current: &mut Vec<Traced>, tokens: &mut Vec<Token>) {
     tokens.push(make_token(&chars, &read_leet(&chars)));
 }
 
+/// Symbols read as letters inside words ([`leet`]), punctuation elsewhere.
 fn is_symbol(c: char) -> bool {
-    c == '@' || c == '$'
+    c == '@' || c == '$' || c == '!'
 }
 
 /// The folded characters with leetspeak applied to every run of leet characters that touches
-/// a letter: "v3l0trax" → "velotrax", but "velotrax2024" keeps its year.
+/// a letter and is not part of a longer number: "v3l0trax" → "velotrax", but
+/// "velotrax2024" keeps its year and "shop365" its number.
 fn read_leet(chars: &[Traced]) -> Vec<char> {
     let mut out: Vec<char> = chars.iter().map(|t| t.c).collect();
     let mut i = 0;
@@ -90,7 +135,14 @@ fn read_leet(chars: &[Traced]) -> Vec<char> {
             .unwrap_or(chars.len());
         let before = i.checked_sub(1).is_some_and(|j| chars[j].c.is_alphabetic());
         let after = chars.get(run_end).is_some_and(|t| t.c.is_alphabetic());
-        if before || after {
+        // Part of a longer number ("shop365", "nike2024"): the number stays.
+        let in_number = i
+            .checked_sub(1)
+            .is_some_and(|j| chars[j].c.is_ascii_digit())
+            || chars.get(run_end).is_some_and(|t| t.c.is_ascii_digit());
+        // "!" is a letter only between letters ("C!nder"; "Sale!" ends a sentence).
+        let bang = chars[i..run_end].iter().any(|t| t.c == '!');
+        if (before || after) && !in_number && (!bang || (before && after)) {
             for slot in &mut out[i..run_end] {
                 *slot = leet(*slot).unwrap_or(*slot);
             }
@@ -103,10 +155,31 @@ fn read_leet(chars: &[Traced]) -> Vec<char> {
 /// A token from traced characters and what they read as; a symbol that was not read as a
 /// letter is dropped, as punctuation would be.
 fn make_token(chars: &[Traced], letters: &[char]) -> Token {
+    let kept: Vec<(char, &Traced)> = letters
+        .iter()
+        .zip(chars)
+        .filter(|(c, _)| !is_symbol(**c))
+        .map(|(c, t)| (*c, t))
+        .collect();
     Token {
-        text: letters.iter().filter(|c| !is_symbol(**c)).collect(),
-        start: chars.first().map_or(0, |t| t.start),
-        end: chars.last().map_or(0, |t| t.end),
+        text: kept.iter().map(|(c, _)| *c).collect(),
+        // A dropped symbol at either end ("VeloTrax!") is not part of the token.
+        start: kept
+            .first()
+            .or(chars.first().map(|t| (t.c, t)).as_ref())
+            .map_or(0, |(_, t)| t.start),
+        end: kept
+            .last()
+            .or(chars.last().map(|t| (t.c, t)).as_ref())
+            .map_or(0, |(_, t)| t.end),
+        chars: kept
+            .iter()
+            .map(|(_, t)| CharTrace {
+                start: t.start,
+                end: t.end,
+                written: t.written,
+            })
+            .collect(),
     }
 }
 
@@ -137,11 +210,37 @@ mod tests {
     }
 
     #[test]
+    fn numbers_and_exclamations_stay_what_they_are() {
+        assert_eq!(
+            texts("C!nder 9oo9le shop365 Sale! nike2024"),
+            ["cinder", "google", "shop365", "sale", "nike2024"]
+        );
+    }
+
+    #[test]
     fn tokens_point_back_into_the_original() {
         let title = "Neu: VЕLОTRAX Schuhé";
         let tokens = tokenize(title);
         assert_eq!(&title[tokens[1].start..tokens[1].end], "VЕLОTRAX");
         assert_eq!(&title[tokens[2].start..tokens[2].end], "Schuhé");
         assert_eq!(tokens[2].text, "schuhe");
+    }
+
+    #[test]
+    fn every_character_remembers_its_source_and_case() {
+        let title = "bestNІKE2024 ß";
+        let tokens = tokenize(title);
+        assert_eq!(tokens[0].text, "bestnike2024");
+        assert_eq!(tokens[0].chars.len(), tokens[0].text.chars().count());
+        let written: Vec<Written> = tokens[0].chars.iter().map(|c| c.written).collect();
+        assert_eq!(written[3], Written::Lower);
+        assert_eq!(written[4], Written::Upper);
+        assert_eq!(written[5], Written::Upper, "Cyrillic І is a capital");
+        assert_eq!(written[8], Written::Digit);
+        let i = tokens[0].chars[5];
+        assert_eq!(&title[i.start..i.end], "І");
+        // One title character folded to two: both point back to it.
+        assert_eq!(tokens[1].text, "ss");
+        assert_eq!(tokens[1].chars[0], tokens[1].chars[1]);
     }
 }
