@@ -15,6 +15,20 @@ pub struct ImportReport {
     pub authorized_sellers: usize,
     /// (line, error) for CSV rows that were refused; the other rows are imported.
     pub row_errors: Vec<(usize, String)>,
+    /// (right id, view) of registered images judged too generic to match by image alone
+    /// (`takedown_matching::TOO_GENERIC`): registered, but the matcher will not match them.
+    pub too_generic: Vec<(String, String)>,
+}
+
+/// Whether a registered image is too generic to match by image alone: its hashes sit near
+/// many unrelated images' (`takedown_matching::image_hash::specificity`). An image that
+/// cannot be hashed is not judged here (the matcher reports it).
+pub fn too_generic(bytes: &[u8]) -> bool {
+    takedown_matching::hash_reference_views(bytes, &takedown_matching::ImageLimits::default())
+        .map(|views| {
+            takedown_matching::image_hash::specificity(&views.core, &views.variants).too_generic
+        })
+        .unwrap_or(false)
 }
 
 /// Registers everything in an owner file.
@@ -39,6 +53,11 @@ pub async fn import_owner_file(
             let bytes = std::fs::read(&image_path).with_context(|| {
                 format!("right {}: reading image {}", right.id, image_path.display())
             })?;
+            if too_generic(&bytes) {
+                report
+                    .too_generic
+                    .push((right.id.clone(), image.view.clone()));
+            }
             images.push(RightImage {
                 view: image.view.clone(),
                 digest: blobs.put(&bytes)?,
@@ -100,6 +119,7 @@ pub async fn import_rights_csv(
     let mut report = ImportReport::default();
     for (index, row) in reader.deserialize::<RightCsvRow>().enumerate() {
         let line = index + 2; // 1-based, after the header
+        let mut generic = Vec::new();
         let result = async {
             let row = row.context("row does not fit the columns")?;
             if row.id.trim().is_empty() {
@@ -118,6 +138,9 @@ pub async fn import_rights_csv(
                 }
                 let bytes = std::fs::read(base.join(file))
                     .with_context(|| format!("reading image {file}"))?;
+                if too_generic(&bytes) {
+                    generic.push((row.id.clone(), view.to_owned()));
+                }
                 images.push(RightImage {
                     view: view.to_owned(),
                     digest: blobs.put(&bytes)?,
@@ -141,7 +164,10 @@ pub async fn import_rights_csv(
         }
         .await;
         match result {
-            Ok(()) => report.rights += 1,
+            Ok(()) => {
+                report.rights += 1;
+                report.too_generic.append(&mut generic);
+            }
             Err(e) => report.row_errors.push((line, format!("{e:#}"))),
         }
     }

@@ -123,7 +123,7 @@ def main():
     print("\n".join(manifest))
     if os.environ.get("SKIP_HASH"):
         return
-    subprocess.run(["cargo", "run", "--release", "--quiet", "-p", "takedown-matching",
+    subprocess.run(["cargo", "run", "--quiet", "-p", "takedown-matching",
                     "--example", "background_hashes", "--", str(listing), str(args.out)],
                    cwd=iconify.ROOT, check=True)
 

@@ -24,7 +24,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use takedown_matching::{ImageHit, IndexedImage, Mih64Index, MihIndex, Thresholds};
+use takedown_matching::{
+    ImageHit, IndexedImage, Mih64Index, MihIndex, Specificity, SpecificityPolicy, Thresholds,
+};
 use takedown_model::RegionHash;
 
 /// Bytes of a [`MihIndex`] hash.
@@ -39,6 +41,8 @@ struct Stored {
     /// Its id in its tier.
     id: u32,
     tier: TierKey,
+    /// Its specificity cap (`takedown_matching::specificity`): pairs farther never count.
+    cap: Option<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -160,31 +164,62 @@ pub struct ImageHashIndex {
     /// Ids freed by removals, reused first so ids stay below the number of live hashes.
     free_ids: Vec<u32>,
     next_id: u32,
+    /// How registrations' specificity is judged: the same as `ImageIndex`'s.
+    policy: SpecificityPolicy,
 }
 
 impl ImageHashIndex {
+    /// An empty index judging specificity against the shipped background set, as
+    /// `ImageIndex::new` does.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Adds a registered image. Hashes whose bits are not valid hex are dropped, as the
-    /// linear index drops them: they could never match.
-    pub fn insert(&mut self, image: IndexedImage) {
-        self.add(image, false);
+    /// An empty index judging specificity by `policy`.
+    pub fn with_policy(policy: SpecificityPolicy) -> Self {
+        ImageHashIndex {
+            policy,
+            ..Self::default()
+        }
+    }
+
+    /// Adds a registered image, and returns how specific it was judged (as
+    /// `ImageIndex::insert`: capped hashes, shared hashes left out, nothing indexed for a
+    /// registration too generic to match by image). Hashes whose bits are not valid hex are
+    /// dropped, as the linear index drops them: they could never match.
+    pub fn insert(&mut self, image: IndexedImage) -> Specificity {
+        self.add(image, false)
     }
 
     /// [`Self::insert`]; with `batch`, the 64-bit tiers leave the hashes to their scanned
     /// tail until [`Mih64Index::flush`].
-    fn add(&mut self, image: IndexedImage, batch: bool) {
+    fn add(&mut self, image: IndexedImage, batch: bool) -> Specificity {
         let seq = self.next_seq;
         self.next_seq += 1;
+        let judged = self.policy.assess(&image.hashes, &image.variants);
+        if judged.too_generic {
+            tracing::warn!(
+                right = %image.right_id,
+                view = %image.view,
+                "registered image {}", takedown_matching::TOO_GENERIC
+            );
+        }
         let mut stored = Vec::new();
-        let tagged = image
+        let core = image
             .hashes
             .iter()
-            .map(|h| (h, false))
-            .chain(image.variants.iter().map(|h| (h, true)));
-        for (hash, variant) in tagged {
+            .zip(&judged.core)
+            .map(|(h, c)| (h, *c, false));
+        let variants = image
+            .variants
+            .iter()
+            .zip(&judged.variants)
+            .map(|(h, c)| (h, *c, true));
+        let tagged = core
+            .chain(variants)
+            .filter(|_| !judged.too_generic)
+            .filter_map(|(h, cap, variant)| Some((h, cap.limit()?, variant)));
+        for (hash, cap, variant) in tagged {
             let Ok(bits) = hex::decode(&hash.bits) else {
                 continue;
             };
@@ -203,6 +238,7 @@ impl ImageHashIndex {
                 variant,
                 id,
                 tier,
+                cap,
             });
         }
         self.by_right
@@ -218,6 +254,7 @@ impl ImageHashIndex {
                 hashes: stored,
             },
         );
+        judged
     }
 
     /// Adds many registered images, then indexes them in full: one rebuild of each 64-bit
@@ -301,14 +338,16 @@ impl ImageHashIndex {
         // The linear scan's order (registered image, its hash, the query's hash), which
         // `decide`'s tie rule depends on.
         candidates.sort_unstable_by_key(|&(seq, pos, q, _)| (seq, pos, q));
-        let mut by_right: HashMap<&str, Vec<ImageHit>> = HashMap::new();
+        let mut by_right: HashMap<&str, Vec<(ImageHit, Option<u32>)>> = HashMap::new();
         for (seq, pos, q, distance) in candidates {
             let Some(entry) = self.entries.get(&seq) else {
                 continue;
             };
-            let variant = entry.hashes.get(pos).is_some_and(|h| h.variant);
+            let stored = entry.hashes.get(pos);
+            let variant = stored.is_some_and(|h| h.variant);
+            let cap = stored.and_then(|h| h.cap);
             let query = &hashes[q];
-            by_right.entry(&entry.right_id).or_default().push(ImageHit {
+            let hit = ImageHit {
                 right_id: entry.right_id.clone(),
                 view: entry.view.clone(),
                 right_digest: entry.digest.clone(),
@@ -318,11 +357,15 @@ impl ImageHashIndex {
                 region: query.region,
                 algorithm: query.algorithm.clone(),
                 variant,
-            });
+            };
+            by_right
+                .entry(&entry.right_id)
+                .or_default()
+                .push((hit, cap));
         }
         let mut hits: Vec<ImageHit> = by_right
             .into_values()
-            .filter_map(|pairs| thresholds.decide(pairs))
+            .filter_map(|pairs| thresholds.decide_capped(pairs))
             .collect();
         hits.sort_by(|a, b| {
             a.distance
