@@ -350,7 +350,9 @@ mod tests {
 
     #[test]
     fn returns_the_closest_hit_per_right_within_the_threshold() {
-        let mut index = ImageIndex::new();
+        // Synthetic hashes (all ones, a byte of ones) sit near unrelated images' hashes: these
+        // tests are about the thresholds, not specificity.
+        let mut index = ImageIndex::with_policy(SpecificityPolicy::off());
         index.insert(image("r1", "front", &["00000000000000ff"]));
         index.insert(image("r1", "side", &["0000000000000001"]));
         index.insert(image("r2", "logo", &["ffffffffffffffff"]));
@@ -375,7 +377,9 @@ mod tests {
 
     #[test]
     fn compares_only_the_same_algorithm_and_forgets_removed_rights() {
-        let mut index = ImageIndex::new();
+        // Synthetic hashes (all ones, a byte of ones) sit near unrelated images' hashes: these
+        // tests are about the thresholds, not specificity.
+        let mut index = ImageIndex::with_policy(SpecificityPolicy::off());
         index.insert(image("r1", "logo", &["0000000000000000"]));
         index.insert(image("r2", "logo", &["0000000000000000", "not hex"]));
         let other_alg = [hash("pdq", "0000000000000000", None)];
@@ -390,7 +394,9 @@ mod tests {
 
     #[test]
     fn variants_match_whole_pictures_only_and_each_comparison_has_its_threshold() {
-        let mut index = ImageIndex::new();
+        // Synthetic hashes (all ones, a byte of ones) sit near unrelated images' hashes: these
+        // tests are about the thresholds, not specificity.
+        let mut index = ImageIndex::with_policy(SpecificityPolicy::off());
         let mut logo = image("r1", "logo", &["0000000000000000"]);
         logo.variants = vec![hash("phash64", "ffffffffffffffff", None)];
         index.insert(logo);
@@ -424,7 +430,9 @@ mod tests {
     #[test]
     fn pdq_hashes_compare_whole_pictures_with_core_hashes_at_their_own_threshold() {
         let zeros = "0".repeat(64);
-        let mut index = ImageIndex::new();
+        // Synthetic hashes (all ones, a byte of ones) sit near unrelated images' hashes: these
+        // tests are about the thresholds, not specificity.
+        let mut index = ImageIndex::with_policy(SpecificityPolicy::off());
         let mut logo = image("r1", "logo", &[zeros.as_str()]);
         logo.hashes[0].algorithm = PDQ256.into();
         logo.variants = vec![hash(PDQ256, &"f".repeat(64), None)];
@@ -457,7 +465,9 @@ mod tests {
 
     #[test]
     fn silhouettes_compare_with_registered_silhouettes_at_their_own_threshold() {
-        let mut index = ImageIndex::new();
+        // Synthetic hashes (all ones, a byte of ones) sit near unrelated images' hashes: these
+        // tests are about the thresholds, not specificity.
+        let mut index = ImageIndex::with_policy(SpecificityPolicy::off());
         let mut logo = image("r1", "logo", &["0000000000000000"]);
         logo.hashes.push(hash(SHAPE64, "ff00000000000000", None));
         logo.variants = vec![hash(SHAPE64, "00ff000000000000", None)];
@@ -502,7 +512,9 @@ mod tests {
             assert_eq!(thresholds.for_kind(algorithm, true, false), Some(tighter));
             assert_eq!(thresholds.for_kind(algorithm, false, true), None);
         }
-        let mut index = ImageIndex::new();
+        // Synthetic hashes (all ones, a byte of ones) sit near unrelated images' hashes: these
+        // tests are about the thresholds, not specificity.
+        let mut index = ImageIndex::with_policy(SpecificityPolicy::off());
         let mut logo = image("r1", "logo", &["0000000000000000"]);
         logo.hashes.push(hash(PHASH64R, "ff00000000000000", None));
         index.insert(logo);
@@ -529,7 +541,9 @@ mod tests {
 
     #[test]
     fn a_loose_ramped_pair_is_found_only_with_support_from_another_kind_on_the_same_right() {
-        let mut index = ImageIndex::new();
+        // Synthetic hashes (all ones, a byte of ones) sit near unrelated images' hashes: these
+        // tests are about the thresholds, not specificity.
+        let mut index = ImageIndex::with_policy(SpecificityPolicy::off());
         for right in ["r1", "r2"] {
             let mut logo = image(right, "logo", &["ffffffffffffffff"]);
             logo.hashes.push(hash(PHASH64R, "ff00000000000000", None));
@@ -572,7 +586,9 @@ mod tests {
 
     #[test]
     fn prefers_a_whole_image_hit_at_equal_distance() {
-        let mut index = ImageIndex::new();
+        // Synthetic hashes (all ones, a byte of ones) sit near unrelated images' hashes: these
+        // tests are about the thresholds, not specificity.
+        let mut index = ImageIndex::with_policy(SpecificityPolicy::off());
         index.insert(image("r1", "logo", &["0000000000000000"]));
         let query = [
             hash("phash64", "0000000000000001", Some([0.0, 0.0, 0.5, 0.5])),

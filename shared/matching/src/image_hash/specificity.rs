@@ -50,6 +50,14 @@ pub const MIN_USEFUL_64: u32 = 3;
 /// The same for PDQ (a near-duplicate moves up to ~30 of 256 bits).
 pub const MIN_USEFUL_256: u32 = 24;
 
+/// Within this many bits of one of a registration's pHashes (the window threshold) an
+/// unrelated image counts as a look-alike.
+pub const LOOK_ALIKE_BITS: u32 = 4;
+/// A registration with this many look-alikes among the background images (0.2 % of them)
+/// is too generic even when one of its hashes (its PDQ, say) has no close neighbour: plain
+/// shapes have hundreds (two vertical bars: 224), distinctive logos next to none.
+pub const GENERIC_LOOK_ALIKES: u32 = 10;
+
 /// The background data file could not be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum BackgroundError {
@@ -415,16 +423,21 @@ pub fn specificity_against(
         .filter(|(h, _)| h.algorithm == crate::PHASH64 || h.algorithm == crate::PDQ256)
         .map(|(h, c)| (h, *c))
         .collect();
-    let too_generic = !whole.is_empty() && !whole.iter().any(|(h, c)| useful(h, *c));
     let look_alikes = core
         .iter()
         .filter(|h| h.algorithm == crate::PHASH64)
         .filter_map(|h| {
             let bits = hex::decode(&h.bits).ok()?;
-            Some(background.image_distances(&h.algorithm, &bits, 4).len() as u32)
+            Some(
+                background
+                    .image_distances(&h.algorithm, &bits, LOOK_ALIKE_BITS)
+                    .len() as u32,
+            )
         })
         .max()
         .unwrap_or(0);
+    let too_generic = (!whole.is_empty() && !whole.iter().any(|(h, c)| useful(h, *c)))
+        || look_alikes >= GENERIC_LOOK_ALIKES;
     Specificity {
         core: core_caps,
         variants: variant_caps,
