@@ -586,4 +586,72 @@ mod tests {
         assert_eq!(rights(&index), ["r2", "r3"]);
         assert_eq!(index.next_id, 2, "the freed id was reused");
     }
+
+    /// A registered hash that unrelated images come near is capped (and one they share is
+    /// dropped) exactly as `ImageIndex` caps it: the matcher's index and the linear one give
+    /// the same answers under the same specificity policy, and a registration judged too
+    /// generic draws nothing from either.
+    #[test]
+    fn caps_registered_hashes_by_their_background_neighbours_as_the_linear_index_does() {
+        use takedown_matching::Background;
+        let hash = |bits: u64, window: bool| region_hash(PHASH64, &bits.to_be_bytes(), window);
+        let distinctive = 0x0f0f_3c3c_5a5a_9696_u64;
+        let plain = 0x00ff_00ff_00ff_00ff_u64;
+        // Two unrelated images 5 bits from the distinctive hash (its cap: 4), and twenty
+        // that share the plain one.
+        let near = [
+            hash(distinctive ^ 0b1_1111, false),
+            hash(distinctive ^ 0b11_1110, false),
+        ];
+        let shared: Vec<RegionHash> = (0..20).map(|_| hash(plain, false)).collect();
+        let background: &'static Background = Box::leak(Box::new(Background::from_hashes(
+            22,
+            near.iter()
+                .enumerate()
+                .map(|(i, h)| (i as u32, h))
+                .chain(shared.iter().enumerate().map(|(i, h)| (2 + i as u32, h))),
+        )));
+        let policy = SpecificityPolicy {
+            background: Some(background),
+            neighbours: 2,
+        };
+        let mut linear = ImageIndex::with_policy(policy);
+        let mut ours = ImageHashIndex::with_policy(policy);
+        let logo = |right: &str, bits: u64| IndexedImage {
+            right_id: right.into(),
+            view: "logo".into(),
+            digest: right.into(),
+            hashes: vec![hash(bits, false)],
+            variants: Vec::new(),
+        };
+        for (right, bits) in [("distinctive", distinctive), ("plain", plain)] {
+            let a = linear.insert(logo(right, bits));
+            let b = ours.insert(logo(right, bits));
+            assert_eq!(a, b);
+        }
+        let found = |index_bits: u64| {
+            let query = [hash(index_bits, false)];
+            let a: Vec<_> = linear
+                .query_with(&query, IMAGE_THRESHOLDS)
+                .into_iter()
+                .map(|h| (h.right_id, h.distance))
+                .collect();
+            let b: Vec<_> = ours
+                .query_with(&query, IMAGE_THRESHOLDS)
+                .into_iter()
+                .map(|h| (h.right_id, h.distance))
+                .collect();
+            assert_eq!(a, b);
+            a
+        };
+        // Within its cap (4 bits) the distinctive logo matches; at 5, where unrelated
+        // images are, no longer (its whole-picture threshold alone would allow 8).
+        assert_eq!(
+            found(distinctive ^ 0b1111),
+            vec![("distinctive".to_owned(), 4)]
+        );
+        assert!(found(distinctive ^ 0b1_1111_0000).is_empty());
+        // The plain registration draws nothing, not even its exact copy.
+        assert!(found(plain).is_empty());
+    }
 }
