@@ -15,6 +15,9 @@ use std::io::Write;
 
 use takedown_matching::{ImageLimits, hash_query};
 
+/// One section's (image number, bits).
+type Section = Vec<(u32, Vec<u8>)>;
+
 /// Silhouettes and windows kept per kind and image.
 const PER_KIND: usize = 8;
 
@@ -25,7 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let limits = ImageLimits::default();
     // (algorithm, byte length) → (image number, bits)
-    let mut sections: BTreeMap<(String, usize), Vec<(u32, Vec<u8>)>> = BTreeMap::new();
+    let mut sections: BTreeMap<(String, usize), Section> = BTreeMap::new();
     let mut images: u32 = 0;
     let mut sources: BTreeMap<String, u32> = BTreeMap::new();
     for line in std::fs::read_to_string(list)?.lines() {
@@ -72,7 +75,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 keep(&hashes[i].algorithm, &hashes[i].bits);
             }
         }
-        if images % 500 == 0 {
+        if images.is_multiple_of(500) {
             eprintln!("{images} images hashed");
         }
     }

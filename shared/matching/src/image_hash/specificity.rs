@@ -90,8 +90,11 @@ struct Tier {
 #[derive(Debug, Default)]
 pub struct Background {
     images: u32,
-    tiers: HashMap<(String, usize), Tier>,
+    tiers: HashMap<TierKey, Tier>,
 }
+
+/// (algorithm, hash length in bytes).
+type TierKey = (String, usize);
 
 /// Little-endian reader over the data file.
 struct Reader<'a> {
@@ -156,7 +159,7 @@ impl Background {
         images: u32,
         hashes: impl IntoIterator<Item = (u32, &'a RegionHash)>,
     ) -> Self {
-        let mut by_tier: HashMap<(String, usize), Vec<(u32, Vec<u8>)>> = HashMap::new();
+        let mut by_tier: HashMap<TierKey, Vec<(u32, Vec<u8>)>> = HashMap::new();
         for (image, hash) in hashes {
             if let Ok(bits) = hex::decode(&hash.bits) {
                 by_tier
