@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Deserialize;
 use takedown_matching::{
-    IMAGE_THRESHOLDS, ImageIndex, ImageLimits, IndexedImage, WordMarkIndex, hash_query,
-    hash_reference_views, image_score_for,
+    IMAGE_THRESHOLDS, ImageIndex, ImageLimits, IndexedImage, SpecificityPolicy, WordMarkIndex,
+    hash_query, hash_reference_views, image_score_for,
 };
 
 #[derive(Debug, Deserialize)]
@@ -40,6 +40,19 @@ pub struct EvalSummary {
     pub matched: usize,
     /// Queries that could not be read or hashed: (name, reason).
     pub failed: Vec<(String, String)>,
+    /// Registered images judged too generic to match by image alone: (right id, file).
+    pub too_generic: Vec<(String, String)>,
+}
+
+/// How `eval images` judges each registration's specificity.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EvalOptions {
+    /// Skip the specificity check (every registered hash at its kind's bounds): to measure
+    /// what it changes.
+    pub no_specificity: bool,
+    /// Distinct background images a distance must hold to be barred (default
+    /// `takedown_matching::image_hash::specificity::NEIGHBOURS`): for fitting it.
+    pub background_neighbours: Option<usize>,
 }
 
 const IMAGE_EXTENSIONS: [&str; 6] = ["jpg", "jpeg", "png", "gif", "webp", "bmp"];
@@ -68,10 +81,31 @@ fn image_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// `eval images` with the default options.
 pub fn images(rights_csv: &Path, queries: &Path, out: &Path) -> anyhow::Result<EvalSummary> {
+    images_with(rights_csv, queries, out, EvalOptions::default())
+}
+
+/// `eval images`: registers every image of RIGHTS.csv (judging its specificity by
+/// `options`), matches every image below `queries`, writes the predictions to `out`.
+pub fn images_with(
+    rights_csv: &Path,
+    queries: &Path,
+    out: &Path,
+    options: EvalOptions,
+) -> anyhow::Result<EvalSummary> {
     let base = rights_csv.parent().unwrap_or(Path::new("."));
     let limits = ImageLimits::default();
-    let mut index = ImageIndex::new();
+    let mut policy = if options.no_specificity {
+        SpecificityPolicy::off()
+    } else {
+        SpecificityPolicy::default()
+    };
+    if let Some(k) = options.background_neighbours {
+        policy.neighbours = k;
+    }
+    let mut index = ImageIndex::with_policy(policy);
+    let mut summary = EvalSummary::default();
     let mut reader = csv::Reader::from_path(rights_csv)
         .with_context(|| format!("reading {}", rights_csv.display()))?;
     for (i, row) in reader.deserialize::<RightFile>().enumerate() {
@@ -87,19 +121,23 @@ pub fn images(rights_csv: &Path, queries: &Path, out: &Path) -> anyhow::Result<E
             .with_context(|| format!("right {}: reading {}", row.right_id, path.display()))?;
         let views = hash_reference_views(&bytes, &limits)
             .with_context(|| format!("right {}: {}", row.right_id, path.display()))?;
-        index.insert(IndexedImage {
+        let judged = index.insert(IndexedImage {
             right_id: row.right_id.clone(),
             view: row.file.display().to_string(),
             digest: takedown_model::digest_hex(&bytes),
             hashes: views.core,
             variants: views.variants,
         });
+        if judged.too_generic {
+            summary
+                .too_generic
+                .push((row.right_id.clone(), row.file.display().to_string()));
+        }
     }
 
     let mut writer =
         csv::Writer::from_path(out).with_context(|| format!("writing {}", out.display()))?;
     writer.write_record(["query_file", "right_id", "score"])?;
-    let mut summary = EvalSummary::default();
     for file in image_files(queries)? {
         summary.queries += 1;
         let name = file.display().to_string();

@@ -284,6 +284,14 @@ enum EvalCommand {
         queries: PathBuf,
         #[arg(long)]
         out: PathBuf,
+        /// Do not judge registrations' specificity against the shipped background set
+        /// (every registered hash matches at its kind's bounds): to measure what it changes.
+        #[arg(long)]
+        no_specificity: bool,
+        /// Distinct background images a distance must hold to be barred for a registered
+        /// hash (default 2): for fitting it on a fitting split.
+        #[arg(long, hide = true)]
+        background_neighbours: Option<usize>,
     },
     /// Titles: MARKS.csv has columns right_id,text; TITLES.csv a column title;
     /// out: title,right_id,score.
@@ -440,6 +448,12 @@ async fn main() -> anyhow::Result<()> {
             }
             if let Some(change) = &report.owner_changed {
                 println!("{change}");
+            }
+            for (right, view) in &report.too_generic {
+                eprintln!(
+                    "right {right}, image {view:?}: {}",
+                    takedown_matching::TOO_GENERIC
+                );
             }
             println!(
                 "registered {} rights and {} authorized sellers; {} rows refused",
@@ -741,7 +755,17 @@ async fn main() -> anyhow::Result<()> {
                     rights,
                     queries,
                     out,
-                } => eval::images(&rights, &queries, &out)?,
+                    no_specificity,
+                    background_neighbours,
+                } => eval::images_with(
+                    &rights,
+                    &queries,
+                    &out,
+                    eval::EvalOptions {
+                        no_specificity,
+                        background_neighbours,
+                    },
+                )?,
                 EvalCommand::Titles {
                     rights,
                     titles,
@@ -750,6 +774,12 @@ async fn main() -> anyhow::Result<()> {
             };
             for (name, reason) in &summary.failed {
                 eprintln!("{name}: {reason}");
+            }
+            for (right, file) in &summary.too_generic {
+                eprintln!(
+                    "right {right}: {file} is {}",
+                    takedown_matching::TOO_GENERIC
+                );
             }
             eprintln!(
                 "{} queries, {} matched, {} could not be read",

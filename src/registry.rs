@@ -27,6 +27,9 @@ pub struct ImportReport {
     /// For an owner file naming an existing owner whose name or contact differ: what the
     /// file changed, said so the operator sees it.
     pub owner_changed: Option<String>,
+    /// (right id, view) of registered images judged too generic to match by image alone
+    /// (`takedown_matching::TOO_GENERIC`): registered, but the matcher will not match them.
+    pub too_generic: Vec<(String, String)>,
 }
 
 /// Registers everything in an owner file, or nothing: the owner (created, or its name and
@@ -39,12 +42,17 @@ pub async fn import_owner_file(
     let file = OwnerFile::read(path).with_context(|| format!("owner file {}", path.display()))?;
     let base = path.parent().unwrap_or(Path::new("."));
     let mut rights = Vec::with_capacity(file.rights.len());
+    let mut too_generic = Vec::new();
     for right in &file.rights {
         let mut images = Vec::with_capacity(right.images.len());
         for image in &right.images {
             let image_path = image.path_in(base);
-            let digest = store_image(blobs, &image_path)
+            let stored = store_image(blobs, &image_path)
                 .with_context(|| format!("right {}: image {}", right.id, image.file))?;
+            if stored.too_generic {
+                too_generic.push((right.id.clone(), image.view.clone()));
+            }
+            let digest = stored.digest;
             images.push(RightImage {
                 view: image.view.clone(),
                 digest,
@@ -65,6 +73,7 @@ pub async fn import_owner_file(
             .before
             .filter(|before| *before != file.owner)
             .map(|before| owner_change(&before, &file.owner)),
+        too_generic,
     })
 }
 
@@ -84,14 +93,27 @@ fn owner_change(before: &Tenant, after: &Tenant) -> String {
     format!("owner {} existed; updated {}", after.id, changes.join("; "))
 }
 
-/// Decodes the image at `path` (so that a file that is not an image is refused here, not
-/// silently unmatched later) and stores its bytes; returns the digest.
-fn store_image(blobs: &BlobStore, path: &Path) -> anyhow::Result<String> {
+/// A registered image as stored: its digest, and whether it is too generic to match by
+/// image alone (its hashes sit near many unrelated images':
+/// `takedown_matching::image_hash::specificity`).
+struct StoredImage {
+    digest: String,
+    too_generic: bool,
+}
+
+/// Hashes the image at `path` as the matcher will (so that a file that is not an image is
+/// refused here, not silently unmatched later), judges its specificity, and stores its bytes.
+fn store_image(blobs: &BlobStore, path: &Path) -> anyhow::Result<StoredImage> {
     let limits = ImageLimits::default();
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    takedown_matching::hash_reference(&bytes, &limits)
+    let views = takedown_matching::hash_reference_views(&bytes, &limits)
         .with_context(|| format!("{} is not a usable image", path.display()))?;
-    Ok(blobs.put(&bytes)?)
+    let too_generic =
+        takedown_matching::image_hash::specificity(&views.core, &views.variants).too_generic;
+    Ok(StoredImage {
+        digest: blobs.put(&bytes)?,
+        too_generic,
+    })
 }
 
 /// Registers the rights of a CSV file for `owner_id` (an existing brand owner). Each row is
@@ -136,22 +158,32 @@ pub async fn import_rights_csv(
     for (index, row) in reader.deserialize::<RightCsvRow>().enumerate() {
         let line = index + 2; // 1-based, after the header
         rows += 1;
+        let mut generic = Vec::new();
         let result = async {
             let row = row.context("row does not fit the columns")?;
-            let right = csv_right(owner_id, row, |file| {
+            let right = csv_right(owner_id, row, |view, file| {
                 if Path::new(file).is_absolute() || file.contains("..") {
                     bail!(
                         "images: file {file:?} must be relative and stay inside the CSV's folder"
                     );
                 }
-                store_image(blobs, &base.join(file))
+                let stored = store_image(blobs, &base.join(file))?;
+                if stored.too_generic {
+                    generic.push(view.to_owned());
+                }
+                Ok(stored.digest)
             })?;
             store.upsert_right(&right).await?;
-            anyhow::Ok(())
+            anyhow::Ok(right.id)
         }
         .await;
         match result {
-            Ok(()) => report.rights += 1,
+            Ok(id) => {
+                report.rights += 1;
+                report
+                    .too_generic
+                    .extend(generic.into_iter().map(|view| (id.clone(), view)));
+            }
             Err(e) => report.row_errors.push((line, format!("{e:#}"))),
         }
     }
@@ -162,11 +194,11 @@ pub async fn import_rights_csv(
 }
 
 /// A CSV row as a right of `owner_id`, checked with the common rules; `image` stores the
-/// file a `view=file` pair names and returns its digest.
+/// file a `view=file` pair names (given the view and the file) and returns its digest.
 fn csv_right(
     owner_id: &str,
     row: RightCsvRow,
-    mut image: impl FnMut(&str) -> anyhow::Result<String>,
+    mut image: impl FnMut(&str, &str) -> anyhow::Result<String>,
 ) -> anyhow::Result<Right> {
     rules::ident("id", row.id.trim())?;
     let kind = rules::right_kind("kind", &row.kind)?;
@@ -181,7 +213,7 @@ fn csv_right(
         })?;
         images.push(RightImage {
             view: view.trim().to_owned(),
-            digest: image(file.trim())?,
+            digest: image(view.trim(), file.trim())?,
         });
     }
     let right = Right {

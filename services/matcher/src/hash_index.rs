@@ -24,7 +24,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use takedown_matching::{ImageHit, IndexedImage, Mih64Index, MihIndex, Thresholds};
+use takedown_matching::{
+    ImageHit, IndexedImage, Mih64Index, MihIndex, Specificity, SpecificityPolicy, Thresholds,
+};
 use takedown_model::RegionHash;
 
 /// Bytes of a [`MihIndex`] hash.
@@ -39,6 +41,8 @@ struct Stored {
     /// Its id in its tier.
     id: u32,
     tier: TierKey,
+    /// Its specificity cap (`takedown_matching::specificity`): pairs farther never count.
+    cap: Option<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -160,31 +164,62 @@ pub struct ImageHashIndex {
     /// Ids freed by removals, reused first so ids stay below the number of live hashes.
     free_ids: Vec<u32>,
     next_id: u32,
+    /// How registrations' specificity is judged: the same as `ImageIndex`'s.
+    policy: SpecificityPolicy,
 }
 
 impl ImageHashIndex {
+    /// An empty index judging specificity against the shipped background set, as
+    /// `ImageIndex::new` does.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Adds a registered image. Hashes whose bits are not valid hex are dropped, as the
-    /// linear index drops them: they could never match.
-    pub fn insert(&mut self, image: IndexedImage) {
-        self.add(image, false);
+    /// An empty index judging specificity by `policy`.
+    pub fn with_policy(policy: SpecificityPolicy) -> Self {
+        ImageHashIndex {
+            policy,
+            ..Self::default()
+        }
+    }
+
+    /// Adds a registered image, and returns how specific it was judged (as
+    /// `ImageIndex::insert`: capped hashes, shared hashes left out, nothing indexed for a
+    /// registration too generic to match by image). Hashes whose bits are not valid hex are
+    /// dropped, as the linear index drops them: they could never match.
+    pub fn insert(&mut self, image: IndexedImage) -> Specificity {
+        self.add(image, false)
     }
 
     /// [`Self::insert`]; with `batch`, the 64-bit tiers leave the hashes to their scanned
     /// tail until [`Mih64Index::flush`].
-    fn add(&mut self, image: IndexedImage, batch: bool) {
+    fn add(&mut self, image: IndexedImage, batch: bool) -> Specificity {
         let seq = self.next_seq;
         self.next_seq += 1;
+        let judged = self.policy.assess(&image.hashes, &image.variants);
+        if judged.too_generic {
+            tracing::warn!(
+                right = %image.right_id,
+                view = %image.view,
+                "registered image {}", takedown_matching::TOO_GENERIC
+            );
+        }
         let mut stored = Vec::new();
-        let tagged = image
+        let core = image
             .hashes
             .iter()
-            .map(|h| (h, false))
-            .chain(image.variants.iter().map(|h| (h, true)));
-        for (hash, variant) in tagged {
+            .zip(&judged.core)
+            .map(|(h, c)| (h, *c, false));
+        let variants = image
+            .variants
+            .iter()
+            .zip(&judged.variants)
+            .map(|(h, c)| (h, *c, true));
+        let tagged = core
+            .chain(variants)
+            .filter(|_| !judged.too_generic)
+            .filter_map(|(h, cap, variant)| Some((h, cap.limit()?, variant)));
+        for (hash, cap, variant) in tagged {
             let Ok(bits) = hex::decode(&hash.bits) else {
                 continue;
             };
@@ -203,6 +238,7 @@ impl ImageHashIndex {
                 variant,
                 id,
                 tier,
+                cap,
             });
         }
         self.by_right
@@ -218,6 +254,7 @@ impl ImageHashIndex {
                 hashes: stored,
             },
         );
+        judged
     }
 
     /// Adds many registered images, then indexes them in full: one rebuild of each 64-bit
@@ -301,14 +338,16 @@ impl ImageHashIndex {
         // The linear scan's order (registered image, its hash, the query's hash), which
         // `decide`'s tie rule depends on.
         candidates.sort_unstable_by_key(|&(seq, pos, q, _)| (seq, pos, q));
-        let mut by_right: HashMap<&str, Vec<ImageHit>> = HashMap::new();
+        let mut by_right: HashMap<&str, Vec<(ImageHit, Option<u32>)>> = HashMap::new();
         for (seq, pos, q, distance) in candidates {
             let Some(entry) = self.entries.get(&seq) else {
                 continue;
             };
-            let variant = entry.hashes.get(pos).is_some_and(|h| h.variant);
+            let stored = entry.hashes.get(pos);
+            let variant = stored.is_some_and(|h| h.variant);
+            let cap = stored.and_then(|h| h.cap);
             let query = &hashes[q];
-            by_right.entry(&entry.right_id).or_default().push(ImageHit {
+            let hit = ImageHit {
                 right_id: entry.right_id.clone(),
                 view: entry.view.clone(),
                 right_digest: entry.digest.clone(),
@@ -318,11 +357,15 @@ impl ImageHashIndex {
                 region: query.region,
                 algorithm: query.algorithm.clone(),
                 variant,
-            });
+            };
+            by_right
+                .entry(&entry.right_id)
+                .or_default()
+                .push((hit, cap));
         }
         let mut hits: Vec<ImageHit> = by_right
             .into_values()
-            .filter_map(|pairs| thresholds.decide(pairs))
+            .filter_map(|pairs| thresholds.decide_capped(pairs))
             .collect();
         hits.sort_by(|a, b| {
             a.distance
@@ -542,5 +585,73 @@ mod tests {
         index.insert(image("r3"));
         assert_eq!(rights(&index), ["r2", "r3"]);
         assert_eq!(index.next_id, 2, "the freed id was reused");
+    }
+
+    /// A registered hash that unrelated images come near is capped (and one they share is
+    /// dropped) exactly as `ImageIndex` caps it: the matcher's index and the linear one give
+    /// the same answers under the same specificity policy, and a registration judged too
+    /// generic draws nothing from either.
+    #[test]
+    fn caps_registered_hashes_by_their_background_neighbours_as_the_linear_index_does() {
+        use takedown_matching::Background;
+        let hash = |bits: u64, window: bool| region_hash(PHASH64, &bits.to_be_bytes(), window);
+        let distinctive = 0x0f0f_3c3c_5a5a_9696_u64;
+        let plain = 0x00ff_00ff_00ff_00ff_u64;
+        // Two unrelated images 5 bits from the distinctive hash (its cap: 4), and twenty
+        // that share the plain one.
+        let near = [
+            hash(distinctive ^ 0b1_1111, false),
+            hash(distinctive ^ 0b11_1110, false),
+        ];
+        let shared: Vec<RegionHash> = (0..20).map(|_| hash(plain, false)).collect();
+        let background: &'static Background = Box::leak(Box::new(Background::from_hashes(
+            22,
+            near.iter()
+                .enumerate()
+                .map(|(i, h)| (i as u32, h))
+                .chain(shared.iter().enumerate().map(|(i, h)| (2 + i as u32, h))),
+        )));
+        let policy = SpecificityPolicy {
+            background: Some(background),
+            neighbours: 2,
+        };
+        let mut linear = ImageIndex::with_policy(policy);
+        let mut ours = ImageHashIndex::with_policy(policy);
+        let logo = |right: &str, bits: u64| IndexedImage {
+            right_id: right.into(),
+            view: "logo".into(),
+            digest: right.into(),
+            hashes: vec![hash(bits, false)],
+            variants: Vec::new(),
+        };
+        for (right, bits) in [("distinctive", distinctive), ("plain", plain)] {
+            let a = linear.insert(logo(right, bits));
+            let b = ours.insert(logo(right, bits));
+            assert_eq!(a, b);
+        }
+        let found = |index_bits: u64| {
+            let query = [hash(index_bits, false)];
+            let a: Vec<_> = linear
+                .query_with(&query, IMAGE_THRESHOLDS)
+                .into_iter()
+                .map(|h| (h.right_id, h.distance))
+                .collect();
+            let b: Vec<_> = ours
+                .query_with(&query, IMAGE_THRESHOLDS)
+                .into_iter()
+                .map(|h| (h.right_id, h.distance))
+                .collect();
+            assert_eq!(a, b);
+            a
+        };
+        // Within its cap (4 bits) the distinctive logo matches; at 5, where unrelated
+        // images are, no longer (its whole-picture threshold alone would allow 8).
+        assert_eq!(
+            found(distinctive ^ 0b1111),
+            vec![("distinctive".to_owned(), 4)]
+        );
+        assert!(found(distinctive ^ 0b1_1111_0000).is_empty());
+        // The plain registration draws nothing, not even its exact copy.
+        assert!(found(plain).is_empty());
     }
 }

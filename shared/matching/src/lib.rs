@@ -31,9 +31,9 @@ pub mod score;
 pub mod text;
 
 pub use image_hash::{
-    ImageError, ImageHit, ImageIndex, ImageLimits, IndexedImage, PHASH64, PHASH64R,
-    ReferenceHashes, SHAPE64, SHAPE64R, Thresholds, hamming_hex, hash_query, hash_reference,
-    hash_reference_views, hash_whole,
+    Background, Cap, ImageError, ImageHit, ImageIndex, ImageLimits, IndexedImage, PHASH64,
+    PHASH64R, ReferenceHashes, SHAPE64, SHAPE64R, Specificity, SpecificityPolicy, TOO_GENERIC,
+    Thresholds, hamming_hex, hash_query, hash_reference, hash_reference_views, hash_whole,
 };
 pub use mih::{MihIndex, linear_query};
 pub use mih64::Mih64Index;

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use takedown_model::RegionHash;
 
 use super::phash::hamming_bytes;
+use super::specificity::{Specificity, SpecificityPolicy};
 
 /// Ramped hashes ([`super::PHASH64R`], [`super::SHAPE64R`]) are held this many bits tighter
 /// than the plain kind they stand beside: the ramp fixes a symmetric logo's bits, but it also makes
@@ -93,6 +94,16 @@ impl Thresholds {
     /// measured in `bench/dataset/REPORT.md` (sixth pass). The one place both `ImageIndex`
     /// and the matcher's index decide.
     pub fn decide(&self, candidates: impl IntoIterator<Item = ImageHit>) -> Option<ImageHit> {
+        corroborate::decide(self, candidates.into_iter().map(|hit| (hit, None)))
+    }
+
+    /// [`Thresholds::decide`] with each candidate's registered-hash cap (its
+    /// [`Specificity`](super::Specificity), None uncapped): a pair farther than its cap
+    /// counts for nothing, alone or in support. What both indexes call.
+    pub fn decide_capped(
+        &self,
+        candidates: impl IntoIterator<Item = (ImageHit, Option<u32>)>,
+    ) -> Option<ImageHit> {
         corroborate::decide(self, candidates)
     }
 }
@@ -126,6 +137,8 @@ struct StoredHash {
     /// A registered image's variant rather than the image as registered.
     variant: bool,
     region: Option<[f32; 4]>,
+    /// Its specificity cap: pairs farther never count (None: uncapped).
+    cap: Option<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -140,24 +153,40 @@ struct Entry {
 #[derive(Debug, Clone, Default)]
 pub struct ImageIndex {
     entries: Vec<Entry>,
+    policy: SpecificityPolicy,
 }
 
 impl ImageIndex {
+    /// An empty index that judges each registration's specificity against the shipped
+    /// background set ([`SpecificityPolicy::default`]).
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Adds a registered image. Hashes whose bits are not valid hex are dropped: they could
-    /// never match, and one bad row must not stop the others from being indexed.
-    pub fn insert(&mut self, entry: IndexedImage) {
-        let mut hashes = decode_all(&entry.hashes, false);
-        hashes.extend(decode_all(&entry.variants, true));
+    /// An empty index judging specificity by `policy` ([`SpecificityPolicy::off`]: not at
+    /// all).
+    pub fn with_policy(policy: SpecificityPolicy) -> Self {
+        ImageIndex {
+            entries: Vec::new(),
+            policy,
+        }
+    }
+
+    /// Adds a registered image, and returns how specific it was judged: each hash is capped
+    /// by its background neighbours, a hash unrelated images share is not indexed, and a
+    /// registration judged too generic gets no hash indexed ([`Specificity`]). Hashes whose
+    /// bits are not valid hex are dropped: they could never match, and one bad row must not
+    /// stop the others from being indexed.
+    pub fn insert(&mut self, entry: IndexedImage) -> Specificity {
+        let judged = self.policy.assess(&entry.hashes, &entry.variants);
+        let hashes = capped_hashes(&entry, &judged);
         self.entries.push(Entry {
             right_id: entry.right_id,
             view: entry.view,
             digest: entry.digest,
             hashes,
         });
+        judged
     }
 
     /// Removes every image of a right (it was withdrawn or is being re-registered).
@@ -185,7 +214,7 @@ impl ImageIndex {
     pub fn query_with(&self, hashes: &[RegionHash], thresholds: Thresholds) -> Vec<ImageHit> {
         let queries = decode_all(hashes, false);
         // Per right, every pair within its kind's search radius, in scan order.
-        let mut candidates: HashMap<&str, Vec<ImageHit>> = HashMap::new();
+        let mut candidates: HashMap<&str, Vec<(ImageHit, Option<u32>)>> = HashMap::new();
         for entry in &self.entries {
             for stored in &entry.hashes {
                 for query in &queries {
@@ -211,10 +240,8 @@ impl ImageIndex {
                     if distance > radius {
                         continue;
                     }
-                    candidates
-                        .entry(&entry.right_id)
-                        .or_default()
-                        .push(ImageHit {
+                    candidates.entry(&entry.right_id).or_default().push((
+                        ImageHit {
                             right_id: entry.right_id.clone(),
                             view: entry.view.clone(),
                             right_digest: entry.digest.clone(),
@@ -223,13 +250,15 @@ impl ImageIndex {
                             region: query.region,
                             algorithm: query.algorithm.clone(),
                             variant: stored.variant,
-                        });
+                        },
+                        stored.cap,
+                    ));
                 }
             }
         }
         let mut hits: Vec<ImageHit> = candidates
             .into_values()
-            .filter_map(|pairs| thresholds.decide(pairs))
+            .filter_map(|pairs| thresholds.decide_capped(pairs))
             .collect();
         hits.sort_by(|a, b| {
             a.distance
@@ -238,6 +267,32 @@ impl ImageIndex {
         });
         hits
     }
+}
+
+/// The hashes of `entry` to index under `judged`: each with its cap, those switched off
+/// left out, none at all for a registration too generic to match by image.
+fn capped_hashes(entry: &IndexedImage, judged: &Specificity) -> Vec<StoredHash> {
+    if judged.too_generic {
+        return Vec::new();
+    }
+    let core = entry
+        .hashes
+        .iter()
+        .zip(&judged.core)
+        .map(|(h, c)| (h, *c, false));
+    let variants = entry
+        .variants
+        .iter()
+        .zip(&judged.variants)
+        .map(|(h, c)| (h, *c, true));
+    core.chain(variants)
+        .filter_map(|(hash, cap, variant)| {
+            let limit = cap.limit()?;
+            let mut stored = decode_all(std::slice::from_ref(hash), variant).pop()?;
+            stored.cap = limit;
+            Some(stored)
+        })
+        .collect()
 }
 
 impl ImageHit {
@@ -264,6 +319,7 @@ fn decode_all(hashes: &[RegionHash], variant: bool) -> Vec<StoredHash> {
                 word,
                 variant,
                 region: h.region,
+                cap: None,
             })
         })
         .collect()
@@ -294,7 +350,9 @@ mod tests {
 
     #[test]
     fn returns_the_closest_hit_per_right_within_the_threshold() {
-        let mut index = ImageIndex::new();
+        // Synthetic hashes (all ones, a byte of ones) sit near unrelated images' hashes: these
+        // tests are about the thresholds, not specificity.
+        let mut index = ImageIndex::with_policy(SpecificityPolicy::off());
         index.insert(image("r1", "front", &["00000000000000ff"]));
         index.insert(image("r1", "side", &["0000000000000001"]));
         index.insert(image("r2", "logo", &["ffffffffffffffff"]));
@@ -319,7 +377,9 @@ mod tests {
 
     #[test]
     fn compares_only_the_same_algorithm_and_forgets_removed_rights() {
-        let mut index = ImageIndex::new();
+        // Synthetic hashes (all ones, a byte of ones) sit near unrelated images' hashes: these
+        // tests are about the thresholds, not specificity.
+        let mut index = ImageIndex::with_policy(SpecificityPolicy::off());
         index.insert(image("r1", "logo", &["0000000000000000"]));
         index.insert(image("r2", "logo", &["0000000000000000", "not hex"]));
         let other_alg = [hash("pdq", "0000000000000000", None)];
@@ -334,7 +394,9 @@ mod tests {
 
     #[test]
     fn variants_match_whole_pictures_only_and_each_comparison_has_its_threshold() {
-        let mut index = ImageIndex::new();
+        // Synthetic hashes (all ones, a byte of ones) sit near unrelated images' hashes: these
+        // tests are about the thresholds, not specificity.
+        let mut index = ImageIndex::with_policy(SpecificityPolicy::off());
         let mut logo = image("r1", "logo", &["0000000000000000"]);
         logo.variants = vec![hash("phash64", "ffffffffffffffff", None)];
         index.insert(logo);
@@ -368,7 +430,9 @@ mod tests {
     #[test]
     fn pdq_hashes_compare_whole_pictures_with_core_hashes_at_their_own_threshold() {
         let zeros = "0".repeat(64);
-        let mut index = ImageIndex::new();
+        // Synthetic hashes (all ones, a byte of ones) sit near unrelated images' hashes: these
+        // tests are about the thresholds, not specificity.
+        let mut index = ImageIndex::with_policy(SpecificityPolicy::off());
         let mut logo = image("r1", "logo", &[zeros.as_str()]);
         logo.hashes[0].algorithm = PDQ256.into();
         logo.variants = vec![hash(PDQ256, &"f".repeat(64), None)];
@@ -401,7 +465,9 @@ mod tests {
 
     #[test]
     fn silhouettes_compare_with_registered_silhouettes_at_their_own_threshold() {
-        let mut index = ImageIndex::new();
+        // Synthetic hashes (all ones, a byte of ones) sit near unrelated images' hashes: these
+        // tests are about the thresholds, not specificity.
+        let mut index = ImageIndex::with_policy(SpecificityPolicy::off());
         let mut logo = image("r1", "logo", &["0000000000000000"]);
         logo.hashes.push(hash(SHAPE64, "ff00000000000000", None));
         logo.variants = vec![hash(SHAPE64, "00ff000000000000", None)];
@@ -446,7 +512,9 @@ mod tests {
             assert_eq!(thresholds.for_kind(algorithm, true, false), Some(tighter));
             assert_eq!(thresholds.for_kind(algorithm, false, true), None);
         }
-        let mut index = ImageIndex::new();
+        // Synthetic hashes (all ones, a byte of ones) sit near unrelated images' hashes: these
+        // tests are about the thresholds, not specificity.
+        let mut index = ImageIndex::with_policy(SpecificityPolicy::off());
         let mut logo = image("r1", "logo", &["0000000000000000"]);
         logo.hashes.push(hash(PHASH64R, "ff00000000000000", None));
         index.insert(logo);
@@ -473,7 +541,9 @@ mod tests {
 
     #[test]
     fn a_loose_ramped_pair_is_found_only_with_support_from_another_kind_on_the_same_right() {
-        let mut index = ImageIndex::new();
+        // Synthetic hashes (all ones, a byte of ones) sit near unrelated images' hashes: these
+        // tests are about the thresholds, not specificity.
+        let mut index = ImageIndex::with_policy(SpecificityPolicy::off());
         for right in ["r1", "r2"] {
             let mut logo = image(right, "logo", &["ffffffffffffffff"]);
             logo.hashes.push(hash(PHASH64R, "ff00000000000000", None));
@@ -516,7 +586,9 @@ mod tests {
 
     #[test]
     fn prefers_a_whole_image_hit_at_equal_distance() {
-        let mut index = ImageIndex::new();
+        // Synthetic hashes (all ones, a byte of ones) sit near unrelated images' hashes: these
+        // tests are about the thresholds, not specificity.
+        let mut index = ImageIndex::with_policy(SpecificityPolicy::off());
         index.insert(image("r1", "logo", &["0000000000000000"]));
         let query = [
             hash("phash64", "0000000000000001", Some([0.0, 0.0, 0.5, 0.5])),

@@ -15,6 +15,8 @@
 //! - `ramp`: a pHash with a fixed oblique weighting, for symmetric logos.
 //! - `regions`: multi-scale sliding windows over a listing image.
 //! - `index`: registered hashes, searched by distance.
+//! - `specificity`: how close each registered hash comes to unrelated images (the shipped
+//!   background set), capping how far it may match.
 //! - `whole`: the single whole-image pHash (what ImageHash's `phash` computes).
 
 mod dct;
@@ -30,6 +32,7 @@ mod resize;
 mod rotate;
 mod sample;
 mod shape;
+pub mod specificity;
 mod trim;
 mod whole;
 
@@ -44,6 +47,7 @@ pub use phash::{PHASH64, hamming_hex};
 pub(crate) use prepare::box_shrink;
 pub use ramp::PHASH64R;
 pub use shape::{SHAPE64, SHAPE64R};
+pub use specificity::{Background, Cap, Specificity, SpecificityPolicy, TOO_GENERIC, specificity};
 pub use whole::hash_whole;
 
 use edges::EdgeMaps;

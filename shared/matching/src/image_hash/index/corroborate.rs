@@ -104,9 +104,12 @@ pub(super) fn bounds(t: &Thresholds, kind: ImageComparison) -> Bounds {
 /// (lower distance, then a whole picture before a window, then the first met: the rule
 /// [`ImageHit::is_beaten_by`] has always applied), else the best supported loose pair, else
 /// None. The hit's `threshold` says which bound it met: strict or loose.
+///
+/// Each candidate comes with its registered hash's cap (`specificity`: None uncapped): a
+/// pair farther than its cap counts for nothing — not strict, not loose, not in support.
 pub(super) fn decide(
     t: &Thresholds,
-    candidates: impl IntoIterator<Item = ImageHit>,
+    candidates: impl IntoIterator<Item = (ImageHit, Option<u32>)>,
 ) -> Option<ImageHit> {
     const KINDS: usize = ImageComparison::ALL.len();
     let mut strict: Option<ImageHit> = None;
@@ -114,7 +117,10 @@ pub(super) fn decide(
     // support bound, and its best loose pair.
     let mut supports = [false; KINDS];
     let mut loose: [Option<ImageHit>; KINDS] = Default::default();
-    for mut hit in candidates {
+    for (mut hit, cap) in candidates {
+        if cap.is_some_and(|c| hit.distance > c) {
+            continue;
+        }
         let Some(kind) = kind_of(&hit.algorithm, hit.region.is_none(), hit.variant) else {
             continue;
         };
@@ -186,7 +192,8 @@ mod tests {
     }
 
     fn decided(pairs: Vec<ImageHit>) -> Option<(String, u32, u32)> {
-        decide(&IMAGE_THRESHOLDS, pairs).map(|h| (h.algorithm, h.distance, h.threshold))
+        decide(&IMAGE_THRESHOLDS, pairs.into_iter().map(|p| (p, None)))
+            .map(|h| (h.algorithm, h.distance, h.threshold))
     }
 
     #[test]
@@ -259,6 +266,33 @@ mod tests {
         assert_eq!(
             decided(vec![pair(SHAPE64R, 5, WINDOW), pair(PHASH64R, 3, WINDOW)]),
             Some((PHASH64R.into(), 3, 4))
+        );
+    }
+
+    #[test]
+    fn a_pair_beyond_its_registered_hash_cap_counts_for_nothing() {
+        let capped = |pairs: Vec<(ImageHit, Option<u32>)>| {
+            decide(&IMAGE_THRESHOLDS, pairs).map(|h| (h.algorithm, h.distance))
+        };
+        // A whole picture at 5 (strict bound 8) stands uncapped or capped at 5, not at 4.
+        assert_eq!(
+            capped(vec![(pair(PHASH64, 5, None), None)]),
+            Some((PHASH64.into(), 5))
+        );
+        assert_eq!(
+            capped(vec![(pair(PHASH64, 5, None), Some(5))]),
+            Some((PHASH64.into(), 5))
+        );
+        assert_eq!(capped(vec![(pair(PHASH64, 5, None), Some(4))]), None);
+        // A capped pair no longer supports a loose ramped pair either.
+        let loose = (pair(PHASH64R, 4, WINDOW), None);
+        assert_eq!(
+            capped(vec![loose.clone(), (pair(SHAPE64R, 8, WINDOW), None)]),
+            Some((PHASH64R.into(), 4))
+        );
+        assert_eq!(
+            capped(vec![loose, (pair(SHAPE64R, 8, WINDOW), Some(7))]),
+            None
         );
     }
 
