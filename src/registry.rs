@@ -23,7 +23,7 @@ pub async fn import_owner_file(
     blobs: &BlobStore,
     path: &Path,
 ) -> anyhow::Result<ImportReport> {
-    let text = std::fs::read_to_string(path)
+    let text = takedown_fsread::read_to_string(path, takedown_fsread::DOCUMENT_MAX_BYTES)
         .with_context(|| format!("reading owner file {}", path.display()))?;
     let file: OwnerFile = serde_json::from_str(&text)
         .with_context(|| format!("owner file {} is not valid", path.display()))?;
@@ -36,7 +36,12 @@ pub async fn import_owner_file(
         let mut images = Vec::new();
         for image in &right.images {
             let image_path = base.join(&image.file);
-            let bytes = std::fs::read(&image_path).with_context(|| {
+            let bytes = takedown_fsread::read_in(
+                base,
+                Path::new(&image.file),
+                takedown_fsread::IMAGE_MAX_BYTES,
+            )
+            .with_context(|| {
                 format!("right {}: reading image {}", right.id, image_path.display())
             })?;
             images.push(RightImage {
@@ -95,8 +100,10 @@ pub async fn import_rights_csv(
         bail!("owner {owner_id:?} is not registered; import its owner file first");
     }
     let base = path.parent().unwrap_or(Path::new("."));
-    let mut reader =
-        csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut reader = csv::Reader::from_reader(std::io::Cursor::new(
+        takedown_fsread::read(path, takedown_fsread::CSV_MAX_BYTES)
+            .with_context(|| format!("reading {}", path.display()))?,
+    ));
     let mut report = ImportReport::default();
     for (index, row) in reader.deserialize::<RightCsvRow>().enumerate() {
         let line = index + 2; // 1-based, after the header
@@ -116,8 +123,12 @@ pub async fn import_rights_csv(
                 if Path::new(file).is_absolute() || file.contains("..") {
                     bail!("image file {file:?} must be relative and stay inside the CSV's folder");
                 }
-                let bytes = std::fs::read(base.join(file))
-                    .with_context(|| format!("reading image {file}"))?;
+                let bytes = takedown_fsread::read_in(
+                    base,
+                    Path::new(file),
+                    takedown_fsread::IMAGE_MAX_BYTES,
+                )
+                .with_context(|| format!("reading image {file}"))?;
                 images.push(RightImage {
                     view: view.to_owned(),
                     digest: blobs.put(&bytes)?,

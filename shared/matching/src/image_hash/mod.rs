@@ -17,6 +17,7 @@
 //! - `index`: registered hashes, searched by distance.
 //! - `whole`: the single whole-image pHash (what ImageHash's `phash` computes).
 
+mod complete;
 mod dct;
 mod decode;
 mod edges;
