@@ -227,7 +227,7 @@ impl Config {
     /// Reads and checks a config: everything but the secrets, which are read from the
     /// environment when the routes are built ([`Config::routes`]).
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)
+        let text = takedown_fsread::read_to_string(path, takedown_fsread::DOCUMENT_MAX_BYTES)
             .with_context(|| format!("reading config {}", path.display()))?;
         let mut config: Config = toml::from_str(&text)
             .with_context(|| format!("config {} is not valid", path.display()))?;

@@ -3,7 +3,10 @@
 //! use it to check what would be flagged; we use it to measure precision and recall.
 //!
 //! Output CSV: one row per (query, matched right), best score first; a query that matches
-//! nothing at the operating threshold gets one row with an empty `right_id` and score 0. A
+//! nothing at the operating threshold gets one row with an empty `right_id` and score 0.
+//! `eval images` adds an `error` column, empty but for a photo that could not be read or
+//! decoded (too large, not a regular file, a symlink out of the folder, truncated or
+//! corrupt): its one row has an empty `right_id`, score 0 and the reason. A
 //! score is the matcher's calibrated one (`image_score_for`, `TextHit::score`): the
 //! estimated precision of matches of that kind at that distance on the development dataset.
 
@@ -57,28 +60,24 @@ pub struct EvalOptions {
 
 const IMAGE_EXTENSIONS: [&str; 6] = ["jpg", "jpeg", "png", "gif", "webp", "bmp"];
 
-/// Every image file below `dir`, sorted, as paths relative to it.
+/// Every entry below `dir` named like an image, sorted, as paths relative to it. The walk
+/// does not follow symlinks (a loop cannot repeat files); symlinks, FIFOs and devices with
+/// an image name are listed so that reading them reports why they were refused.
 fn image_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(current) = pending.pop() {
-        for entry in
-            std::fs::read_dir(&current).with_context(|| format!("reading {}", current.display()))?
-        {
-            let path = entry?.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-            {
-                out.push(path.strip_prefix(dir).unwrap_or(&path).to_path_buf());
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
+    let mut files = takedown_fsread::walk(dir)?;
+    files.retain(|path| {
+        path.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+    });
+    Ok(files)
+}
+
+/// Reads a CSV at most `CSV_MAX_BYTES` long (a regular file) for the `csv` crate.
+fn csv_reader(path: &Path) -> anyhow::Result<csv::Reader<std::io::Cursor<Vec<u8>>>> {
+    let bytes = takedown_fsread::read(path, takedown_fsread::CSV_MAX_BYTES)
+        .with_context(|| format!("reading {}", path.display()))?;
+    Ok(csv::Reader::from_reader(std::io::Cursor::new(bytes)))
 }
 
 /// `eval images` with the default options.
@@ -106,8 +105,7 @@ pub fn images_with(
     }
     let mut index = ImageIndex::with_policy(policy);
     let mut summary = EvalSummary::default();
-    let mut reader = csv::Reader::from_path(rights_csv)
-        .with_context(|| format!("reading {}", rights_csv.display()))?;
+    let mut reader = csv_reader(rights_csv)?;
     for (i, row) in reader.deserialize::<RightFile>().enumerate() {
         let row = row.with_context(|| {
             format!(
@@ -117,8 +115,8 @@ pub fn images_with(
             )
         })?;
         let path = base.join(&row.file);
-        let bytes = std::fs::read(&path)
-            .with_context(|| format!("right {}: reading {}", row.right_id, path.display()))?;
+        let bytes = takedown_fsread::read_in(base, &row.file, image_cap(&limits))
+            .with_context(|| format!("right {}", row.right_id))?;
         let views = hash_reference_views(&bytes, &limits)
             .with_context(|| format!("right {}: {}", row.right_id, path.display()))?;
         let judged = index.insert(IndexedImage {
@@ -137,27 +135,31 @@ pub fn images_with(
 
     let mut writer =
         csv::Writer::from_path(out).with_context(|| format!("writing {}", out.display()))?;
-    writer.write_record(["query_file", "right_id", "score"])?;
+    writer.write_record(["query_file", "right_id", "score", "error"])?;
     for file in image_files(queries)? {
         summary.queries += 1;
         let name = file.display().to_string();
-        let hashes = std::fs::read(queries.join(&file))
+        let hashes = takedown_fsread::read_in(queries, &file, image_cap(&limits))
             .map_err(|e| e.to_string())
             .and_then(|bytes| hash_query(&bytes, &limits).map_err(|e| e.to_string()));
-        let hits = match hashes {
-            Ok(hashes) => index.query_with(&hashes, IMAGE_THRESHOLDS),
-            Err(reason) => {
-                summary.failed.push((name.clone(), reason));
-                Vec::new()
+        match hashes {
+            Ok(hashes) => {
+                let hits = index.query_with(&hashes, IMAGE_THRESHOLDS);
+                write_hits(
+                    &mut writer,
+                    &name,
+                    hits.iter()
+                        .map(|h| (h.right_id.as_str(), image_score_for(h))),
+                    Some(""),
+                )?;
+                summary.matched += usize::from(!hits.is_empty());
             }
-        };
-        write_hits(
-            &mut writer,
-            &name,
-            hits.iter()
-                .map(|h| (h.right_id.as_str(), image_score_for(h))),
-        )?;
-        summary.matched += usize::from(!hits.is_empty());
+            Err(reason) => {
+                // The no-match row's shape, with the reason: never mistaken for "no match".
+                writer.write_record([name.as_str(), "", "0", reason.as_str()])?;
+                summary.failed.push((name, reason));
+            }
+        }
     }
     writer.flush()?;
     Ok(summary)
@@ -165,8 +167,7 @@ pub fn images_with(
 
 pub fn titles(marks_csv: &Path, titles_csv: &Path, out: &Path) -> anyhow::Result<EvalSummary> {
     let mut index = WordMarkIndex::new();
-    let mut reader = csv::Reader::from_path(marks_csv)
-        .with_context(|| format!("reading {}", marks_csv.display()))?;
+    let mut reader = csv_reader(marks_csv)?;
     for (i, row) in reader.deserialize::<RightText>().enumerate() {
         let row = row.with_context(|| {
             format!(
@@ -180,8 +181,7 @@ pub fn titles(marks_csv: &Path, titles_csv: &Path, out: &Path) -> anyhow::Result
     let mut writer =
         csv::Writer::from_path(out).with_context(|| format!("writing {}", out.display()))?;
     writer.write_record(["title", "right_id", "score"])?;
-    let mut reader = csv::Reader::from_path(titles_csv)
-        .with_context(|| format!("reading {}", titles_csv.display()))?;
+    let mut reader = csv_reader(titles_csv)?;
     let mut summary = EvalSummary::default();
     for (i, row) in reader.deserialize::<TitleRow>().enumerate() {
         let row = row.with_context(|| {
@@ -197,6 +197,7 @@ pub fn titles(marks_csv: &Path, titles_csv: &Path, out: &Path) -> anyhow::Result
             &mut writer,
             &row.title,
             hits.iter().map(|h| (h.right_id.as_str(), h.score)),
+            None,
         )?;
         summary.matched += usize::from(!hits.is_empty());
     }
@@ -204,18 +205,32 @@ pub fn titles(marks_csv: &Path, titles_csv: &Path, out: &Path) -> anyhow::Result
     Ok(summary)
 }
 
+/// The byte cap of an image file: what the decoder accepts.
+fn image_cap(limits: &ImageLimits) -> u64 {
+    u64::try_from(limits.max_bytes).unwrap_or(u64::MAX)
+}
+
+/// Writes a query's rows, best first; `error` is the extra column's (empty) value when the
+/// CSV has one.
 fn write_hits<'a, W: std::io::Write>(
     writer: &mut csv::Writer<W>,
     query: &str,
     hits: impl Iterator<Item = (&'a str, f32)>,
+    error: Option<&str>,
 ) -> anyhow::Result<()> {
     let mut hits: Vec<(&str, f32)> = hits.collect();
     hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut row = |right_id: &str, score: &str| -> csv::Result<()> {
+        match error {
+            Some(error) => writer.write_record([query, right_id, score, error]),
+            None => writer.write_record([query, right_id, score]),
+        }
+    };
     if hits.is_empty() {
-        writer.write_record([query, "", "0"])?;
+        row("", "0")?;
     }
     for (right_id, score) in hits {
-        writer.write_record([query, right_id, &format!("{score:.4}")])?;
+        row(right_id, &format!("{score:.4}"))?;
     }
     Ok(())
 }

@@ -46,8 +46,7 @@ pub async fn import_owner_file(
     for right in &file.rights {
         let mut images = Vec::with_capacity(right.images.len());
         for image in &right.images {
-            let image_path = image.path_in(base);
-            let stored = store_image(blobs, &image_path)
+            let stored = store_image(blobs, base, &image.file)
                 .with_context(|| format!("right {}: image {}", right.id, image.file))?;
             if stored.too_generic {
                 too_generic.push((right.id.clone(), image.view.clone()));
@@ -101,11 +100,15 @@ struct StoredImage {
     too_generic: bool,
 }
 
-/// Hashes the image at `path` as the matcher will (so that a file that is not an image is
-/// refused here, not silently unmatched later), judges its specificity, and stores its bytes.
-fn store_image(blobs: &BlobStore, path: &Path) -> anyhow::Result<StoredImage> {
+/// Hashes the image `file` of `folder` as the matcher will (so that a file that is not an
+/// image is refused here, not silently unmatched later), judges its specificity, and stores
+/// its bytes. The file is read bounded and must stay inside the folder.
+fn store_image(blobs: &BlobStore, folder: &Path, file: &str) -> anyhow::Result<StoredImage> {
     let limits = ImageLimits::default();
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let path = folder.join(file);
+    let bytes =
+        takedown_fsread::read_in(folder, Path::new(file), takedown_fsread::IMAGE_MAX_BYTES)
+            .with_context(|| format!("reading {}", path.display()))?;
     let views = takedown_matching::hash_reference_views(&bytes, &limits)
         .with_context(|| format!("{} is not a usable image", path.display()))?;
     let too_generic =
@@ -134,7 +137,8 @@ pub async fn import_rights_csv(
         Some(_) => {}
     }
     let base = path.parent().unwrap_or(Path::new("."));
-    let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let text = takedown_fsread::read(path, takedown_fsread::CSV_MAX_BYTES)
+        .with_context(|| format!("reading {}", path.display()))?;
     if std::str::from_utf8(&text).is_err() || text.contains(&0) {
         bail!("{} is not CSV text (not UTF-8)", path.display());
     }
@@ -167,7 +171,7 @@ pub async fn import_rights_csv(
                         "images: file {file:?} must be relative and stay inside the CSV's folder"
                     );
                 }
-                let stored = store_image(blobs, &base.join(file))?;
+                let stored = store_image(blobs, base, file)?;
                 if stored.too_generic {
                     generic.push(view.to_owned());
                 }

@@ -17,12 +17,8 @@ const BATCH: usize = 5_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BulkError {
-    #[error("reading {path}: {source}")]
-    Read {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("reading the import file: {0}")]
+    Read(#[from] takedown_fsread::ReadError),
     #[error("tenant {0:?} is not a registered brand owner")]
     NotOwner(String),
     #[error(transparent)]
@@ -42,10 +38,7 @@ pub async fn import_file(
         Some(t) if t.kind == TenantKind::BrandOwner => {}
         _ => return Err(BulkError::NotOwner(owner_id.to_owned())),
     }
-    let bytes = std::fs::read(path).map_err(|source| BulkError::Read {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let bytes = takedown_fsread::read(path, takedown_fsread::BULK_MAX_BYTES)?;
     let is_json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));

@@ -18,7 +18,8 @@ pub fn load_root_certs(paths: &[PathBuf]) -> Result<Vec<reqwest::Certificate>, T
             path: path.clone(),
             reason,
         };
-        let pem = std::fs::read(path).map_err(|e| refused(e.to_string()))?;
+        let pem = takedown_fsread::read(path, takedown_fsread::DOCUMENT_MAX_BYTES)
+            .map_err(|e| refused(e.to_string()))?;
         let bundle = reqwest::Certificate::from_pem_bundle(&pem)
             .map_err(|e| refused(format!("not PEM certificates: {e}")))?;
         if bundle.is_empty() {

@@ -20,12 +20,8 @@ use crate::{
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdapterError {
-    #[error("reading the CA file {path}: {source}")]
-    CaFile {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("reading the CA file: {0}")]
+    CaFile(#[from] takedown_fsread::ReadError),
     #[error("the CA file {path} holds no usable PEM certificate: {reason}")]
     CaPem { path: String, reason: String },
     #[error("could not build the HTTP client: {0}")]
@@ -86,10 +82,7 @@ pub fn http_client(extra_ca_pem: &[reqwest::Certificate]) -> Result<reqwest::Cli
 /// Reads every certificate of a PEM file (a CA bundle may hold several).
 pub fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, AdapterError> {
     let shown = path.display().to_string();
-    let pem = std::fs::read(path).map_err(|source| AdapterError::CaFile {
-        path: shown.clone(),
-        source,
-    })?;
+    let pem = takedown_fsread::read(path, takedown_fsread::DOCUMENT_MAX_BYTES)?;
     let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| AdapterError::CaPem {
         path: shown.clone(),
         reason: deliver::error_chain(&e),

@@ -122,7 +122,15 @@ impl CaseStore {
     /// otherwise with [`CaseStore::with_default_regime`] or [`CaseStore::with_platform_regime`].
     pub async fn open(path: &Path) -> Result<Self, CaseError> {
         let pool = takedown_store::open_sqlite(path).await?;
-        MIGRATOR.run(&pool).await?;
+        // Wait out another process holding the file locked (the store's rule for SQLite).
+        takedown_store::retry_while_busy(
+            || MIGRATOR.run(&pool),
+            |e: &sqlx::migrate::MigrateError| {
+                use sqlx::migrate::MigrateError::{Execute, ExecuteMigration};
+                matches!(e, Execute(e) | ExecuteMigration(e, _) if takedown_store::is_sqlite_busy(e))
+            },
+        )
+        .await?;
         Ok(Self {
             pool,
             clock: Arc::new(SystemClock),

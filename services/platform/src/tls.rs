@@ -31,17 +31,22 @@ pub fn server_config(cert_pem: &Path, key_pem: &Path) -> Result<rustls::ServerCo
         path: cert_pem.display().to_string(),
         reason,
     };
-    let chain = CertificateDer::pem_file_iter(cert_pem)
-        .map_err(|e| cert_error(e.to_string()))?
+    // Read through the bounded reader (a regular file of at most a few MiB), then parsed.
+    let cert_bytes = takedown_fsread::read(cert_pem, takedown_fsread::DOCUMENT_MAX_BYTES)
+        .map_err(|e| cert_error(e.to_string()))?;
+    let chain = CertificateDer::pem_slice_iter(&cert_bytes)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| cert_error(e.to_string()))?;
     if chain.is_empty() {
         return Err(cert_error("no BEGIN CERTIFICATE block".into()));
     }
-    let key = PrivateKeyDer::from_pem_file(key_pem).map_err(|e| TlsError::Key {
+    let key_error = |reason: String| TlsError::Key {
         path: key_pem.display().to_string(),
-        reason: e.to_string(),
-    })?;
+        reason,
+    };
+    let key_bytes = takedown_fsread::read(key_pem, takedown_fsread::DOCUMENT_MAX_BYTES)
+        .map_err(|e| key_error(e.to_string()))?;
+    let key = PrivateKeyDer::from_pem_slice(&key_bytes).map_err(|e| key_error(e.to_string()))?;
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

@@ -16,6 +16,57 @@ use crate::{Bus, BusError, BusResult, Consumer, DeadLetter, Message, Topic, part
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// How long opening the bus file (connecting, switching to WAL, migrating) keeps trying
+/// while other processes hold it locked. The same rule as the store's
+/// (`takedown_store::retry_while_busy`); written again here because the bus does not depend
+/// on the store.
+const OPEN_PATIENCE: Duration = Duration::from_secs(60);
+
+/// Whether `error` is SQLite's SQLITE_BUSY or SQLITE_LOCKED ("database is locked"), which
+/// SQLite returns at once in some cases instead of waiting the busy timeout (switching a
+/// new file to WAL while another connection does, reading while another recovers the WAL).
+fn is_busy(error: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = error else {
+        return false;
+    };
+    // sqlx reports SQLite's extended result code; its low byte is the primary code.
+    let primary = db
+        .code()
+        .and_then(|code| code.parse::<i32>().ok())
+        .map(|code| code & 0xff);
+    matches!(primary, Some(5 | 6)) || db.message().contains("database is locked")
+}
+
+/// Runs `attempt` until it succeeds, fails with an error `busy` does not accept, or
+/// [`OPEN_PATIENCE`] has passed, sleeping a growing delay (20 ms doubling to 500 ms) with
+/// jitter from the process id between tries, so processes started together do not retry in
+/// step.
+async fn retry_while_busy<T, E, F, Fut>(
+    mut attempt: F,
+    mut busy: impl FnMut(&E) -> bool,
+) -> Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let started = std::time::Instant::now();
+    let mut tries: u32 = 0;
+    loop {
+        match attempt().await {
+            Err(e) if busy(&e) && started.elapsed() < OPEN_PATIENCE => {
+                tries += 1;
+                let base = 20u64.saturating_mul(1 << tries.min(5)).min(500);
+                let mixed = u64::from(std::process::id())
+                    .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                    .wrapping_add(u64::from(tries).wrapping_mul(0xBF58_476D_1CE4_E5B9));
+                let jitter = (mixed >> 33) % (base / 2 + 1);
+                tokio::time::sleep(Duration::from_millis(base + jitter)).await;
+            }
+            result => return result,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct EmbeddedBus {
     pool: SqlitePool,
@@ -34,21 +85,38 @@ impl EmbeddedBus {
             // roll back the last transactions, which at-least-once upstream redelivers.
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(options)
-            .await?;
         // Processes sharing the file (`takedown serve STAGE` on the embedded bus) may start
-        // together and race to migrate it; the loser's migration transaction rolls back and,
-        // tried again, finds the winner's work recorded.
-        let mut attempt = 0;
-        while let Err(e) = MIGRATOR.run(&pool).await {
-            attempt += 1;
-            if attempt > 5 {
-                return Err(e.into());
-            }
-            tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
-        }
+        // together: connecting (which switches the file to WAL) can find it locked, and
+        // SQLite says so at once for the WAL switch instead of waiting the busy timeout.
+        let pool = retry_while_busy(
+            || {
+                SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(options.clone())
+            },
+            is_busy,
+        )
+        .await?;
+        // They also race to migrate it; the loser's migration transaction rolls back and,
+        // tried again, finds the winner's work recorded. A locked file is waited for; any
+        // other failure of a migration's SQL is what losing the race looks like and is
+        // tried again a few times before it is believed.
+        let mut lost_races = 0;
+        retry_while_busy(
+            || MIGRATOR.run(&pool),
+            |e: &sqlx::migrate::MigrateError| {
+                use sqlx::migrate::MigrateError::{Execute, ExecuteMigration};
+                match e {
+                    Execute(e) | ExecuteMigration(e, _) if is_busy(e) => true,
+                    Execute(_) | ExecuteMigration(..) => {
+                        lost_races += 1;
+                        lost_races <= 8
+                    }
+                    _ => false,
+                }
+            },
+        )
+        .await?;
         Ok(Self {
             pool,
             published: Arc::new(Notify::new()),

@@ -69,12 +69,8 @@ pub struct OwnerSeller {
 
 #[derive(Debug, thiserror::Error)]
 pub enum OwnerFileError {
-    #[error("cannot read owner file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot read owner file: {0}")]
+    Read(#[from] takedown_fsread::ReadError),
     #[error("owner file is not valid: {0}")]
     Parse(#[from] serde_json::Error),
     #[error(
@@ -127,10 +123,7 @@ impl OwnerFile {
 
     /// Reads, parses and validates the file at `path`.
     pub fn read(path: &Path) -> Result<Self, OwnerFileError> {
-        let bytes = std::fs::read(path).map_err(|source| OwnerFileError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let bytes = takedown_fsread::read(path, takedown_fsread::DOCUMENT_MAX_BYTES)?;
         Self::from_json(&bytes)
     }
 

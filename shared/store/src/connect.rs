@@ -4,7 +4,12 @@
 //! own `sqlite://` URL (and checked to read back as the same path), and SQLite's connection
 //! pragmas are applied by an `after_connect` hook.
 
-use std::{path::Path, str::FromStr};
+use std::{
+    future::Future,
+    path::Path,
+    str::FromStr,
+    time::{Duration, Instant},
+};
 
 use sqlx::{
     AnyPool, ConnectOptions, Executor,
@@ -97,19 +102,84 @@ async fn connect_sqlite(
         ));
     }
     sqlx::any::install_default_drivers();
-    let pool = AnyPoolOptions::new()
-        .max_connections(SQLITE_CONNECTIONS)
-        .after_connect(|conn, _meta| {
-            Box::pin(async move {
-                for pragma in SQLITE_PRAGMAS {
-                    conn.execute(pragma).await?;
-                }
-                Ok(())
-            })
-        })
-        .connect_with(AnyConnectOptions::from_url(&url)?)
-        .await?;
+    let options = AnyConnectOptions::from_url(&url)?;
+    let pool = retry_while_busy(
+        || {
+            AnyPoolOptions::new()
+                .max_connections(SQLITE_CONNECTIONS)
+                .after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        for pragma in SQLITE_PRAGMAS {
+                            conn.execute(pragma).await?;
+                        }
+                        Ok(())
+                    })
+                })
+                .connect_with(options.clone())
+        },
+        is_sqlite_busy,
+    )
+    .await?;
     Ok((pool, Backend::Sqlite))
+}
+
+/// How long opening a SQLite database (connecting, switching to WAL, migrating) keeps
+/// trying while other processes hold it locked. Stage processes started together on one
+/// data directory all open the same files at the same instant.
+pub const SQLITE_OPEN_PATIENCE: Duration = Duration::from_secs(60);
+
+/// Whether `error` is SQLite's SQLITE_BUSY or SQLITE_LOCKED ("database is locked"): another
+/// connection holds a lock this one needs. The busy timeout waits for most of these, but
+/// SQLite returns some at once, without calling the busy handler: switching a new database
+/// to WAL while another connection does the same, reading while another recovers the WAL,
+/// and upgrading a read transaction to a write one after another writer committed.
+pub fn is_sqlite_busy(error: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = error else {
+        return false;
+    };
+    // sqlx reports SQLite's extended result code; its low byte is the primary code.
+    let primary = db
+        .code()
+        .and_then(|code| code.parse::<i32>().ok())
+        .map(|code| code & 0xff);
+    matches!(primary, Some(5 | 6))
+        || db.message().contains("database is locked")
+        || db.message().contains("database table is locked")
+}
+
+/// Runs `attempt` until it succeeds, fails with an error `busy` does not accept, or
+/// [`SQLITE_OPEN_PATIENCE`] has passed; between tries it sleeps a growing, jittered delay
+/// (20 ms doubling to 500 ms) so that processes started together do not retry in step.
+pub async fn retry_while_busy<T, E, F, Fut>(
+    mut attempt: F,
+    mut busy: impl FnMut(&E) -> bool,
+) -> Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let started = Instant::now();
+    let mut tries: u32 = 0;
+    loop {
+        match attempt().await {
+            Err(e) if busy(&e) && started.elapsed() < SQLITE_OPEN_PATIENCE => {
+                tries += 1;
+                tokio::time::sleep(backoff(tries)).await;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// The delay before retry number `tries` (from 1): 20 ms doubling up to 500 ms, plus up to
+/// half as much again. The jitter comes from the process id and the try number (processes
+/// started together differ in their ids), which is all it needs to be: no RNG dependency.
+pub(crate) fn backoff(tries: u32) -> Duration {
+    let base = 20u64.saturating_mul(1 << tries.min(5)).min(500);
+    let mixed = u64::from(std::process::id())
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .wrapping_add(u64::from(tries).wrapping_mul(0xBF58_476D_1CE4_E5B9));
+    Duration::from_millis(base + (mixed >> 33) % (base / 2 + 1))
 }
 
 async fn connect_postgres(url: &str) -> StoreResult<(AnyPool, Backend)> {

@@ -66,7 +66,7 @@ use sqlx::{
 
 pub use blobs::{BlobError, BlobStore, S3Config};
 pub use cases::{Delivery, MatchRecord, NoticeRecord};
-pub use connect::Backend;
+pub use connect::{Backend, SQLITE_OPEN_PATIENCE, is_sqlite_busy, retry_while_busy};
 pub use crawl::FrontierEntry;
 pub use hashes::StoredImageHashes;
 
@@ -123,21 +123,33 @@ impl Store {
 
     async fn migrated(pool: AnyPool, backend: Backend) -> StoreResult<Self> {
         let migrator = connect::migrator(backend);
-        // Stage processes sharing one SQLite file may start together and race to migrate it
-        // (PostgreSQL serialises migrations with an advisory lock; SQLite has none). Each
-        // migration is one transaction, so the loser's attempt rolls back; tried again, it
-        // finds the winner's work recorded.
-        let mut attempt = 0;
-        loop {
-            match migrator.run(&pool).await {
-                Ok(()) => break,
-                Err(_) if backend == Backend::Sqlite && attempt < 5 => {
-                    attempt += 1;
-                    tokio::time::sleep(std::time::Duration::from_millis(100 * attempt)).await;
-                }
-                Err(e) => return Err(e.into()),
-            }
+        if backend == Backend::Postgres {
+            // PostgreSQL serialises migrations with an advisory lock.
+            migrator.run(&pool).await?;
+            return Ok(Self { pool, backend });
         }
+        // Stage processes sharing one SQLite file may start together and race to migrate it
+        // (SQLite has no advisory lock). Each migration is one transaction, so the loser's
+        // attempt rolls back; tried again, it finds the winner's work recorded. A locked
+        // database is waited for (within SQLITE_OPEN_PATIENCE); any other failure of a
+        // migration's SQL is what losing the race looks like ("table already exists") and
+        // is tried again a few times before it is believed.
+        let mut lost_races = 0;
+        connect::retry_while_busy(
+            || migrator.run(&pool),
+            |e: &sqlx::migrate::MigrateError| {
+                use sqlx::migrate::MigrateError::{Execute, ExecuteMigration};
+                match e {
+                    Execute(e) | ExecuteMigration(e, _) if connect::is_sqlite_busy(e) => true,
+                    Execute(_) | ExecuteMigration(..) => {
+                        lost_races += 1;
+                        lost_races <= 8
+                    }
+                    _ => false,
+                }
+            },
+        )
+        .await?;
         Ok(Self { pool, backend })
     }
 
@@ -169,10 +181,15 @@ pub async fn open_sqlite(path: &Path) -> Result<SqlitePool, sqlx::Error> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
-    SqlitePoolOptions::new()
-        .max_connections(4)
-        .connect_with(options)
-        .await
+    connect::retry_while_busy(
+        || {
+            SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options.clone())
+        },
+        connect::is_sqlite_busy,
+    )
+    .await
 }
 
 fn to_json<T: Serialize>(value: &T) -> String {

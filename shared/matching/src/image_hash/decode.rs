@@ -4,10 +4,19 @@
 //! the byte count first (cheap, and it bounds the decoder's input), then the decoder's own
 //! dimension and allocation limits, which stop decompression bombs before the pixel buffer
 //! is allocated.
+//!
+//! A cut or damaged file is an error, never a picture: JPEGs are decoded in zune-jpeg's
+//! strict mode (the `image` crate always decodes them leniently, filling what is missing),
+//! and every decoded file is checked to end where its format says ([`super::complete`]).
 
 use std::io::Cursor;
 
-use image::{DynamicImage, ImageFormat, ImageReader, RgbImage};
+use image::{
+    DynamicImage, GrayAlphaImage, GrayImage, ImageFormat, ImageReader, RgbImage, RgbaImage,
+};
+use zune_core::{bytestream::ZCursor, colorspace::ColorSpace, options::DecoderOptions};
+
+use super::complete::check_complete;
 
 /// Resource limits for decoding one image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,7 +111,12 @@ fn decode_bounded(bytes: &[u8], limits: &ImageLimits) -> Result<DynamicImage, Im
     decoder_limits.max_alloc = Some(limits.max_alloc);
     reader.limits(decoder_limits);
 
-    let decoded = reader.decode().map_err(|e| classify(e, format))?;
+    let decoded = if format == ImageFormat::Jpeg {
+        decode_jpeg_strict(bytes, limits)?
+    } else {
+        reader.decode().map_err(|e| classify(e, format))?
+    };
+    check_complete(bytes, format)?;
     // Some decoders treat the limits as advisory; the hashing code relies on them.
     if decoded.width() > limits.max_width || decoded.height() > limits.max_height {
         return Err(ImageError::TooLarge(format!(
@@ -115,6 +129,61 @@ fn decode_bounded(bytes: &[u8], limits: &ImageLimits) -> Result<DynamicImage, Im
         )));
     }
     Ok(decoded)
+}
+
+/// Decodes a JPEG as the `image` crate does (same zune-jpeg decoder, same output colour
+/// spaces: RGB, RGBA, luma and luma+alpha as they are, anything else converted to RGB), but
+/// in strict mode: a premature end of the data, a marker inside the entropy-coded data or a
+/// bad Huffman code is an error instead of grey or repeated rows.
+fn decode_jpeg_strict(bytes: &[u8], limits: &ImageLimits) -> Result<DynamicImage, ImageError> {
+    let options = DecoderOptions::default()
+        .set_strict_mode(true)
+        .set_max_width(limits.max_width as usize)
+        .set_max_height(limits.max_height as usize);
+    let jpeg_error = |e: zune_jpeg::errors::DecodeErrors| match e {
+        zune_jpeg::errors::DecodeErrors::LargeDimensions(_) => {
+            ImageError::TooLarge(format!("jpg image exceeds the decoding limits: {e}"))
+        }
+        e => ImageError::Undecodable(format!("jpg data is corrupt or truncated: {e}")),
+    };
+    let mut headers = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
+    headers.decode_headers().map_err(jpeg_error)?;
+    let (Some((width, height)), Some(input)) = (headers.dimensions(), headers.input_colorspace())
+    else {
+        return Err(ImageError::Undecodable(
+            "jpg headers give no size or colour space".into(),
+        ));
+    };
+    let output = match input {
+        ColorSpace::RGB | ColorSpace::RGBA | ColorSpace::Luma | ColorSpace::LumaA => input,
+        _ => ColorSpace::RGB,
+    };
+    let needed = (width as u64)
+        .saturating_mul(height as u64)
+        .saturating_mul(output.num_components() as u64);
+    if needed > limits.max_alloc {
+        return Err(ImageError::TooLarge(format!(
+            "jpg image of {width}x{height} needs {needed} bytes, more than {}",
+            limits.max_alloc
+        )));
+    }
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(
+        ZCursor::new(bytes),
+        options.jpeg_set_out_colorspace(output),
+    );
+    let pixels = decoder.decode().map_err(jpeg_error)?;
+    let (w, h) = (width as u32, height as u32);
+    let image = match output {
+        ColorSpace::RGBA => RgbaImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgba8),
+        ColorSpace::Luma => GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8),
+        ColorSpace::LumaA => GrayAlphaImage::from_raw(w, h, pixels).map(DynamicImage::ImageLumaA8),
+        _ => RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8),
+    };
+    image.ok_or_else(|| {
+        ImageError::Undecodable(format!(
+            "jpg decoder returned too few pixels for {width}x{height}"
+        ))
+    })
 }
 
 /// Maps a decoder failure to our error, naming the format and what went wrong.
@@ -204,6 +273,80 @@ mod tests {
         assert_eq!(canvases.len(), 2);
         assert_eq!(canvases[0].get_pixel(0, 0).0, [255; 3]);
         assert_eq!(canvases[1].get_pixel(0, 0).0, [0; 3]);
+    }
+
+    /// A textured 320×240 picture, as baseline (the `image` crate) and progressive
+    /// (jpeg-encoder) JPEG.
+    fn jpegs() -> [(&'static str, Vec<u8>); 2] {
+        let picture = RgbImage::from_fn(320, 240, |x, y| {
+            image::Rgb([
+                (x * 3 % 256) as u8,
+                (y * 5 % 256) as u8,
+                ((x * y) % 251) as u8,
+            ])
+        });
+        let mut baseline = Vec::new();
+        DynamicImage::ImageRgb8(picture.clone())
+            .write_to(&mut Cursor::new(&mut baseline), ImageFormat::Jpeg)
+            .expect("baseline");
+        let mut progressive = Vec::new();
+        let mut encoder = jpeg_encoder::Encoder::new(&mut progressive, 85);
+        encoder.set_progressive(true);
+        encoder
+            .encode(picture.as_raw(), 320, 240, jpeg_encoder::ColorType::Rgb)
+            .expect("progressive");
+        [("baseline", baseline), ("progressive", progressive)]
+    }
+
+    #[test]
+    fn a_cut_jpeg_is_an_error_not_a_picture() {
+        let limits = ImageLimits::default();
+        for (kind, bytes) in jpegs() {
+            decode_rgb(&bytes, &limits).unwrap_or_else(|e| panic!("whole {kind}: {e}"));
+            for percent in [5, 10, 25, 50, 75, 90, 99] {
+                let cut = &bytes[..bytes.len() * percent / 100];
+                match decode_rgb(cut, &limits) {
+                    Err(ImageError::Undecodable(reason)) => {
+                        assert!(reason.contains("truncated"), "{kind} {percent}%: {reason}")
+                    }
+                    other => panic!("{kind} cut to {percent}%: {other:?}"),
+                }
+            }
+            // Only the last byte (EOI's second) missing.
+            let err = decode_rgb(&bytes[..bytes.len() - 1], &limits).unwrap_err();
+            assert!(err.to_string().contains("truncated"), "{kind}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_jpeg_with_corrupted_bytes_is_an_error() {
+        let limits = ImageLimits::default();
+        for (kind, mut bytes) in jpegs() {
+            // 2,000 bytes from the middle of the entropy-coded data replaced by noise.
+            let start = bytes.len() / 3;
+            let mut state: u32 = 12345;
+            for byte in &mut bytes[start..start + 2000] {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                *byte = (state >> 16) as u8;
+            }
+            match decode_rgb(&bytes, &limits) {
+                Err(ImageError::Undecodable(reason)) => assert!(
+                    reason.contains("corrupt") || reason.contains("truncated"),
+                    "{kind}: {reason}"
+                ),
+                other => panic!("corrupted {kind}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn strict_jpeg_decoding_gives_the_image_crates_pixels() {
+        for (kind, bytes) in jpegs() {
+            let ours = decode_jpeg_strict(&bytes, &ImageLimits::default()).expect("strict");
+            let theirs = image::load_from_memory_with_format(&bytes, ImageFormat::Jpeg)
+                .expect("image crate");
+            assert_eq!(ours, theirs, "{kind}");
+        }
     }
 
     #[test]

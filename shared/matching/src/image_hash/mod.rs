@@ -19,6 +19,7 @@
 //!   background set), capping how far it may match.
 //! - `whole`: the single whole-image pHash (what ImageHash's `phash` computes).
 
+mod complete;
 mod dct;
 mod decode;
 mod edges;
