@@ -359,7 +359,9 @@ mod tests {
 
     #[test]
     fn applies_the_rules_of_every_other_path_naming_the_right_and_field() {
-        let cases: [(&str, fn(&mut serde_json::Value)); 8] = [
+        /// An expected message and the edit that should produce it.
+        type Case = (&'static str, fn(&mut serde_json::Value));
+        let cases: [Case; 8] = [
             ("rights[0] (\"r-w\"): name: is required", |v| {
                 v["rights"][0]["name"] = "".into()
             }),
