@@ -106,9 +106,8 @@ struct StoredImage {
 fn store_image(blobs: &BlobStore, folder: &Path, file: &str) -> anyhow::Result<StoredImage> {
     let limits = ImageLimits::default();
     let path = folder.join(file);
-    let bytes =
-        takedown_fsread::read_in(folder, Path::new(file), takedown_fsread::IMAGE_MAX_BYTES)
-            .with_context(|| format!("reading {}", path.display()))?;
+    let bytes = takedown_fsread::read_in(folder, Path::new(file), takedown_fsread::IMAGE_MAX_BYTES)
+        .with_context(|| format!("reading {}", path.display()))?;
     let views = takedown_matching::hash_reference_views(&bytes, &limits)
         .with_context(|| format!("{} is not a usable image", path.display()))?;
     let too_generic =

@@ -694,14 +694,29 @@ fn a_config_with_a_threshold_outside_zero_to_one_or_a_source_without_its_platfor
             "between 0 and 1",
         ),
         (
-            format!("data_dir = \"d\"\n{}", source.replace("\"shop\"", "\"shopp\"")),
+            format!(
+                "data_dir = \"d\"\n{}",
+                source.replace("\"shop\"", "\"shopp\"")
+            ),
             "no [[platforms]] entry",
         ),
     ] {
         std::fs::write(&config, text).expect("write");
-        let out = takedown(&["run", "--config", config.to_str().expect("utf8"), "--until-idle"]);
+        let out = takedown(&[
+            "run",
+            "--config",
+            config.to_str().expect("utf8"),
+            "--until-idle",
+        ]);
         assert!(!out.status.success(), "{expected}");
-        assert!(stderr(&out).contains(expected), "{expected}: {}", stderr(&out));
-        assert!(!dir.path().join("d").exists(), "{expected}: nothing was started");
+        assert!(
+            stderr(&out).contains(expected),
+            "{expected}: {}",
+            stderr(&out)
+        );
+        assert!(
+            !dir.path().join("d").exists(),
+            "{expected}: nothing was started"
+        );
     }
 }
