@@ -530,6 +530,10 @@ kind = "marketplace"
 platform = "shop"
 start_urls = ["https://shop.test/"]
 market = "{market}"
+[[platforms]]
+id = "shop"
+endpoint = "https://shop.test/notices"
+secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 "#
             )
         };
