@@ -134,46 +134,48 @@ pub struct OwnerRegistration {
 }
 
 /// Inserts the tenant or updates it in place (same kind only); returns it as it was.
+///
+/// The first statement is a write, so that on SQLite the transaction takes the write lock
+/// at once (waiting for it under the busy timeout): a transaction that reads first and then
+/// writes gets SQLITE_BUSY at once, unretried, when another process wrote in between — as
+/// every stage process of a deployment registering the same owner files at start does.
 async fn upsert_tenant_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     tenant: &Tenant,
 ) -> StoreResult<Option<Tenant>> {
     let kind = to_json(&tenant.kind).trim_matches('"').to_owned();
-    let existing = sqlx::query("SELECT kind, body FROM tenants WHERE id = $1")
-        .bind(&tenant.id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    let before = match existing {
-        Some(row) => {
-            let stored_kind: String = row.get(0);
-            if stored_kind != kind {
-                return Err(StoreError::TenantKindConflict {
-                    id: tenant.id.clone(),
-                    kind: stored_kind,
-                });
-            }
-            Some(from_json::<Tenant>("tenant", &row.get::<String, _>(1))?)
-        }
-        None => None,
-    };
-    // The kind is in the WHERE too: a concurrent writer of another kind cannot be overwritten
-    // between the read above and this write.
-    let done = sqlx::query(
-        "INSERT INTO tenants (id, kind, body) VALUES ($1, $2, $3)
-         ON CONFLICT (id) DO UPDATE SET body = excluded.body WHERE tenants.kind = excluded.kind",
+    let created = sqlx::query(
+        "INSERT INTO tenants (id, kind, body) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
     )
     .bind(&tenant.id)
     .bind(&kind)
     .bind(to_json(tenant))
     .execute(&mut **tx)
-    .await?;
-    if done.rows_affected() == 0 {
+    .await?
+    .rows_affected()
+        == 1;
+    if created {
+        return Ok(None);
+    }
+    let row = sqlx::query("SELECT kind, body FROM tenants WHERE id = $1")
+        .bind(&tenant.id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let stored_kind: String = row.get(0);
+    if stored_kind != kind {
         return Err(StoreError::TenantKindConflict {
             id: tenant.id.clone(),
-            kind: "tenant of another kind".into(),
+            kind: stored_kind,
         });
     }
-    Ok(before)
+    let before = from_json::<Tenant>("tenant", &row.get::<String, _>(1))?;
+    sqlx::query("UPDATE tenants SET body = $2 WHERE id = $1 AND kind = $3")
+        .bind(&tenant.id)
+        .bind(to_json(tenant))
+        .bind(&kind)
+        .execute(&mut **tx)
+        .await?;
+    Ok(Some(before))
 }
 
 /// Inserts the right or updates it in place, never across owners.
