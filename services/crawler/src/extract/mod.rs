@@ -18,6 +18,7 @@
 mod dom;
 mod exhibitor;
 mod fallback;
+mod identity;
 mod images;
 mod jsonld;
 mod kind;
@@ -28,6 +29,8 @@ pub mod price;
 pub mod table;
 #[cfg(test)]
 mod tests;
+
+use std::collections::BTreeMap;
 
 use scraper::Html;
 use url::Url;
@@ -57,6 +60,9 @@ pub struct ExtractedProduct {
     pub sku: Option<String>,
     /// Which markup the product was read from (how much to trust its fields).
     pub source: ProductSource,
+    /// Which rule gave each field, by field name (`"seller"`, `"brand"`): see
+    /// `takedown_model::Listing::provenance`.
+    pub provenance: BTreeMap<String, String>,
 }
 
 /// Where a product's fields came from, most reliable first.
@@ -160,8 +166,16 @@ fn merge_or_push(products: &mut Vec<ExtractedProduct>, product: ExtractedProduct
     if kept.image_urls.is_empty() {
         kept.image_urls = product.image_urls;
     }
-    if kept.seller.is_empty() {
+    if kept.seller.is_empty() && !product.seller.is_empty() {
         kept.seller = product.seller;
+        if let Some(rule) = product.provenance.get("seller") {
+            kept.provenance.insert("seller".to_owned(), rule.clone());
+        }
+    }
+    if kept.brand.is_none() {
+        if let Some(rule) = product.provenance.get("brand") {
+            kept.provenance.insert("brand".to_owned(), rule.clone());
+        }
     }
     if kept.price.is_none() {
         kept.price = product.price;
@@ -201,8 +215,23 @@ fn complete_from_page(product: &mut ExtractedProduct, doc: &Html, base: &Url, la
     if product.currency.is_none() {
         product.currency = meta.currency;
     }
+    complete_identity(product, doc, base);
+}
+
+/// Seller and brand from the page's markup when structured data named none, each with
+/// the rule that gave it (see [`identity`]).
+fn complete_identity(product: &mut ExtractedProduct, doc: &Html, base: &Url) {
     if product.seller.is_empty() {
-        product.seller = fallback::seller(doc).unwrap_or_default();
+        if let Some(found) = identity::seller(doc, base) {
+            product.seller = found.value;
+            product.provenance.insert("seller".to_owned(), found.rule);
+        }
+    }
+    if product.brand.is_none() {
+        if let Some(found) = identity::brand(doc) {
+            product.brand = Some(found.value);
+            product.provenance.insert("brand".to_owned(), found.rule);
+        }
     }
 }
 
@@ -232,10 +261,10 @@ fn guessed_product(
     } else {
         fallback::heading(doc).or_else(|| meta.title.clone())
     }?;
-    Some(ExtractedProduct {
+    let mut product = ExtractedProduct {
         url: page_url.clone(),
         title,
-        seller: fallback::seller(doc).unwrap_or_default(),
+        seller: String::new(),
         price,
         currency,
         image_urls: meta
@@ -252,7 +281,10 @@ fn guessed_product(
         } else {
             ProductSource::Heuristic
         },
-    })
+        provenance: BTreeMap::new(),
+    };
+    complete_identity(&mut product, doc, base);
+    Some(product)
 }
 
 fn base_url(doc: &Html, page_url: &Url) -> Url {
