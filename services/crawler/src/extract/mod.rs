@@ -18,6 +18,7 @@
 mod dom;
 mod exhibitor;
 mod fallback;
+mod gallery;
 mod identity;
 mod images;
 mod jsonld;
@@ -130,7 +131,7 @@ pub fn extract(page_url: &Url, html: &str) -> ExtractedPage {
         products.retain(|p| p.url.as_str() != page_url.as_str());
     }
     if let [only] = products.as_mut_slice() {
-        complete_from_page(only, &doc, &base, lang.as_deref());
+        complete_from_page(only, &doc, page_url, &base, lang.as_deref());
     }
     let mut kind = kind;
     let may_guess = products.is_empty() && exhibitors.is_empty() && kind != PageKind::Category;
@@ -193,16 +194,19 @@ fn distinct_urls(products: &[ExtractedProduct]) -> usize {
 }
 
 /// Fills what the page's one structured product leaves out from its meta tags and markup.
-fn complete_from_page(product: &mut ExtractedProduct, doc: &Html, base: &Url, lang: Option<&str>) {
+fn complete_from_page(
+    product: &mut ExtractedProduct,
+    doc: &Html,
+    page_url: &Url,
+    base: &Url,
+    lang: Option<&str>,
+) {
     let meta = meta::read(doc, base);
-    if product.image_urls.is_empty() {
-        product.image_urls = meta
-            .image
-            .clone()
-            .or_else(|| images::main_image(doc, base))
-            .into_iter()
-            .collect();
+    let mut declared = std::mem::take(&mut product.image_urls);
+    if let Some(image) = meta.image.clone().filter(|i| !declared.contains(i)) {
+        declared.push(image);
     }
+    product.image_urls = all_images(doc, page_url, base, &declared);
     if product.price.is_none() {
         if let Some(price) = meta.price.clone() {
             product.price = Some(price);
@@ -267,12 +271,12 @@ fn guessed_product(
         seller: String::new(),
         price,
         currency,
-        image_urls: meta
-            .image
-            .clone()
-            .or_else(|| images::main_image(doc, base))
-            .into_iter()
-            .collect(),
+        image_urls: all_images(
+            doc,
+            page_url,
+            base,
+            &meta.image.clone().into_iter().collect::<Vec<_>>(),
+        ),
         exhibitor: None,
         brand: None,
         sku: None,
@@ -285,6 +289,17 @@ fn guessed_product(
     };
     complete_identity(&mut product, doc, base);
     Some(product)
+}
+
+/// Every image of the one item on the page (see [`gallery`]): the declared ones, then the
+/// page's gallery; the main image if neither names any.
+fn all_images(doc: &Html, page_url: &Url, base: &Url, declared: &[Url]) -> Vec<Url> {
+    let found = gallery::product_images(doc, page_url, base, declared);
+    if found.is_empty() {
+        images::main_image(doc, base).into_iter().collect()
+    } else {
+        found
+    }
 }
 
 fn base_url(doc: &Html, page_url: &Url) -> Url {
