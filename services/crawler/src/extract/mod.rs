@@ -27,6 +27,7 @@ mod meta;
 mod microdata;
 mod pagination;
 pub mod price;
+mod records;
 pub mod table;
 #[cfg(test)]
 mod tests;
@@ -112,7 +113,17 @@ pub fn extract(page_url: &Url, html: &str) -> ExtractedPage {
     {
         merge_or_push(&mut structured, product);
     }
-    let exhibitors = exhibitor::products(&doc, page_url, &base);
+    let mut exhibitors = exhibitor::products(&doc, page_url, &base);
+    if exhibitors.is_empty() {
+        let fair = doc
+            .select(&selector("[data-fair]"))
+            .next()
+            .and_then(|e| e.value().attr("data-fair"))
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        exhibitors = records::products(&doc, page_url, &base, &fair);
+    }
     let many_structured = distinct_urls(&structured) >= 2 || jsonld::has_item_list(&doc);
     let kind = if many_structured {
         PageKind::Category
