@@ -20,7 +20,7 @@ use scraper::{ElementRef, Html};
 use serde_json::Value;
 use url::Url;
 
-use super::dom::{attr, class_and_id, in_chrome, selector};
+use super::dom::{Tiles, attr, class_and_id, in_chrome, looks_like_image, selector};
 use super::images::resolve;
 
 /// How much an address says it is the large version, best first.
@@ -125,9 +125,9 @@ pub(crate) fn product_images(doc: &Html, page_url: &Url, base: &Url, declared: &
             rank: Rank::Declared,
         });
     }
-    let page = without_fragment(page_url);
+    let tiles = Tiles::new(doc, page_url, base);
     for el in doc.select(&selector("img, [style*=background], noscript")) {
-        if in_chrome(el) || links_elsewhere(el, &page, base) {
+        if in_chrome(el) || tiles.contains(el) {
             continue;
         }
         match el.value().name() {
@@ -287,41 +287,6 @@ fn json_entry(item: &Value, base: &Url) -> Option<Candidate> {
             rank: *rank,
         })
     })
-}
-
-/// Whether the element sits in a link to another page: a product tile of a
-/// recommendation strip, a category teaser. A link to an image (a thumbnail's large
-/// version) or to this page is not elsewhere.
-fn links_elsewhere(el: ElementRef<'_>, page: &Url, base: &Url) -> bool {
-    std::iter::once(el)
-        .chain(el.ancestors().filter_map(ElementRef::wrap))
-        .filter(|a| a.value().name() == "a")
-        .filter_map(|a| attr(a, "href"))
-        .any(|href| {
-            if href.starts_with('#') || href.starts_with("javascript:") || looks_like_image(href) {
-                return false;
-            }
-            base.join(href)
-                .map(|u| without_fragment(&u) != *page)
-                .unwrap_or(false)
-        })
-}
-
-fn without_fragment(url: &Url) -> Url {
-    let mut u = url.clone();
-    u.set_fragment(None);
-    u
-}
-
-fn looks_like_image(href: &str) -> bool {
-    let path = href
-        .split(['?', '#'])
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    [".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif"]
-        .iter()
-        .any(|ext| path.ends_with(ext))
 }
 
 fn is_decoration_url(url: &Url) -> bool {

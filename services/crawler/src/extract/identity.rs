@@ -310,20 +310,20 @@ fn labelled(doc: &Html, labels: &[&str]) -> Option<Found> {
         let Some(l) = is_label(&own) else {
             continue;
         };
-        // `<span>Seller</span><span>Foo</span>`, or `<strong>Seller:</strong> Foo`.
-        let value = match el.next_siblings().find_map(|n| match n.value() {
-            Node::Element(_) => ElementRef::wrap(n).map(text_of),
-            Node::Text(t) if !t.trim().is_empty() => Some(collapse(t)),
-            _ => None,
-        }) {
-            Some(v) => Some(v),
-            // `<div><b>Seller</b><a>Foo</a></div>`: a value after the label inside it.
-            None => el
-                .children()
-                .filter_map(ElementRef::wrap)
-                .map(text_of)
-                .find(|t| !t.is_empty()),
-        };
+        // `<li>Brand: <a>Acme</a></li>`: the value inside the label's element; else
+        // `<span>Seller</span><span>Foo</span>` or `<strong>Seller:</strong> Foo`.
+        let inside = el
+            .children()
+            .filter_map(ElementRef::wrap)
+            .map(text_of)
+            .find(|t| !t.is_empty());
+        let value = inside.or_else(|| {
+            el.next_siblings().find_map(|n| match n.value() {
+                Node::Element(_) => ElementRef::wrap(n).map(text_of),
+                Node::Text(t) if !t.trim().is_empty() => Some(collapse(t)),
+                _ => None,
+            })
+        });
         if let Some(v) = value.as_deref().and_then(clean_name) {
             return Some(Found {
                 value: v,

@@ -31,6 +31,8 @@ mod records;
 pub mod table;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod third_party_tests;
 
 use std::collections::BTreeMap;
 
@@ -222,7 +224,9 @@ fn complete_from_page(
         if let Some(price) = meta.price.clone() {
             product.price = Some(price);
             product.currency = product.currency.take().or(meta.currency.clone());
-        } else if let Some(found) = fallback::price(doc, lang) {
+        } else if let Some(found) =
+            fallback::price(doc, &dom::Tiles::new(doc, page_url, base), lang)
+        {
             product.price = Some(found.amount);
             product.currency = product.currency.take().or(found.currency);
         }
@@ -261,7 +265,7 @@ fn guessed_product(
     lang: Option<&str>,
 ) -> Option<ExtractedProduct> {
     let meta = meta::read(doc, base);
-    let text_price = fallback::price(doc, lang);
+    let text_price = fallback::price(doc, &dom::Tiles::new(doc, page_url, base), lang);
     let has_meta = meta.title.is_some() && (meta.is_product || meta.price.is_some());
     let (price, currency) = match (&meta.price, &text_price) {
         (Some(p), _) => (Some(p.clone()), meta.currency.clone()),

@@ -113,7 +113,7 @@ const UI_WORDS: &[&str] = &[
 /// A booth code, alone or after a hall and/or a booth label.
 static BOOTH: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?:(?i:hall|halle|hal|pavilion|pav\.?|展馆|馆)\s*[0-9A-Z.]{1,5}\s*[,/·|–-]?\s*)?(?:(?i:booth|stand|stand-nr\.?|standnummer|展位号?|摊位号?)\s*(?i:no\.?|nr\.?|#)?\s*[:：]?\s*)?(?:\d{1,2}(?:\.\d)?\s?[A-Z]{1,2}[-\s]?\d{1,4}[A-Z]?|[A-Z]{1,2}[-.]?\d{1,4}[A-Z]?|\d{1,2}\.\d[-\s]?\d{1,3})$",
+        r"^(?:(?i:hall|halle|hal|pavilion|pav\.?|展馆|馆)\s*[0-9A-Z.]{1,5}\s*[,/·|–-]?\s*)?(?:(?i:booth|stand|stand-nr\.?|standnummer|展位号?|摊位号?)\s*(?i:no\.?|nr\.?|#)?\s*[:：]?\s*)?(?:\d{1,2}(?:\.\d)?\s?[A-Z]{1,2}[-\s]?\d{1,4}[A-Z]?|[A-Z]{1,2}[-.]?\d{1,4}[A-Z]?)$",
     )
     .unwrap_or_else(|e| panic!("built-in regex: {e}"))
 });
@@ -439,11 +439,9 @@ fn label(run: &[ElementRef<'_>], base: &Url) -> Option<Record> {
             .filter(|(i, l)| {
                 usable(*i, l)
                     && *i != company.0
-                    && l.el
-                        .ancestors()
-                        .filter_map(ElementRef::wrap)
-                        .chain(std::iter::once(l.el))
-                        .take(4)
+                    && std::iter::once(l.el)
+                        .chain(l.el.ancestors().filter_map(ElementRef::wrap))
+                        .take_while(|a| !run.iter().any(|r| r.id() == a.id()))
                         .any(|a| matches!(a.value().name(), "li" | "figcaption"))
             })
             .map(|(i, l)| (i, l.text.clone()))
@@ -495,7 +493,9 @@ fn label(run: &[ElementRef<'_>], base: &Url) -> Option<Record> {
                         .chain(std::iter::once(*leaves[*j].el))
                         .any(|a| a.id() == block.id())
             });
-            if holds_other || roots.contains(&block.id()) {
+            // Not past the record: its roots, or (for a run of siblings) their parent.
+            let past_record = run[0].ancestors().any(|a| a.id() == block.id());
+            if holds_other || roots.contains(&block.id()) || past_record {
                 return Vec::new();
             }
             let imgs: Vec<Url> = block
