@@ -260,15 +260,14 @@ fn labelled(doc: &Html, labels: &[&str]) -> Option<Found> {
             .filter_map(ElementRef::wrap)
             .filter(|c| matches!(c.value().name(), "th" | "td"))
             .collect();
-        if let [label, value, ..] = cells.as_slice() {
-            if let Some(l) = is_label(&text_of(*label)) {
-                if let Some(v) = clean_name(&text_of(*value)) {
-                    return Some(Found {
-                        value: v,
-                        rule: format!("key-value th/td: {}", l.trim_end_matches([':', '：', ' '])),
-                    });
-                }
-            }
+        if let [label, value, ..] = cells.as_slice()
+            && let Some(l) = is_label(&text_of(*label))
+            && let Some(v) = clean_name(&text_of(*value))
+        {
+            return Some(Found {
+                value: v,
+                rule: format!("key-value th/td: {}", l.trim_end_matches([':', '：', ' '])),
+            });
         }
     }
     for dt in doc.select(&selector("dt")) {
@@ -297,15 +296,14 @@ fn labelled(doc: &Html, labels: &[&str]) -> Option<Found> {
             continue;
         }
         // `<li>Seller: Foo</li>`: the label and the value in one text.
-        if let Some((l, v)) = own.split_once([':', '：']) {
-            if let (Some(l), Some(v)) = (is_label(l), clean_name(v)) {
-                if el.children().filter_map(ElementRef::wrap).next().is_none() {
-                    return Some(Found {
-                        value: v,
-                        rule: format!("key-value text: {l}"),
-                    });
-                }
-            }
+        if let Some((l, v)) = own.split_once([':', '：'])
+            && let (Some(l), Some(v)) = (is_label(l), clean_name(v))
+            && el.children().filter_map(ElementRef::wrap).next().is_none()
+        {
+            return Some(Found {
+                value: v,
+                rule: format!("key-value text: {l}"),
+            });
         }
         let Some(l) = is_label(&own) else {
             continue;

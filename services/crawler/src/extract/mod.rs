@@ -186,10 +186,10 @@ fn merge_or_push(products: &mut Vec<ExtractedProduct>, product: ExtractedProduct
             kept.provenance.insert("seller".to_owned(), rule.clone());
         }
     }
-    if kept.brand.is_none() {
-        if let Some(rule) = product.provenance.get("brand") {
-            kept.provenance.insert("brand".to_owned(), rule.clone());
-        }
+    if kept.brand.is_none()
+        && let Some(rule) = product.provenance.get("brand")
+    {
+        kept.provenance.insert("brand".to_owned(), rule.clone());
     }
     if kept.price.is_none() {
         kept.price = product.price;
@@ -240,17 +240,17 @@ fn complete_from_page(
 /// Seller and brand from the page's markup when structured data named none, each with
 /// the rule that gave it (see [`identity`]).
 fn complete_identity(product: &mut ExtractedProduct, doc: &Html, base: &Url) {
-    if product.seller.is_empty() {
-        if let Some(found) = identity::seller(doc, base) {
-            product.seller = found.value;
-            product.provenance.insert("seller".to_owned(), found.rule);
-        }
+    if product.seller.is_empty()
+        && let Some(found) = identity::seller(doc, base)
+    {
+        product.seller = found.value;
+        product.provenance.insert("seller".to_owned(), found.rule);
     }
-    if product.brand.is_none() {
-        if let Some(found) = identity::brand(doc) {
-            product.brand = Some(found.value);
-            product.provenance.insert("brand".to_owned(), found.rule);
-        }
+    if product.brand.is_none()
+        && let Some(found) = identity::brand(doc)
+    {
+        product.brand = Some(found.value);
+        product.provenance.insert("brand".to_owned(), found.rule);
     }
 }
 
