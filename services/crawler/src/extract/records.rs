@@ -30,6 +30,7 @@ use super::{
     ExtractedExhibitor, ExtractedProduct, ProductSource,
     dom::{attr, collapse, selector},
     images::image_url,
+    price::find_price,
 };
 
 /// Labels of the booth slot, lower-cased, without a colon.
@@ -317,11 +318,17 @@ fn inline_value<'t>(text: &'t str, labels: &[&str]) -> Option<&'t str> {
         .filter(|v| !v.is_empty())
 }
 
-/// The record's texts in document order, one per text node.
+/// Most texts a record has; a block with more is a page section, not a record.
+const MAX_LEAVES: usize = 200;
+
+/// The record's texts in document order, one per text node (at most [`MAX_LEAVES`] + 1).
 fn leaves<'a>(run: &[ElementRef<'a>]) -> Vec<Leaf<'a>> {
     let mut out = Vec::new();
     for root in run {
         for node in root.descendants() {
+            if out.len() > MAX_LEAVES {
+                return out;
+            }
             let Some(text) = node.value().as_text() else {
                 continue;
             };
@@ -368,7 +375,11 @@ fn booth_value(text: &str) -> Option<String> {
 /// Reads a record's slots; `None` unless it has a booth and a company.
 fn label(run: &[ElementRef<'_>], base: &Url) -> Option<Record> {
     let leaves = leaves(run);
-    if leaves.is_empty() || leaves.len() > 200 {
+    if leaves.is_empty() || leaves.len() > MAX_LEAVES {
+        return None;
+    }
+    // A block showing a price is a shop's product card (its model code is no booth).
+    if leaves.iter().any(|l| find_price(&l.text, None).is_some()) {
         return None;
     }
     let all_labels = [BOOTH_LABELS, COMPANY_LABELS, PRODUCT_LABELS];
@@ -546,6 +557,15 @@ fn label(run: &[ElementRef<'_>], base: &Url) -> Option<Record> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shop_category_with_model_codes_has_no_exhibitors() {
+        let html = r#"<ul><li><h3>Road bike</h3><p>GT-200</p><p>€899.00</p></li>
+            <li><h3>Gravel bike</h3><p>GX-300</p><p>€1,099.00</p></li></ul>"#;
+        let doc = Html::parse_document(html);
+        let page = Url::parse("http://shop.test/c/bikes").expect("url");
+        assert!(products(&doc, &page, &page, "").is_empty());
+    }
 
     #[test]
     fn booth_codes_in_common_shapes() {
