@@ -11,8 +11,13 @@
 //! - `jsonld`, `microdata`: schema.org `Product`s.
 //! - `meta`: OpenGraph and Twitter cards, for fields the above leave out.
 //! - `fallback`: heading, price, seller from plain markup; [`price`]: price text.
-//! - `images`: `src`/`srcset`/lazy/`<picture>` addresses and the main image.
-//! - `exhibitor`: fair exhibitor cards and HTML tables; [`table`]: CSV and XLSX lists.
+//! - `identity`: seller and brand from every source a page offers, most trusted first,
+//!   each with the rule that gave it (the listing's `provenance`).
+//! - `images`: `src`/`srcset`/lazy/`<picture>` addresses and the main image; `gallery`:
+//!   every photo of a product page, the largest rendition of each, decoration dropped.
+//! - `exhibitor`: fair exhibitor cards and HTML tables; [`table`]: CSV and XLSX lists;
+//!   `records`: exhibitor records found by repeated structure, whatever their classes.
+//! - `dom::Tiles`: blocks linking to other pages (recommendation strips), not the item.
 //! - `kind`: listing or category page; `pagination`: the next pages.
 
 mod dom;
