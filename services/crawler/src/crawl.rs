@@ -662,6 +662,8 @@ impl Crawler {
                     brand: None,
                     sku: None,
                     source: ProductSource::ExhibitorTable,
+                    provenance: [("seller".to_owned(), "exhibitor table: company".to_owned())]
+                        .into(),
                 });
             }
         }
@@ -759,6 +761,7 @@ impl Crawler {
                 company: e.company,
             }),
             market: self.source.market_code(),
+            provenance: product.provenance,
         })
     }
 

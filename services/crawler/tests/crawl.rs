@@ -267,6 +267,11 @@ async fn reads_an_exhibitor_list_published_as_csv() {
     );
     let shoe = &listings[0];
     assert_eq!(shoe.seller, "Foo Sports Ltd");
+    // The listing says which rule named its seller (kept through the store's JSON).
+    assert_eq!(
+        shoe.provenance.get("seller").map(String::as_str),
+        Some("exhibitor table: company")
+    );
     assert!(
         shoe.images[0].digest.is_some(),
         "the row's image was fetched relative to the list"

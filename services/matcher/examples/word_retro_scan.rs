@@ -127,6 +127,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             capture_id: format!("cap_{i}"),
             exhibitor: None,
             market: Some("DE".into()),
+            provenance: Default::default(),
         };
         store.upsert_listing(&listing).await?;
     }

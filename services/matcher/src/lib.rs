@@ -367,6 +367,7 @@ mod tests {
                 capture_id: "cap".into(),
                 exhibitor: None,
                 market: None,
+                provenance: Default::default(),
             },
             images: vec![],
         }

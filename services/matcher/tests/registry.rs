@@ -102,6 +102,7 @@ async fn listing(w: &World, n: u32, image: &[u8]) -> HashedListing {
         capture_id: "cap".into(),
         exhibitor: None,
         market: None,
+        provenance: Default::default(),
     };
     w.store.upsert_listing(&listing).await.expect("listing");
     let hashes = hash_query(image, &ImageLimits::default()).expect("hash");
@@ -381,6 +382,7 @@ async fn crawled(w: &World, n: u32, title: &str, seller: &str, market: Option<&s
         capture_id: "cap".into(),
         exhibitor: None,
         market: market.map(str::to_owned),
+        provenance: Default::default(),
     };
     w.store.upsert_listing(&listing).await.expect("listing");
     listing

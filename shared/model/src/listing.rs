@@ -82,6 +82,11 @@ pub struct Listing {
     /// and new readers and writers agree.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub market: Option<String>,
+    /// Which extraction rule gave each field the crawler read, by field name: e.g.
+    /// `"seller"` → `"key-value th/td: Seller"` or `"json-ld offers.seller"`, so a reviewer
+    /// sees why a seller was named. Absent from older JSON and left out when empty.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub provenance: std::collections::BTreeMap<String, String>,
 }
 
 /// An exhibitor of a fair, as its catalog shows it.
@@ -153,6 +158,20 @@ mod tests {
         json["market"] = "DE".into();
         let listing: Listing = serde_json::from_value(json.clone()).expect("JSON");
         assert_eq!(listing.market.as_deref(), Some("DE"));
+        assert_eq!(serde_json::to_value(&listing).expect("json"), json);
+    }
+
+    #[test]
+    fn provenance_survives_a_round_trip_and_old_json_has_none() {
+        let old: Listing = serde_json::from_value(listing_json()).expect("old JSON");
+        assert!(old.provenance.is_empty());
+        let mut json = listing_json();
+        json["provenance"] = serde_json::json!({"seller": "key-value th/td: Seller"});
+        let listing: Listing = serde_json::from_value(json.clone()).expect("JSON");
+        assert_eq!(
+            listing.provenance.get("seller").map(String::as_str),
+            Some("key-value th/td: Seller")
+        );
         assert_eq!(serde_json::to_value(&listing).expect("json"), json);
     }
 }

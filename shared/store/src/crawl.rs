@@ -460,6 +460,7 @@ mod tests {
             capture_id: "cap".into(),
             exhibitor: None,
             market: None,
+            provenance: Default::default(),
         }
     }
 

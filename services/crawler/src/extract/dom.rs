@@ -1,7 +1,11 @@
 //! Small DOM helpers shared by the extractors: built-in selectors, element text, and
 //! class/id matching.
 
-use scraper::{ElementRef, Selector};
+use std::collections::HashSet;
+
+use ego_tree::NodeId;
+use scraper::{ElementRef, Html, Selector};
+use url::Url;
 
 /// Parses one of this module's literal selectors.
 pub(crate) fn selector(css: &'static str) -> Selector {
@@ -42,4 +46,90 @@ pub(crate) fn in_chrome(el: ElementRef<'_>) -> bool {
     std::iter::once(el)
         .chain(el.ancestors().filter_map(ElementRef::wrap))
         .any(|e| matches!(e.value().name(), "nav" | "header" | "footer" | "aside"))
+}
+
+/// Blocks that link to other pages and do not hold the page's main heading: the
+/// product tiles of recommendation strips and category teasers, whose images and prices
+/// are not the item's. Found by position and repetition of links, not by class names;
+/// built in one pass (each link marks its ancestors), asked per element in O(depth).
+pub(crate) struct Tiles {
+    /// Elements holding (or being) a link to another page.
+    linking: HashSet<NodeId>,
+    /// The main heading (first `<h1>` outside chrome) and its ancestors.
+    main: HashSet<NodeId>,
+}
+
+impl Tiles {
+    /// Marks the page's links to other pages (not to images, fragments or this page).
+    pub(crate) fn new(doc: &Html, page_url: &Url, base: &Url) -> Self {
+        let mut page = page_url.clone();
+        page.set_fragment(None);
+        let mut linking = HashSet::new();
+        for a in doc.select(&selector("a[href]")) {
+            let Some(href) = attr(a, "href") else {
+                continue;
+            };
+            if href.starts_with('#') || href.starts_with("javascript:") || looks_like_image(href) {
+                continue;
+            }
+            let Ok(mut target) = base.join(href) else {
+                continue;
+            };
+            target.set_fragment(None);
+            if target == page {
+                continue;
+            }
+            linking.insert(a.id());
+            for ancestor in a.ancestors() {
+                if !linking.insert(ancestor.id()) {
+                    break;
+                }
+            }
+        }
+        let main = doc
+            .select(&selector("h1"))
+            .find(|h| !in_chrome(*h))
+            .map(|h| {
+                std::iter::once(h.id())
+                    .chain(h.ancestors().map(|a| a.id()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self { linking, main }
+    }
+
+    /// Whether the page has a main heading, to tell the item's block from tiles.
+    pub(crate) fn has_main(&self) -> bool {
+        !self.main.is_empty()
+    }
+
+    /// Whether `el` sits in a link to another page, or in a block whose nearest
+    /// link-holding ancestor does not hold the main heading.
+    pub(crate) fn contains(&self, el: ElementRef<'_>) -> bool {
+        let mut chain = std::iter::once(*el).chain(el.ancestors());
+        if chain.clone().any(|n| {
+            ElementRef::wrap(n).is_some_and(|e| e.value().name() == "a")
+                && self.linking.contains(&n.id())
+        }) {
+            return true;
+        }
+        if self.main.is_empty() {
+            return false;
+        }
+        chain
+            .find(|n| self.linking.contains(&n.id()))
+            .is_some_and(|n| !self.main.contains(&n.id()))
+    }
+}
+
+/// Whether an address names an image file.
+pub(crate) fn looks_like_image(href: &str) -> bool {
+    let path = href
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    [".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif"]
+        .iter()
+        .any(|ext| path.ends_with(ext))
 }

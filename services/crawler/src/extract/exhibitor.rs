@@ -156,5 +156,14 @@ fn exhibitor_product(
         brand: None,
         sku: None,
         source,
+        provenance: [(
+            "seller".to_owned(),
+            match source {
+                ProductSource::ExhibitorTable => "exhibitor table: company",
+                _ => "exhibitor record: company",
+            }
+            .to_owned(),
+        )]
+        .into(),
     }
 }

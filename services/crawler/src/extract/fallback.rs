@@ -6,7 +6,7 @@
 use scraper::{ElementRef, Html};
 
 use super::{
-    dom::{attr, class_and_id, collapse, in_chrome, selector, text_of},
+    dom::{Tiles, attr, class_and_id, collapse, in_chrome, selector, text_of},
     price::{Price, find_price},
 };
 
@@ -37,10 +37,10 @@ pub(crate) fn heading(doc: &Html) -> Option<String> {
 
 /// A price: first from elements that say they hold one (`itemprop`/class/id "price"),
 /// then from the text of the page's main content.
-pub(crate) fn price(doc: &Html, lang: Option<&str>) -> Option<Price> {
+pub(crate) fn price(doc: &Html, tiles: &Tiles, lang: Option<&str>) -> Option<Price> {
     let marked = doc
         .select(&selector("[itemprop=price], [class*=price], [id*=price]"))
-        .filter(|e| !in_chrome(*e))
+        .filter(|e| !in_chrome(*e) && !tiles.contains(*e))
         .find_map(|e| {
             let text = attr(e, "content")
                 .map(str::to_owned)
@@ -54,7 +54,9 @@ pub(crate) fn price(doc: &Html, lang: Option<&str>) -> Option<Price> {
             .filter_map(|n| n.value().as_text().map(|t| (n, t)))
             .filter(|(n, _)| {
                 n.parent().and_then(ElementRef::wrap).is_some_and(|p| {
-                    !in_chrome(p) && !matches!(p.value().name(), "script" | "style")
+                    !in_chrome(p)
+                        && !tiles.contains(p)
+                        && !matches!(p.value().name(), "script" | "style")
                 })
             })
             .map(|(_, t)| &**t)
@@ -128,18 +130,27 @@ mod tests {
         assert_eq!(seller(&doc).as_deref(), Some("Bike Parts 24"));
     }
 
+    fn no_tiles(doc: &Html) -> Tiles {
+        let page = url::Url::parse("http://shop.test/p").expect("url");
+        Tiles::new(doc, &page, &page)
+    }
+
     #[test]
     fn price_prefers_marked_elements_over_body_text() {
         let doc = Html::parse_document(
             r#"<p>Free shipping over €50.00</p><span class="product-price">€19.99</span>"#,
         );
         assert_eq!(
-            price(&doc, None).map(|p| p.amount).as_deref(),
+            price(&doc, &no_tiles(&doc), None)
+                .map(|p| p.amount)
+                .as_deref(),
             Some("19.99")
         );
         let doc = Html::parse_document(r#"<nav>€1.00 deals</nav><p>Only 19,99 EUR</p>"#);
         assert_eq!(
-            price(&doc, None).map(|p| p.amount).as_deref(),
+            price(&doc, &no_tiles(&doc), None)
+                .map(|p| p.amount)
+                .as_deref(),
             Some("19.99")
         );
     }

@@ -8,7 +8,13 @@ use url::Url;
 use super::dom::{attr, class_and_id, in_chrome, selector};
 
 /// Lazy-loading attributes, checked before `src`, which is often a placeholder then.
-const LAZY_ATTRS: [&str; 4] = ["data-lazy-src", "data-src", "data-original", "data-srcset"];
+const LAZY_ATTRS: [&str; 5] = [
+    "data-lazy-src",
+    "data-src",
+    "data-lazy",
+    "data-original",
+    "data-srcset",
+];
 
 /// Words in an image's class, id or address that mark decoration, not a product photo.
 const DECORATION: [&str; 6] = ["logo", "icon", "sprite", "avatar", "banner", "badge"];

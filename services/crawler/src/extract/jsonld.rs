@@ -156,20 +156,38 @@ fn product_from_node(node: &Value, page_url: &Url, base: &Url) -> Option<Extract
         .and_then(|v| loose_string(v, &["url", "@id"]))
         .and_then(|u| resolve(&u, base))
         .unwrap_or_else(|| page_url.clone());
+    let seller = offer.and_then(seller_of);
+    let (seller, seller_rule) = match seller {
+        Some(s) => (s, Some("json-ld offers.seller")),
+        // Not schema.org's shape, but shops write it: `seller` on the product itself.
+        None => match seller_of(node) {
+            Some(s) => (s, Some("json-ld seller")),
+            None => (String::new(), None),
+        },
+    };
+    let brand = node.get("brand").and_then(|v| loose_string(v, &["name"]));
+    let mut provenance = std::collections::BTreeMap::new();
+    if let Some(rule) = seller_rule {
+        provenance.insert("seller".to_owned(), rule.to_owned());
+    }
+    if brand.is_some() {
+        provenance.insert("brand".to_owned(), "json-ld brand".to_owned());
+    }
     Some(ExtractedProduct {
         url,
         title,
-        seller: offer.and_then(seller_of).unwrap_or_default(),
+        seller,
         price: offer.and_then(price_of),
         currency: offer.and_then(currency_of),
         image_urls: image_urls(node.get("image"), base),
         exhibitor: None,
-        brand: node.get("brand").and_then(|v| loose_string(v, &["name"])),
+        brand,
         sku: node
             .get("sku")
             .or_else(|| node.get("mpn"))
             .and_then(|v| loose_string(v, &["value"])),
         source: ProductSource::JsonLd,
+        provenance,
     })
 }
 

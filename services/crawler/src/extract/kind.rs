@@ -8,7 +8,7 @@ use scraper::{ElementRef, Html};
 use url::Url;
 
 use super::{
-    dom::{class_and_id, in_chrome, selector, text_of},
+    dom::{Tiles, class_and_id, in_chrome, selector, text_of},
     price::find_price,
 };
 
@@ -68,8 +68,44 @@ pub(crate) fn looks_like_category(doc: &Html, page_url: &Url, base: &Url) -> boo
             targets.insert(url.path().to_owned());
         }
     }
+    if paginated(doc) {
+        return true;
+    }
+    // A page with a main heading and a price outside any tile is one item's page, its
+    // related-products strip notwithstanding.
+    let tiles = Tiles::new(doc, page_url, base);
+    if tiles.has_main() && has_own_price(doc, &tiles) {
+        return false;
+    }
     let (priced, linked) = priced_cards(doc);
-    targets.len() >= MIN_CARDS || priced >= MIN_CARDS || linked >= 2 || paginated(doc)
+    targets.len() >= MIN_CARDS || priced >= MIN_CARDS || linked >= 2
+}
+
+/// A price in the page's text outside navigation and outside tiles linking elsewhere:
+/// each text node is tested once.
+fn has_own_price(doc: &Html, tiles: &Tiles) -> bool {
+    let Some(body) = doc.select(&selector("body")).next() else {
+        return false;
+    };
+    body.descendants().any(|node| {
+        let Some(text) = node.value().as_text() else {
+            return false;
+        };
+        if !text.bytes().any(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        let Some(parent) = node.parent().and_then(ElementRef::wrap) else {
+            return false;
+        };
+        if matches!(parent.value().name(), "script" | "style" | "option") || in_chrome(parent) {
+            return false;
+        }
+        // The price may be split over elements (`<span>$</span>89.00`): read a small
+        // parent's whole text; a large one's is not re-read per text node.
+        let found = find_price(text, None).is_some()
+            || (parent.children().count() <= 8 && find_price(&text_of(parent), None).is_some());
+        found && !tiles.contains(parent)
+    })
 }
 
 /// A page that links to a previous or next page of itself is one page of a list — even

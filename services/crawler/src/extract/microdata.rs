@@ -110,24 +110,34 @@ fn product_from_scope(
             image_urls.push(u);
         }
     }
+    let seller = lookup("seller")
+        .and_then(|s| named(s, base))
+        .unwrap_or_default();
+    let brand = prop(&own, "brand").and_then(|b| named(b, base));
+    let mut provenance = std::collections::BTreeMap::new();
+    if !seller.is_empty() {
+        provenance.insert("seller".to_owned(), "microdata seller".to_owned());
+    }
+    if brand.is_some() {
+        provenance.insert("brand".to_owned(), "microdata brand".to_owned());
+    }
     Some(ExtractedProduct {
         url: prop(&own, "url")
             .and_then(|u| value(u, base))
             .and_then(|u| resolve(&u, base))
             .unwrap_or_else(|| page_url.clone()),
         title,
-        seller: lookup("seller")
-            .and_then(|s| named(s, base))
-            .unwrap_or_default(),
+        seller,
         price: lookup("price")
             .or_else(|| lookup("lowPrice"))
             .and_then(|p| value(p, base)),
         currency: lookup("priceCurrency").and_then(|c| value(c, base)),
         image_urls,
         exhibitor: None,
-        brand: prop(&own, "brand").and_then(|b| named(b, base)),
+        brand,
         sku: prop(&own, "sku").and_then(|s| value(s, base)),
         source: ProductSource::Microdata,
+        provenance,
     })
 }
 

@@ -11,13 +11,20 @@
 //! - `jsonld`, `microdata`: schema.org `Product`s.
 //! - `meta`: OpenGraph and Twitter cards, for fields the above leave out.
 //! - `fallback`: heading, price, seller from plain markup; [`price`]: price text.
-//! - `images`: `src`/`srcset`/lazy/`<picture>` addresses and the main image.
-//! - `exhibitor`: fair exhibitor cards and HTML tables; [`table`]: CSV and XLSX lists.
+//! - `identity`: seller and brand from every source a page offers, most trusted first,
+//!   each with the rule that gave it (the listing's `provenance`).
+//! - `images`: `src`/`srcset`/lazy/`<picture>` addresses and the main image; `gallery`:
+//!   every photo of a product page, the largest rendition of each, decoration dropped.
+//! - `exhibitor`: fair exhibitor cards and HTML tables; [`table`]: CSV and XLSX lists;
+//!   `records`: exhibitor records found by repeated structure, whatever their classes.
+//! - `dom::Tiles`: blocks linking to other pages (recommendation strips), not the item.
 //! - `kind`: listing or category page; `pagination`: the next pages.
 
 mod dom;
 mod exhibitor;
 mod fallback;
+mod gallery;
+mod identity;
 mod images;
 mod jsonld;
 mod kind;
@@ -25,9 +32,14 @@ mod meta;
 mod microdata;
 mod pagination;
 pub mod price;
+mod records;
 pub mod table;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod third_party_tests;
+
+use std::collections::BTreeMap;
 
 use scraper::Html;
 use url::Url;
@@ -57,6 +69,9 @@ pub struct ExtractedProduct {
     pub sku: Option<String>,
     /// Which markup the product was read from (how much to trust its fields).
     pub source: ProductSource,
+    /// Which rule gave each field, by field name (`"seller"`, `"brand"`): see
+    /// `takedown_model::Listing::provenance`.
+    pub provenance: BTreeMap<String, String>,
 }
 
 /// Where a product's fields came from, most reliable first.
@@ -105,7 +120,17 @@ pub fn extract(page_url: &Url, html: &str) -> ExtractedPage {
     {
         merge_or_push(&mut structured, product);
     }
-    let exhibitors = exhibitor::products(&doc, page_url, &base);
+    let mut exhibitors = exhibitor::products(&doc, page_url, &base);
+    if exhibitors.is_empty() {
+        let fair = doc
+            .select(&selector("[data-fair]"))
+            .next()
+            .and_then(|e| e.value().attr("data-fair"))
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        exhibitors = records::products(&doc, page_url, &base, &fair);
+    }
     let many_structured = distinct_urls(&structured) >= 2 || jsonld::has_item_list(&doc);
     let kind = if many_structured {
         PageKind::Category
@@ -124,7 +149,7 @@ pub fn extract(page_url: &Url, html: &str) -> ExtractedPage {
         products.retain(|p| p.url.as_str() != page_url.as_str());
     }
     if let [only] = products.as_mut_slice() {
-        complete_from_page(only, &doc, &base, lang.as_deref());
+        complete_from_page(only, &doc, page_url, &base, lang.as_deref());
     }
     let mut kind = kind;
     let may_guess = products.is_empty() && exhibitors.is_empty() && kind != PageKind::Category;
@@ -160,8 +185,16 @@ fn merge_or_push(products: &mut Vec<ExtractedProduct>, product: ExtractedProduct
     if kept.image_urls.is_empty() {
         kept.image_urls = product.image_urls;
     }
-    if kept.seller.is_empty() {
+    if kept.seller.is_empty() && !product.seller.is_empty() {
         kept.seller = product.seller;
+        if let Some(rule) = product.provenance.get("seller") {
+            kept.provenance.insert("seller".to_owned(), rule.clone());
+        }
+    }
+    if kept.brand.is_none()
+        && let Some(rule) = product.provenance.get("brand")
+    {
+        kept.provenance.insert("brand".to_owned(), rule.clone());
     }
     if kept.price.is_none() {
         kept.price = product.price;
@@ -179,21 +212,26 @@ fn distinct_urls(products: &[ExtractedProduct]) -> usize {
 }
 
 /// Fills what the page's one structured product leaves out from its meta tags and markup.
-fn complete_from_page(product: &mut ExtractedProduct, doc: &Html, base: &Url, lang: Option<&str>) {
+fn complete_from_page(
+    product: &mut ExtractedProduct,
+    doc: &Html,
+    page_url: &Url,
+    base: &Url,
+    lang: Option<&str>,
+) {
     let meta = meta::read(doc, base);
-    if product.image_urls.is_empty() {
-        product.image_urls = meta
-            .image
-            .clone()
-            .or_else(|| images::main_image(doc, base))
-            .into_iter()
-            .collect();
+    let mut declared = std::mem::take(&mut product.image_urls);
+    if let Some(image) = meta.image.clone().filter(|i| !declared.contains(i)) {
+        declared.push(image);
     }
+    product.image_urls = all_images(doc, page_url, base, &declared);
     if product.price.is_none() {
         if let Some(price) = meta.price.clone() {
             product.price = Some(price);
             product.currency = product.currency.take().or(meta.currency.clone());
-        } else if let Some(found) = fallback::price(doc, lang) {
+        } else if let Some(found) =
+            fallback::price(doc, &dom::Tiles::new(doc, page_url, base), lang)
+        {
             product.price = Some(found.amount);
             product.currency = product.currency.take().or(found.currency);
         }
@@ -201,8 +239,23 @@ fn complete_from_page(product: &mut ExtractedProduct, doc: &Html, base: &Url, la
     if product.currency.is_none() {
         product.currency = meta.currency;
     }
-    if product.seller.is_empty() {
-        product.seller = fallback::seller(doc).unwrap_or_default();
+    complete_identity(product, doc, base);
+}
+
+/// Seller and brand from the page's markup when structured data named none, each with
+/// the rule that gave it (see [`identity`]).
+fn complete_identity(product: &mut ExtractedProduct, doc: &Html, base: &Url) {
+    if product.seller.is_empty()
+        && let Some(found) = identity::seller(doc, base)
+    {
+        product.seller = found.value;
+        product.provenance.insert("seller".to_owned(), found.rule);
+    }
+    if product.brand.is_none()
+        && let Some(found) = identity::brand(doc)
+    {
+        product.brand = Some(found.value);
+        product.provenance.insert("brand".to_owned(), found.rule);
     }
 }
 
@@ -217,7 +270,7 @@ fn guessed_product(
     lang: Option<&str>,
 ) -> Option<ExtractedProduct> {
     let meta = meta::read(doc, base);
-    let text_price = fallback::price(doc, lang);
+    let text_price = fallback::price(doc, &dom::Tiles::new(doc, page_url, base), lang);
     let has_meta = meta.title.is_some() && (meta.is_product || meta.price.is_some());
     let (price, currency) = match (&meta.price, &text_price) {
         (Some(p), _) => (Some(p.clone()), meta.currency.clone()),
@@ -232,18 +285,18 @@ fn guessed_product(
     } else {
         fallback::heading(doc).or_else(|| meta.title.clone())
     }?;
-    Some(ExtractedProduct {
+    let mut product = ExtractedProduct {
         url: page_url.clone(),
         title,
-        seller: fallback::seller(doc).unwrap_or_default(),
+        seller: String::new(),
         price,
         currency,
-        image_urls: meta
-            .image
-            .clone()
-            .or_else(|| images::main_image(doc, base))
-            .into_iter()
-            .collect(),
+        image_urls: all_images(
+            doc,
+            page_url,
+            base,
+            &meta.image.clone().into_iter().collect::<Vec<_>>(),
+        ),
         exhibitor: None,
         brand: None,
         sku: None,
@@ -252,7 +305,21 @@ fn guessed_product(
         } else {
             ProductSource::Heuristic
         },
-    })
+        provenance: BTreeMap::new(),
+    };
+    complete_identity(&mut product, doc, base);
+    Some(product)
+}
+
+/// Every image of the one item on the page (see [`gallery`]): the declared ones, then the
+/// page's gallery; the main image if neither names any.
+fn all_images(doc: &Html, page_url: &Url, base: &Url, declared: &[Url]) -> Vec<Url> {
+    let found = gallery::product_images(doc, page_url, base, declared);
+    if found.is_empty() {
+        images::main_image(doc, base).into_iter().collect()
+    } else {
+        found
+    }
 }
 
 fn base_url(doc: &Html, page_url: &Url) -> Url {

@@ -135,7 +135,14 @@ fn plain_item_page_falls_back_to_heading_price_and_main_image() {
     assert_eq!(p.title, "运动水壶 VELOTRAX");
     assert_eq!(p.price.as_deref(), Some("128"));
     assert_eq!(p.currency.as_deref(), Some("CNY"));
-    assert_eq!(urls(&p.image_urls), vec!["http://mall.test/main-1600.webp"]);
+    // Every photo of the item, the largest rendition of each; the header logo is not one.
+    assert_eq!(
+        urls(&p.image_urls),
+        vec![
+            "http://mall.test/thumb.jpg",
+            "http://mall.test/main-1600.webp"
+        ]
+    );
     assert_eq!(p.seller, "深圳运动");
     assert_eq!(p.source, ProductSource::Heuristic);
 }
@@ -350,7 +357,10 @@ fn fixture_plain_markup_only() {
     assert_eq!(p.currency.as_deref(), Some("CNY"));
     assert_eq!(
         urls(&p.image_urls),
-        vec!["http://shop.test/p/main-1600.webp"]
+        vec![
+            "http://shop.test/p/main-1600.webp",
+            "http://shop.test/p/detail-1.jpg"
+        ]
     );
     assert_eq!(p.seller, "深圳骑行用品");
 }
