@@ -59,7 +59,12 @@ impl World {
             data,
             base: format!("http://{listen}"),
             _server: server,
-            client: reqwest::Client::new(),
+            // No kept-alive connections: a server that refuses an oversized body closes the
+            // connection without reading it, and a pooled one would fail the next request.
+            client: reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .expect("client"),
         };
         let mut up = false;
         for _ in 0..200 {
