@@ -14,6 +14,10 @@ use serde::Deserialize;
 use takedown_matching::{
     IMAGE_THRESHOLDS, ImageIndex, ImageLimits, IndexedImage, SpecificityPolicy, WordMarkIndex,
     hash_query, hash_reference_views, image_score_for,
+    verify::{
+        QUERY_FEATURES, REFERENCE_FEATURES, VERIFY_PARAMS, VerifyPolicy, features_from_bytes,
+        verified_score,
+    },
 };
 
 #[derive(Debug, Deserialize)]
@@ -53,6 +57,10 @@ pub struct EvalOptions {
     /// Distinct background images a distance must hold to be barred (default
     /// `takedown_matching::image_hash::specificity::NEIGHBOURS`): for fitting it.
     pub background_neighbours: Option<usize>,
+    /// When the verification stage runs (default: on the hashes' weak candidates).
+    pub verification: VerifyPolicy,
+    /// Inliers a verification needs (default `VERIFY_PARAMS.min_inliers`): for fitting it.
+    pub min_inliers: Option<usize>,
 }
 
 const IMAGE_EXTENSIONS: [&str; 6] = ["jpg", "jpeg", "png", "gif", "webp", "bmp"];
@@ -121,13 +129,21 @@ pub fn images_with(
             .with_context(|| format!("right {}: reading {}", row.right_id, path.display()))?;
         let views = hash_reference_views(&bytes, &limits)
             .with_context(|| format!("right {}: {}", row.right_id, path.display()))?;
-        let judged = index.insert(IndexedImage {
-            right_id: row.right_id.clone(),
-            view: row.file.display().to_string(),
-            digest: takedown_model::digest_hex(&bytes),
-            hashes: views.core,
-            variants: views.variants,
-        });
+        // Local features are computed once per registration, and only when they are used.
+        let features = (options.verification != VerifyPolicy::Off)
+            .then(|| features_from_bytes(&bytes, &limits, &REFERENCE_FEATURES))
+            .transpose()
+            .with_context(|| format!("right {}: {}", row.right_id, path.display()))?;
+        let judged = index.insert_with_features(
+            IndexedImage {
+                right_id: row.right_id.clone(),
+                view: row.file.display().to_string(),
+                digest: takedown_model::digest_hex(&bytes),
+                hashes: views.core,
+                variants: views.variants,
+            },
+            features,
+        );
         if judged.too_generic {
             summary
                 .too_generic
@@ -135,17 +151,35 @@ pub fn images_with(
         }
     }
 
+    let mut params = VERIFY_PARAMS;
+    if let Some(n) = options.min_inliers {
+        params.min_inliers = n;
+    }
     let mut writer =
         csv::Writer::from_path(out).with_context(|| format!("writing {}", out.display()))?;
     writer.write_record(["query_file", "right_id", "score"])?;
     for file in image_files(queries)? {
         summary.queries += 1;
         let name = file.display().to_string();
-        let hashes = std::fs::read(queries.join(&file))
+        let verification = options.verification;
+        let hashed = std::fs::read(queries.join(&file))
             .map_err(|e| e.to_string())
-            .and_then(|bytes| hash_query(&bytes, &limits).map_err(|e| e.to_string()));
-        let hits = match hashes {
-            Ok(hashes) => index.query_with(&hashes, IMAGE_THRESHOLDS),
+            .and_then(|bytes| {
+                let hashes = hash_query(&bytes, &limits).map_err(|e| e.to_string())?;
+                let features = (verification != VerifyPolicy::Off)
+                    .then(|| features_from_bytes(&bytes, &limits, &QUERY_FEATURES))
+                    .transpose()
+                    .map_err(|e| e.to_string())?;
+                Ok((hashes, features))
+            });
+        let hits = match hashed {
+            Ok((hashes, features)) => index.query_verified(
+                &hashes,
+                IMAGE_THRESHOLDS,
+                features.as_ref(),
+                verification,
+                &params,
+            ),
             Err(reason) => {
                 summary.failed.push((name.clone(), reason));
                 Vec::new()
@@ -154,8 +188,13 @@ pub fn images_with(
         write_hits(
             &mut writer,
             &name,
-            hits.iter()
-                .map(|h| (h.right_id.as_str(), image_score_for(h))),
+            hits.iter().map(|(h, verified)| {
+                let score = match verified {
+                    Some(v) => verified_score(v.inliers, &params),
+                    None => image_score_for(h),
+                };
+                (h.right_id.as_str(), score)
+            }),
         )?;
         summary.matched += usize::from(!hits.is_empty());
     }

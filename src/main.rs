@@ -292,6 +292,17 @@ enum EvalCommand {
         /// hash (default 2): for fitting it on a fitting split.
         #[arg(long, hide = true)]
         background_neighbours: Option<usize>,
+        /// Skip the verification stage (local features and a homography confirming weak
+        /// hash pairs): hashes alone, to measure what it changes.
+        #[arg(long, conflicts_with = "verify_all")]
+        no_verification: bool,
+        /// Also verify every registered image against a photo the hashes found nothing
+        /// for (costly: every registration is matched).
+        #[arg(long)]
+        verify_all: bool,
+        /// Inliers a verification needs (default 12): for fitting it on a fitting split.
+        #[arg(long, hide = true)]
+        min_inliers: Option<usize>,
     },
     /// Titles: MARKS.csv has columns right_id,text; TITLES.csv a column title;
     /// out: title,right_id,score.
@@ -757,6 +768,9 @@ async fn main() -> anyhow::Result<()> {
                     out,
                     no_specificity,
                     background_neighbours,
+                    no_verification,
+                    verify_all,
+                    min_inliers,
                 } => eval::images_with(
                     &rights,
                     &queries,
@@ -764,6 +778,14 @@ async fn main() -> anyhow::Result<()> {
                     eval::EvalOptions {
                         no_specificity,
                         background_neighbours,
+                        verification: if no_verification {
+                            takedown_matching::verify::VerifyPolicy::Off
+                        } else if verify_all {
+                            takedown_matching::verify::VerifyPolicy::WeakThenAll
+                        } else {
+                            takedown_matching::verify::VerifyPolicy::Weak
+                        },
+                        min_inliers,
                     },
                 )?,
                 EvalCommand::Titles {
