@@ -157,7 +157,7 @@ pub fn images_with(
     }
     let mut writer =
         csv::Writer::from_path(out).with_context(|| format!("writing {}", out.display()))?;
-    writer.write_record(["query_file", "right_id", "score"])?;
+    writer.write_record(["query_file", "right_id", "score", "evidence"])?;
     for file in image_files(queries)? {
         summary.queries += 1;
         let name = file.display().to_string();
@@ -185,17 +185,30 @@ pub fn images_with(
                 Vec::new()
             }
         };
-        write_hits(
-            &mut writer,
-            &name,
-            hits.iter().map(|(h, verified)| {
-                let score = match verified {
-                    Some(v) => verified_score(v.inliers, &params),
-                    None => image_score_for(h),
-                };
-                (h.right_id.as_str(), score)
-            }),
-        )?;
+        // Best score first; the evidence names the hash kind and distance, or the inlier
+        // count of a verification.
+        let mut rows: Vec<(&str, f32, String)> = hits
+            .iter()
+            .map(|(h, verified)| match verified {
+                Some(v) => (
+                    h.right_id.as_str(),
+                    verified_score(v.inliers, &params),
+                    format!("{}:{}", h.algorithm, v.inliers),
+                ),
+                None => (
+                    h.right_id.as_str(),
+                    image_score_for(h),
+                    format!("{}:{}", h.algorithm, h.distance),
+                ),
+            })
+            .collect();
+        rows.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+        if rows.is_empty() {
+            writer.write_record([name.as_str(), "", "0", ""])?;
+        }
+        for (right_id, score, evidence) in rows {
+            writer.write_record([name.as_str(), right_id, &format!("{score:.4}"), &evidence])?;
+        }
         summary.matched += usize::from(!hits.is_empty());
     }
     writer.flush()?;

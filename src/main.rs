@@ -276,7 +276,8 @@ enum EvidenceCommand {
 #[derive(Subcommand)]
 enum EvalCommand {
     /// Images: RIGHTS.csv has columns right_id,file (paths relative to the CSV); every image
-    /// below --queries is matched; out: query_file,right_id,score.
+    /// below --queries is matched; out: query_file,right_id,score,evidence (the
+    /// hash kind and distance, or `orb256-ransac:INLIERS` for a verified match).
     Images {
         #[arg(long)]
         rights: PathBuf,

@@ -144,7 +144,10 @@ pub fn verify(
         .map(|&(ri, qi)| {
             let r = reference.keypoints[ri];
             let q = query.keypoints[qi];
-            ([f64::from(r.x), f64::from(r.y)], [f64::from(q.x), f64::from(q.y)])
+            (
+                [f64::from(r.x), f64::from(r.y)],
+                [f64::from(q.x), f64::from(q.y)],
+            )
         })
         .collect();
     let (h, inliers) = ransac(&pairs, params)?;
@@ -154,10 +157,26 @@ pub fn verify(
     let quad = sane_quad(&h, reference, query, params)?;
     let (qw, qh) = (query.width as f32, query.height as f32);
     let fq = quad.map(|[x, y]| [x as f32 / qw, y as f32 / qh]);
-    let x0 = fq.iter().map(|p| p[0]).fold(f32::INFINITY, f32::min).max(0.0);
-    let y0 = fq.iter().map(|p| p[1]).fold(f32::INFINITY, f32::min).max(0.0);
-    let x1 = fq.iter().map(|p| p[0]).fold(f32::NEG_INFINITY, f32::max).min(1.0);
-    let y1 = fq.iter().map(|p| p[1]).fold(f32::NEG_INFINITY, f32::max).min(1.0);
+    let x0 = fq
+        .iter()
+        .map(|p| p[0])
+        .fold(f32::INFINITY, f32::min)
+        .max(0.0);
+    let y0 = fq
+        .iter()
+        .map(|p| p[1])
+        .fold(f32::INFINITY, f32::min)
+        .max(0.0);
+    let x1 = fq
+        .iter()
+        .map(|p| p[0])
+        .fold(f32::NEG_INFINITY, f32::max)
+        .min(1.0);
+    let y1 = fq
+        .iter()
+        .map(|p| p[1])
+        .fold(f32::NEG_INFINITY, f32::max)
+        .min(1.0);
     if x1 <= x0 || y1 <= y0 {
         return None;
     }
@@ -272,7 +291,10 @@ fn project_checked(h: &Homography, p: [f64; 2]) -> Option<[f64; 2]> {
 /// RANSAC over 4-match samples (a fixed-seed generator: the same photo always gets the same
 /// answer), refitted by least squares on the best sample's inliers: the homography and its
 /// inliers' indices.
-fn ransac(pairs: &[([f64; 2], [f64; 2])], params: &VerifyParams) -> Option<(Homography, Vec<usize>)> {
+fn ransac(
+    pairs: &[([f64; 2], [f64; 2])],
+    params: &VerifyParams,
+) -> Option<(Homography, Vec<usize>)> {
     let n = pairs.len();
     let mut state: u64 = 0x2545_F491_4F6C_DD1D ^ n as u64;
     let mut next = move |bound: usize| {
@@ -390,12 +412,12 @@ pub(crate) fn fit(pairs: &[([f64; 2], [f64; 2])]) -> Option<Homography> {
         let n = v.len() as f64;
         let cx = v.iter().map(|p| p[0]).sum::<f64>() / n;
         let cy = v.iter().map(|p| p[1]).sum::<f64>() / n;
-        let d = v
-            .iter()
-            .map(|p| (p[0] - cx).hypot(p[1] - cy))
-            .sum::<f64>()
-            / n;
-        let s = if d > 1e-9 { std::f64::consts::SQRT_2 / d } else { 1.0 };
+        let d = v.iter().map(|p| (p[0] - cx).hypot(p[1] - cy)).sum::<f64>() / n;
+        let s = if d > 1e-9 {
+            std::f64::consts::SQRT_2 / d
+        } else {
+            1.0
+        };
         (cx, cy, s)
     };
     let (scx, scy, ss) = norm(&mut pairs.iter().map(|p| p.0));

@@ -160,7 +160,12 @@ mod tests {
     fn a_logo_pasted_in_perspective_on_a_textured_photo_is_verified_with_its_region() {
         let mut photo = ground(7, 640, 480);
         // A tilted, foreshortened quad around (300..470, 120..330).
-        let quad = [[310.0, 130.0], [470.0, 150.0], [455.0, 320.0], [300.0, 300.0]];
+        let quad = [
+            [310.0, 130.0],
+            [470.0, 150.0],
+            [455.0, 320.0],
+            [300.0, 300.0],
+        ];
         paste(&mut photo, &logo(42, 256), quad);
         let query = extract(&to_gray(&photo), &QUERY_FEATURES);
         let found = verify(&reference(42), &query, &VERIFY_PARAMS).expect("verified");
@@ -186,7 +191,12 @@ mod tests {
         paste(
             &mut photo,
             &logo(5, 256),
-            [[360.0, 360.0], [560.0, 360.0], [560.0, 560.0], [360.0, 560.0]],
+            [
+                [360.0, 360.0],
+                [560.0, 360.0],
+                [560.0, 560.0],
+                [360.0, 560.0],
+            ],
         );
         paste(
             &mut photo,
@@ -196,11 +206,21 @@ mod tests {
         let query = extract(&to_gray(&photo), &QUERY_FEATURES);
         let found = verify(&reference(42), &query, &VERIFY_PARAMS).expect("verified");
         let [x, y, w, h] = found.region;
-        assert!((x - 80.0 / 640.0).abs() < 0.03 && (y - 70.0 / 640.0).abs() < 0.03, "{found}");
-        assert!((w - 200.0 / 640.0).abs() < 0.04 && (h - 195.0 / 640.0).abs() < 0.04, "{found}");
+        assert!(
+            (x - 80.0 / 640.0).abs() < 0.03 && (y - 70.0 / 640.0).abs() < 0.03,
+            "{found}"
+        );
+        assert!(
+            (w - 200.0 / 640.0).abs() < 0.04 && (h - 195.0 / 640.0).abs() < 0.04,
+            "{found}"
+        );
         // Logos that are not in the photo are not verified in it.
         for other in [11, 12, 13] {
-            assert_eq!(verify(&reference(other), &query, &VERIFY_PARAMS), None, "{other}");
+            assert_eq!(
+                verify(&reference(other), &query, &VERIFY_PARAMS),
+                None,
+                "{other}"
+            );
         }
     }
 
@@ -214,7 +234,12 @@ mod tests {
         paste(
             &mut mirrored,
             &logo(42, 256),
-            [[460.0, 100.0], [200.0, 100.0], [200.0, 360.0], [460.0, 360.0]],
+            [
+                [460.0, 100.0],
+                [200.0, 100.0],
+                [200.0, 360.0],
+                [460.0, 360.0],
+            ],
         );
         let query = extract(&to_gray(&mirrored), &QUERY_FEATURES);
         assert_eq!(verify(&reference(42), &query, &VERIFY_PARAMS), None);
@@ -228,5 +253,139 @@ mod tests {
         // A plain image has none.
         let plain = RgbImage::from_pixel(300, 300, Rgb([200, 200, 200]));
         assert!(extract(&to_gray(&plain), &QUERY_FEATURES).is_empty());
+    }
+
+    /// A registered image whose only hash pair with the photo is a loose ramped window
+    /// (too far to stand alone): a weak candidate.
+    fn weakly_paired(
+        right: &str,
+        seed: u64,
+        window: &takedown_model::RegionHash,
+    ) -> (crate::IndexedImage, LocalFeatures) {
+        // The window's bits with 3 flipped: within the ramped window's loose bound (4), beyond
+        // its strict one (2).
+        let mut word = u64::from_str_radix(&window.bits, 16).expect("64-bit hex");
+        word ^= 0b1011;
+        let hash = takedown_model::RegionHash {
+            algorithm: crate::PHASH64R.into(),
+            bits: format!("{word:016x}"),
+            region: None,
+        };
+        let image = crate::IndexedImage {
+            right_id: right.into(),
+            view: "logo".into(),
+            digest: String::new(),
+            hashes: vec![hash],
+            variants: Vec::new(),
+        };
+        (image, reference(seed))
+    }
+
+    #[test]
+    fn the_index_confirms_a_weak_hash_candidate_by_verification_and_names_its_inliers() {
+        use crate::{IMAGE_THRESHOLDS, ImageIndex, SpecificityPolicy};
+        let mut photo = ground(7, 640, 480);
+        paste(
+            &mut photo,
+            &logo(42, 256),
+            [
+                [310.0, 130.0],
+                [470.0, 150.0],
+                [455.0, 320.0],
+                [300.0, 300.0],
+            ],
+        );
+        let mut bytes = Vec::new();
+        photo
+            .write_to(
+                &mut std::io::Cursor::new(&mut bytes),
+                image::ImageFormat::Png,
+            )
+            .expect("png");
+        let limits = crate::ImageLimits::default();
+        let hashes = crate::hash_query(&bytes, &limits).expect("hashed");
+        let window = hashes
+            .iter()
+            .find(|h| h.algorithm == crate::PHASH64R)
+            .expect("a ramped window");
+        let query = features_from_bytes(&bytes, &limits, &QUERY_FEATURES).expect("features");
+        let mut index = ImageIndex::with_policy(SpecificityPolicy::off());
+        // The logo in the photo, and an unrelated logo, both only weakly paired by hashes.
+        for (right, seed) in [("pasted", 42), ("unrelated", 77)] {
+            let (image, features) = weakly_paired(right, seed, window);
+            index.insert_with_features(image, Some(features));
+        }
+        // Hashes alone: nothing stands.
+        assert!(index.query_with(&hashes, IMAGE_THRESHOLDS).is_empty());
+        let off = index.query_verified(
+            &hashes,
+            IMAGE_THRESHOLDS,
+            Some(&query),
+            VerifyPolicy::Off,
+            &VERIFY_PARAMS,
+        );
+        assert!(off.is_empty());
+        let hits = index.query_verified(
+            &hashes,
+            IMAGE_THRESHOLDS,
+            Some(&query),
+            VerifyPolicy::Weak,
+            &VERIFY_PARAMS,
+        );
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        let (hit, verified) = &hits[0];
+        assert_eq!(
+            (hit.right_id.as_str(), hit.algorithm.as_str()),
+            ("pasted", VERIFIED_ORB)
+        );
+        let verified = verified.as_ref().expect("its verification");
+        assert!(verified.inliers >= VERIFY_PARAMS.min_inliers);
+        let [x, y, _, _] = hit.region.expect("the region found");
+        assert!((x - 300.0 / 640.0).abs() < 0.03 && (y - 130.0 / 480.0).abs() < 0.03);
+        assert!(
+            verified
+                .to_string()
+                .contains(&format!("{} geometric inliers", verified.inliers))
+        );
+    }
+
+    #[test]
+    fn a_registration_with_no_hash_pair_is_found_only_when_every_image_is_verified() {
+        use crate::{IMAGE_THRESHOLDS, ImageIndex, IndexedImage, SpecificityPolicy};
+        let mut photo = ground(9, 640, 640);
+        paste(
+            &mut photo,
+            &logo(42, 256),
+            [[80.0, 120.0], [230.0, 70.0], [280.0, 215.0], [130.0, 265.0]],
+        );
+        let query = extract(&to_gray(&photo), &QUERY_FEATURES);
+        let mut index = ImageIndex::with_policy(SpecificityPolicy::off());
+        for (right, seed) in [("pasted", 42), ("other", 13)] {
+            let image = IndexedImage {
+                right_id: right.into(),
+                view: "logo".into(),
+                digest: String::new(),
+                hashes: Vec::new(),
+                variants: Vec::new(),
+            };
+            index.insert_with_features(image, Some(reference(seed)));
+        }
+        let weak = index.query_verified(
+            &[],
+            IMAGE_THRESHOLDS,
+            Some(&query),
+            VerifyPolicy::Weak,
+            &VERIFY_PARAMS,
+        );
+        assert!(weak.is_empty());
+        let all = index.query_verified(
+            &[],
+            IMAGE_THRESHOLDS,
+            Some(&query),
+            VerifyPolicy::WeakThenAll,
+            &VERIFY_PARAMS,
+        );
+        let found: Vec<&str> = all.iter().map(|(h, _)| h.right_id.as_str()).collect();
+        assert_eq!(found, ["pasted"]);
     }
 }
