@@ -474,8 +474,9 @@ fn solve8(mut a: [[f64; 8]; 8], mut b: [f64; 8]) -> Option<[f64; 8]> {
         b.swap(col, pivot);
         for row in col + 1..8 {
             let f = a[row][col] / a[col][col];
-            for k in col..8 {
-                a[row][k] -= f * a[col][k];
+            let pivot_row = a[col];
+            for (target, source) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
+                *target -= f * source;
             }
             b[row] -= f * b[col];
         }
