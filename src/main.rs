@@ -301,7 +301,7 @@ enum EvalCommand {
         /// for (costly: every registration is matched).
         #[arg(long)]
         verify_all: bool,
-        /// Inliers a verification needs (default 12): for fitting it on a fitting split.
+        /// Inliers a verification needs (default 10): for fitting it on a fitting split.
         #[arg(long, hide = true)]
         min_inliers: Option<usize>,
     },

@@ -35,7 +35,7 @@ pub struct VerifyParams {
 pub const VERIFY_PARAMS: VerifyParams = VerifyParams {
     ratio: 0.8,
     max_distance: 64,
-    min_inliers: 12,
+    min_inliers: 10,
     reprojection: 5.0,
     iterations: 1500,
     max_scale: 4.0,
