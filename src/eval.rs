@@ -166,17 +166,15 @@ pub fn images_with(
             .map_err(|e| e.to_string())
             .and_then(|bytes| {
                 let hashes = hash_query(&bytes, &limits).map_err(|e| e.to_string())?;
-                let features = (verification != VerifyPolicy::Off)
-                    .then(|| features_from_bytes(&bytes, &limits, &QUERY_FEATURES))
-                    .transpose()
-                    .map_err(|e| e.to_string())?;
-                Ok((hashes, features))
+                Ok((hashes, bytes))
             });
         let hits = match hashed {
-            Ok((hashes, features)) => index.query_verified(
+            // The photo decoded once for the hashes; a photo that decodes for them decodes
+            // for its features too.
+            Ok((hashes, bytes)) => index.query_verified(
                 &hashes,
                 IMAGE_THRESHOLDS,
-                features.as_ref(),
+                || features_from_bytes(&bytes, &limits, &QUERY_FEATURES).ok(),
                 verification,
                 &params,
             ),

@@ -248,13 +248,15 @@ impl ImageIndex {
     /// pair first, at most [`MAX_WEAK_CANDIDATES`]) stands when one of its registered
     /// images is found in `query` ([`crate::verify::verify`]); under
     /// [`VerifyPolicy::WeakThenAll`], when nothing stood, every registered image is tried.
+    /// `query` gives the photo's features ([`crate::verify::QUERY_FEATURES`]); it is called
+    /// only when some right is to be verified (None: nothing is verified).
     /// A verified hit has algorithm [`VERIFIED_ORB`], distance 0, `threshold` the minimum
     /// inlier count, and the region found; its verification comes alongside.
     pub fn query_verified(
         &self,
         hashes: &[RegionHash],
         thresholds: Thresholds,
-        query: Option<&LocalFeatures>,
+        query: impl FnOnce() -> Option<LocalFeatures>,
         policy: VerifyPolicy,
         params: &VerifyParams,
     ) -> Vec<(ImageHit, Option<Verification>)> {
@@ -274,11 +276,6 @@ impl ImageIndex {
                 None => weak.push((right.to_string(), closeness)),
             }
         }
-        let Some(query) = query.filter(|_| policy != VerifyPolicy::Off) else {
-            let mut plain: Vec<ImageHit> = hits.into_iter().map(|(h, _)| h).collect();
-            sort_hits(&mut plain);
-            return plain.into_iter().map(|h| (h, None)).collect();
-        };
         weak.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
         weak.truncate(MAX_WEAK_CANDIDATES);
         let mut to_try: Vec<&str> = weak.iter().map(|(r, _)| r.as_str()).collect();
@@ -289,8 +286,17 @@ impl ImageIndex {
                 }
             }
         }
+        // The photo's features are computed only when some right is to be verified.
+        let query = (policy != VerifyPolicy::Off && !to_try.is_empty())
+            .then(query)
+            .flatten();
+        let Some(query) = query else {
+            let mut plain: Vec<ImageHit> = hits.into_iter().map(|(h, _)| h).collect();
+            sort_hits(&mut plain);
+            return plain.into_iter().map(|h| (h, None)).collect();
+        };
         for right in to_try {
-            if let Some(found) = self.verify_right(right, query, params) {
+            if let Some(found) = self.verify_right(right, &query, params) {
                 hits.push(found);
             }
         }

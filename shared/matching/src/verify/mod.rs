@@ -320,7 +320,7 @@ mod tests {
         let off = index.query_verified(
             &hashes,
             IMAGE_THRESHOLDS,
-            Some(&query),
+            || Some(query.clone()),
             VerifyPolicy::Off,
             &VERIFY_PARAMS,
         );
@@ -328,7 +328,7 @@ mod tests {
         let hits = index.query_verified(
             &hashes,
             IMAGE_THRESHOLDS,
-            Some(&query),
+            || Some(query.clone()),
             VerifyPolicy::Weak,
             &VERIFY_PARAMS,
         );
@@ -373,7 +373,7 @@ mod tests {
         let weak = index.query_verified(
             &[],
             IMAGE_THRESHOLDS,
-            Some(&query),
+            || Some(query.clone()),
             VerifyPolicy::Weak,
             &VERIFY_PARAMS,
         );
@@ -381,7 +381,7 @@ mod tests {
         let all = index.query_verified(
             &[],
             IMAGE_THRESHOLDS,
-            Some(&query),
+            || Some(query.clone()),
             VerifyPolicy::WeakThenAll,
             &VERIFY_PARAMS,
         );
