@@ -17,6 +17,10 @@ use serde::Deserialize;
 use takedown_matching::{
     IMAGE_THRESHOLDS, ImageIndex, ImageLimits, IndexedImage, SpecificityPolicy, WordMarkIndex,
     hash_query, hash_reference_views, image_score_for,
+    verify::{
+        QUERY_FEATURES, REFERENCE_FEATURES, VERIFY_PARAMS, VerifyPolicy, features_from_bytes,
+        verified_score,
+    },
 };
 
 #[derive(Debug, Deserialize)]
@@ -56,6 +60,10 @@ pub struct EvalOptions {
     /// Distinct background images a distance must hold to be barred (default
     /// `takedown_matching::image_hash::specificity::NEIGHBOURS`): for fitting it.
     pub background_neighbours: Option<usize>,
+    /// When the verification stage runs (default: on the hashes' weak candidates).
+    pub verification: VerifyPolicy,
+    /// Inliers a verification needs (default `VERIFY_PARAMS.min_inliers`): for fitting it.
+    pub min_inliers: Option<usize>,
 }
 
 const IMAGE_EXTENSIONS: [&str; 6] = ["jpg", "jpeg", "png", "gif", "webp", "bmp"];
@@ -119,13 +127,21 @@ pub fn images_with(
             .with_context(|| format!("right {}", row.right_id))?;
         let views = hash_reference_views(&bytes, &limits)
             .with_context(|| format!("right {}: {}", row.right_id, path.display()))?;
-        let judged = index.insert(IndexedImage {
-            right_id: row.right_id.clone(),
-            view: row.file.display().to_string(),
-            digest: takedown_model::digest_hex(&bytes),
-            hashes: views.core,
-            variants: views.variants,
-        });
+        // Local features are computed once per registration, and only when they are used.
+        let features = (options.verification != VerifyPolicy::Off)
+            .then(|| features_from_bytes(&bytes, &limits, &REFERENCE_FEATURES))
+            .transpose()
+            .with_context(|| format!("right {}: {}", row.right_id, path.display()))?;
+        let judged = index.insert_with_features(
+            IndexedImage {
+                right_id: row.right_id.clone(),
+                view: row.file.display().to_string(),
+                digest: takedown_model::digest_hex(&bytes),
+                hashes: views.core,
+                variants: views.variants,
+            },
+            features,
+        );
         if judged.too_generic {
             summary
                 .too_generic
@@ -133,33 +149,65 @@ pub fn images_with(
         }
     }
 
+    let mut params = VERIFY_PARAMS;
+    if let Some(n) = options.min_inliers {
+        params.min_inliers = n;
+    }
     let mut writer =
         csv::Writer::from_path(out).with_context(|| format!("writing {}", out.display()))?;
-    writer.write_record(["query_file", "right_id", "score", "error"])?;
+    writer.write_record(["query_file", "right_id", "score", "error", "evidence"])?;
     for file in image_files(queries)? {
         summary.queries += 1;
         let name = file.display().to_string();
-        let hashes = takedown_fsread::read_in(queries, &file, image_cap(&limits))
+        let verification = options.verification;
+        let hashed = takedown_fsread::read_in(queries, &file, image_cap(&limits))
             .map_err(|e| e.to_string())
-            .and_then(|bytes| hash_query(&bytes, &limits).map_err(|e| e.to_string()));
-        match hashes {
-            Ok(hashes) => {
-                let hits = index.query_with(&hashes, IMAGE_THRESHOLDS);
-                write_hits(
-                    &mut writer,
-                    &name,
-                    hits.iter()
-                        .map(|h| (h.right_id.as_str(), image_score_for(h))),
-                    Some(""),
-                )?;
-                summary.matched += usize::from(!hits.is_empty());
-            }
+            .and_then(|bytes| {
+                let hashes = hash_query(&bytes, &limits).map_err(|e| e.to_string())?;
+                Ok((hashes, bytes))
+            });
+        let hits = match hashed {
+            // The photo decoded once for the hashes; a photo that decodes for them decodes
+            // for its features too.
+            Ok((hashes, bytes)) => index.query_verified(
+                &hashes,
+                IMAGE_THRESHOLDS,
+                || features_from_bytes(&bytes, &limits, &QUERY_FEATURES).ok(),
+                verification,
+                &params,
+            ),
             Err(reason) => {
                 // The no-match row's shape, with the reason: never mistaken for "no match".
-                writer.write_record([name.as_str(), "", "0", reason.as_str()])?;
+                writer.write_record([name.as_str(), "", "0", reason.as_str(), ""])?;
                 summary.failed.push((name, reason));
+                continue;
             }
+        };
+        // Best score first; the evidence names the hash kind and distance, or the inlier
+        // count of a verification.
+        let mut rows: Vec<(&str, f32, String)> = hits
+            .iter()
+            .map(|(h, verified)| match verified {
+                Some(v) => (
+                    h.right_id.as_str(),
+                    verified_score(v.inliers, &params),
+                    format!("{}:{}", h.algorithm, v.inliers),
+                ),
+                None => (
+                    h.right_id.as_str(),
+                    image_score_for(h),
+                    format!("{}:{}", h.algorithm, h.distance),
+                ),
+            })
+            .collect();
+        rows.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+        if rows.is_empty() {
+            writer.write_record([name.as_str(), "", "0", "", ""])?;
         }
+        for (right_id, score, evidence) in rows {
+            writer.write_record([name.as_str(), right_id, &format!("{score:.4}"), "", &evidence])?;
+        }
+        summary.matched += usize::from(!hits.is_empty());
     }
     writer.flush()?;
     Ok(summary)

@@ -276,7 +276,9 @@ enum EvidenceCommand {
 #[derive(Subcommand)]
 enum EvalCommand {
     /// Images: RIGHTS.csv has columns right_id,file (paths relative to the CSV); every image
-    /// below --queries is matched; out: query_file,right_id,score.
+    /// below --queries is matched; out: query_file,right_id,score,error,evidence (error:
+    /// why a file was not compared; evidence: the hash kind and distance, or
+    /// `orb256-ransac:INLIERS` for a verified match).
     Images {
         #[arg(long)]
         rights: PathBuf,
@@ -292,6 +294,17 @@ enum EvalCommand {
         /// hash (default 2): for fitting it on a fitting split.
         #[arg(long, hide = true)]
         background_neighbours: Option<usize>,
+        /// Skip the verification stage (local features and a homography confirming weak
+        /// hash pairs): hashes alone, to measure what it changes.
+        #[arg(long, conflicts_with = "verify_all")]
+        no_verification: bool,
+        /// Also verify every registered image against a photo the hashes found nothing
+        /// for (costly: every registration is matched).
+        #[arg(long)]
+        verify_all: bool,
+        /// Inliers a verification needs (default 10): for fitting it on a fitting split.
+        #[arg(long, hide = true)]
+        min_inliers: Option<usize>,
     },
     /// Titles: MARKS.csv has columns right_id,text; TITLES.csv a column title;
     /// out: title,right_id,score.
@@ -757,6 +770,9 @@ async fn main() -> anyhow::Result<()> {
                     out,
                     no_specificity,
                     background_neighbours,
+                    no_verification,
+                    verify_all,
+                    min_inliers,
                 } => eval::images_with(
                     &rights,
                     &queries,
@@ -764,6 +780,14 @@ async fn main() -> anyhow::Result<()> {
                     eval::EvalOptions {
                         no_specificity,
                         background_neighbours,
+                        verification: if no_verification {
+                            takedown_matching::verify::VerifyPolicy::Off
+                        } else if verify_all {
+                            takedown_matching::verify::VerifyPolicy::WeakThenAll
+                        } else {
+                            takedown_matching::verify::VerifyPolicy::Weak
+                        },
+                        min_inliers,
                     },
                 )?,
                 EvalCommand::Titles {

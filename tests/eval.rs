@@ -195,7 +195,10 @@ fn read_rows(path: &Path) -> BTreeMap<String, Vec<(String, String, String)>> {
         .iter()
         .map(str::to_owned)
         .collect();
-    assert_eq!(headers, ["query_file", "right_id", "score", "error"]);
+    assert_eq!(
+        headers,
+        ["query_file", "right_id", "score", "error", "evidence"]
+    );
     let mut out: BTreeMap<String, Vec<(String, String, String)>> = BTreeMap::new();
     for record in reader.records() {
         let record = record.expect("row");

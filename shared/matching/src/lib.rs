@@ -29,6 +29,7 @@ pub mod mih64;
 pub mod pdq;
 pub mod score;
 pub mod text;
+pub mod verify;
 
 pub use image_hash::{
     Background, Cap, ImageError, ImageHit, ImageIndex, ImageLimits, IndexedImage, PHASH64,

@@ -6,11 +6,15 @@
 mod corroborate;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use takedown_model::RegionHash;
 
 use super::phash::hamming_bytes;
 use super::specificity::{Specificity, SpecificityPolicy};
+use crate::verify::{
+    LocalFeatures, MAX_WEAK_CANDIDATES, VERIFIED_ORB, Verification, VerifyParams, VerifyPolicy,
+};
 
 /// Ramped hashes ([`super::PHASH64R`], [`super::SHAPE64R`]) are held this many bits tighter
 /// than the plain kind they stand beside: the ramp fixes a symmetric logo's bits, but it also makes
@@ -147,6 +151,8 @@ struct Entry {
     view: String,
     digest: String,
     hashes: Vec<StoredHash>,
+    /// Its local features for the verification stage, computed once at registration.
+    features: Option<Arc<LocalFeatures>>,
 }
 
 /// Registered images, searchable by the hashes of a listing image.
@@ -178,13 +184,29 @@ impl ImageIndex {
     /// bits are not valid hex are dropped: they could never match, and one bad row must not
     /// stop the others from being indexed.
     pub fn insert(&mut self, entry: IndexedImage) -> Specificity {
+        self.insert_with_features(entry, None)
+    }
+
+    /// [`ImageIndex::insert`], keeping the image's local features (computed once, at
+    /// registration: [`crate::verify::REFERENCE_FEATURES`]) for the verification stage
+    /// ([`ImageIndex::query_verified`]). A registration too generic to match by hashes is
+    /// not verified either: its features are not kept.
+    pub fn insert_with_features(
+        &mut self,
+        entry: IndexedImage,
+        features: Option<LocalFeatures>,
+    ) -> Specificity {
         let judged = self.policy.assess(&entry.hashes, &entry.variants);
         let hashes = capped_hashes(&entry, &judged);
+        let features = features
+            .filter(|f| !judged.too_generic && !f.is_empty())
+            .map(Arc::new);
         self.entries.push(Entry {
             right_id: entry.right_id,
             view: entry.view,
             digest: entry.digest,
             hashes,
+            features,
         });
         judged
     }
@@ -212,6 +234,124 @@ impl ImageIndex {
     /// As [`ImageIndex::query`], with a threshold per kind of comparison and the
     /// corroboration rule ([`Thresholds::decide`]).
     pub fn query_with(&self, hashes: &[RegionHash], thresholds: Thresholds) -> Vec<ImageHit> {
+        let mut hits: Vec<ImageHit> = self
+            .candidates(hashes, thresholds)
+            .into_values()
+            .filter_map(|pairs| thresholds.decide_capped(pairs))
+            .collect();
+        sort_hits(&mut hits);
+        hits
+    }
+
+    /// As [`ImageIndex::query_with`], then the verification stage under `policy`: each
+    /// right the hashes paired with the photo but did not stand (a weak candidate, closest
+    /// pair first, at most [`MAX_WEAK_CANDIDATES`]) stands when one of its registered
+    /// images is found in `query` ([`crate::verify::verify`]); under
+    /// [`VerifyPolicy::WeakThenAll`], when nothing stood, every registered image is tried.
+    /// `query` gives the photo's features ([`crate::verify::QUERY_FEATURES`]); it is called
+    /// only when some right is to be verified (None: nothing is verified).
+    /// A verified hit has algorithm [`VERIFIED_ORB`], distance 0, `threshold` the minimum
+    /// inlier count, and the region found; its verification comes alongside.
+    pub fn query_verified(
+        &self,
+        hashes: &[RegionHash],
+        thresholds: Thresholds,
+        query: impl FnOnce() -> Option<LocalFeatures>,
+        policy: VerifyPolicy,
+        params: &VerifyParams,
+    ) -> Vec<(ImageHit, Option<Verification>)> {
+        let candidates = self.candidates(hashes, thresholds);
+        let mut hits = Vec::new();
+        let mut weak: Vec<(String, i64)> = Vec::new();
+        for (right, pairs) in candidates {
+            // How far the closest pair was beyond its search radius' strict part: the
+            // candidates' order.
+            let closeness = pairs
+                .iter()
+                .map(|(h, _)| i64::from(h.distance) - i64::from(h.threshold))
+                .min()
+                .unwrap_or(0);
+            match thresholds.decide_capped(pairs) {
+                Some(hit) => hits.push((hit, None)),
+                None => weak.push((right.to_string(), closeness)),
+            }
+        }
+        weak.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        weak.truncate(MAX_WEAK_CANDIDATES);
+        let mut to_try: Vec<&str> = weak.iter().map(|(r, _)| r.as_str()).collect();
+        if policy == VerifyPolicy::WeakThenAll && hits.is_empty() {
+            for entry in &self.entries {
+                if !to_try.contains(&entry.right_id.as_str()) {
+                    to_try.push(&entry.right_id);
+                }
+            }
+        }
+        // The photo's features are computed only when some right is to be verified.
+        let query = (policy != VerifyPolicy::Off && !to_try.is_empty())
+            .then(query)
+            .flatten();
+        let Some(query) = query else {
+            let mut plain: Vec<ImageHit> = hits.into_iter().map(|(h, _)| h).collect();
+            sort_hits(&mut plain);
+            return plain.into_iter().map(|h| (h, None)).collect();
+        };
+        for right in to_try {
+            if let Some(found) = self.verify_right(right, &query, params) {
+                hits.push(found);
+            }
+        }
+        hits.sort_by(|a, b| {
+            let inliers = |x: &(ImageHit, Option<Verification>)| {
+                x.1.as_ref().map_or(usize::MAX, |v| v.inliers)
+            };
+            a.0.distance
+                .cmp(&b.0.distance)
+                .then_with(|| inliers(b).cmp(&inliers(a)))
+                .then_with(|| a.0.right_id.cmp(&b.0.right_id))
+        });
+        hits
+    }
+
+    /// The best verification of any registered image of `right` in `query`.
+    fn verify_right(
+        &self,
+        right: &str,
+        query: &LocalFeatures,
+        params: &VerifyParams,
+    ) -> Option<(ImageHit, Option<Verification>)> {
+        let mut best: Option<(&Entry, Verification)> = None;
+        for entry in self.entries.iter().filter(|e| e.right_id == right) {
+            let Some(features) = &entry.features else {
+                continue;
+            };
+            if let Some(v) = crate::verify::verify(features, query, params)
+                && best.as_ref().is_none_or(|(_, b)| v.inliers > b.inliers)
+            {
+                best = Some((entry, v));
+            }
+        }
+        let (entry, v) = best?;
+        Some((
+            ImageHit {
+                right_id: entry.right_id.clone(),
+                view: entry.view.clone(),
+                right_digest: entry.digest.clone(),
+                distance: 0,
+                threshold: u32::try_from(params.min_inliers).unwrap_or(u32::MAX),
+                region: Some(v.region),
+                algorithm: VERIFIED_ORB.to_string(),
+                variant: false,
+            },
+            Some(v),
+        ))
+    }
+
+    /// Per right, every pair within its kind's search radius, in scan order.
+    fn candidates(
+        &self,
+        hashes: &[RegionHash],
+        thresholds: Thresholds,
+    ) -> HashMap<&str, Vec<(ImageHit, Option<u32>)>> {
         let queries = decode_all(hashes, false);
         // Per right, every pair within its kind's search radius, in scan order.
         let mut candidates: HashMap<&str, Vec<(ImageHit, Option<u32>)>> = HashMap::new();
@@ -256,17 +396,17 @@ impl ImageIndex {
                 }
             }
         }
-        let mut hits: Vec<ImageHit> = candidates
-            .into_values()
-            .filter_map(|pairs| thresholds.decide_capped(pairs))
-            .collect();
-        hits.sort_by(|a, b| {
-            a.distance
-                .cmp(&b.distance)
-                .then_with(|| a.right_id.cmp(&b.right_id))
-        });
-        hits
+        candidates
     }
+}
+
+/// Hits by distance, then right id.
+fn sort_hits(hits: &mut [ImageHit]) {
+    hits.sort_by(|a, b| {
+        a.distance
+            .cmp(&b.distance)
+            .then_with(|| a.right_id.cmp(&b.right_id))
+    });
 }
 
 /// The hashes of `entry` to index under `judged`: each with its cap, those switched off

@@ -1,0 +1,380 @@
+//! Oriented FAST corners and rotated BRIEF descriptors (ORB-like), over an image pyramid.
+//!
+//! Written here rather than taken from a crate: `imageproc` has FAST corners and BRIEF, but
+//! its BRIEF is not steered by the keypoint's orientation (a tilted sticker or a logo on a
+//! rotated box would not match) and it brings nalgebra and rayon into a crate that builds on
+//! two shared cores; the rust-cv crates (`akaze`, `arrsac`, `cv-core`) pin older `image` /
+//! `nalgebra` versions than this workspace's `image` 0.25. The parts needed are small: a
+//! FAST-9 test, an intensity-centroid orientation and 256 steered pixel comparisons.
+
+use image::{GrayImage, RgbImage, imageops};
+
+/// Radius of the circle the descriptor's sample points lie in (pixels of a pyramid level).
+const PATCH_RADIUS: i32 = 13;
+/// Radius of the disc whose intensity centroid gives a keypoint's orientation.
+const ORIENTATION_RADIUS: i32 = 12;
+/// Keypoints closer to a level's border than this have no full patch: skipped.
+const BORDER: i32 = 16;
+/// Bits in a descriptor.
+pub const DESCRIPTOR_BITS: usize = 256;
+
+/// One keypoint, in the pixels of the image the features were extracted from (level 0).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Keypoint {
+    /// Column, in level-0 pixels.
+    pub x: f32,
+    /// Row, in level-0 pixels.
+    pub y: f32,
+    /// FAST score: how strongly the arc differs from the centre.
+    pub response: f32,
+    /// Orientation, radians.
+    pub angle: f32,
+    /// How many times the level was shrunk from level 0 (1.0 for level 0).
+    pub scale: f32,
+}
+
+/// A bounded set of keypoints and their 256-bit descriptors, with the size of the image they
+/// were found in.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LocalFeatures {
+    /// Width of the image (after the cap on its longest side), pixels.
+    pub width: u32,
+    /// Height of the image, pixels.
+    pub height: u32,
+    /// Keypoints, strongest first.
+    pub keypoints: Vec<Keypoint>,
+    /// One descriptor per keypoint, in the same order.
+    pub descriptors: Vec<[u64; 4]>,
+}
+
+impl LocalFeatures {
+    /// Number of keypoints.
+    pub fn len(&self) -> usize {
+        self.keypoints.len()
+    }
+
+    /// Whether no keypoint was found (a plain or tiny image).
+    pub fn is_empty(&self) -> bool {
+        self.keypoints.is_empty()
+    }
+}
+
+/// How features are extracted.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FeatureParams {
+    /// At most this many keypoints are kept (strongest FAST responses, spread over levels
+    /// by their area).
+    pub max_features: usize,
+    /// Pyramid levels (1: the image only).
+    pub levels: usize,
+    /// Each level is this many times smaller than the one before.
+    pub scale_factor: f32,
+    /// FAST threshold on 0–255 grey levels.
+    pub fast_threshold: u8,
+    /// The image is first shrunk so that its longest side is at most this.
+    pub max_side: u32,
+}
+
+/// Registered images (logos, 256 px or so): many levels, so that a logo shown small in a
+/// listing photo meets a reference level of its size; computed once per registration.
+pub const REFERENCE_FEATURES: FeatureParams = FeatureParams {
+    max_features: 400,
+    levels: 6,
+    scale_factor: 1.4,
+    fast_threshold: 18,
+    max_side: 320,
+};
+
+/// Listing photos (up to 640 px): fewer levels, the reference pyramid covers the rest.
+pub const QUERY_FEATURES: FeatureParams = FeatureParams {
+    max_features: 800,
+    levels: 3,
+    scale_factor: 1.4,
+    fast_threshold: 18,
+    max_side: 640,
+};
+
+/// The 16 pixels of the radius-3 Bresenham circle FAST tests, in order around it.
+const CIRCLE: [(i32, i32); 16] = [
+    (0, -3),
+    (1, -3),
+    (2, -2),
+    (3, -1),
+    (3, 0),
+    (3, 1),
+    (2, 2),
+    (1, 3),
+    (0, 3),
+    (-1, 3),
+    (-2, 2),
+    (-3, 1),
+    (-3, 0),
+    (-3, -1),
+    (-2, -2),
+    (-1, -3),
+];
+
+/// The descriptor's 256 point pairs: a fixed pseudo-random, centre-weighted pattern inside
+/// the patch radius (BRIEF's isotropic Gaussian sampling, drawn once from a fixed seed so
+/// that every image, registered or listed, uses the same pattern).
+fn pattern() -> &'static [[(f32, f32); 2]; DESCRIPTOR_BITS] {
+    use std::sync::OnceLock;
+    static PATTERN: OnceLock<[[(f32, f32); 2]; DESCRIPTOR_BITS]> = OnceLock::new();
+    PATTERN.get_or_init(|| {
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut uniform = move || {
+            // xorshift64*
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            let v = state.wrapping_mul(0x2545_F491_4F6C_DD1D);
+            (v >> 40) as f32 / (1u64 << 24) as f32
+        };
+        let r = PATCH_RADIUS as f32;
+        let mut point = move || loop {
+            // Sum of three uniforms: a bell of standard deviation ~ r/2.4.
+            let x = (uniform() + uniform() + uniform() - 1.5) * r * 0.85;
+            let y = (uniform() + uniform() + uniform() - 1.5) * r * 0.85;
+            if x * x + y * y <= r * r {
+                return (x, y);
+            }
+        };
+        let mut out = [[(0.0, 0.0); 2]; DESCRIPTOR_BITS];
+        for pair in out.iter_mut() {
+            *pair = [point(), point()];
+        }
+        out
+    })
+}
+
+/// Grey levels of an RGB image (Rec. 601 weights).
+pub fn to_gray(rgb: &RgbImage) -> GrayImage {
+    GrayImage::from_fn(rgb.width(), rgb.height(), |x, y| {
+        let p = rgb.get_pixel(x, y).0;
+        let v = (299 * u32::from(p[0]) + 587 * u32::from(p[1]) + 114 * u32::from(p[2])) / 1000;
+        image::Luma([v.min(255) as u8])
+    })
+}
+
+/// Features of a grey image under `params`.
+pub fn extract(gray: &GrayImage, params: &FeatureParams) -> LocalFeatures {
+    let (w0, h0) = gray.dimensions();
+    let longest = w0.max(h0);
+    let base = if longest > params.max_side && longest > 0 {
+        let f = params.max_side as f32 / longest as f32;
+        let w = ((w0 as f32 * f).round() as u32).max(1);
+        let h = ((h0 as f32 * f).round() as u32).max(1);
+        imageops::resize(gray, w, h, imageops::FilterType::Triangle)
+    } else {
+        gray.clone()
+    };
+    let (width, height) = base.dimensions();
+    let mut levels: Vec<(GrayImage, f32)> = Vec::new();
+    let mut scale = 1.0f32;
+    for _ in 0..params.levels.max(1) {
+        let w = (width as f32 / scale).round() as u32;
+        let h = (height as f32 / scale).round() as u32;
+        if w < 2 * BORDER as u32 + 8 || h < 2 * BORDER as u32 + 8 {
+            break;
+        }
+        let img = if scale == 1.0 {
+            base.clone()
+        } else {
+            imageops::resize(&base, w, h, imageops::FilterType::Triangle)
+        };
+        levels.push((img, scale));
+        scale *= params.scale_factor;
+    }
+    let total_area: f32 = levels
+        .iter()
+        .map(|(l, _)| (l.width() * l.height()) as f32)
+        .sum();
+    let mut keypoints = Vec::new();
+    let mut descriptors = Vec::new();
+    for (level, scale) in &levels {
+        let share = (level.width() * level.height()) as f32 / total_area.max(1.0);
+        let quota = ((params.max_features as f32 * share).ceil() as usize).max(1);
+        let smooth = blur(level);
+        let mut corners = fast9(level, params.fast_threshold);
+        corners.sort_by(|a, b| b.2.total_cmp(&a.2));
+        corners.truncate(quota);
+        for (x, y, response) in corners {
+            let angle = orientation(&smooth, x, y);
+            descriptors.push(describe(&smooth, x, y, angle));
+            keypoints.push(Keypoint {
+                x: x as f32 * scale,
+                y: y as f32 * scale,
+                response,
+                angle,
+                scale: *scale,
+            });
+        }
+    }
+    // Strongest first over all levels, then the cap.
+    let mut order: Vec<usize> = (0..keypoints.len()).collect();
+    order.sort_by(|&a, &b| keypoints[b].response.total_cmp(&keypoints[a].response));
+    order.truncate(params.max_features);
+    LocalFeatures {
+        width,
+        height,
+        keypoints: order.iter().map(|&i| keypoints[i]).collect(),
+        descriptors: order.iter().map(|&i| descriptors[i]).collect(),
+    }
+}
+
+/// A [1 2 1]² smoothing (σ ≈ 0.85 px) so that single-pixel noise and JPEG blocks do not
+/// flip descriptor bits.
+fn blur(img: &GrayImage) -> GrayImage {
+    let (w, h) = img.dimensions();
+    let src = img.as_raw();
+    let (wi, hi) = (w as usize, h as usize);
+    let mut tmp = vec![0u16; wi * hi];
+    for y in 0..hi {
+        for x in 0..wi {
+            let l = src[y * wi + x.saturating_sub(1)] as u16;
+            let c = src[y * wi + x] as u16;
+            let r = src[y * wi + (x + 1).min(wi - 1)] as u16;
+            tmp[y * wi + x] = l + 2 * c + r;
+        }
+    }
+    let mut out = vec![0u8; wi * hi];
+    for y in 0..hi {
+        for x in 0..wi {
+            let u = tmp[y.saturating_sub(1) * wi + x] as u32;
+            let c = tmp[y * wi + x] as u32;
+            let d = tmp[(y + 1).min(hi - 1) * wi + x] as u32;
+            out[y * wi + x] = ((u + 2 * c + d + 8) / 16) as u8;
+        }
+    }
+    GrayImage::from_raw(w, h, out).unwrap_or_else(|| img.clone())
+}
+
+/// FAST-9 corners of `img` at least `BORDER` from its edges, after 3×3 non-maximum
+/// suppression of their scores: (x, y, score).
+fn fast9(img: &GrayImage, threshold: u8) -> Vec<(i32, i32, f32)> {
+    let (w, h) = (img.width() as i32, img.height() as i32);
+    let px = img.as_raw();
+    let at = |x: i32, y: i32| px[(y * w + x) as usize] as i16;
+    let t = i16::from(threshold);
+    let mut scores = vec![0f32; (w * h) as usize];
+    for y in BORDER..h - BORDER {
+        for x in BORDER..w - BORDER {
+            let c = at(x, y);
+            // Quick rejection: an arc of 9 covers at least two of the four compass points.
+            let compass = [0usize, 4, 8, 12].map(|i| at(x + CIRCLE[i].0, y + CIRCLE[i].1));
+            let bright = compass.iter().filter(|&&v| v > c + t).count();
+            let dark = compass.iter().filter(|&&v| v < c - t).count();
+            if bright < 2 && dark < 2 {
+                continue;
+            }
+            let ring: [i16; 16] = std::array::from_fn(|i| at(x + CIRCLE[i].0, y + CIRCLE[i].1));
+            let score = arc_score(&ring, c, t);
+            if score > 0.0 {
+                scores[(y * w + x) as usize] = score;
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for y in BORDER..h - BORDER {
+        for x in BORDER..w - BORDER {
+            let s = scores[(y * w + x) as usize];
+            if s <= 0.0 {
+                continue;
+            }
+            let mut is_max = true;
+            'n: for dy in -1..=1 {
+                for dx in -1..=1 {
+                    if (dx, dy) == (0, 0) {
+                        continue;
+                    }
+                    let o = scores[((y + dy) * w + x + dx) as usize];
+                    // Ties go to the first in scan order.
+                    if o > s || (o == s && (dy < 0 || (dy == 0 && dx < 0))) {
+                        is_max = false;
+                        break 'n;
+                    }
+                }
+            }
+            if is_max {
+                out.push((x, y, s));
+            }
+        }
+    }
+    out
+}
+
+/// The score of a FAST-9 corner (sum of the excess contrast over the longest brighter or
+/// darker arc, when it is at least 9 long), or 0.
+fn arc_score(ring: &[i16; 16], c: i16, t: i16) -> f32 {
+    let mut best = 0i32;
+    for sign in [1i16, -1] {
+        let mut run = 0usize;
+        let mut sum = 0i32;
+        let mut best_run = 0usize;
+        let mut best_sum = 0i32;
+        for i in 0..32 {
+            let d = (ring[i % 16] - c) * sign - t;
+            if d > 0 {
+                run += 1;
+                sum += i32::from(d);
+                if run > best_run || (run == best_run && sum > best_sum) {
+                    best_run = run.min(16);
+                    best_sum = sum;
+                }
+            } else {
+                run = 0;
+                sum = 0;
+            }
+        }
+        if best_run >= 9 {
+            best = best.max(best_sum);
+        }
+    }
+    best as f32
+}
+
+/// The orientation of the intensity centroid of the disc around (x, y).
+fn orientation(img: &GrayImage, x: i32, y: i32) -> f32 {
+    let w = img.width() as i32;
+    let px = img.as_raw();
+    let (mut m10, mut m01) = (0i64, 0i64);
+    let r2 = ORIENTATION_RADIUS * ORIENTATION_RADIUS;
+    for dy in -ORIENTATION_RADIUS..=ORIENTATION_RADIUS {
+        for dx in -ORIENTATION_RADIUS..=ORIENTATION_RADIUS {
+            if dx * dx + dy * dy > r2 {
+                continue;
+            }
+            let v = i64::from(px[((y + dy) * w + x + dx) as usize]);
+            m10 += i64::from(dx) * v;
+            m01 += i64::from(dy) * v;
+        }
+    }
+    (m01 as f32).atan2(m10 as f32)
+}
+
+/// The steered BRIEF descriptor of (x, y) at `angle` on the smoothed level.
+fn describe(img: &GrayImage, x: i32, y: i32, angle: f32) -> [u64; 4] {
+    let w = img.width() as i32;
+    let px = img.as_raw();
+    let (s, c) = angle.sin_cos();
+    let sample = |(u, v): (f32, f32)| {
+        let dx = (c * u - s * v).round() as i32;
+        let dy = (s * u + c * v).round() as i32;
+        px[((y + dy) * w + x + dx) as usize]
+    };
+    let mut out = [0u64; 4];
+    for (i, [a, b]) in pattern().iter().enumerate() {
+        if sample(*a) < sample(*b) {
+            out[i / 64] |= 1 << (i % 64);
+        }
+    }
+    out
+}
+
+/// Hamming distance of two descriptors.
+pub fn descriptor_distance(a: &[u64; 4], b: &[u64; 4]) -> u32 {
+    (a[0] ^ b[0]).count_ones()
+        + (a[1] ^ b[1]).count_ones()
+        + (a[2] ^ b[2]).count_ones()
+        + (a[3] ^ b[3]).count_ones()
+}

@@ -1,0 +1,391 @@
+//! The verification stage: local keypoints, binary descriptors and a geometric check.
+//!
+//! Whole-picture and window hashes do not survive a logo printed on cloth, stuck on a box in
+//! perspective or lost in clutter. Local features do: a registered image's ORB-like keypoints
+//! ([`features`], computed once when it is registered) are matched with a listing photo's,
+//! and the match stands only when enough of them agree on one homography whose image of the
+//! registered picture is a sane quad ([`geometry`]). [`crate::ImageIndex::query_verified`]
+//! uses it to confirm the weak pairs the hashes find and, when asked, to look for every
+//! registered image the hashes found nothing for.
+
+pub mod features;
+pub mod geometry;
+
+pub use features::{
+    FeatureParams, Keypoint, LocalFeatures, QUERY_FEATURES, REFERENCE_FEATURES, extract, to_gray,
+};
+pub use geometry::{VERIFY_PARAMS, Verification, VerifyParams, match_descriptors, verify};
+
+use crate::image_hash::{ImageError, ImageLimits};
+
+/// The algorithm name of a hit that stood by verification rather than by a hash distance.
+pub const VERIFIED_ORB: &str = "orb256-ransac";
+
+/// Features of an encoded image (decoded within `limits`).
+pub fn features_from_bytes(
+    bytes: &[u8],
+    limits: &ImageLimits,
+    params: &FeatureParams,
+) -> Result<LocalFeatures, ImageError> {
+    let rgb = crate::image_hash::decode_rgb(bytes, limits)?;
+    Ok(extract(&to_gray(&rgb), params))
+}
+
+/// When the verification stage runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VerifyPolicy {
+    /// Never: hashes alone (the matcher before this stage).
+    Off,
+    /// On the rights the hashes found a pair with that did not stand (a loose window or
+    /// silhouette), at most `max_candidates` of them, closest first.
+    #[default]
+    Weak,
+    /// As `Weak`, and when the hashes found nothing at all for a photo, against every
+    /// registered image (costly: see `examples/verify_cost.rs`).
+    WeakThenAll,
+}
+
+/// At most this many weak candidate rights are verified per photo.
+pub const MAX_WEAK_CANDIDATES: usize = 8;
+
+/// The score reported for a verified hit with `inliers` inliers: rises from 0.5 at the
+/// minimum towards 1 (not a fitted precision curve: the scores of hashes are; this one only
+/// orders verified hits among themselves and against the hash hits' scores).
+pub fn verified_score(inliers: usize, params: &VerifyParams) -> f32 {
+    let min = params.min_inliers.max(1) as f32;
+    let n = inliers as f32;
+    (n / (n + min)).clamp(0.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{Rgb, RgbImage};
+
+    /// A tiny deterministic generator for the test pictures.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u32 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 >> 16) as u32
+        }
+        fn below(&mut self, n: u32) -> u32 {
+            self.next() % n
+        }
+    }
+
+    /// A made-up logo: filled rectangles, discs and bars of a few colours on white.
+    fn logo(seed: u64, size: u32) -> RgbImage {
+        let mut rng = Rng(seed);
+        let mut img = RgbImage::from_pixel(size, size, Rgb([255, 255, 255]));
+        for _ in 0..14 {
+            let colour = Rgb([
+                rng.below(200) as u8,
+                rng.below(200) as u8,
+                rng.below(200) as u8,
+            ]);
+            let (cx, cy) = (rng.below(size) as i32, rng.below(size) as i32);
+            let r = 8 + rng.below(size / 6) as i32;
+            let disc = rng.below(2) == 0;
+            for y in (cy - r).max(0)..(cy + r).min(size as i32) {
+                for x in (cx - r).max(0)..(cx + r).min(size as i32) {
+                    let (dx, dy) = (x - cx, y - cy);
+                    if !disc || dx * dx + dy * dy <= r * r {
+                        img.put_pixel(x as u32, y as u32, colour);
+                    }
+                }
+            }
+        }
+        img
+    }
+
+    /// A textured photo-like ground: smooth blotches plus grain.
+    fn ground(seed: u64, w: u32, h: u32) -> RgbImage {
+        let mut rng = Rng(seed);
+        let blobs: Vec<(f32, f32, f32, [f32; 3])> = (0..30)
+            .map(|_| {
+                (
+                    rng.below(w) as f32,
+                    rng.below(h) as f32,
+                    20.0 + rng.below(120) as f32,
+                    [
+                        rng.below(255) as f32,
+                        rng.below(255) as f32,
+                        rng.below(255) as f32,
+                    ],
+                )
+            })
+            .collect();
+        RgbImage::from_fn(w, h, |x, y| {
+            let mut c = [120.0f32, 110.0, 100.0];
+            for (bx, by, r, col) in &blobs {
+                let d = ((x as f32 - bx).powi(2) + (y as f32 - by).powi(2)).sqrt();
+                let t = (1.0 - d / r).clamp(0.0, 1.0) * 0.6;
+                for k in 0..3 {
+                    c[k] = c[k] * (1.0 - t) + col[k] * t;
+                }
+            }
+            let grain = ((x * 7 + y * 13) % 11) as f32 - 5.0;
+            Rgb(c.map(|v| (v + grain).clamp(0.0, 255.0) as u8))
+        })
+    }
+
+    /// `logo` warped onto `photo` so that its corners land on `quad` (pixels).
+    fn paste(photo: &mut RgbImage, logo: &RgbImage, quad: [[f64; 2]; 4]) {
+        let (w, h) = (f64::from(logo.width()), f64::from(logo.height()));
+        let corners = [[0.0, 0.0], [w, 0.0], [w, h], [0.0, h]];
+        // The inverse map: photo pixel -> logo pixel.
+        let pairs: Vec<_> = quad.iter().copied().zip(corners).collect();
+        let inv = geometry::fit(&pairs).expect("a proper quad");
+        for y in 0..photo.height() {
+            for x in 0..photo.width() {
+                let (px, py) = (f64::from(x) + 0.5, f64::from(y) + 0.5);
+                let z = inv[6] * px + inv[7] * py + inv[8];
+                let u = (inv[0] * px + inv[1] * py + inv[2]) / z;
+                let v = (inv[3] * px + inv[4] * py + inv[5]) / z;
+                if u >= 0.0 && v >= 0.0 && u < w && v < h {
+                    photo.put_pixel(x, y, *logo.get_pixel(u as u32, v as u32));
+                }
+            }
+        }
+    }
+
+    fn reference(seed: u64) -> LocalFeatures {
+        extract(&to_gray(&logo(seed, 256)), &REFERENCE_FEATURES)
+    }
+
+    #[test]
+    fn a_logo_pasted_in_perspective_on_a_textured_photo_is_verified_with_its_region() {
+        let mut photo = ground(7, 640, 480);
+        // A tilted, foreshortened quad around (300..470, 120..330).
+        let quad = [
+            [310.0, 130.0],
+            [470.0, 150.0],
+            [455.0, 320.0],
+            [300.0, 300.0],
+        ];
+        paste(&mut photo, &logo(42, 256), quad);
+        let query = extract(&to_gray(&photo), &QUERY_FEATURES);
+        let found = verify(&reference(42), &query, &VERIFY_PARAMS).expect("verified");
+        assert!(found.inliers >= VERIFY_PARAMS.min_inliers, "{found}");
+        // The region found is the pasted quad's box (to a few pixels).
+        let [x, y, w, h] = found.region;
+        let expect = [300.0 / 640.0, 130.0 / 480.0, 170.0 / 640.0, 190.0 / 480.0];
+        for (got, want) in [x, y, w, h].iter().zip(expect) {
+            assert!((got - want).abs() < 0.03, "{found} vs {expect:?}");
+        }
+        assert!(found.to_string().contains("inliers"));
+    }
+
+    #[test]
+    fn a_small_rotated_logo_among_other_logos_is_verified_and_the_others_are_not_it() {
+        let mut photo = ground(9, 640, 640);
+        // The registered logo, small and rotated ~20°, among two unrelated ones.
+        paste(
+            &mut photo,
+            &logo(42, 256),
+            [[80.0, 120.0], [230.0, 70.0], [280.0, 215.0], [130.0, 265.0]],
+        );
+        paste(
+            &mut photo,
+            &logo(5, 256),
+            [
+                [360.0, 360.0],
+                [560.0, 360.0],
+                [560.0, 560.0],
+                [360.0, 560.0],
+            ],
+        );
+        paste(
+            &mut photo,
+            &logo(6, 256),
+            [[360.0, 60.0], [560.0, 80.0], [550.0, 260.0], [370.0, 250.0]],
+        );
+        let query = extract(&to_gray(&photo), &QUERY_FEATURES);
+        let found = verify(&reference(42), &query, &VERIFY_PARAMS).expect("verified");
+        let [x, y, w, h] = found.region;
+        assert!(
+            (x - 80.0 / 640.0).abs() < 0.03 && (y - 70.0 / 640.0).abs() < 0.03,
+            "{found}"
+        );
+        assert!(
+            (w - 200.0 / 640.0).abs() < 0.04 && (h - 195.0 / 640.0).abs() < 0.04,
+            "{found}"
+        );
+        // Logos that are not in the photo are not verified in it.
+        for other in [11, 12, 13] {
+            assert_eq!(
+                verify(&reference(other), &query, &VERIFY_PARAMS),
+                None,
+                "{other}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unrelated_photo_or_a_mirrored_copy_is_not_verified() {
+        let photo = ground(3, 640, 480);
+        let query = extract(&to_gray(&photo), &QUERY_FEATURES);
+        assert_eq!(verify(&reference(42), &query, &VERIFY_PARAMS), None);
+        // A mirror image maps to a flipped quad: no sane homography.
+        let mut mirrored = ground(3, 640, 480);
+        paste(
+            &mut mirrored,
+            &logo(42, 256),
+            [
+                [460.0, 100.0],
+                [200.0, 100.0],
+                [200.0, 360.0],
+                [460.0, 360.0],
+            ],
+        );
+        let query = extract(&to_gray(&mirrored), &QUERY_FEATURES);
+        assert_eq!(verify(&reference(42), &query, &VERIFY_PARAMS), None);
+    }
+
+    #[test]
+    fn features_are_bounded_and_deterministic() {
+        let a = reference(42);
+        assert!(!a.is_empty() && a.len() <= REFERENCE_FEATURES.max_features);
+        assert_eq!(a, reference(42));
+        // A plain image has none.
+        let plain = RgbImage::from_pixel(300, 300, Rgb([200, 200, 200]));
+        assert!(extract(&to_gray(&plain), &QUERY_FEATURES).is_empty());
+    }
+
+    /// A registered image whose only hash pair with the photo is a loose ramped window
+    /// (too far to stand alone): a weak candidate.
+    fn weakly_paired(
+        right: &str,
+        seed: u64,
+        window: &takedown_model::RegionHash,
+    ) -> (crate::IndexedImage, LocalFeatures) {
+        // The window's bits with 3 flipped: within the ramped window's loose bound (4), beyond
+        // its strict one (2).
+        let mut word = u64::from_str_radix(&window.bits, 16).expect("64-bit hex");
+        word ^= 0b1011;
+        let hash = takedown_model::RegionHash {
+            algorithm: crate::PHASH64R.into(),
+            bits: format!("{word:016x}"),
+            region: None,
+        };
+        let image = crate::IndexedImage {
+            right_id: right.into(),
+            view: "logo".into(),
+            digest: String::new(),
+            hashes: vec![hash],
+            variants: Vec::new(),
+        };
+        (image, reference(seed))
+    }
+
+    #[test]
+    fn the_index_confirms_a_weak_hash_candidate_by_verification_and_names_its_inliers() {
+        use crate::{IMAGE_THRESHOLDS, ImageIndex, SpecificityPolicy};
+        let mut photo = ground(7, 640, 480);
+        paste(
+            &mut photo,
+            &logo(42, 256),
+            [
+                [310.0, 130.0],
+                [470.0, 150.0],
+                [455.0, 320.0],
+                [300.0, 300.0],
+            ],
+        );
+        let mut bytes = Vec::new();
+        photo
+            .write_to(
+                &mut std::io::Cursor::new(&mut bytes),
+                image::ImageFormat::Png,
+            )
+            .expect("png");
+        let limits = crate::ImageLimits::default();
+        let hashes = crate::hash_query(&bytes, &limits).expect("hashed");
+        let window = hashes
+            .iter()
+            .find(|h| h.algorithm == crate::PHASH64R)
+            .expect("a ramped window");
+        let query = features_from_bytes(&bytes, &limits, &QUERY_FEATURES).expect("features");
+        let mut index = ImageIndex::with_policy(SpecificityPolicy::off());
+        // The logo in the photo, and an unrelated logo, both only weakly paired by hashes.
+        for (right, seed) in [("pasted", 42), ("unrelated", 77)] {
+            let (image, features) = weakly_paired(right, seed, window);
+            index.insert_with_features(image, Some(features));
+        }
+        // Hashes alone: nothing stands.
+        assert!(index.query_with(&hashes, IMAGE_THRESHOLDS).is_empty());
+        let off = index.query_verified(
+            &hashes,
+            IMAGE_THRESHOLDS,
+            || Some(query.clone()),
+            VerifyPolicy::Off,
+            &VERIFY_PARAMS,
+        );
+        assert!(off.is_empty());
+        let hits = index.query_verified(
+            &hashes,
+            IMAGE_THRESHOLDS,
+            || Some(query.clone()),
+            VerifyPolicy::Weak,
+            &VERIFY_PARAMS,
+        );
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        let (hit, verified) = &hits[0];
+        assert_eq!(
+            (hit.right_id.as_str(), hit.algorithm.as_str()),
+            ("pasted", VERIFIED_ORB)
+        );
+        let verified = verified.as_ref().expect("its verification");
+        assert!(verified.inliers >= VERIFY_PARAMS.min_inliers);
+        let [x, y, _, _] = hit.region.expect("the region found");
+        assert!((x - 300.0 / 640.0).abs() < 0.03 && (y - 130.0 / 480.0).abs() < 0.03);
+        assert!(
+            verified
+                .to_string()
+                .contains(&format!("{} geometric inliers", verified.inliers))
+        );
+    }
+
+    #[test]
+    fn a_registration_with_no_hash_pair_is_found_only_when_every_image_is_verified() {
+        use crate::{IMAGE_THRESHOLDS, ImageIndex, IndexedImage, SpecificityPolicy};
+        let mut photo = ground(9, 640, 640);
+        paste(
+            &mut photo,
+            &logo(42, 256),
+            [[80.0, 120.0], [230.0, 70.0], [280.0, 215.0], [130.0, 265.0]],
+        );
+        let query = extract(&to_gray(&photo), &QUERY_FEATURES);
+        let mut index = ImageIndex::with_policy(SpecificityPolicy::off());
+        for (right, seed) in [("pasted", 42), ("other", 13)] {
+            let image = IndexedImage {
+                right_id: right.into(),
+                view: "logo".into(),
+                digest: String::new(),
+                hashes: Vec::new(),
+                variants: Vec::new(),
+            };
+            index.insert_with_features(image, Some(reference(seed)));
+        }
+        let weak = index.query_verified(
+            &[],
+            IMAGE_THRESHOLDS,
+            || Some(query.clone()),
+            VerifyPolicy::Weak,
+            &VERIFY_PARAMS,
+        );
+        assert!(weak.is_empty());
+        let all = index.query_verified(
+            &[],
+            IMAGE_THRESHOLDS,
+            || Some(query.clone()),
+            VerifyPolicy::WeakThenAll,
+            &VERIFY_PARAMS,
+        );
+        let found: Vec<&str> = all.iter().map(|(h, _)| h.right_id.as_str()).collect();
+        assert_eq!(found, ["pasted"]);
+    }
+}
