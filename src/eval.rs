@@ -205,7 +205,13 @@ pub fn images_with(
             writer.write_record([name.as_str(), "", "0", "", ""])?;
         }
         for (right_id, score, evidence) in rows {
-            writer.write_record([name.as_str(), right_id, &format!("{score:.4}"), "", &evidence])?;
+            writer.write_record([
+                name.as_str(),
+                right_id,
+                &format!("{score:.4}"),
+                "",
+                &evidence,
+            ])?;
         }
         summary.matched += usize::from(!hits.is_empty());
     }
