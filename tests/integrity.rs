@@ -88,6 +88,26 @@ impl World {
         self.dir.path().join(name)
     }
 
+    /// Runs `rights import FILE [--owner OWNER]` and asserts it is refused with a message
+    /// containing `expected`.
+    fn import_refused(&self, file: &Path, owner: Option<&str>, expected: &str) {
+        let mut args = vec!["rights", "import", file.to_str().expect("utf8")];
+        if let Some(owner) = owner {
+            args.extend(["--owner", owner]);
+        }
+        args.extend(["--data-dir", &self.data]);
+        let out = takedown(&args);
+        assert!(
+            !out.status.success(),
+            "{expected}: the import was not refused"
+        );
+        assert!(
+            stderr(&out).contains(expected),
+            "{expected}: {}",
+            stderr(&out)
+        );
+    }
+
     /// Creates a tenant with `tenants create` and returns its first key.
     fn tenant(&self, kind: &str, id: &str) -> String {
         let out = takedown(&[
@@ -335,19 +355,7 @@ async fn the_reproductions_of_the_report_fail_to_do_harm() {
         r#"{"owner":{"id":"acme","kind":"brand_owner","name":"Acme"},"rights":[{"id":"bravo-probe/r1","kind":"word_mark","name":"ACMESECRET","registration_number":"9"}]}"#,
     )
     .expect("write");
-    let out = takedown(&[
-        "rights",
-        "import",
-        file.to_str().expect("utf8"),
-        "--data-dir",
-        &world.data,
-    ]);
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("id: may contain only"),
-        "the error names the id rule: {}",
-        stderr(&out)
-    );
+    world.import_refused(&file, None, "id: may contain only");
     assert!(write_right(&world, Path_::Api, "bravo-probe", &key_b, "r1", "BRAVO").await);
     assert_eq!(
         world.rights_seen(&key_b).await,
@@ -361,19 +369,7 @@ async fn the_reproductions_of_the_report_fail_to_do_harm() {
         r#"{"owner":{"id":"shop-plat","kind":"brand_owner","name":"Renamed"},"rights":[]}"#,
     )
     .expect("write");
-    let out = takedown(&[
-        "rights",
-        "import",
-        file.to_str().expect("utf8"),
-        "--data-dir",
-        &world.data,
-    ]);
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("exists as a platform"),
-        "{}",
-        stderr(&out)
-    );
+    world.import_refused(&file, None, "exists as a platform");
     let (status, me) = world
         .request(reqwest::Method::GET, "/v1/me", &key_p, None)
         .await;
@@ -425,19 +421,7 @@ async fn an_owner_file_is_checked_like_the_api_and_registered_whole_or_not_at_al
             .to_string(),
         )
         .expect("write");
-        let out = takedown(&[
-            "rights",
-            "import",
-            file.to_str().expect("utf8"),
-            "--data-dir",
-            &world.data,
-        ]);
-        assert!(!out.status.success(), "{expected}");
-        assert!(
-            stderr(&out).contains(expected),
-            "{expected}: {}",
-            stderr(&out)
-        );
+        world.import_refused(&file, None, expected);
         assert!(
             world.rights_seen(&key).await.is_empty(),
             "{expected}: the first, valid right was not written either"
@@ -451,19 +435,7 @@ async fn an_owner_file_is_checked_like_the_api_and_registered_whole_or_not_at_al
         .to_string(),
     )
     .expect("write");
-    let out = takedown(&[
-        "rights",
-        "import",
-        file.to_str().expect("utf8"),
-        "--data-dir",
-        &world.data,
-    ]);
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("authorised_sellers"),
-        "{}",
-        stderr(&out)
-    );
+    world.import_refused(&file, None, "authorised_sellers");
     // Arrays are bounded.
     let classes: Vec<String> = (0..300_000).map(|n| (n % 45 + 1).to_string()).collect();
     std::fs::write(
@@ -474,19 +446,7 @@ async fn an_owner_file_is_checked_like_the_api_and_registered_whole_or_not_at_al
         .to_string(),
     )
     .expect("write");
-    let out = takedown(&[
-        "rights",
-        "import",
-        file.to_str().expect("utf8"),
-        "--data-dir",
-        &world.data,
-    ]);
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("at most 100 classes"),
-        "{}",
-        stderr(&out)
-    );
+    world.import_refused(&file, None, "at most 100 classes");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -544,21 +504,7 @@ async fn a_rights_csv_is_checked_like_the_api_row_by_row() {
         (&b"name,colour\nX,red\n"[..], "no \"id\" column"),
     ] {
         std::fs::write(&csv, content).expect("write");
-        let out = takedown(&[
-            "rights",
-            "import",
-            csv.to_str().expect("utf8"),
-            "--owner",
-            "acme",
-            "--data-dir",
-            &world.data,
-        ]);
-        assert!(!out.status.success(), "{expected}");
-        assert!(
-            stderr(&out).contains(expected),
-            "{expected}: {}",
-            stderr(&out)
-        );
+        world.import_refused(&csv, Some("acme"), expected);
     }
 }
 
