@@ -120,11 +120,7 @@ impl Tier {
             Tier::Scan(list) => list
                 .iter()
                 .filter_map(|(id, stored)| {
-                    let d: u32 = stored
-                        .iter()
-                        .zip(bits)
-                        .map(|(a, b)| (a ^ b).count_ones())
-                        .sum();
+                    let d = takedown_matching::image_hash::hamming_bytes(stored, bits)?;
                     (d <= radius).then_some((*id, d))
                 })
                 .collect(),

@@ -44,7 +44,7 @@ pub use decode::{ImageError, ImageLimits};
 // PDQ (`crate::pdq`) decodes listing bytes with the same limits.
 pub(crate) use decode::decode_rgb;
 pub use index::{ImageHit, ImageIndex, IndexedImage, Thresholds};
-pub use phash::{PHASH64, hamming_hex};
+pub use phash::{PHASH64, hamming_bytes, hamming_hex};
 pub(crate) use prepare::box_shrink;
 pub use ramp::PHASH64R;
 pub use shape::{SHAPE64, SHAPE64R};

@@ -65,8 +65,9 @@ pub fn hamming_hex(a: &str, b: &str) -> Option<u32> {
     hamming_bytes(&a, &b)
 }
 
-/// Hamming distance between two byte strings of the same length.
-pub(crate) fn hamming_bytes(a: &[u8], b: &[u8]) -> Option<u32> {
+/// Hamming distance between two byte strings of the same length; `None` if the lengths
+/// differ.
+pub fn hamming_bytes(a: &[u8], b: &[u8]) -> Option<u32> {
     if a.len() != b.len() {
         return None;
     }

@@ -245,11 +245,7 @@ impl Background {
                 .iter()
                 .enumerate()
                 .filter_map(|(id, stored)| {
-                    let d: u32 = stored
-                        .iter()
-                        .zip(bits)
-                        .map(|(a, b)| (a ^ b).count_ones())
-                        .sum();
+                    let d = super::hamming_bytes(stored, bits)?;
                     (d <= horizon).then_some((id as u32, d))
                 })
                 .collect(),
