@@ -15,14 +15,23 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Datelike, Duration, FixedOffset, Months, NaiveDate, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
+/// Why a deadline cannot be computed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CalendarError {
-    #[error(
-        "no Chinese holiday table for {year}: add it with CnCalendar::with_year before computing this deadline"
-    )]
-    CnYearNotCovered { year: i32 },
+    /// The deadline falls in a year whose Chinese holiday table is not loaded.
+    #[error("no CN calendar for {year}: load its holiday table with `takedown calendar import`")]
+    CnYearNotCovered {
+        /// The year without a table.
+        year: i32,
+    },
+    /// The deadline is beyond the dates chrono can represent.
     #[error("deadline {period:?} from {from} is out of range")]
-    OutOfRange { period: Period, from: DateTime<Utc> },
+    OutOfRange {
+        /// The window.
+        period: Period,
+        /// Its start.
+        from: DateTime<Utc>,
+    },
 }
 
 /// How long a legal window lasts, and in which calendar it is counted.
@@ -147,30 +156,170 @@ struct YearTable {
     holidays: BTreeSet<NaiveDate>,
     /// Weekend days declared working days (调休上班).
     workdays: BTreeSet<NaiveDate>,
+    /// Where the arrangement comes from, as its file names it.
+    source: String,
 }
 
 /// China's working-day calendar: weekends and official holidays are rest days, declared
 /// make-up working days are working days. Only years with a table can be computed in, because
-/// the State Council fixes each year's arrangement only the November before.
+/// the State Council fixes each year's arrangement only the November before: a year without
+/// one is [`CalendarError::CnYearNotCovered`], never guessed.
 #[derive(Debug, Clone)]
 pub struct CnCalendar {
     years: BTreeMap<i32, YearTable>,
 }
 
-/// 国务院办公厅关于2026年部分节假日安排的通知 (General Office of the State Council,
-/// 4 November 2025, published by Xinhua; checked against politics.gmw.cn/2025-11/04/
-/// content_38391083.htm): holidays taken off, inclusive ranges.
-const CN_2026_HOLIDAYS: [((u32, u32), (u32, u32)); 7] = [
-    ((1, 1), (1, 3)),   // New Year's Day
-    ((2, 15), (2, 23)), // Spring Festival
-    ((4, 4), (4, 6)),   // Qingming
-    ((5, 1), (5, 5)),   // Labour Day
-    ((6, 19), (6, 21)), // Dragon Boat Festival
-    ((9, 25), (9, 27)), // Mid-Autumn Festival
-    ((10, 1), (10, 7)), // National Day
+/// The tables shipped in the repository (`services/platform/calendars/`), each naming its
+/// source. Add a year by adding its file here, or at run time with `takedown calendar import`.
+const BUILT_IN_TABLES: [(&str, &str); 2] = [
+    ("cn-2025.toml", include_str!("../calendars/cn-2025.toml")),
+    ("cn-2026.toml", include_str!("../calendars/cn-2026.toml")),
 ];
-/// The same notice's make-up working days (weekends worked).
-const CN_2026_WORKDAYS: [(u32, u32); 6] = [(1, 4), (2, 14), (2, 28), (5, 9), (9, 20), (10, 10)];
+
+/// Most holidays a year's file may list; the real arrangement has seven.
+const MAX_HOLIDAY_RANGES: usize = 64;
+
+/// Why a calendar file was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CalendarFileError {
+    /// Not TOML in the calendar format.
+    #[error("not a calendar file: {0}")]
+    Format(String),
+    /// Only China's calendar is a table; the US one follows from 5 U.S.C. 6103.
+    #[error("region {0:?} is not supported: only \"CN\" calendars are loaded from files")]
+    Region(String),
+    /// A table must say where it comes from.
+    #[error("source is empty: name the official notice the table is taken from")]
+    NoSource,
+    /// Out of the range a year can have.
+    #[error("year {0} is out of range")]
+    Year(i64),
+    /// A date that does not belong to the file's year.
+    #[error("{field} {date} is not in {year}")]
+    OutsideYear {
+        /// Which list the date is in.
+        field: &'static str,
+        /// The date.
+        date: NaiveDate,
+        /// The file's year.
+        year: i32,
+    },
+    /// A holiday range that ends before it starts.
+    #[error("holiday {name:?} ends ({to}) before it starts ({from})")]
+    Backwards {
+        /// The holiday's name.
+        name: String,
+        /// First day.
+        from: NaiveDate,
+        /// Last day.
+        to: NaiveDate,
+    },
+    /// A make-up working day on a weekday means nothing and is likely a typo.
+    #[error("workday {0} is not a Saturday or Sunday: make-up working days are weekend days")]
+    WorkdayNotWeekend(NaiveDate),
+    /// A day both off and worked.
+    #[error("{0} is listed both as a holiday and as a workday")]
+    Both(NaiveDate),
+    /// More holiday ranges than any year has.
+    #[error("{0} holiday ranges; at most {MAX_HOLIDAY_RANGES} are accepted")]
+    TooMany(usize),
+}
+
+/// One year's holiday arrangement as a file: `calendars/cn-2026.toml` is the example.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarFile {
+    /// `"CN"`.
+    pub region: String,
+    /// The year the arrangement is for.
+    pub year: i64,
+    /// The official notice the table is taken from.
+    pub source: String,
+    /// Days off, as inclusive ranges.
+    pub holidays: Vec<HolidayRange>,
+    /// Weekend days that are working days.
+    #[serde(default)]
+    pub workdays: Vec<NaiveDate>,
+}
+
+/// Consecutive days off for one holiday.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HolidayRange {
+    /// The holiday, e.g. "Spring Festival".
+    pub name: String,
+    /// The first day off.
+    pub from: NaiveDate,
+    /// The last day off.
+    pub to: NaiveDate,
+}
+
+impl CalendarFile {
+    /// Parses and checks a calendar file's text.
+    pub fn parse(text: &str) -> Result<Self, CalendarFileError> {
+        let file: CalendarFile =
+            toml::from_str(text).map_err(|e| CalendarFileError::Format(e.to_string()))?;
+        file.check()?;
+        Ok(file)
+    }
+
+    /// The year as a calendar year, once checked.
+    pub fn calendar_year(&self) -> Result<i32, CalendarFileError> {
+        i32::try_from(self.year)
+            .ok()
+            .filter(|y| (1949..=9999).contains(y))
+            .ok_or(CalendarFileError::Year(self.year))
+    }
+
+    fn check(&self) -> Result<(), CalendarFileError> {
+        if self.region != "CN" {
+            return Err(CalendarFileError::Region(self.region.clone()));
+        }
+        if self.source.trim().is_empty() {
+            return Err(CalendarFileError::NoSource);
+        }
+        if self.holidays.len() > MAX_HOLIDAY_RANGES {
+            return Err(CalendarFileError::TooMany(self.holidays.len()));
+        }
+        let year = self.calendar_year()?;
+        let in_year = |field, date: NaiveDate| {
+            if date.year() == year {
+                Ok(())
+            } else {
+                Err(CalendarFileError::OutsideYear { field, date, year })
+            }
+        };
+        for range in &self.holidays {
+            in_year("holiday", range.from)?;
+            in_year("holiday", range.to)?;
+            if range.to < range.from {
+                return Err(CalendarFileError::Backwards {
+                    name: range.name.clone(),
+                    from: range.from,
+                    to: range.to,
+                });
+            }
+        }
+        let holidays = self.holiday_days();
+        for &day in &self.workdays {
+            in_year("workday", day)?;
+            if !is_weekend(day) {
+                return Err(CalendarFileError::WorkdayNotWeekend(day));
+            }
+            if holidays.contains(&day) {
+                return Err(CalendarFileError::Both(day));
+            }
+        }
+        Ok(())
+    }
+
+    fn holiday_days(&self) -> BTreeSet<NaiveDate> {
+        self.holidays
+            .iter()
+            .flat_map(|range| range.from.iter_days().take_while(move |d| *d <= range.to))
+            .collect()
+    }
+}
 
 impl Default for CnCalendar {
     fn default() -> Self {
@@ -179,25 +328,36 @@ impl Default for CnCalendar {
 }
 
 impl CnCalendar {
-    /// The built-in official tables (2026).
-    pub fn official() -> Self {
-        let date = |(m, d): (u32, u32)| NaiveDate::from_ymd_opt(2026, m, d);
-        let mut holidays = Vec::new();
-        for (first, last) in CN_2026_HOLIDAYS {
-            let (Some(mut day), Some(last)) = (date(first), date(last)) else {
-                continue;
-            };
-            while day <= last {
-                holidays.push(day);
-                let Some(next) = day.succ_opt() else { break };
-                day = next;
-            }
-        }
-        let workdays = CN_2026_WORKDAYS.into_iter().filter_map(date);
+    /// A calendar with no year: every Chinese deadline is unknown until a table is added.
+    pub fn empty() -> Self {
         Self {
             years: BTreeMap::new(),
         }
-        .with_year(2026, holidays, workdays)
+    }
+
+    /// The tables shipped in the repository (2025 and 2026).
+    pub fn official() -> Self {
+        let mut calendar = Self::empty();
+        for (name, text) in BUILT_IN_TABLES {
+            // A broken built-in table fails `built_in_tables_load`, not a request.
+            match CalendarFile::parse(text) {
+                Ok(file) => calendar = calendar.with_file(&file),
+                Err(e) => tracing::error!(file = name, error = %e, "built-in calendar refused"),
+            }
+        }
+        calendar
+    }
+
+    /// Adds (or replaces) the year of a checked calendar file.
+    pub fn with_file(self, file: &CalendarFile) -> Self {
+        let Ok(year) = file.calendar_year() else {
+            return self;
+        };
+        let mut calendar = self.with_year(year, file.holiday_days(), file.workdays.clone());
+        if let Some(table) = calendar.years.get_mut(&year) {
+            table.source = file.source.clone();
+        }
+        calendar
     }
 
     /// Adds (or replaces) one year's holidays and make-up working days.
@@ -212,11 +372,20 @@ impl CnCalendar {
             YearTable {
                 holidays: holidays.into_iter().collect(),
                 workdays: workdays.into_iter().collect(),
+                source: String::new(),
             },
         );
         self
     }
 
+    /// The years with a table, and each table's source.
+    pub fn years(&self) -> impl Iterator<Item = (i32, &str)> {
+        self.years
+            .iter()
+            .map(|(year, table)| (*year, table.source.as_str()))
+    }
+
+    /// Whether `day` is a working day in China, if its year has a table.
     pub fn is_working_day(&self, day: NaiveDate) -> Result<bool, CalendarError> {
         let table = self
             .years
@@ -343,6 +512,71 @@ mod tests {
             // 1 Jan 2027 (Fri) is a holiday, 2–3 Jan the weekend: Mon 4 Jan.
             at("2027-01-05T00:00:00+08:00")
         );
+    }
+
+    #[test]
+    fn built_in_tables_load_with_their_sources() {
+        for (name, text) in BUILT_IN_TABLES {
+            let file = CalendarFile::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(
+                file.source.contains("国务院办公厅"),
+                "{name} names its source"
+            );
+        }
+        let cn = CnCalendar::official();
+        let years: Vec<i32> = cn.years().map(|(y, _)| y).collect();
+        assert_eq!(years, vec![2025, 2026]);
+        // 2025: the Spring Festival eve holiday and the make-up Sunday before it.
+        assert!(!cn.is_working_day(date(2025, 1, 28)).unwrap());
+        assert!(cn.is_working_day(date(2025, 1, 26)).unwrap());
+        assert!(!cn.is_working_day(date(2025, 10, 8)).unwrap());
+    }
+
+    #[test]
+    fn calendar_files_are_checked_and_errors_name_the_fault() {
+        let file = |body: &str| {
+            CalendarFile::parse(&format!(
+                "region = \"CN\"\nyear = 2027\nsource = \"s\"\n{body}"
+            ))
+        };
+        assert_eq!(
+            file("holidays = [{ name = \"x\", from = \"2028-01-01\", to = \"2028-01-01\" }]"),
+            Err(CalendarFileError::OutsideYear {
+                field: "holiday",
+                date: date(2028, 1, 1),
+                year: 2027
+            })
+        );
+        assert_eq!(
+            file("holidays = [{ name = \"x\", from = \"2027-02-03\", to = \"2027-02-01\" }]")
+                .unwrap_err()
+                .to_string(),
+            "holiday \"x\" ends (2027-02-01) before it starts (2027-02-03)"
+        );
+        assert_eq!(
+            file("holidays = []\nworkdays = [\"2027-01-06\"]"),
+            Err(CalendarFileError::WorkdayNotWeekend(date(2027, 1, 6)))
+        );
+        assert!(matches!(
+            file("holiday = []"),
+            Err(CalendarFileError::Format(_))
+        ));
+        assert_eq!(
+            CalendarFile::parse("region = \"US\"\nyear = 2027\nsource = \"s\"\nholidays = []"),
+            Err(CalendarFileError::Region("US".into()))
+        );
+        assert_eq!(
+            CalendarFile::parse("region = \"CN\"\nyear = 2027\nsource = \" \"\nholidays = []"),
+            Err(CalendarFileError::NoSource)
+        );
+        let ok = file("holidays = [{ name = \"x\", from = \"2027-02-01\", to = \"2027-02-03\" }]\nworkdays = [\"2027-01-30\"]").unwrap();
+        let cn = CnCalendar::empty().with_file(&ok);
+        assert!(!cn.is_working_day(date(2027, 2, 2)).unwrap());
+        assert!(
+            cn.is_working_day(date(2027, 1, 30)).unwrap(),
+            "make-up Saturday"
+        );
+        assert_eq!(cn.years().collect::<Vec<_>>(), vec![(2027, "s")]);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use sqlx::{Row, SqlitePool, sqlite::SqliteRow};
 use takedown_model::{Notice, stable_id};
 
 use crate::{
+    calendar::{CalendarFile, Period},
     clock::{Clock, SystemClock},
     flow::{EventKind, Regime, State},
 };
@@ -63,6 +64,34 @@ pub struct CaseRecord {
     /// DSA art. 20: until when an internal complaint about the decision is taken.
     pub complaint_until: Option<DateTime<Utc>>,
     pub statement_of_reasons: Option<String>,
+    /// Windows whose end could not be computed yet (no holiday table for their year); the
+    /// tick fills them in once the table is loaded.
+    pub pending_windows: Vec<PendingWindow>,
+}
+
+/// Which of a case's window columns a [`PendingWindow`] will fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowField {
+    /// [`CaseRecord::deadline`].
+    Deadline,
+    /// [`CaseRecord::restore_by`].
+    RestoreBy,
+    /// [`CaseRecord::complaint_until`].
+    ComplaintUntil,
+}
+
+/// A window that started but whose end is unknown: kept with what computes it later.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PendingWindow {
+    /// The column the end goes into.
+    pub field: WindowField,
+    /// The window's length and calendar.
+    pub period: Period,
+    /// When the window started.
+    pub from: DateTime<Utc>,
+    /// Why the end is unknown, e.g. "no CN calendar for 2027".
+    pub reason: String,
 }
 
 /// One recorded transition.
@@ -266,7 +295,8 @@ impl CaseStore {
     pub async fn load(&self, case_id: &str) -> Result<Option<CaseRecord>, CaseError> {
         let row = sqlx::query(
             "SELECT case_id, notice_id, platform, seller, listing_url, regime, status, received_at,
-                    deadline, measures_at, counter_at, restore_by, complaint_until, statement_of_reasons
+                    deadline, measures_at, counter_at, restore_by, complaint_until, statement_of_reasons,
+                    pending_windows
              FROM cases WHERE case_id = ?",
         )
         .bind(case_id)
@@ -288,7 +318,8 @@ impl CaseStore {
         let mut tx = self.pool.begin().await?;
         let changed = sqlx::query(
             "UPDATE cases SET status = ?, deadline = ?, measures_at = ?, counter_at = ?,
-                    restore_by = ?, complaint_until = ?, statement_of_reasons = ?
+                    restore_by = ?, complaint_until = ?, statement_of_reasons = ?,
+                    pending_windows = ?
              WHERE case_id = ? AND status = ?",
         )
         .bind(after.state.as_str())
@@ -298,6 +329,7 @@ impl CaseStore {
         .bind(opt(after.restore_by))
         .bind(opt(after.complaint_until))
         .bind(&after.statement_of_reasons)
+        .bind(pending_json(&after.pending_windows))
         .bind(&after.case_id)
         .bind(before.as_str())
         .execute(&mut *tx)
@@ -364,6 +396,60 @@ impl CaseStore {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    /// Cases with a window whose end is not known yet, oldest first.
+    pub async fn with_pending_windows(&self) -> Result<Vec<String>, CaseError> {
+        let rows = sqlx::query(
+            "SELECT case_id FROM cases WHERE pending_windows <> '[]' ORDER BY received_at, case_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(|r| r.get("case_id")).collect())
+    }
+
+    /// Stores (or replaces) a year's holiday table; the flow loads it at its next tick.
+    pub async fn import_calendar(&self, file: &CalendarFile) -> Result<(), CaseError> {
+        let body = toml::to_string(file).map_err(|e| CaseError::Corrupt {
+            case_id: String::new(),
+            column: "calendars.body",
+            value: e.to_string(),
+        })?;
+        sqlx::query(
+            "INSERT INTO calendars (region, year, source, body, imported_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (region, year) DO UPDATE SET source = excluded.source,
+                 body = excluded.body, imported_at = excluded.imported_at",
+        )
+        .bind(&file.region)
+        .bind(file.year)
+        .bind(&file.source)
+        .bind(body)
+        .bind(timestamp(self.clock.now()))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The holiday tables imported into this database, oldest year first. A stored table that
+    /// no longer passes the checks is reported, not loaded.
+    pub async fn imported_calendars(&self) -> Result<Vec<CalendarFile>, CaseError> {
+        let rows = sqlx::query("SELECT region, year, body FROM calendars ORDER BY region, year")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let body: String = r.get("body");
+                CalendarFile::parse(&body).map_err(|e| CaseError::Corrupt {
+                    case_id: format!(
+                        "calendar {}/{}",
+                        r.get::<String, _>("region"),
+                        r.get::<i64, _>("year")
+                    ),
+                    column: "calendars.body",
+                    value: e.to_string(),
+                })
+            })
+            .collect()
     }
 
     /// Cases in `state`, oldest first.
@@ -462,6 +548,11 @@ impl CaseStore {
     }
 }
 
+fn pending_json(windows: &[PendingWindow]) -> String {
+    // Plain data of our own types: serialising it cannot fail.
+    serde_json::to_string(windows).unwrap_or_else(|_| "[]".to_owned())
+}
+
 fn parse_time(
     case_id: &str,
     column: &'static str,
@@ -506,6 +597,10 @@ fn record_from_row(row: &SqliteRow) -> Result<CaseRecord, CaseError> {
         restore_by: optional(11, "restore_by")?,
         complaint_until: optional(12, "complaint_until")?,
         statement_of_reasons: row.get(13),
+        pending_windows: {
+            let text: String = row.get(14);
+            serde_json::from_str(&text).map_err(|_| corrupt("pending_windows", &text))?
+        },
         case_id: case_id.clone(),
     })
 }
@@ -531,7 +626,7 @@ mod tests {
     use super::*;
 
     /// A database made before the flow existed gains platform, seller and a `received`
-    /// event for each of its cases.
+    /// event for each of its cases (and, with 0003, no pending windows).
     #[tokio::test]
     async fn migration_0002_backfills_cases_opened_before_it() {
         let dir = tempfile::tempdir().unwrap();
@@ -554,6 +649,10 @@ mod tests {
             .execute(&pool)
             .await
             .unwrap();
+        sqlx::raw_sql(include_str!("../migrations/0003_calendars.sql"))
+            .execute(&pool)
+            .await
+            .unwrap();
         let store = CaseStore {
             pool,
             clock: Arc::new(SystemClock),
@@ -569,6 +668,7 @@ mod tests {
             ("shop", "Old Seller", Regime::EuDsa)
         );
         assert_eq!(case.state, State::Received);
+        assert!(case.pending_windows.is_empty());
         let events = store.events("case_1").await.unwrap();
         assert_eq!(events.len(), 1);
         assert_eq!(

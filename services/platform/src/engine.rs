@@ -3,15 +3,19 @@
 //! calendar, and records the transition with who, what and when. [`CaseFlow::tick`] applies
 //! windows that have run out and retries effects that failed.
 
-use std::{collections::HashMap, future::Future, sync::Arc};
+use std::{
+    collections::HashMap,
+    future::Future,
+    sync::{Arc, RwLock},
+};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
 
 use crate::{
-    calendar::{CalendarError, CnCalendar},
-    cases::{Audit, CaseError, CaseRecord, CaseStore, EventRecord},
+    calendar::{CalendarError, CnCalendar, Period},
+    cases::{Audit, CaseError, CaseRecord, CaseStore, EventRecord, PendingWindow, WindowField},
     clock::Clock,
     flow::{Event, EventKind, Profile, Regime, State, TransitionError, WindowAnchor, transition},
     measures::{ListingService, MeasureError, SellerMessage, SellerNotifier},
@@ -50,6 +54,9 @@ pub struct CaseView {
     pub measures_due: Option<DateTime<Utc>>,
     /// Measures are due and not taken (or were taken late).
     pub measures_overdue: bool,
+    /// Set when a window's end cannot be computed yet, e.g. "deadline unknown: no CN calendar
+    /// for 2027"; loading that year's table fixes the case at the next tick.
+    pub deadline_unknown: Option<String>,
     pub events: Vec<EventRecord>,
 }
 
@@ -62,6 +69,8 @@ pub struct TickReport {
     pub completed: Vec<String>,
     /// Cases that could not move, with why; they are tried again next tick.
     pub failed: Vec<(String, String)>,
+    /// Cases whose unknown deadline could now be computed (a holiday table was loaded).
+    pub deadlines_set: Vec<String>,
 }
 
 /// The platform's case flow. Cheap to clone.
@@ -72,7 +81,11 @@ pub struct CaseFlow {
     listings: Arc<dyn ListingService>,
     sellers: Arc<dyn SellerNotifier>,
     profiles: Arc<HashMap<Regime, Profile>>,
-    cn: Arc<CnCalendar>,
+    /// The configured tables (built-in, or given with [`CaseFlow::with_cn_calendar`]).
+    cn_base: Arc<CnCalendar>,
+    /// `cn_base` with the tables imported into the store, reloaded at every tick so an
+    /// import reaches a running server.
+    cn: Arc<RwLock<Arc<CnCalendar>>>,
 }
 
 impl CaseFlow {
@@ -88,7 +101,8 @@ impl CaseFlow {
             listings,
             sellers,
             profiles: Arc::new(HashMap::new()),
-            cn: Arc::new(CnCalendar::official()),
+            cn_base: Arc::new(CnCalendar::official()),
+            cn: Arc::new(RwLock::new(Arc::new(CnCalendar::official()))),
         }
     }
 
@@ -100,8 +114,33 @@ impl CaseFlow {
 
     /// Replaces the Chinese holiday tables (to add a year).
     pub fn with_cn_calendar(mut self, cn: CnCalendar) -> Self {
-        self.cn = Arc::new(cn);
+        self.cn_base = Arc::new(cn.clone());
+        self.cn = Arc::new(RwLock::new(Arc::new(cn)));
         self
+    }
+
+    /// The Chinese calendar in force: the configured tables and the imported ones.
+    pub fn cn_calendar(&self) -> Arc<CnCalendar> {
+        // A poisoned lock only means a panic elsewhere mid-swap of an Arc; the value is whole.
+        match self.cn.read() {
+            Ok(cn) => Arc::clone(&cn),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Reloads the tables imported into the store (`takedown calendar import`) over the
+    /// configured ones.
+    pub async fn reload_calendars(&self) -> Result<(), FlowError> {
+        let mut cn = (*self.cn_base).clone();
+        for file in self.store.imported_calendars().await? {
+            cn = cn.with_file(&file);
+        }
+        let cn = Arc::new(cn);
+        match self.cn.write() {
+            Ok(mut slot) => *slot = cn,
+            Err(poisoned) => *poisoned.into_inner() = cn,
+        }
+        Ok(())
     }
 
     pub fn store(&self) -> &CaseStore {
@@ -147,6 +186,15 @@ impl CaseFlow {
     /// One case failing does not stop the others.
     pub async fn tick(&self) -> Result<TickReport, FlowError> {
         let mut report = TickReport::default();
+        self.reload_calendars().await?;
+        for case_id in self.store.with_pending_windows().await? {
+            let case = self.load(&case_id).await?;
+            match self.fill_pending_windows(case).await {
+                Ok(true) => report.deadlines_set.push(case_id),
+                Ok(false) => {}
+                Err(e) => report.failed.push((case_id, e.to_string())),
+            }
+        }
         // Pending effects first, so a case that expires below is not tried twice.
         for state in [State::MeasuresTaken, State::MeasuresEnded] {
             for case_id in self.store.in_state(state).await? {
@@ -182,14 +230,29 @@ impl CaseFlow {
 
     async fn view(&self, case: CaseRecord) -> Result<CaseView, FlowError> {
         let profile = self.profile(case.regime);
-        let measures_due = profile
+        let mut unknown: Vec<String> = case
+            .pending_windows
+            .iter()
+            .map(|w| w.reason.clone())
+            .collect();
+        let measures_due = match profile
             .measures_due
-            .map(|p| p.deadline(case.received_at, &self.cn))
+            .map(|p| p.deadline(case.received_at, &self.cn_calendar()))
             .transpose()
-            .map_err(|source| FlowError::Calendar {
-                case_id: case.case_id.clone(),
-                source,
-            })?;
+        {
+            Ok(due) => due,
+            Err(source @ CalendarError::CnYearNotCovered { .. }) => {
+                unknown.push(source.to_string());
+                None
+            }
+            Err(source) => {
+                return Err(FlowError::Calendar {
+                    case_id: case.case_id.clone(),
+                    source,
+                });
+            }
+        };
+        unknown.dedup();
         let measures_overdue = match (measures_due, case.measures_at) {
             (Some(due), Some(taken)) => taken > due,
             (Some(due), None) => case.state.is_open() && self.clock.now() > due,
@@ -200,6 +263,8 @@ impl CaseFlow {
             case,
             measures_due,
             measures_overdue,
+            deadline_unknown: (!unknown.is_empty())
+                .then(|| format!("deadline unknown: {}", unknown.join("; "))),
             events,
         })
     }
@@ -226,6 +291,9 @@ impl CaseFlow {
         after.state = next;
         // Windows belong to one state; a transition ends the old one.
         after.deadline = None;
+        after
+            .pending_windows
+            .retain(|w| w.field != WindowField::Deadline);
         let detail = match event {
             Event::TakeMeasures {
                 statement_of_reasons,
@@ -237,11 +305,15 @@ impl CaseFlow {
                     .map_err(measure)?;
                 after.measures_at = Some(now);
                 after.statement_of_reasons = statement_of_reasons.clone();
-                after.complaint_until = self.complaint_until(&profile, now).map_err(calendar)?;
+                after.complaint_until = self
+                    .complaint_until(&profile, now, &mut after)
+                    .map_err(calendar)?;
                 json!({ "statement_of_reasons": statement_of_reasons })
             }
             Event::Reject { reason } => {
-                after.complaint_until = self.complaint_until(&profile, now).map_err(calendar)?;
+                after.complaint_until = self
+                    .complaint_until(&profile, now, &mut after)
+                    .map_err(calendar)?;
                 json!({ "reason": reason })
             }
             Event::CounterNotice {
@@ -258,10 +330,14 @@ impl CaseFlow {
                     WindowAnchor::CounterReceived => case.counter_at.unwrap_or(now),
                 };
                 if let Some(window) = profile.complainant_window {
-                    after.deadline = Some(window.deadline(anchor, &self.cn).map_err(calendar)?);
+                    after.deadline = self
+                        .window_end(WindowField::Deadline, window, anchor, &mut after)
+                        .map_err(calendar)?;
                 }
                 if let Some(latest) = profile.restore_latest {
-                    after.restore_by = Some(latest.deadline(anchor, &self.cn).map_err(calendar)?);
+                    after.restore_by = self
+                        .window_end(WindowField::RestoreBy, latest, anchor, &mut after)
+                        .map_err(calendar)?;
                 }
                 json!({ "reached_at": reached, "window_from": anchor, "window_ends": after.deadline })
             }
@@ -315,11 +391,76 @@ impl CaseFlow {
         &self,
         profile: &Profile,
         decided: DateTime<Utc>,
+        case: &mut CaseRecord,
     ) -> Result<Option<DateTime<Utc>>, CalendarError> {
-        profile
-            .complaint_window
-            .map(|p| p.deadline(decided, &self.cn))
-            .transpose()
+        match profile.complaint_window {
+            Some(window) => self.window_end(WindowField::ComplaintUntil, window, decided, case),
+            None => Ok(None),
+        }
+    }
+
+    /// When `period` from `from` ends; `None`, with the window kept on the case as pending,
+    /// when the calendar has no table for the year it ends in. A missing year never stops a
+    /// case: the statute's clock is unknown, not the case's state.
+    fn window_end(
+        &self,
+        field: WindowField,
+        period: Period,
+        from: DateTime<Utc>,
+        case: &mut CaseRecord,
+    ) -> Result<Option<DateTime<Utc>>, CalendarError> {
+        case.pending_windows.retain(|w| w.field != field);
+        match period.deadline(from, &self.cn_calendar()) {
+            Ok(end) => Ok(Some(end)),
+            Err(e @ CalendarError::CnYearNotCovered { .. }) => {
+                tracing::warn!(case = %case.case_id, error = %e, "deadline unknown");
+                case.pending_windows.push(PendingWindow {
+                    field,
+                    period,
+                    from,
+                    reason: e.to_string(),
+                });
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Computes the case's pending windows that the calendar now covers and records them.
+    /// Returns whether any was set.
+    async fn fill_pending_windows(&self, case: CaseRecord) -> Result<bool, FlowError> {
+        let mut after = case.clone();
+        let mut set = Vec::new();
+        for window in &case.pending_windows {
+            let end = self
+                .window_end(window.field, window.period, window.from, &mut after)
+                .map_err(|source| FlowError::Calendar {
+                    case_id: case.case_id.clone(),
+                    source,
+                })?;
+            if let Some(end) = end {
+                match window.field {
+                    WindowField::Deadline => after.deadline = Some(end),
+                    WindowField::RestoreBy => after.restore_by = Some(end),
+                    WindowField::ComplaintUntil => after.complaint_until = Some(end),
+                }
+                set.push(json!({ "field": window.field, "ends": end }));
+            }
+        }
+        if set.is_empty() {
+            return Ok(false);
+        }
+        let now = self.clock.now();
+        self.commit(
+            &case,
+            after,
+            EventKind::DeadlineSet,
+            "calendar",
+            now,
+            json!({ "set": set }),
+        )
+        .await?;
+        Ok(true)
     }
 
     /// Carries a case through a state that only waits for an effect; on failure the case
@@ -346,9 +487,17 @@ impl CaseFlow {
         let profile = self.profile(case.regime);
         let next = transition(&profile, case.state, &Event::SellerNotified)?;
         let now = self.clock.now();
-        let answer_by = profile
-            .counter_window
-            .deadline(now, &self.cn)
+        let mut after = case.clone();
+        after
+            .pending_windows
+            .retain(|w| w.field != WindowField::Deadline);
+        let answer_by = self
+            .window_end(
+                WindowField::Deadline,
+                profile.counter_window,
+                now,
+                &mut after,
+            )
             .map_err(|source| FlowError::Calendar {
                 case_id: case.case_id.clone(),
                 source,
@@ -369,9 +518,8 @@ impl CaseFlow {
                 case_id: case.case_id.clone(),
                 source,
             })?;
-        let mut after = case.clone();
         after.state = next;
-        after.deadline = Some(answer_by);
+        after.deadline = answer_by;
         let detail = json!({ "answer_by": answer_by });
         self.commit(
             &case,

@@ -179,6 +179,8 @@ pub enum EventKind {
     Resolved,
     Restored,
     Withdraw,
+    /// A window whose end was unknown (no holiday table for its year) was computed.
+    DeadlineSet,
 }
 
 impl EventKind {
@@ -197,6 +199,7 @@ impl EventKind {
             EventKind::Resolved => "resolved",
             EventKind::Restored => "restored",
             EventKind::Withdraw => "withdraw",
+            EventKind::DeadlineSet => "deadline_set",
         }
     }
 }

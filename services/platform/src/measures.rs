@@ -49,8 +49,9 @@ pub struct SellerMessage {
     pub regime: Regime,
     /// The decision's reasons (DSA art. 17), if given.
     pub statement_of_reasons: Option<String>,
-    /// Until when a counter-notice (or DSA internal complaint) is taken.
-    pub answer_by: DateTime<Utc>,
+    /// Until when a counter-notice (or DSA internal complaint) is taken; `None` while the
+    /// window's end is unknown (no holiday table for its year yet).
+    pub answer_by: Option<DateTime<Utc>>,
 }
 
 #[async_trait::async_trait]

@@ -21,6 +21,8 @@ pub struct PlatformTiming {
 pub struct Metrics {
     pub time_to_measures: Vec<PlatformTiming>,
     pub states: BTreeMap<String, u64>,
+    /// Open cases with a deadline that cannot be computed yet (no holiday table for its year).
+    pub deadlines_unknown: u64,
 }
 
 pub async fn metrics(store: &CaseStore) -> Result<Metrics, CaseError> {
@@ -44,8 +46,11 @@ pub async fn metrics(store: &CaseStore) -> Result<Metrics, CaseError> {
         })
         .collect();
     let states = store.state_counts().await?.into_iter().collect();
+    let deadlines_unknown =
+        u64::try_from(store.with_pending_windows().await?.len()).unwrap_or(u64::MAX);
     Ok(Metrics {
         time_to_measures,
         states,
+        deadlines_unknown,
     })
 }

@@ -157,7 +157,7 @@ async fn cn_without_counter_notice_is_upheld_when_the_window_ends() {
     let told = w.sellers.messages();
     assert_eq!(told.len(), 1);
     // 15 CN days from Mon 2 Mar (Beijing): through Tue 17 Mar.
-    assert_eq!(told[0].answer_by, at("2026-03-18T00:00:00+08:00"));
+    assert_eq!(told[0].answer_by, Some(at("2026-03-18T00:00:00+08:00")));
 
     w.clock.set(at("2026-03-17T23:59:00+08:00"));
     assert!(w.flow.tick().await.unwrap().expired.is_empty());
@@ -406,7 +406,7 @@ async fn dsa_requires_reasons_and_decides_internal_complaints_itself() {
         told.statement_of_reasons.as_deref(),
         Some("Counterfeit of EUTM 1 (art. 9 EUTMR)")
     );
-    assert_eq!(told.answer_by, at("2026-10-10T08:00:00Z"));
+    assert_eq!(told.answer_by, Some(at("2026-10-10T08:00:00Z")));
 
     // The seller's internal complaint is decided by the platform, not forwarded.
     w.apply(&case, counter(&[])).await;
@@ -693,4 +693,67 @@ async fn the_background_ticker_applies_expired_windows() {
     assert_eq!(w.state(&case).await, State::ClosedUpheld);
     let _ = stop.send(());
     ticker.await.unwrap();
+}
+
+/// From 1 January 2027 the built-in tables end: a CN case whose window runs into 2027 must
+/// keep moving with its deadline shown as unknown, and importing the year later fixes it.
+#[tokio::test]
+async fn cn_window_in_a_year_without_a_table_is_unknown_then_set_when_the_year_is_imported() {
+    let w = world(Regime::CnEcommerce, "2026-12-24T02:00:00Z").await;
+    let case = w.open("ntc_y", "S1").await;
+    // Measures on 24 Dec: the seller's 15 CN days end in 2027, which has no table.
+    assert_eq!(w.apply(&case, measures(None)).await, State::SellerNotified);
+    let told = w.sellers.messages();
+    assert_eq!(
+        told.len(),
+        1,
+        "the seller is told even though the date is unknown"
+    );
+    assert_eq!(told[0].answer_by, None);
+    let view = w.flow.case(&case).await.unwrap();
+    assert_eq!(view.case.deadline, None);
+    assert_eq!(
+        view.deadline_unknown.as_deref(),
+        Some(
+            "deadline unknown: no CN calendar for 2027: load its holiday table with `takedown calendar import`"
+        )
+    );
+    assert_eq!(metrics(&w.store).await.unwrap().deadlines_unknown, 1);
+
+    // Ticks without the table leave it waiting, never expire it, never fail it.
+    w.clock.set(at("2027-01-05T00:00:00+08:00"));
+    let report = w.flow.tick().await.unwrap();
+    assert!(
+        report.expired.is_empty() && report.failed.is_empty() && report.deadlines_set.is_empty()
+    );
+    assert_eq!(w.state(&case).await, State::SellerNotified);
+
+    // A year's table, as `takedown calendar import` stores it (a test table: New Year only).
+    let file = takedown_platform::calendar::CalendarFile::parse(
+        r#"
+region = "CN"
+year = 2027
+source = "test table"
+holidays = [{ name = "New Year's Day", from = "2027-01-01", to = "2027-01-01" }]
+"#,
+    )
+    .unwrap();
+    w.store.import_calendar(&file).await.unwrap();
+    let report = w.flow.tick().await.unwrap();
+    assert_eq!(report.deadlines_set, vec![case.clone()]);
+    // 15 days from Thu 24 Dec (Beijing) is Fri 8 Jan 2027, a working day: ends 24:00 that day.
+    let view = w.flow.case(&case).await.unwrap();
+    assert_eq!(view.case.deadline, Some(at("2027-01-09T00:00:00+08:00")));
+    assert_eq!(view.deadline_unknown, None);
+    assert_eq!(metrics(&w.store).await.unwrap().deadlines_unknown, 0);
+    assert!(w.trail(&case).await.contains(&step(
+        "deadline_set",
+        Some("seller_notified"),
+        "seller_notified",
+        "calendar"
+    )));
+    assert!(w.flow.tick().await.unwrap().expired.is_empty());
+    w.clock.set(at("2027-01-09T00:00:00+08:00"));
+    assert_eq!(w.flow.tick().await.unwrap().expired, vec![case.clone()]);
+    assert_eq!(w.state(&case).await, State::ClosedUpheld);
 }
