@@ -15,6 +15,7 @@
 //! - [`metrics`]: time to measures and counts per state.
 //! - [`http`]: the axum routes for notices; [`operator`]: the operators' routes.
 //! - [`tls`]: serving those routes over HTTPS (rustls) from PEM files.
+//! - [`desk`]: all of it as one process (`takedown serve platform`): routes, flow, ticker.
 //!
 //! **Architecture Invariant:** this crate is the platform's, not the brand owner's: it shares
 //! only the wire format (the model's `Notice`) and the signature scheme with the rest. It
@@ -24,6 +25,7 @@ pub mod calendar;
 pub mod cases;
 pub mod check;
 pub mod clock;
+pub mod desk;
 pub mod engine;
 pub mod flow;
 pub mod http;
@@ -35,11 +37,13 @@ pub mod tls;
 
 pub use cases::{CaseRecord, CaseRow, CaseStore, EventRecord};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use desk::{DEFAULT_TICK_EVERY, Desk, DeskConfig, DeskError};
 pub use engine::{CaseFlow, CaseView, FlowError, TickReport, spawn_ticker};
 pub use flow::{Event, Profile, Regime, State};
 pub use http::{HandlerState, router, router_with_operations, serve, serve_with_operations};
 pub use measures::{
-    HttpListingService, ListingService, RecordingListings, RecordingSellers, SellerNotifier,
+    HttpListingService, HttpSellerNotifier, ListingService, RecordOnly, RecordingListings,
+    RecordingSellers, SellerNotifier,
 };
 pub use operator::{OperatorState, OperatorToken};
 pub use repeat::RepeatPolicy;

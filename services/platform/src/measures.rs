@@ -59,18 +59,18 @@ pub trait SellerNotifier: Send + Sync + 'static {
     async fn notify(&self, message: &SellerMessage) -> Result<(), MeasureError>;
 }
 
-/// A listing service reached over HTTP: `POST <url>` with
-/// `{"action": "take_down" | "restore", "listing_url": …}`; any 2xx is success.
+/// A JSON `POST` to one URL, where any 2xx is success: how the platform's own systems are
+/// told to act.
 #[derive(Debug, Clone)]
-pub struct HttpListingService {
+struct HttpHook {
     url: String,
     client: reqwest::Client,
 }
 
-impl HttpListingService {
-    pub fn new(url: impl Into<String>) -> Result<Self, MeasureError> {
+impl HttpHook {
+    fn new(url: impl Into<String>) -> Result<Self, MeasureError> {
         let client = reqwest::Client::builder()
-            // A stuck listing service must not hold an operator's request forever.
+            // A stuck service must not hold an operator's request forever.
             .timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| MeasureError::Failed {
@@ -83,11 +83,16 @@ impl HttpListingService {
         })
     }
 
-    async fn call(&self, action: &'static str, listing_url: &str) -> Result<(), MeasureError> {
+    async fn post(
+        &self,
+        body: &serde_json::Value,
+        action: &'static str,
+        listing_url: &str,
+    ) -> Result<(), MeasureError> {
         let response = self
             .client
             .post(&self.url)
-            .json(&serde_json::json!({ "action": action, "listing_url": listing_url }))
+            .json(body)
             .send()
             .await
             .map_err(|source| MeasureError::Unreachable {
@@ -106,6 +111,27 @@ impl HttpListingService {
     }
 }
 
+/// A listing service reached over HTTP: `POST <url>` with
+/// `{"action": "take_down" | "restore", "listing_url": …}`; any 2xx is success.
+#[derive(Debug, Clone)]
+pub struct HttpListingService {
+    hook: HttpHook,
+}
+
+impl HttpListingService {
+    /// A listing service at `url`.
+    pub fn new(url: impl Into<String>) -> Result<Self, MeasureError> {
+        Ok(Self {
+            hook: HttpHook::new(url)?,
+        })
+    }
+
+    async fn call(&self, action: &'static str, listing_url: &str) -> Result<(), MeasureError> {
+        let body = serde_json::json!({ "action": action, "listing_url": listing_url });
+        self.hook.post(&body, action, listing_url).await
+    }
+}
+
 #[async_trait::async_trait]
 impl ListingService for HttpListingService {
     async fn take_down(&self, listing_url: &str) -> Result<(), MeasureError> {
@@ -114,6 +140,67 @@ impl ListingService for HttpListingService {
 
     async fn restore(&self, listing_url: &str) -> Result<(), MeasureError> {
         self.call("restore", listing_url).await
+    }
+}
+
+/// Tells sellers through the platform's messaging system: `POST <url>` with the
+/// [`SellerMessage`] as JSON; any 2xx is success. Must be idempotent by `case_id`.
+#[derive(Debug, Clone)]
+pub struct HttpSellerNotifier {
+    hook: HttpHook,
+}
+
+impl HttpSellerNotifier {
+    /// A seller-messaging endpoint at `url`.
+    pub fn new(url: impl Into<String>) -> Result<Self, MeasureError> {
+        Ok(Self {
+            hook: HttpHook::new(url)?,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl SellerNotifier for HttpSellerNotifier {
+    async fn notify(&self, message: &SellerMessage) -> Result<(), MeasureError> {
+        let body = serde_json::to_value(message).map_err(|e| MeasureError::Failed {
+            what: "encoding the seller message",
+            message: e.to_string(),
+        })?;
+        self.hook
+            .post(&body, "notify_seller", &message.listing_url)
+            .await
+    }
+}
+
+/// For a desk whose operators act in the platform's own back office: measures and messages
+/// are recorded in the case's audit trail (who, what, when) and nothing external is called.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RecordOnly;
+
+#[async_trait::async_trait]
+impl ListingService for RecordOnly {
+    async fn take_down(&self, listing_url: &str) -> Result<(), MeasureError> {
+        tracing::info!(
+            listing = listing_url,
+            "take-down recorded (no listing service configured)"
+        );
+        Ok(())
+    }
+
+    async fn restore(&self, listing_url: &str) -> Result<(), MeasureError> {
+        tracing::info!(
+            listing = listing_url,
+            "restoration recorded (no listing service configured)"
+        );
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl SellerNotifier for RecordOnly {
+    async fn notify(&self, message: &SellerMessage) -> Result<(), MeasureError> {
+        tracing::info!(case = %message.case_id, seller = %message.seller, "seller message recorded (no seller notifier configured)");
+        Ok(())
     }
 }
 

@@ -1,0 +1,187 @@
+//! `takedown serve platform` as a platform's IP desk would use it, through the built binary on
+//! 127.0.0.1: a signed notice opens a case, the operator reads it and takes measures, the case
+//! feed and metrics follow, and a holiday table is imported with `takedown calendar import`.
+
+use std::{path::Path, process::Output, time::Duration};
+
+use serde_json::{Value, json};
+use takedown_webhook::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, Secret};
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const OPERATOR: &str = "op-token-0123456789abcdef";
+
+fn takedown(args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_takedown"))
+        .args(args)
+        .output()
+        .expect("run takedown")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+fn notice(id: &str) -> Value {
+    json!({
+        "type": "notice.filed",
+        "timestamp": "2026-11-22T10:00:00Z",
+        "data": {
+            "id": id, "match_id": "mat_1", "owner_id": "acme", "owner_name": "Acme GmbH",
+            "platform": "shop", "listing_url": "http://shop.test/item/1", "seller": "S",
+            "right_id": "r1", "right_kind": "word_mark", "registration_number": "EUTM 1",
+            "explanation": "uses the mark", "evidence": ["cap_1"],
+            "good_faith_statement": "good faith", "filed_at": "2026-11-22T10:00:00Z"
+        }
+    })
+}
+
+async fn start_desk(db: &Path) -> (tokio::process::Child, String) {
+    let listen = format!("127.0.0.1:{}", free_port());
+    let db = db.to_str().expect("utf-8 path");
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_takedown"))
+        .args(["serve", "platform", "--listen", &listen, "--db", db])
+        .args(["--common-checks-only", "--tick-every", "1"])
+        .env("TAKEDOWN_PLATFORM_SECRET", SECRET)
+        .env("TAKEDOWN_OPERATOR_TOKEN", OPERATOR)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("serve platform");
+    let base = format!("http://{listen}");
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok() {
+            return (child, base);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("serve platform did not answer on {base}");
+}
+
+#[tokio::test]
+async fn the_desk_serves_the_case_flow_to_operators() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("platform.db");
+    let (mut desk, base) = start_desk(&db).await;
+    let client = reqwest::Client::new();
+
+    let body = notice("ntc_desk").to_string();
+    let ts = chrono::Utc::now().timestamp();
+    let signature = Secret::parse(SECRET)
+        .expect("secret")
+        .sign("ntc_desk", ts, body.as_bytes());
+    let opened: Value = client
+        .post(format!("{base}/notices"))
+        .header(HEADER_ID, "ntc_desk")
+        .header(HEADER_TIMESTAMP, ts.to_string())
+        .header(HEADER_SIGNATURE, signature)
+        .body(body)
+        .send()
+        .await
+        .expect("post notice")
+        .json()
+        .await
+        .expect("json");
+    let case_id = opened["case_id"].as_str().expect("case id").to_owned();
+
+    // Operators' routes need the operator's token.
+    let anonymous = client
+        .get(format!("{base}/cases/{case_id}"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(anonymous.status().as_u16(), 401);
+    let case: Value = client
+        .get(format!("{base}/cases/{case_id}"))
+        .bearer_auth(OPERATOR)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(case["state"], "received", "{case}");
+
+    let after: Value = client
+        .post(format!("{base}/cases/{case_id}/measures"))
+        .bearer_auth(OPERATOR)
+        .header("x-operator", "li.wei")
+        .json(&json!({ "statement_of_reasons": "counterfeit logo" }))
+        .send()
+        .await
+        .expect("post measures")
+        .json()
+        .await
+        .expect("json");
+    // No listing service or seller channel configured: both are recorded, and the seller is
+    // told at once, so the case waits for a counter-notice.
+    assert_eq!(after["state"], "seller_notified", "{after}");
+    let actors: Vec<&str> = after["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["actor"].as_str())
+        .collect();
+    assert!(actors.contains(&"li.wei"), "{after}");
+
+    let feed: Value = client
+        .get(format!("{base}/case-events"))
+        .bearer_auth(OPERATOR)
+        .send()
+        .await
+        .expect("feed")
+        .json()
+        .await
+        .expect("json");
+    assert!(feed.to_string().contains("take_measures"), "{feed}");
+    let metrics = client
+        .get(format!("{base}/metrics"))
+        .bearer_auth(OPERATOR)
+        .send()
+        .await
+        .expect("metrics");
+    assert_eq!(metrics.status().as_u16(), 200);
+    desk.kill().await.expect("stop");
+}
+
+#[test]
+fn calendar_import_adds_a_year_and_names_what_is_wrong_with_a_bad_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("platform.db");
+    let db = db.to_str().expect("utf-8");
+    let good = dir.path().join("cn-2027.toml");
+    std::fs::write(
+        &good,
+        "region = \"CN\"\nyear = 2027\nsource = \"test table, not the official arrangement\"\n\
+         holidays = [{ name = \"New Year's Day\", from = \"2027-01-01\", to = \"2027-01-01\" }]\n",
+    )
+    .expect("write");
+    let out = takedown(&["calendar", "import", good.to_str().expect("utf-8"), "--db", db]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("CN 2027"), "{stdout}");
+
+    let out = takedown(&["calendar", "list", "--db", db]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed = String::from_utf8_lossy(&out.stdout);
+    for year in ["2025", "2026", "2027"] {
+        assert!(listed.contains(year), "{year} listed: {listed}");
+    }
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "region = \"CN\"\nyear = 2027\nsource = \"s\"\nholidays = []\nworkdays = [\"2027-01-06\"]\n",
+    )
+    .expect("write");
+    let out = takedown(&["calendar", "import", bad.to_str().expect("utf-8"), "--db", db]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad.toml") && stderr.contains("2027-01-06 is not a Saturday or Sunday"),
+        "{stderr}"
+    );
+}
