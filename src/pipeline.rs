@@ -113,6 +113,17 @@ pub enum RunMode {
     Forever,
 }
 
+impl RunMode {
+    /// `UntilIdle` when `--until-idle` was given, else `Forever`.
+    pub fn until_idle_if(until_idle: bool) -> Self {
+        if until_idle {
+            RunMode::UntilIdle
+        } else {
+            RunMode::Forever
+        }
+    }
+}
+
 /// Runs every stage of `config` in this process.
 pub async fn run(config: &Config, mode: RunMode) -> anyhow::Result<()> {
     run_stages(config, &Stage::ALL, mode).await

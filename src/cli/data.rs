@@ -1,0 +1,54 @@
+//! `--config` / `--data-dir`: where the inspection and registration commands find the data.
+
+use std::path::PathBuf;
+
+use crate::{
+    backends::{Backends, BackendsConfig, Storage},
+    config::Config,
+    pipeline::DataDir,
+};
+
+/// Which data a command reads: the backends a config names, or a data directory.
+#[derive(clap::Args)]
+pub struct DataArgs {
+    /// Read the data directory named in this config.
+    #[arg(long, conflicts_with = "data_dir")]
+    pub config: Option<PathBuf>,
+    /// The data directory (default: takedown-data).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl DataArgs {
+    /// The data directory: the config's, the one given, or the default.
+    pub fn dir(&self) -> anyhow::Result<PathBuf> {
+        Ok(match (&self.config, &self.data_dir) {
+            (Some(config), _) => Config::load(config)?.data_dir,
+            (None, Some(dir)) => dir.clone(),
+            (None, None) => DataDir::default_path(),
+        })
+    }
+
+    /// The store and blobs: with --config those its `[backends]` names (PostgreSQL and S3 in
+    /// a scaled deployment), else the data directory's embedded ones.
+    pub async fn storage(&self) -> anyhow::Result<Storage> {
+        let (backends, dir) = self.backends_config()?;
+        Storage::open(&backends, &dir).await
+    }
+
+    /// Store, blobs and bus, chosen like [`DataArgs::storage`].
+    pub async fn backends(&self) -> anyhow::Result<Backends> {
+        let (backends, dir) = self.backends_config()?;
+        Backends::open(&backends, &dir).await
+    }
+
+    fn backends_config(&self) -> anyhow::Result<(BackendsConfig, PathBuf)> {
+        Ok(match &self.config {
+            Some(path) => {
+                let config = Config::load(path)?;
+                (config.backends, config.data_dir)
+            }
+            None => (Default::default(), self.dir()?),
+        })
+    }
+}
