@@ -4,7 +4,7 @@
 use std::{io::IsTerminal, process::ExitCode, time::Duration};
 
 use anyhow::Context;
-use takedown_crawler::{CrawlProgress, CrawlReport, Crawler, SourceConfig};
+use takedown_crawler::{CrawlProgress, CrawlReport, SourceConfig};
 use takedown_model::SourceKind;
 use tokio_util::sync::CancellationToken;
 
@@ -97,8 +97,7 @@ pub async fn run(args: CrawlArgs) -> anyhow::Result<ExitCode> {
     let config = args.source_config()?;
     let id = config.id.clone();
     let backends = args.data.backends().await?;
-    let crawler = Crawler::new(
-        config,
+    let crawler = config.build(
         backends.store.clone(),
         backends.blobs.clone(),
         backends.bus.clone(),

@@ -15,6 +15,7 @@
 //! between insert and publish loses nothing; the notifier's outbox absorbs the repeats.
 
 pub mod compose;
+mod config;
 pub mod owner_policy;
 pub mod policy;
 pub mod validate;
@@ -26,6 +27,7 @@ use takedown_model::{CaseEvent, CaseEventKind, Decision, Envelope, Match, Notice
 use takedown_store::{Store, StoreError};
 use tokio_util::sync::CancellationToken;
 
+pub use config::ActionerConfig;
 pub use policy::{KindThresholds, Policy, Threshold, ThresholdOutOfRange};
 
 pub const GROUP: &str = "actioner";

@@ -106,6 +106,19 @@ pub struct Crawler {
     store_writers: tokio::sync::Semaphore,
 }
 
+impl SourceConfig {
+    /// The crawler stage for this source, storing into `store` and `blobs` and publishing
+    /// listings on `bus`.
+    pub fn build(
+        &self,
+        store: Store,
+        blobs: BlobStore,
+        bus: Arc<dyn Bus>,
+    ) -> Result<Crawler, CrawlError> {
+        Crawler::new(self.clone(), store, blobs, bus)
+    }
+}
+
 impl Crawler {
     pub fn new(
         source: SourceConfig,

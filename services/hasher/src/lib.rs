@@ -9,6 +9,8 @@
 //! bomb, too little information) is reported with its reason in the output, never dropped
 //! silently and never allowed to stop the stage.
 
+mod config;
+
 use std::sync::Arc;
 
 use takedown_bus::{Bus, BusError, Topic, consume_decoded};
@@ -16,6 +18,8 @@ use takedown_matching::{ImageLimits, hash_query};
 use takedown_model::{Envelope, HashedImage, HashedListing, Listing};
 use takedown_store::BlobStore;
 use tokio_util::sync::CancellationToken;
+
+pub use config::HasherConfig;
 
 pub const GROUP: &str = "hasher";
 

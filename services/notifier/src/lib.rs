@@ -13,6 +13,8 @@
 //! held back by the breaker or the rate limit is postponed without counting an attempt.
 //!
 //! Module map:
+//! - [`config`]: [`NotifierConfig`] (`[[platforms]]`): each platform's delivery, safeguards
+//!   and case feed; `build` makes the stage.
 //! - [`adapter`]: how a notice reaches a platform (webhook, e-mail, Kafka).
 //! - [`endpoint`]: where each platform receives notices and the secret to sign with.
 //! - [`deliver`]: one signed POST and what its answer means.
@@ -24,6 +26,7 @@
 
 pub mod adapter;
 pub mod breaker;
+pub mod config;
 pub mod deliver;
 pub mod email;
 pub mod endpoint;
@@ -46,6 +49,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use adapter::{Adapter, AdapterError, EmailAdapter, WebhookAdapter};
 pub use breaker::CircuitBreaker;
+pub use config::{NotifierConfig, NotifierConfigError, NotifierStage, PlatformConfig};
 pub use deliver::Outcome;
 pub use endpoint::PlatformEndpoint;
 pub use kafka::{KafkaAdapter, KafkaAdapterError, KafkaTarget};
