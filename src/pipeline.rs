@@ -17,7 +17,6 @@
 
 use std::{
     future::Future,
-    path::{Path, PathBuf},
     sync::{
         Arc,
         atomic::{AtomicUsize, Ordering},
@@ -26,9 +25,8 @@ use std::{
 };
 
 use anyhow::Context;
-use takedown_bus::{EmbeddedBus, Topic};
+use takedown_bus::Topic;
 use takedown_crawler::Crawler;
-use takedown_store::{BlobStore, Store};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -127,34 +125,6 @@ pub const STAGES: &[StageEntry] = &[
 
 /// How long a failed stage waits before it is started again.
 const RESTART_DELAY: Duration = Duration::from_millis(500);
-
-/// The files of a data directory.
-#[derive(Clone)]
-pub struct DataDir {
-    pub store: Store,
-    pub blobs: BlobStore,
-    pub bus: EmbeddedBus,
-}
-
-impl DataDir {
-    pub async fn open(dir: &Path) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("creating data dir {}", dir.display()))?;
-        Ok(Self {
-            store: Store::open(&dir.join("takedown.db"))
-                .await
-                .context("opening the store")?,
-            blobs: BlobStore::open(&dir.join("blobs")).context("opening the blob store")?,
-            bus: EmbeddedBus::open(&dir.join("bus.db"))
-                .await
-                .context("opening the bus")?,
-        })
-    }
-
-    pub fn default_path() -> PathBuf {
-        PathBuf::from("takedown-data")
-    }
-}
 
 /// When a run ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

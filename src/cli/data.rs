@@ -3,9 +3,8 @@
 use std::path::PathBuf;
 
 use crate::{
-    backends::{Backends, BackendsConfig, Storage},
+    backends::{Backends, BackendsConfig, DEFAULT_DATA_DIR, Storage},
     config::Config,
-    pipeline::DataDir,
 };
 
 /// Which data a command reads: the backends a config names, or a data directory.
@@ -20,15 +19,6 @@ pub struct DataArgs {
 }
 
 impl DataArgs {
-    /// The data directory: the config's, the one given, or the default.
-    pub fn dir(&self) -> anyhow::Result<PathBuf> {
-        Ok(match (&self.config, &self.data_dir) {
-            (Some(config), _) => Config::load(config)?.data_dir,
-            (None, Some(dir)) => dir.clone(),
-            (None, None) => DataDir::default_path(),
-        })
-    }
-
     /// The store and blobs: with --config those its `[backends]` names (PostgreSQL and S3 in
     /// a scaled deployment), else the data directory's embedded ones.
     pub async fn storage(&self) -> anyhow::Result<Storage> {
@@ -42,13 +32,21 @@ impl DataArgs {
         Backends::open(&backends, &dir).await
     }
 
+    /// The config's `[backends]` and data directory; without --config the embedded
+    /// defaults in --data-dir (or `takedown-data`).
     fn backends_config(&self) -> anyhow::Result<(BackendsConfig, PathBuf)> {
         Ok(match &self.config {
             Some(path) => {
                 let config = Config::load(path)?;
                 (config.backends, config.data_dir)
             }
-            None => (Default::default(), self.dir()?),
+            None => {
+                let dir = self.data_dir.clone();
+                (
+                    Default::default(),
+                    dir.unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
+                )
+            }
         })
     }
 }

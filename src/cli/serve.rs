@@ -7,9 +7,8 @@ use anyhow::Context;
 
 use super::DataArgs;
 use crate::{
-    backends::Backends,
     config::Config,
-    pipeline::{self, DataDir, RunMode, Stage},
+    pipeline::{self, RunMode, Stage},
 };
 
 /// What every `serve STAGE` takes.
@@ -101,29 +100,17 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// The API's state: with --config, the store and bus its [backends] table names
+/// The API's state: the store, blobs and bus `--config`'s [backends] table names
 /// (PostgreSQL and Kafka in deployment) and its notice policy; otherwise the data
-/// directory's embedded ones. Approved notices go on that bus, where the notifier reads
-/// them.
+/// directory's embedded ones and the default policy. Approved notices go on that bus,
+/// where the notifier reads them.
 async fn api_state(data: &DataArgs) -> anyhow::Result<takedown_api::AppState> {
-    Ok(match &data.config {
-        Some(path) => {
-            let config = Config::load(path)?;
-            let backends = Backends::open(&config.backends, &config.data_dir).await?;
-            takedown_api::AppState::new(backends.store)
-                .with_blobs(backends.blobs)
-                .with_filer(backends.bus, config.policy)
-        }
-        None => {
-            let dir = DataDir::open(&data.dir()?).await?;
-            takedown_api::AppState::new(dir.store.clone())
-                .with_blobs(dir.blobs.clone())
-                .with_filer(
-                    std::sync::Arc::new(dir.bus.clone()),
-                    takedown_actioner::Policy::default(),
-                )
-        }
-    })
+    let config = data.config.as_deref().map(Config::load).transpose()?;
+    let policy = config.map(|config| config.policy).unwrap_or_default();
+    let backends = data.backends().await?;
+    Ok(takedown_api::AppState::new(backends.store)
+        .with_blobs(backends.blobs)
+        .with_filer(backends.bus, policy))
 }
 
 async fn api(args: ApiArgs) -> anyhow::Result<()> {
