@@ -26,7 +26,7 @@ use std::{
 
 use anyhow::Context;
 use takedown_bus::Topic;
-use takedown_crawler::Crawler;
+use takedown_crawler::{Crawler, events::Event as CrawlerEvent};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -183,7 +183,7 @@ pub async fn run_stages(config: &Config, stages: &[Stage], mode: RunMode) -> any
             tokio::signal::ctrl_c()
                 .await
                 .context("waiting for Ctrl-C")?;
-            tracing::info!("stopping");
+            Event::Stopping.emit();
         }
     }
     cancel.cancel();
@@ -216,7 +216,13 @@ async fn crawl_once_or_forever(
     id: String,
     mode: RunMode,
 ) -> anyhow::Result<()> {
-    let log = |report: &takedown_crawler::CrawlReport| tracing::info!(source = %id, pages = report.pages, failed = report.failed, listings = report.listings, images = report.images, not_modified = report.not_modified, bytes = report.bytes, trapped = report.trapped, errors = ?report.errors, "crawl finished");
+    let log = |report: &takedown_crawler::CrawlReport| {
+        CrawlerEvent::CrawlFinished {
+            source: &id,
+            report,
+        }
+        .emit();
+    };
     match mode {
         RunMode::UntilIdle => log(&crawler.run(&cancel).await?),
         // A long run crawls again whenever a source's recrawl interval passes.
@@ -310,7 +316,10 @@ fn start_notifier(cx: &StageContext<'_>, tasks: &mut JoinSet<()>) -> anyhow::Res
         tasks.spawn(async move {
             // The poller logs a failed round and tries again; it ends only when cancelled.
             poller.run(interval, &cancel).await;
-            tracing::debug!(%platform, "case feed poller stopped");
+            Event::FeedPollerStopped {
+                platform: &platform,
+            }
+            .emit();
         });
     }
     Ok(())
@@ -357,15 +366,62 @@ where
         match start().await {
             Ok(()) => return,
             Err(e) if cancel.is_cancelled() => {
-                tracing::debug!(stage = name, error = %format!("{e:#}"), "stage ended during shutdown");
+                Event::EndedDuringShutdown {
+                    stage: name,
+                    error: &e,
+                }
+                .emit();
                 return;
             }
             Err(e) => {
-                tracing::error!(stage = name, error = %format!("{e:#}"), "stage failed; restarting");
+                Event::Restarting {
+                    stage: name,
+                    error: &e,
+                }
+                .emit();
                 tokio::select! {
                     () = tokio::time::sleep(RESTART_DELAY) => {}
                     () = cancel.cancelled() => return,
                 }
+            }
+        }
+    }
+}
+
+/// The supervisor's observable events, each with its level, message and fields named once
+/// (a stage's own events are in its crate's `events` module).
+enum Event<'a> {
+    /// Ctrl-C: the run stops its stages.
+    Stopping,
+    /// A stage failed; it is started again after [`RESTART_DELAY`].
+    Restarting {
+        stage: &'a str,
+        error: &'a anyhow::Error,
+    },
+    /// A stage ended with an error while the run was stopping (expected: its I/O was cut).
+    EndedDuringShutdown {
+        stage: &'a str,
+        error: &'a anyhow::Error,
+    },
+    /// A platform's case-feed poller ended (the run is stopping).
+    FeedPollerStopped { platform: &'a str },
+}
+
+impl Event<'_> {
+    fn emit(&self) {
+        match self {
+            Event::Stopping => tracing::info!("stopping"),
+            Event::Restarting { stage, error } => {
+                // `{:#}`: the error with its whole chain of causes on one line.
+                let error = format!("{error:#}");
+                tracing::error!(%stage, %error, "stage failed; restarting");
+            }
+            Event::EndedDuringShutdown { stage, error } => {
+                let error = format!("{error:#}");
+                tracing::debug!(%stage, %error, "stage ended during shutdown");
+            }
+            Event::FeedPollerStopped { platform } => {
+                tracing::debug!(%platform, "case feed poller stopped");
             }
         }
     }

@@ -10,6 +10,7 @@
 //! silently and never allowed to stop the stage.
 
 mod config;
+pub mod events;
 
 use std::sync::Arc;
 
@@ -64,7 +65,12 @@ impl Hasher {
         })
         .await?;
         for image in images.iter().filter(|i| i.refused.is_some()) {
-            tracing::info!(listing = %listing.id, digest = %image.digest, reason = ?image.refused, "image not hashed");
+            events::Event::ImageNotHashed {
+                listing: &listing.id,
+                digest: &image.digest,
+                reason: &image.refused,
+            }
+            .emit();
         }
         let hashed = HashedListing { listing, images };
         self.bus
