@@ -117,14 +117,21 @@ fn default_secret_access_key_env() -> String {
     "AWS_SECRET_ACCESS_KEY".into()
 }
 
-/// The backends a process opened.
+/// The data directory when neither `--config` nor `--data-dir` names one.
+pub const DEFAULT_DATA_DIR: &str = "takedown-data";
+
+/// What a process opens to run stages: the store, the blob store and the bus. The one way
+/// to open storage: [`Backends::open`] from a config's `[backends]` table, or
+/// [`Backends::open_dir`] for the embedded defaults; [`Storage`] is the same without the
+/// bus.
 #[derive(Clone)]
 pub struct Backends {
+    /// Tenants, rights, listings, matches, notices, the outbox: SQLite or PostgreSQL.
     pub store: Store,
+    /// Captured bodies and registered images by digest: local files or S3.
     pub blobs: BlobStore,
+    /// The topics between stages: the embedded bus or Kafka.
     pub bus: Arc<dyn Bus>,
-    /// Set when the bus is the embedded one (the in-process pipeline's idle check reads it).
-    pub embedded_bus: Option<EmbeddedBus>,
 }
 
 /// The store and blob store a config names, without the bus: what the inspection and
@@ -133,11 +140,18 @@ pub struct Backends {
 /// reachable Kafka cluster to list a table.
 #[derive(Clone)]
 pub struct Storage {
+    /// As [`Backends::store`].
     pub store: Store,
+    /// As [`Backends::blobs`].
     pub blobs: BlobStore,
 }
 
 impl Storage {
+    /// The embedded defaults under `data_dir`: SQLite and local blob files.
+    pub async fn open_dir(data_dir: &Path) -> anyhow::Result<Self> {
+        Self::open(&BackendsConfig::default(), data_dir).await
+    }
+
     /// Opens the store and blob store `config` names; embedded files live under `data_dir`.
     pub async fn open(config: &BackendsConfig, data_dir: &Path) -> anyhow::Result<Self> {
         std::fs::create_dir_all(data_dir)
@@ -165,13 +179,12 @@ impl Backends {
     /// Opens what `config` names; files of the embedded defaults live under `data_dir`.
     pub async fn open(config: &BackendsConfig, data_dir: &Path) -> anyhow::Result<Self> {
         let Storage { store, blobs } = Storage::open(config, data_dir).await?;
-        let (bus, embedded_bus): (Arc<dyn Bus>, _) = match &config.bus {
-            BusConfig::Embedded => {
-                let bus = EmbeddedBus::open(&data_dir.join("bus.db"))
+        let bus: Arc<dyn Bus> = match &config.bus {
+            BusConfig::Embedded => Arc::new(
+                EmbeddedBus::open(&data_dir.join("bus.db"))
                     .await
-                    .context("opening the embedded bus")?;
-                (Arc::new(bus.clone()), Some(bus))
-            }
+                    .context("opening the embedded bus")?,
+            ),
             BusConfig::Kafka { .. } => {
                 let kafka = KafkaBus::new(config.bus.kafka()?.context("kafka bus")?)
                     .context("connecting to Kafka")?;
@@ -179,15 +192,23 @@ impl Backends {
                     .ensure_topics()
                     .await
                     .context("creating the pipeline's Kafka topics")?;
-                (Arc::new(kafka), None)
+                Arc::new(kafka)
             }
         };
-        Ok(Self {
-            store,
-            blobs,
-            bus,
-            embedded_bus,
-        })
+        Ok(Self { store, blobs, bus })
+    }
+
+    /// The embedded defaults under `data_dir`: SQLite, local blob files, the embedded bus.
+    pub async fn open_dir(data_dir: &Path) -> anyhow::Result<Self> {
+        Self::open(&BackendsConfig::default(), data_dir).await
+    }
+
+    /// The same store and blobs, without the bus.
+    pub fn storage(&self) -> Storage {
+        Storage {
+            store: self.store.clone(),
+            blobs: self.blobs.clone(),
+        }
     }
 }
 

@@ -50,24 +50,24 @@
 //! token) are given inline or, better, by the name of an environment variable, and never
 //! appear in `Debug` output or error messages.
 
-use std::{
-    collections::HashSet,
-    path::{Path, PathBuf},
-    time::Duration,
-};
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
-use takedown_actioner::Policy;
+use takedown_actioner::{ActionerConfig, Policy};
+use takedown_crawler::SourceConfig;
+use takedown_hasher::HasherConfig;
+use takedown_matcher::MatcherConfig;
+use takedown_notifier::{NotifierConfig, Route};
 
 use crate::backends::BackendsConfig;
-use takedown_crawler::SourceConfig;
-use takedown_notifier::{
-    Adapter, EmailAdapter, KafkaAdapter, KafkaTarget, PlatformEndpoint, Route, Safeguards,
-    WebhookAdapter, adapter, email::EmailSender, feed::FeedEndpoint, kafka, reqwest,
+// The platforms' tables belong to the notifier, which builds its routes from them; the
+// names stay reachable here, where `takedown.toml` is described.
+pub use takedown_notifier::config::{
+    CaseFeed, CaseFeedConfig, EmailConfig, PlatformConfig, PlatformKafkaConfig, SafeguardsConfig,
 };
-use takedown_webhook::Secret;
 
+/// The whole `takedown.toml`: what every stage is built from.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -76,151 +76,18 @@ pub struct Config {
     /// Owner files (`owner.json`) registered at start; registering is idempotent.
     #[serde(default)]
     pub rights_files: Vec<PathBuf>,
+    /// The filing policy the actioner applies (an owner's own policy replaces it).
     #[serde(default)]
     pub policy: Policy,
+    /// The sources to crawl, one crawler each.
     #[serde(default)]
     pub sources: Vec<SourceConfig>,
+    /// How each platform receives notices (the notifier's configuration).
     #[serde(default)]
     pub platforms: Vec<PlatformConfig>,
     /// Store and bus: the embedded defaults unless this names PostgreSQL and Kafka.
     #[serde(default)]
     pub backends: BackendsConfig,
-}
-
-/// How one platform receives notices: `endpoint` (+ `secret`/`secret_env`) for a webhook,
-/// an `[platforms.email]` table, or a `[platforms.kafka]` table (+ `secret`/`secret_env`);
-/// exactly one of the three.
-#[derive(Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PlatformConfig {
-    pub id: String,
-    /// The handler's notice URL (`http://` or `https://`), for webhook delivery.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub endpoint: Option<String>,
-    /// The signing secret inline (`whsec_…`); prefer `secret_env` outside tests.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret: Option<String>,
-    /// The name of an environment variable holding the signing secret.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub secret_env: Option<String>,
-    /// A PEM file of CA certificates trusted for this platform's HTTPS (the webhook and the
-    /// case feed) on top of the system's roots: a private CA or a self-signed handler.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ca_file: Option<PathBuf>,
-    /// E-mail delivery through an SMTP relay, instead of a webhook.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<EmailConfig>,
-    /// Signed records on the platform's Kafka topic, instead of a webhook.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kafka: Option<PlatformKafkaConfig>,
-    #[serde(default)]
-    pub safeguards: SafeguardsConfig,
-    /// The platform's case-event feed, polled to follow each case after delivery.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub case_feed: Option<CaseFeedConfig>,
-}
-
-/// E-mail delivery: plain SMTP to a relay on a trusted network (no TLS, no login).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EmailConfig {
-    /// The relay's host name or address.
-    pub relay: String,
-    #[serde(default = "default_smtp_port")]
-    pub port: u16,
-    /// The sender mailbox, e.g. `Takedown <notices@owner.example>`.
-    pub from: String,
-    /// The platform's IP desk, e.g. `IP desk <ipr@platform.example>`.
-    pub to: String,
-}
-
-fn default_smtp_port() -> u16 {
-    25
-}
-
-/// Kafka delivery: each notice is a record on the platform's topic, signed with the
-/// platform's `secret`/`secret_env` and carrying the Standard Webhooks headers.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PlatformKafkaConfig {
-    /// `host:port[,host:port…]` of the platform's brokers.
-    pub brokers: String,
-    /// The platform's topic; default `takedown.notices.<platform id>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub topic: Option<String>,
-}
-
-/// Per-platform delivery safeguards; an absent field keeps the default.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SafeguardsConfig {
-    /// Attempts after which a delivery is dead-lettered (default 850, about three days).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_attempts: Option<u32>,
-    /// Consecutive failures that open the platform's circuit (default 5).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure_threshold: Option<u32>,
-    /// Seconds an open circuit waits before one probe (default 10).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cool_down_secs: Option<f64>,
-    /// Notices per second to the platform on average (default 10).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per_second: Option<f64>,
-    /// Notices that may go at once after a quiet spell (default 20).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub burst: Option<u32>,
-}
-
-/// Where the platform's case-event feed is and the operator token that reads it.
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CaseFeedConfig {
-    /// e.g. `https://platform.example/case-events`.
-    pub url: String,
-    /// The bearer token inline; prefer `token_env`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
-    /// The name of an environment variable holding the bearer token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token_env: Option<String>,
-    /// Seconds between two polls (default 30).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub interval_secs: Option<f64>,
-}
-
-/// A case feed ready to poll: where, with which client (the platform's trusted CAs), how often.
-pub struct CaseFeed {
-    pub endpoint: FeedEndpoint,
-    pub client: reqwest::Client,
-    pub interval: Duration,
-}
-
-// Hand-written so a secret can never reach a log line through `{:?}`.
-impl std::fmt::Debug for PlatformConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PlatformConfig")
-            .field("id", &self.id)
-            .field("endpoint", &self.endpoint)
-            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
-            .field("secret_env", &self.secret_env)
-            .field("ca_file", &self.ca_file)
-            .field("email", &self.email)
-            .field("kafka", &self.kafka)
-            .field("safeguards", &self.safeguards)
-            .field("case_feed", &self.case_feed)
-            .finish()
-    }
-}
-
-impl std::fmt::Debug for CaseFeedConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CaseFeedConfig")
-            .field("url", &self.url)
-            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .field("token_env", &self.token_env)
-            .field("interval_secs", &self.interval_secs)
-            .finish()
-    }
 }
 
 impl Config {
@@ -254,20 +121,11 @@ impl Config {
         for source in &self.sources {
             source.check()?;
         }
-        let mut seen = HashSet::new();
-        for platform in &self.platforms {
-            if !seen.insert(platform.id.as_str()) {
-                bail!("platforms: id {:?} appears twice", platform.id);
-            }
-            platform.delivery_kind()?;
-            platform.safeguards()?;
-            if let Some(feed) = &platform.case_feed {
-                platform.feed_interval(feed)?;
-            }
-        }
+        let notifier = self.notifier();
+        notifier.check()?;
         // A source whose platform has no delivery would file notices that can never leave.
         for source in &self.sources {
-            if !seen.contains(source.platform.as_str()) {
+            if !notifier.has_platform(&source.platform) {
                 bail!(
                     "sources: source {:?} names platform {:?}, which has no [[platforms]] entry \
                      (add one with its endpoint, [email] or [kafka], or correct the name)",
@@ -279,222 +137,48 @@ impl Config {
         Ok(())
     }
 
+    /// The hasher's configuration (nothing in the file yet: the defaults).
+    pub fn hasher(&self) -> HasherConfig {
+        HasherConfig::default()
+    }
+
+    /// The matcher's configuration (nothing in the file yet: the defaults).
+    pub fn matcher(&self) -> MatcherConfig {
+        MatcherConfig::default()
+    }
+
+    /// The actioner's configuration: the `[policy]` table.
+    pub fn actioner(&self) -> ActionerConfig {
+        ActionerConfig {
+            policy: self.policy.clone(),
+        }
+    }
+
+    /// The notifier's configuration: the `[[platforms]]` tables.
+    pub fn notifier(&self) -> NotifierConfig {
+        NotifierConfig {
+            platforms: self.platforms.clone(),
+        }
+    }
+
     /// One delivery route per platform: its adapter (with secrets and CA files read now)
     /// and its safeguards.
     pub fn routes(&self) -> anyhow::Result<Vec<Route>> {
-        self.platforms.iter().map(PlatformConfig::route).collect()
+        Ok(self.notifier().routes()?)
     }
 
     /// The case feeds to poll, one per platform that has one.
     pub fn case_feeds(&self) -> anyhow::Result<Vec<CaseFeed>> {
-        self.platforms
-            .iter()
-            .filter_map(|p| p.case_feed.as_ref().map(|feed| p.case_feed(feed)))
-            .collect()
-    }
-}
-
-/// Which way a platform receives notices.
-enum DeliveryKind<'a> {
-    Webhook(&'a str),
-    Email(&'a EmailConfig),
-    Kafka(&'a PlatformKafkaConfig),
-}
-
-impl PlatformConfig {
-    /// A webhook platform with an inline secret (the demo's and the tests').
-    pub fn webhook(id: &str, endpoint: &str, secret: String) -> Self {
-        Self {
-            id: id.to_owned(),
-            endpoint: Some(endpoint.to_owned()),
-            secret: Some(secret),
-            ..Self::default()
-        }
-    }
-
-    fn delivery_kind(&self) -> anyhow::Result<DeliveryKind<'_>> {
-        let id = &self.id;
-        match (&self.endpoint, &self.email, &self.kafka) {
-            (Some(url), None, None) => {
-                let parsed = url::Url::parse(url)
-                    .with_context(|| format!("platform {id}: endpoint {url:?} is not a URL"))?;
-                if !matches!(parsed.scheme(), "http" | "https") {
-                    bail!("platform {id}: endpoint {url:?} must be an http:// or https:// URL");
-                }
-                Ok(DeliveryKind::Webhook(url))
-            }
-            (None, Some(email), None) => {
-                if self.secret.is_some() || self.secret_env.is_some() {
-                    bail!(
-                        "platform {id}: secret/secret_env sign webhooks; an email platform has none"
-                    );
-                }
-                if email.relay.trim().is_empty() {
-                    bail!("platform {id}: email.relay is empty");
-                }
-                Ok(DeliveryKind::Email(email))
-            }
-            (None, None, Some(kafka)) => {
-                if kafka.brokers.trim().is_empty() {
-                    bail!("platform {id}: kafka.brokers is empty");
-                }
-                let topic = kafka
-                    .topic
-                    .clone()
-                    .unwrap_or_else(|| kafka::default_topic(id));
-                if !kafka::valid_topic(&topic) {
-                    bail!(
-                        "platform {id}: kafka topic {topic:?} is not a valid topic name (1 to 249 of a-z A-Z 0-9 . _ -); set kafka.topic"
-                    );
-                }
-                Ok(DeliveryKind::Kafka(kafka))
-            }
-            (None, None, None) => {
-                bail!("platform {id}: give endpoint (webhook), an [email] or a [kafka] table")
-            }
-            _ => {
-                bail!("platform {id}: give only one of endpoint (webhook), [email] or [kafka]")
-            }
-        }
-    }
-
-    fn safeguards(&self) -> anyhow::Result<Safeguards> {
-        let id = &self.id;
-        let given = &self.safeguards;
-        let mut out = Safeguards::default();
-        let positive = |name: &str, value: f64| -> anyhow::Result<f64> {
-            if value.is_finite() && value > 0.0 {
-                Ok(value)
-            } else {
-                bail!("platform {id}: safeguards.{name} must be a positive number (got {value})")
-            }
-        };
-        let at_least_one = |name: &str, value: u32| -> anyhow::Result<u32> {
-            if value >= 1 {
-                Ok(value)
-            } else {
-                bail!("platform {id}: safeguards.{name} must be at least 1 (got {value})")
-            }
-        };
-        if let Some(n) = given.max_attempts {
-            out.max_attempts = at_least_one("max_attempts", n)?;
-        }
-        if let Some(n) = given.failure_threshold {
-            out.failure_threshold = at_least_one("failure_threshold", n)?;
-        }
-        if let Some(secs) = given.cool_down_secs {
-            out.cool_down = Duration::from_secs_f64(positive("cool_down_secs", secs)?);
-        }
-        if let Some(rate) = given.per_second {
-            out.per_second = positive("per_second", rate)?;
-        }
-        if let Some(n) = given.burst {
-            out.burst = at_least_one("burst", n)?;
-        }
-        Ok(out)
-    }
-
-    fn extra_ca(&self) -> anyhow::Result<Vec<reqwest::Certificate>> {
-        match &self.ca_file {
-            Some(path) => adapter::read_ca_file(path)
-                .with_context(|| format!("platform {}: ca_file", self.id)),
-            None => Ok(Vec::new()),
-        }
-    }
-
-    fn route(&self) -> anyhow::Result<Route> {
-        let id = &self.id;
-        let adapter = match self.delivery_kind()? {
-            DeliveryKind::Webhook(url) => {
-                let secret = self.signing_secret()?;
-                let endpoint = PlatformEndpoint {
-                    platform: id.clone(),
-                    url: url.to_owned(),
-                    secret,
-                };
-                Adapter::Webhook(
-                    WebhookAdapter::new(endpoint, &self.extra_ca()?)
-                        .with_context(|| format!("platform {id}: webhook"))?,
-                )
-            }
-            DeliveryKind::Email(email) => {
-                let sender = EmailSender::new(&email.relay, email.port, &email.from)
-                    .with_context(|| format!("platform {id}: email.from"))?;
-                Adapter::Email(
-                    EmailAdapter::new(sender, &email.to)
-                        .with_context(|| format!("platform {id}: email.to"))?,
-                )
-            }
-            DeliveryKind::Kafka(config) => {
-                let mut target =
-                    KafkaTarget::new(id.clone(), config.brokers.clone(), self.signing_secret()?);
-                target.topic = config.topic.clone();
-                Adapter::Kafka(
-                    KafkaAdapter::new(target).with_context(|| format!("platform {id}: kafka"))?,
-                )
-            }
-        };
-        Ok(Route {
-            platform: id.clone(),
-            adapter,
-            safeguards: self.safeguards()?,
-        })
-    }
-
-    fn signing_secret(&self) -> anyhow::Result<Secret> {
-        let text = inline_or_env(&self.id, "secret", &self.secret, &self.secret_env)?;
-        Secret::parse(&text).with_context(|| format!("platform {}: signing secret", self.id))
-    }
-
-    fn feed_interval(&self, feed: &CaseFeedConfig) -> anyhow::Result<Duration> {
-        let secs = feed.interval_secs.unwrap_or(30.0);
-        if !(secs.is_finite() && secs > 0.0) {
-            bail!(
-                "platform {}: case_feed.interval_secs must be a positive number (got {secs})",
-                self.id
-            );
-        }
-        Ok(Duration::from_secs_f64(secs))
-    }
-
-    fn case_feed(&self, feed: &CaseFeedConfig) -> anyhow::Result<CaseFeed> {
-        let id = &self.id;
-        let url = url::Url::parse(&feed.url)
-            .with_context(|| format!("platform {id}: case_feed.url {:?} is not a URL", feed.url))?;
-        let token = inline_or_env(id, "case_feed.token", &feed.token, &feed.token_env)?;
-        let client = adapter::http_client(&self.extra_ca()?)
-            .with_context(|| format!("platform {id}: case_feed"))?;
-        Ok(CaseFeed {
-            endpoint: FeedEndpoint {
-                platform: id.clone(),
-                url: url.to_string(),
-                token,
-            },
-            client,
-            interval: self.feed_interval(feed)?,
-        })
-    }
-}
-
-/// A secret given inline (`name`) or through an environment variable (`name_env`): exactly
-/// one. Errors name the field and the variable, never the value.
-fn inline_or_env(
-    platform: &str,
-    name: &str,
-    inline: &Option<String>,
-    env: &Option<String>,
-) -> anyhow::Result<String> {
-    match (inline, env) {
-        (Some(value), None) => Ok(value.clone()),
-        (None, Some(var)) => std::env::var(var).with_context(|| {
-            format!("platform {platform}: environment variable {var} ({name}_env) is not set")
-        }),
-        _ => bail!("platform {platform}: give exactly one of {name} or {name}_env"),
+        Ok(self.notifier().case_feeds()?)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use takedown_notifier::{Adapter, Safeguards};
+
     use super::*;
 
     #[test]

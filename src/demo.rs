@@ -22,8 +22,9 @@ use tokio_util::sync::CancellationToken;
 use unicode_width::UnicodeWidthStr;
 
 use crate::{
+    backends::Storage,
     config::{Config, PlatformConfig},
-    pipeline::{self, DataDir, RunMode},
+    pipeline::{self, RunMode},
     report,
 };
 
@@ -203,7 +204,7 @@ async fn outcome(
     cases: &CaseStore,
     report_path: &Path,
 ) -> anyhow::Result<DemoOutcome> {
-    let data = DataDir::open(&config.data_dir).await?;
+    let data = Storage::open_dir(&config.data_dir).await?;
     let listings = data.store.listings(None).await?;
     let rights: BTreeMap<String, _> = data
         .store

@@ -1,7 +1,10 @@
 //! The `takedown` binary's library: configuration, registering rights, the in-process
-//! pipeline, the demo and its report. `main.rs` only parses the command line.
+//! pipeline, the demo and its report, and the command line itself. `main.rs` only parses
+//! the command line, sets up logging and hands over to [`cli`].
 //!
 //! Module map:
+//! - [`cli`]: every `takedown` command — one module per command group, each with its clap
+//!   arguments and a `run` returning the exit code.
 //! - [`config`]: the TOML of `takedown run --config` and `takedown serve STAGE`.
 //! - [`backends`]: which store and bus a process opens (embedded, or PostgreSQL and Kafka).
 //! - [`registry`]: registering rights from owner files and CSV.
@@ -12,6 +15,7 @@
 //! - [`report`]: the HTML report of matches with images side by side.
 
 pub mod backends;
+pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod eval;

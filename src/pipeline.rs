@@ -6,13 +6,17 @@
 //! The notifier delivers through each platform's configured adapter and safeguards, and a
 //! poller per platform with a case feed brings the platform's case events back.
 //!
+//! Every stage has one shape: its configuration type in its own crate (`SourceConfig`,
+//! `HasherConfig`, `MatcherConfig`, `ActionerConfig`, `NotifierConfig`), whose `build`
+//! takes the backends it needs and returns the stage, whose `run(cancel)` loops are
+//! supervised here. [`STAGES`] lists them once, for `takedown run` and `serve STAGE` alike.
+//!
 //! `until_idle` stops the run once every crawl has finished, every consumer group has
 //! committed everything on its topic and the notifier's outbox is empty — checked twice in
 //! a row, so a message in flight between two stages cannot be mistaken for quiet.
 
 use std::{
     future::Future,
-    path::{Path, PathBuf},
     sync::{
         Arc,
         atomic::{AtomicUsize, Ordering},
@@ -21,14 +25,8 @@ use std::{
 };
 
 use anyhow::Context;
-use takedown_actioner::Actioner;
-use takedown_bus::{EmbeddedBus, Topic};
-use takedown_crawler::Crawler;
-use takedown_hasher::Hasher;
-use takedown_matcher::Matcher;
-use takedown_matching::ImageLimits;
-use takedown_notifier::{Notifier, feed::CaseFeedPoller};
-use takedown_store::{BlobStore, Store};
+use takedown_bus::Topic;
+use takedown_crawler::{Crawler, events::Event as CrawlerEvent};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -50,6 +48,7 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// Every stage, in pipeline order.
     pub const ALL: [Stage; 5] = [
         Stage::Crawler,
         Stage::Hasher,
@@ -58,59 +57,93 @@ impl Stage {
         Stage::Notifier,
     ];
 
-    /// The (consumer group, topic) pairs this stage consumes: their lag must be zero for
-    /// the stage to be idle.
-    fn groups(self) -> &'static [(&'static str, Topic)] {
-        match self {
-            Stage::Crawler => &[],
-            Stage::Hasher => &[(takedown_hasher::GROUP, Topic::Listings)],
-            Stage::Matcher => &[(takedown_matcher::GROUP, Topic::HashedListings)],
-            Stage::Actioner => &[
-                (takedown_actioner::GROUP, Topic::Matches),
-                (takedown_actioner::CASE_GROUP, Topic::CaseEvents),
-            ],
-            Stage::Notifier => &[(takedown_notifier::GROUP, Topic::Notices)],
-        }
+    /// This stage's row of [`STAGES`].
+    pub fn entry(self) -> &'static StageEntry {
+        // The table lists the stages in declaration order (a test checks it).
+        &STAGES[self as usize]
     }
 }
+
+/// What a stage's start function is given: the config it builds from, the backends it
+/// runs on, and the run's cancellation and mode.
+struct StageContext<'a> {
+    config: &'a Config,
+    backends: &'a Backends,
+    cancel: &'a CancellationToken,
+    mode: RunMode,
+    /// Crawls not yet finished: the crawler counts its sources down; idle needs zero.
+    crawls_running: &'a Arc<AtomicUsize>,
+}
+
+/// The signature every stage's start function has: build from the config, spawn the
+/// stage's supervised loops into the set.
+type StartFn = fn(&StageContext<'_>, &mut JoinSet<()>) -> anyhow::Result<()>;
+
+/// One row of the stage table.
+pub struct StageEntry {
+    /// The stage.
+    pub stage: Stage,
+    /// The (consumer group, topic) pairs it consumes: their lag must be zero for the stage
+    /// to be idle.
+    pub groups: &'static [(&'static str, Topic)],
+    /// Builds the stage (`XConfig` → `build`) and spawns its `run` loops, supervised.
+    start: StartFn,
+}
+
+/// Every stage of the pipeline, in order: what `takedown run` starts, and where
+/// `takedown serve STAGE` finds its stage.
+pub const STAGES: &[StageEntry] = &[
+    StageEntry {
+        stage: Stage::Crawler,
+        groups: &[],
+        start: start_crawlers,
+    },
+    StageEntry {
+        stage: Stage::Hasher,
+        groups: &[(takedown_hasher::GROUP, Topic::Listings)],
+        start: start_hasher,
+    },
+    StageEntry {
+        stage: Stage::Matcher,
+        groups: &[(takedown_matcher::GROUP, Topic::HashedListings)],
+        start: start_matcher,
+    },
+    StageEntry {
+        stage: Stage::Actioner,
+        groups: &[
+            (takedown_actioner::GROUP, Topic::Matches),
+            (takedown_actioner::CASE_GROUP, Topic::CaseEvents),
+        ],
+        start: start_actioner,
+    },
+    StageEntry {
+        stage: Stage::Notifier,
+        groups: &[(takedown_notifier::GROUP, Topic::Notices)],
+        start: start_notifier,
+    },
+];
 
 /// How long a failed stage waits before it is started again.
 const RESTART_DELAY: Duration = Duration::from_millis(500);
 
-/// The files of a data directory.
-#[derive(Clone)]
-pub struct DataDir {
-    pub store: Store,
-    pub blobs: BlobStore,
-    pub bus: EmbeddedBus,
-}
-
-impl DataDir {
-    pub async fn open(dir: &Path) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("creating data dir {}", dir.display()))?;
-        Ok(Self {
-            store: Store::open(&dir.join("takedown.db"))
-                .await
-                .context("opening the store")?,
-            blobs: BlobStore::open(&dir.join("blobs")).context("opening the blob store")?,
-            bus: EmbeddedBus::open(&dir.join("bus.db"))
-                .await
-                .context("opening the bus")?,
-        })
-    }
-
-    pub fn default_path() -> PathBuf {
-        PathBuf::from("takedown-data")
-    }
-}
-
+/// When a run ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunMode {
     /// Exit when everything is crawled and every topic is drained.
     UntilIdle,
     /// Run until Ctrl-C.
     Forever,
+}
+
+impl RunMode {
+    /// `UntilIdle` when `--until-idle` was given, else `Forever`.
+    pub fn until_idle_if(until_idle: bool) -> Self {
+        if until_idle {
+            RunMode::UntilIdle
+        } else {
+            RunMode::Forever
+        }
+    }
 }
 
 /// Runs every stage of `config` in this process.
@@ -125,56 +158,23 @@ pub async fn run_stages(config: &Config, stages: &[Stage], mode: RunMode) -> any
     for file in &config.rights_files {
         registry::import_owner_file(&data.store, &data.blobs, file).await?;
     }
-    let bus = data.bus.clone();
     let cancel = CancellationToken::new();
     let mut tasks = JoinSet::new();
-    let runs = |stage: Stage| stages.contains(&stage);
-
-    let sources: &[_] = if runs(Stage::Crawler) {
-        &config.sources
+    let crawls = if stages.contains(&Stage::Crawler) {
+        config.sources.len()
     } else {
-        &[]
+        0
     };
-    let crawls_running = Arc::new(AtomicUsize::new(sources.len()));
-    for source in sources {
-        let crawler = Arc::new(Crawler::new(
-            source.clone(),
-            data.store.clone(),
-            data.blobs.clone(),
-            bus.clone(),
-        )?);
-        let (cancel, running, id) = (cancel.clone(), crawls_running.clone(), source.id.clone());
-        tasks.spawn(async move {
-            supervise(&format!("crawler {id}"), &cancel, || {
-                let crawler = crawler.clone();
-                let cancel = cancel.clone();
-                let id = id.clone();
-                async move {
-                    let log = |report: &takedown_crawler::CrawlReport| tracing::info!(source = %id, pages = report.pages, failed = report.failed, listings = report.listings, images = report.images, not_modified = report.not_modified, bytes = report.bytes, trapped = report.trapped, errors = ?report.errors, "crawl finished");
-                    match mode {
-                        RunMode::UntilIdle => log(&crawler.run(&cancel).await?),
-                        // A long run crawls again whenever a source's recrawl interval passes.
-                        RunMode::Forever => crawler.run_until_cancelled(&cancel, log).await?,
-                    }
-                    anyhow::Ok(())
-                }
-            })
-            .await;
-            running.fetch_sub(1, Ordering::SeqCst);
-        });
-    }
-
-    if runs(Stage::Hasher) {
-        spawn_hasher(&mut tasks, &cancel, &data);
-    }
-    if runs(Stage::Matcher) {
-        spawn_matcher(&mut tasks, &cancel, &data);
-    }
-    if runs(Stage::Actioner) {
-        spawn_actioner(&mut tasks, &cancel, &data, config);
-    }
-    if runs(Stage::Notifier) {
-        spawn_notifier(&mut tasks, &cancel, &data, config)?;
+    let crawls_running = Arc::new(AtomicUsize::new(crawls));
+    let context = StageContext {
+        config,
+        backends: &data,
+        cancel: &cancel,
+        mode,
+        crawls_running: &crawls_running,
+    };
+    for entry in STAGES.iter().filter(|entry| stages.contains(&entry.stage)) {
+        (entry.start)(&context, &mut tasks)?;
     }
 
     match mode {
@@ -183,7 +183,7 @@ pub async fn run_stages(config: &Config, stages: &[Stage], mode: RunMode) -> any
             tokio::signal::ctrl_c()
                 .await
                 .context("waiting for Ctrl-C")?;
-            tracing::info!("stopping");
+            Event::Stopping.emit();
         }
     }
     cancel.cancel();
@@ -191,91 +191,153 @@ pub async fn run_stages(config: &Config, stages: &[Stage], mode: RunMode) -> any
     Ok(())
 }
 
-fn spawn_hasher(tasks: &mut JoinSet<()>, cancel: &CancellationToken, data: &Backends) {
-    let hasher = Arc::new(Hasher {
-        bus: data.bus.clone(),
-        blobs: data.blobs.clone(),
-        limits: ImageLimits::default(),
-    });
-    spawn_stage(tasks, "hasher", cancel, move |c| {
-        let hasher = hasher.clone();
-        async move { Ok(hasher.run(&c).await?) }
-    });
-}
-
-fn spawn_matcher(tasks: &mut JoinSet<()>, cancel: &CancellationToken, data: &Backends) {
-    let matcher = Arc::new(Matcher::new(
-        data.bus.clone(),
-        data.store.clone(),
-        data.blobs.clone(),
-    ));
-    spawn_stage(tasks, "matcher", cancel, move |c| {
-        let matcher = matcher.clone();
-        async move { Ok(matcher.run(&c).await?) }
-    });
-}
-
-fn spawn_actioner(
-    tasks: &mut JoinSet<()>,
-    cancel: &CancellationToken,
-    data: &Backends,
-    config: &Config,
-) {
-    let bus = data.bus.clone();
-    let actioner = Arc::new(Actioner {
-        bus: bus.clone(),
-        store: data.store.clone(),
-        policy: config.policy.clone(),
-    });
-    let tracker = actioner.clone();
-    spawn_stage(tasks, "actioner", cancel, move |c| {
-        let actioner = actioner.clone();
-        async move { Ok(actioner.run(&c).await?) }
-    });
-    spawn_stage(tasks, "case tracker", cancel, move |c| {
-        let tracker = tracker.clone();
-        async move { Ok(tracker.track_cases(&c).await?) }
-    });
-}
-
-fn spawn_notifier(
-    tasks: &mut JoinSet<()>,
-    cancel: &CancellationToken,
-    data: &Backends,
-    config: &Config,
-) -> anyhow::Result<()> {
-    let bus = data.bus.clone();
-    let notifier = Arc::new(Notifier::with_routes(
-        bus.clone(),
-        data.store.clone(),
-        config.routes()?,
-    ));
-    let outbox = notifier.clone();
-    spawn_stage(tasks, "notifier", cancel, move |c| {
-        let notifier = notifier.clone();
-        async move { Ok(notifier.run(&c).await?) }
-    });
-    spawn_stage(tasks, "notifier outbox", cancel, move |c| {
-        let outbox = outbox.clone();
-        async move { Ok(outbox.deliver_loop(&c).await?) }
-    });
-
-    for feed in config.case_feeds()? {
-        let platform = feed.endpoint.platform.clone();
-        let poller = Arc::new(CaseFeedPoller::new(
-            bus.clone(),
-            data.store.clone(),
-            feed.client,
-            vec![feed.endpoint],
-        ));
-        let (cancel, interval) = (cancel.clone(), feed.interval);
+/// One crawler per source: its crawl, then (running forever) its recrawls.
+fn start_crawlers(cx: &StageContext<'_>, tasks: &mut JoinSet<()>) -> anyhow::Result<()> {
+    let data = cx.backends;
+    for source in &cx.config.sources {
+        let crawler =
+            Arc::new(source.build(data.store.clone(), data.blobs.clone(), data.bus.clone())?);
+        let (cancel, running) = (cx.cancel.clone(), cx.crawls_running.clone());
+        let (id, mode) = (source.id.clone(), cx.mode);
         tasks.spawn(async move {
-            // The poller logs a failed round and tries again; it ends only when cancelled.
-            poller.run(interval, &cancel).await;
-            tracing::debug!(%platform, "case feed poller stopped");
+            supervise(&format!("crawler {id}"), &cancel, || {
+                crawl_once_or_forever(crawler.clone(), cancel.clone(), id.clone(), mode)
+            })
+            .await;
+            running.fetch_sub(1, Ordering::SeqCst);
         });
     }
     Ok(())
+}
+
+async fn crawl_once_or_forever(
+    crawler: Arc<Crawler>,
+    cancel: CancellationToken,
+    id: String,
+    mode: RunMode,
+) -> anyhow::Result<()> {
+    let log = |report: &takedown_crawler::CrawlReport| {
+        CrawlerEvent::CrawlFinished {
+            source: &id,
+            report,
+        }
+        .emit();
+    };
+    match mode {
+        RunMode::UntilIdle => log(&crawler.run(&cancel).await?),
+        // A long run crawls again whenever a source's recrawl interval passes.
+        RunMode::Forever => crawler.run_until_cancelled(&cancel, log).await?,
+    }
+    Ok(())
+}
+
+fn start_hasher(cx: &StageContext<'_>, tasks: &mut JoinSet<()>) -> anyhow::Result<()> {
+    let data = cx.backends;
+    let hasher = cx
+        .config
+        .hasher()
+        .build(data.bus.clone(), data.blobs.clone());
+    spawn_supervised(
+        tasks,
+        "hasher",
+        cx.cancel,
+        Arc::new(hasher),
+        |hasher, c| async move { Ok(hasher.run(&c).await?) },
+    );
+    Ok(())
+}
+
+fn start_matcher(cx: &StageContext<'_>, tasks: &mut JoinSet<()>) -> anyhow::Result<()> {
+    let data = cx.backends;
+    let matcher =
+        cx.config
+            .matcher()
+            .build(data.bus.clone(), data.store.clone(), data.blobs.clone());
+    spawn_supervised(
+        tasks,
+        "matcher",
+        cx.cancel,
+        Arc::new(matcher),
+        |matcher, c| async move { Ok(matcher.run(&c).await?) },
+    );
+    Ok(())
+}
+
+/// The actioner's two loops: matches into notices, case events into notice status.
+fn start_actioner(cx: &StageContext<'_>, tasks: &mut JoinSet<()>) -> anyhow::Result<()> {
+    let data = cx.backends;
+    let actioner = Arc::new(
+        cx.config
+            .actioner()
+            .build(data.bus.clone(), data.store.clone()),
+    );
+    spawn_supervised(
+        tasks,
+        "actioner",
+        cx.cancel,
+        actioner.clone(),
+        |actioner, c| async move { Ok(actioner.run(&c).await?) },
+    );
+    spawn_supervised(
+        tasks,
+        "case tracker",
+        cx.cancel,
+        actioner,
+        |tracker, c| async move { Ok(tracker.track_cases(&c).await?) },
+    );
+    Ok(())
+}
+
+/// The notifier's two loops (topic into outbox, outbox to platforms) and a poller per
+/// platform with a case feed.
+fn start_notifier(cx: &StageContext<'_>, tasks: &mut JoinSet<()>) -> anyhow::Result<()> {
+    let data = cx.backends;
+    let stage = cx
+        .config
+        .notifier()
+        .build(data.bus.clone(), data.store.clone())?;
+    let notifier = stage.notifier;
+    spawn_supervised(
+        tasks,
+        "notifier",
+        cx.cancel,
+        notifier.clone(),
+        |notifier, c| async move { Ok(notifier.run(&c).await?) },
+    );
+    spawn_supervised(
+        tasks,
+        "notifier outbox",
+        cx.cancel,
+        notifier,
+        |outbox, c| async move { Ok(outbox.deliver_loop(&c).await?) },
+    );
+    for (platform, poller, interval) in stage.feeds {
+        let cancel = cx.cancel.clone();
+        tasks.spawn(async move {
+            // The poller logs a failed round and tries again; it ends only when cancelled.
+            poller.run(interval, &cancel).await;
+            Event::FeedPollerStopped {
+                platform: &platform,
+            }
+            .emit();
+        });
+    }
+    Ok(())
+}
+
+/// Spawns `run(stage, cancel)` supervised: restarted after a failure until cancelled.
+fn spawn_supervised<S, F, Fut>(
+    tasks: &mut JoinSet<()>,
+    name: &'static str,
+    cancel: &CancellationToken,
+    stage: Arc<S>,
+    run: F,
+) where
+    S: Send + Sync + 'static,
+    F: Fn(Arc<S>, CancellationToken) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = anyhow::Result<()>> + Send,
+{
+    spawn_stage(tasks, name, cancel, move |c| run(stage.clone(), c));
 }
 
 fn spawn_stage<F, Fut>(
@@ -304,15 +366,62 @@ where
         match start().await {
             Ok(()) => return,
             Err(e) if cancel.is_cancelled() => {
-                tracing::debug!(stage = name, error = %format!("{e:#}"), "stage ended during shutdown");
+                Event::EndedDuringShutdown {
+                    stage: name,
+                    error: &e,
+                }
+                .emit();
                 return;
             }
             Err(e) => {
-                tracing::error!(stage = name, error = %format!("{e:#}"), "stage failed; restarting");
+                Event::Restarting {
+                    stage: name,
+                    error: &e,
+                }
+                .emit();
                 tokio::select! {
                     () = tokio::time::sleep(RESTART_DELAY) => {}
                     () = cancel.cancelled() => return,
                 }
+            }
+        }
+    }
+}
+
+/// The supervisor's observable events, each with its level, message and fields named once
+/// (a stage's own events are in its crate's `events` module).
+enum Event<'a> {
+    /// Ctrl-C: the run stops its stages.
+    Stopping,
+    /// A stage failed; it is started again after [`RESTART_DELAY`].
+    Restarting {
+        stage: &'a str,
+        error: &'a anyhow::Error,
+    },
+    /// A stage ended with an error while the run was stopping (expected: its I/O was cut).
+    EndedDuringShutdown {
+        stage: &'a str,
+        error: &'a anyhow::Error,
+    },
+    /// A platform's case-feed poller ended (the run is stopping).
+    FeedPollerStopped { platform: &'a str },
+}
+
+impl Event<'_> {
+    fn emit(&self) {
+        match self {
+            Event::Stopping => tracing::info!("stopping"),
+            Event::Restarting { stage, error } => {
+                // `{:#}`: the error with its whole chain of causes on one line.
+                let error = format!("{error:#}");
+                tracing::error!(%stage, %error, "stage failed; restarting");
+            }
+            Event::EndedDuringShutdown { stage, error } => {
+                let error = format!("{error:#}");
+                tracing::debug!(%stage, %error, "stage ended during shutdown");
+            }
+            Event::FeedPollerStopped { platform } => {
+                tracing::debug!(%platform, "case feed poller stopped");
             }
         }
     }
@@ -327,7 +436,7 @@ async fn is_idle(
         return Ok(false);
     }
     for stage in stages {
-        for (group, topic) in stage.groups() {
+        for (group, topic) in stage.entry().groups {
             if data.bus.lag(group, *topic).await? > 0 {
                 return Ok(false);
             }
@@ -354,4 +463,17 @@ async fn wait_until_idle(
         };
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_stage_has_one_row_in_the_table() {
+        for stage in Stage::ALL {
+            assert_eq!(stage.entry().stage, stage, "STAGES is in declaration order");
+        }
+        assert_eq!(STAGES.len(), Stage::ALL.len(), "one row per stage");
+    }
 }

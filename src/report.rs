@@ -8,7 +8,7 @@ use base64::Engine;
 use takedown_model::MatchReason;
 use takedown_store::MatchRecord;
 
-use crate::{demo::DemoRow, pipeline::DataDir};
+use crate::{backends::Storage, demo::DemoRow};
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -41,7 +41,7 @@ fn mime(bytes: &[u8]) -> &'static str {
     }
 }
 
-fn img(data: &DataDir, digest: &str) -> String {
+fn img(data: &Storage, digest: &str) -> String {
     match data.blobs.get(digest) {
         Ok(bytes) => format!(
             r#"<img src="data:{};base64,{}" alt="{digest}">"#,
@@ -54,7 +54,7 @@ fn img(data: &DataDir, digest: &str) -> String {
 
 pub fn write(
     path: &Path,
-    data: &DataDir,
+    data: &Storage,
     matches: &[MatchRecord],
     rows: &[DemoRow],
 ) -> std::io::Result<()> {

@@ -3,7 +3,7 @@
 
 use std::process::Output;
 
-use takedown::pipeline::DataDir;
+use takedown::backends::Storage;
 use takedown_model::Notice;
 
 fn takedown(args: &[&str]) -> Output {
@@ -33,8 +33,8 @@ fn notice(id: &str, platform: &str) -> Notice {
 }
 
 /// A data directory with three deliveries: two dead letters and one still pending.
-async fn outbox(dir: &std::path::Path) -> DataDir {
-    let data = DataDir::open(dir).await.expect("data dir");
+async fn outbox(dir: &std::path::Path) -> Storage {
+    let data = Storage::open_dir(dir).await.expect("data dir");
     for (id, platform) in [("ntc_a", "shop"), ("ntc_b", "fair"), ("ntc_c", "shop")] {
         data.store
             .enqueue_delivery(&notice(id, platform), "{}")

@@ -6,8 +6,8 @@
 use std::{sync::Arc, time::Duration};
 
 use chrono::NaiveDate;
-use takedown::pipeline::DataDir;
-use takedown_bus::{Bus, Topic};
+use takedown::backends::Backends;
+use takedown_bus::Topic;
 use takedown_model::{
     Envelope, Notice, NoticeStatus,
     notice::{Bilingual, EvidenceRef, FiledNotice, NoticeItem, NoticeRegime, Party, Signature},
@@ -86,7 +86,7 @@ where
     false
 }
 
-async fn status(data: &DataDir) -> Option<(NoticeStatus, Option<String>)> {
+async fn status(data: &Backends) -> Option<(NoticeStatus, Option<String>)> {
     let notices = data.store.notices().await.ok()?;
     let n = notices.into_iter().find(|n| n.notice.id == "ntc_run")?;
     Some((n.status, n.case_id))
@@ -127,7 +127,9 @@ async fn run_delivers_by_config_and_follows_the_case_feed() {
     ));
 
     // The owner's side: a filed notice waiting on the notices topic, as the actioner leaves it.
-    let data = DataDir::open(&dir.path().join("data")).await.expect("data");
+    let data = Backends::open_dir(&dir.path().join("data"))
+        .await
+        .expect("data");
     let filed = dsa_notice();
     data.store
         .insert_notice(&filed.notice)

@@ -3,7 +3,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use takedown::pipeline::DataDir;
+use takedown::backends::Backends;
 use takedown_bus::{Bus, Topic};
 use takedown_model::{CaseEvent, CaseEventKind, Envelope, Notice};
 use takedown_notifier::{Notifier, PlatformEndpoint};
@@ -51,10 +51,10 @@ where
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_notice_survives_a_platform_outage_and_arrives_once() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let data = DataDir::open(&dir.path().join("data"))
+    let data = Backends::open_dir(&dir.path().join("data"))
         .await
         .expect("data dir");
-    let bus: Arc<dyn Bus> = Arc::new(data.bus.clone());
+    let bus: Arc<dyn Bus> = data.bus.clone();
 
     // Reserve a port, then leave it closed: the platform is down.
     let port = std::net::TcpListener::bind("127.0.0.1:0")

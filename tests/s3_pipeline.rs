@@ -110,7 +110,7 @@ async fn a_run_with_s3_blobs_matches_the_reference_run() {
         "takedown run on S3 blobs failed: {status}"
     );
 
-    // Checked before `outcome`, whose DataDir makes an empty data/blobs.
+    // Checked before `outcome`, whose Storage makes an empty data/blobs.
     assert!(
         local_digests(&dir.join("data/blobs")).is_empty(),
         "blobs were written under data_dir/blobs"

@@ -13,7 +13,7 @@ use std::{
     time::Duration,
 };
 
-use takedown::pipeline::DataDir;
+use takedown::backends::Storage;
 use takedown_platform::{CaseRow, CaseStore, HandlerState};
 use takedown_store::Store;
 use takedown_webhook::Secret;
@@ -128,7 +128,9 @@ pub async fn run_to_end(config: &Path) {
 
 /// (match id, decision) and (notice id, status, case id) as the store holds them.
 pub async fn outcome(dir: &Path) -> Outcome {
-    let data = DataDir::open(&dir.join("data")).await.expect("data dir");
+    let data = Storage::open_dir(&dir.join("data"))
+        .await
+        .expect("data dir");
     outcome_of(&data.store).await
 }
 

@@ -7,6 +7,7 @@
 //! - [`compose`]: a notice from a match, the right and the owner (the union of every
 //!   regime's fields), and grouping by (owner, platform, seller, right).
 //! - [`validate`]: what each regime requires; names every missing field before sending.
+//! - [`events`]: every event the actioner logs, its level and fields named once.
 //! - this file: the two consumers — `matches` (decide, store, file) and `case-events`
 //!   (follow each notice at the platform).
 //!
@@ -15,6 +16,8 @@
 //! between insert and publish loses nothing; the notifier's outbox absorbs the repeats.
 
 pub mod compose;
+mod config;
+pub mod events;
 pub mod owner_policy;
 pub mod policy;
 pub mod validate;
@@ -26,6 +29,7 @@ use takedown_model::{CaseEvent, CaseEventKind, Decision, Envelope, Match, Notice
 use takedown_store::{Store, StoreError};
 use tokio_util::sync::CancellationToken;
 
+pub use config::ActionerConfig;
 pub use policy::{KindThresholds, Policy, Threshold, ThresholdOutOfRange};
 
 pub const GROUP: &str = "actioner";
@@ -77,7 +81,11 @@ impl Actioner {
             owner_policy::Stored::None => self.policy.decide(&found),
             owner_policy::Stored::Policy(owner) => owner.decide(&found),
             owner_policy::Stored::Unreadable(why) => {
-                tracing::error!(owner = %found.owner_id, %why, "the owner's stored policy is unreadable; match queued for review");
+                events::Event::OwnerPolicyUnreadable {
+                    owner: &found.owner_id,
+                    why: &why,
+                }
+                .emit();
                 Decision::Review
             }
         };
@@ -93,7 +101,11 @@ impl Actioner {
             .into_iter()
             .find(|r| r.id == found.right_id);
         let (Some(owner), Some(right)) = (owner, right) else {
-            tracing::error!(right = %found.right_id, owner = %found.owner_id, "match names an unknown right or owner; queued for review instead");
+            events::Event::UnknownRightOrOwner {
+                right: &found.right_id,
+                owner: &found.owner_id,
+            }
+            .emit();
             self.store.upsert_match(&found, Decision::Review).await?;
             return Ok(());
         };
@@ -123,13 +135,23 @@ impl Actioner {
         );
         if let Err(incomplete) = validate::validate(&filed) {
             // Nothing incomplete is sent: a person completes the owner's details and reviews.
-            tracing::error!(%incomplete, "notice not filed; queued for review");
+            events::Event::NoticeIncomplete {
+                listing: &found.listing_id,
+                right: &found.right_id,
+                incomplete: &incomplete,
+            }
+            .emit();
             self.store.upsert_match(&found, Decision::Review).await?;
             return Ok(());
         }
         let notice = &filed.notice;
         if self.store.insert_notice(notice).await? {
-            tracing::info!(notice = %notice.id, listing = %notice.listing_url, regime = filed.regime.as_str(), "notice filed");
+            events::Event::NoticeFiled {
+                notice: &notice.id,
+                listing_url: &notice.listing_url,
+                regime: filed.regime.as_str(),
+            }
+            .emit();
         }
         self.bus
             .publish(Topic::Notices, &notice.platform, &Envelope::encode(&filed))

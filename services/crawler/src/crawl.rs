@@ -13,6 +13,8 @@ use takedown_store::{BlobStore, FrontierEntry, Store, StoreError};
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
+use crate::events::Event;
+
 use crate::{
     client::{PoliteClient, Purpose},
     clock::{Clock, TokioClock},
@@ -104,6 +106,19 @@ pub struct Crawler {
     known: std::sync::Mutex<std::collections::HashMap<String, bool>>,
     /// Permits to store a body ([`MAX_STORE_WRITERS`]).
     store_writers: tokio::sync::Semaphore,
+}
+
+impl SourceConfig {
+    /// The crawler stage for this source, storing into `store` and `blobs` and publishing
+    /// listings on `bus`.
+    pub fn build(
+        &self,
+        store: Store,
+        blobs: BlobStore,
+        bus: Arc<dyn Bus>,
+    ) -> Result<Crawler, CrawlError> {
+        Crawler::new(self.clone(), store, blobs, bus)
+    }
 }
 
 impl Crawler {
@@ -263,14 +278,22 @@ impl Crawler {
                 .store
                 .frontier_requeue_done_before(&self.source.id, cutoff)
                 .await?;
-            tracing::info!(source = %self.source.id, due, "pages due for a recrawl");
+            Event::RecrawlDue {
+                source: &self.source.id,
+                due,
+            }
+            .emit();
         }
         let retried = self
             .store
             .frontier_requeue_failed(&self.source.id, TRANSIENT)
             .await?;
         if retried > 0 {
-            tracing::info!(source = %self.source.id, retried, "retrying transient failures");
+            Event::RetryingTransient {
+                source: &self.source.id,
+                retried,
+            }
+            .emit();
         }
         for start in &self.source.start_urls {
             // Start URLs parsed in `new`; they are queued whatever the trap guards say.
@@ -429,7 +452,11 @@ impl Crawler {
             let sitemap = match parsed {
                 Ok(sitemap) => sitemap,
                 Err((error, kind)) => {
-                    tracing::warn!(sitemap = %sitemap_url, %error, "sitemap skipped");
+                    Event::SitemapSkipped {
+                        url: sitemap_url.as_str(),
+                        error: &error,
+                    }
+                    .emit();
                     *report.errors.entry(kind.to_owned()).or_default() += 1;
                     continue;
                 }
@@ -473,7 +500,11 @@ impl Crawler {
         let pattern = match self.traps.reserve(&url) {
             Ok(pattern) => pattern,
             Err(reason) => {
-                tracing::debug!(url = %url, %reason, "kept out of the frontier");
+                Event::Trapped {
+                    url: url.as_str(),
+                    reason: &reason,
+                }
+                .emit();
                 return Ok(Enqueued::Trapped);
             }
         };
@@ -534,7 +565,12 @@ impl Crawler {
                 return Ok(outcome);
             }
             Err(e) => {
-                tracing::warn!(source = %self.source.id, url = %url, error = %e, "page fetch failed");
+                Event::PageFetchFailed {
+                    source: &self.source.id,
+                    url: url.as_str(),
+                    error: &e,
+                }
+                .emit();
                 let detail = if e.is_transient() {
                     format!("{TRANSIENT}{e}")
                 } else {
@@ -615,13 +651,22 @@ impl Crawler {
         let table = match table {
             Ok(table) => table,
             Err(e) => {
-                tracing::warn!(url = %url, error = %e, "exhibitor list not readable");
+                Event::ExhibitorListUnreadable {
+                    url: url.as_str(),
+                    error: &e,
+                }
+                .emit();
                 outcome.errors.push("exhibitor_list");
                 return ExtractedPage::default();
             }
         };
         for error in &table.errors {
-            tracing::warn!(url = %url, row = error.row, reason = %error.reason, "exhibitor row refused");
+            Event::ExhibitorRowRefused {
+                url: url.as_str(),
+                row: error.row,
+                reason: &error.reason,
+            }
+            .emit();
             outcome.errors.push("exhibitor_row");
         }
         let mut products = Vec::new();
@@ -729,7 +774,11 @@ impl Crawler {
                     }
                 }
                 Err(e) => {
-                    tracing::warn!(url = %image_url, error = %e, "image fetch failed");
+                    Event::ImageFetchFailed {
+                        url: image_url.as_str(),
+                        error: &e,
+                    }
+                    .emit();
                     outcome.errors.push(e.kind());
                     ListingImage {
                         url: image_url.to_string(),

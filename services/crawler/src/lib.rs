@@ -20,6 +20,7 @@
 //! - [`urls`]: URL canonicalisation and crawler-trap guards.
 //! - [`extract`]: links, schema.org products and exhibitor cards from a page.
 //! - [`crawl`]: the loop over the persistent frontier.
+//! - [`events`]: every event the crawler logs, its level and fields named once.
 //!
 //! Resumable and at-least-once: the frontier lives in the store; a page is marked done only
 //! after its listings are stored and published, so a crash re-fetches at most what was in
@@ -28,6 +29,7 @@
 pub mod client;
 pub mod clock;
 pub mod crawl;
+pub mod events;
 pub mod extract;
 pub mod fetch;
 pub mod guard;

@@ -9,6 +9,9 @@
 //! bomb, too little information) is reported with its reason in the output, never dropped
 //! silently and never allowed to stop the stage.
 
+mod config;
+pub mod events;
+
 use std::sync::Arc;
 
 use takedown_bus::{Bus, BusError, Topic, consume_decoded};
@@ -16,6 +19,8 @@ use takedown_matching::{ImageLimits, hash_query};
 use takedown_model::{Envelope, HashedImage, HashedListing, Listing};
 use takedown_store::BlobStore;
 use tokio_util::sync::CancellationToken;
+
+pub use config::HasherConfig;
 
 pub const GROUP: &str = "hasher";
 
@@ -60,7 +65,12 @@ impl Hasher {
         })
         .await?;
         for image in images.iter().filter(|i| i.refused.is_some()) {
-            tracing::info!(listing = %listing.id, digest = %image.digest, reason = ?image.refused, "image not hashed");
+            events::Event::ImageNotHashed {
+                listing: &listing.id,
+                digest: &image.digest,
+                reason: &image.refused,
+            }
+            .emit();
         }
         let hashed = HashedListing { listing, images };
         self.bus

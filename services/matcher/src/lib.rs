@@ -19,6 +19,7 @@
 //! - this file: the stage loop, the registry clock, and the decision of what a listing
 //!   matches.
 
+mod config;
 pub mod hash_index;
 pub mod retro;
 pub mod rights;
@@ -43,6 +44,7 @@ use takedown_store::{BlobStore, Store, StoreError};
 use tokio::{sync::Mutex, time::MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
+pub use config::MatcherConfig;
 pub use hash_index::ImageHashIndex;
 pub use rights::RightsView;
 

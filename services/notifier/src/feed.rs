@@ -93,7 +93,11 @@ impl CaseFeedPoller {
         while !cancel.is_cancelled() {
             for endpoint in &self.endpoints {
                 if let Err(e) = self.poll_once(endpoint).await {
-                    tracing::warn!(platform = %endpoint.platform, error = %e, "case feed poll failed");
+                    crate::events::Event::FeedPollFailed {
+                        platform: &endpoint.platform,
+                        error: &e,
+                    }
+                    .emit();
                 }
             }
             tokio::select! {

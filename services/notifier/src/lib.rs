@@ -13,20 +13,25 @@
 //! held back by the breaker or the rate limit is postponed without counting an attempt.
 //!
 //! Module map:
+//! - [`config`]: [`NotifierConfig`] (`[[platforms]]`): each platform's delivery, safeguards
+//!   and case feed; `build` makes the stage.
 //! - [`adapter`]: how a notice reaches a platform (webhook, e-mail, Kafka).
 //! - [`endpoint`]: where each platform receives notices and the secret to sign with.
 //! - [`deliver`]: one signed POST and what its answer means.
 //! - [`email`]: the e-mail adapter (SMTP via lettre): readable text, the notice attached.
 //! - [`kafka`]: the Kafka adapter: the signed notice as a record on the platform's topic.
+//! - [`events`]: every event the notifier logs, its level and fields named once.
 //! - [`feed`]: polls each platform's case-event feed and publishes the case's progress.
 //! - [`breaker`], [`ratelimit`]: the per-platform safeguards, with time as a parameter.
 //! - this file: the consumer and the outbox loop with back-off.
 
 pub mod adapter;
 pub mod breaker;
+pub mod config;
 pub mod deliver;
 pub mod email;
 pub mod endpoint;
+pub mod events;
 pub mod feed;
 pub mod kafka;
 pub mod ratelimit;
@@ -44,8 +49,11 @@ use takedown_store::{Store, StoreError};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::events::Event;
+
 pub use adapter::{Adapter, AdapterError, EmailAdapter, WebhookAdapter};
 pub use breaker::CircuitBreaker;
+pub use config::{NotifierConfig, NotifierConfigError, NotifierStage, PlatformConfig};
 pub use deliver::Outcome;
 pub use endpoint::PlatformEndpoint;
 pub use kafka::{KafkaAdapter, KafkaAdapterError, KafkaTarget};
@@ -285,7 +293,11 @@ impl Notifier {
     /// now; the platform de-duplicates by notice id if both sent it.
     fn check_claim(&self, notice_id: &str, held: bool) {
         if !held {
-            tracing::warn!(notice = %notice_id, claimant = %self.claimant, "claim lapsed; another notifier owns this delivery now");
+            Event::ClaimLapsed {
+                notice: notice_id,
+                claimant: &self.claimant,
+            }
+            .emit();
         }
     }
 
@@ -318,7 +330,11 @@ impl Notifier {
                     .await;
             }
             Err(Held::Until(wait)) => {
-                tracing::debug!(notice = %notice_id, wait_ms = wait.as_millis() as u64, "delivery held back by a safeguard");
+                Event::HeldBack {
+                    notice: notice_id,
+                    wait,
+                }
+                .emit();
                 let held = self
                     .store
                     .postpone_delivery(notice_id, &self.claimant, now + to_chrono(wait))
@@ -340,7 +356,11 @@ impl Notifier {
         match outcome {
             Outcome::Accepted { case_id } => {
                 self.guard(&delivery.platform, |g| g.breaker.record_success());
-                tracing::info!(notice = %notice_id, case = %case_id, "notice delivered");
+                Event::Delivered {
+                    notice: notice_id,
+                    case: &case_id,
+                }
+                .emit();
                 // The case event first, then the outbox: a crash between the two sends the
                 // notice again (the platform de-duplicates by notice id and answers the same
                 // case) and publishes the event again (idempotent downstream, keyed by
@@ -363,7 +383,11 @@ impl Notifier {
                 // No case id on this channel: the notice is out of the outbox, and the case
                 // id arrives through the platform's case-event feed when it has one.
                 self.guard(&delivery.platform, |g| g.breaker.record_success());
-                tracing::info!(notice = %notice_id, %detail, "notice sent");
+                Event::Sent {
+                    notice: notice_id,
+                    detail: &detail,
+                }
+                .emit();
                 let held = self
                     .store
                     .finish_delivery(notice_id, &self.claimant, None, None)
@@ -373,7 +397,11 @@ impl Notifier {
             Outcome::Rejected(reason) => {
                 // The platform answered: it is up, the notice is what it refused.
                 self.guard(&delivery.platform, |g| g.breaker.record_success());
-                tracing::warn!(notice = %notice_id, %reason, "notice rejected by platform; dead-lettered");
+                Event::Rejected {
+                    notice: notice_id,
+                    reason: &reason,
+                }
+                .emit();
                 // Event before outbox, as for an acceptance: the platform's answer is final
                 // whoever holds the claim.
                 self.publish(
@@ -386,7 +414,11 @@ impl Notifier {
                 self.dead_letter(notice_id, &reason).await?;
             }
             Outcome::Gone(reason) => {
-                tracing::error!(platform = %delivery.platform, %reason, "endpoint gone; disabled");
+                Event::EndpointGone {
+                    platform: &delivery.platform,
+                    reason: &reason,
+                }
+                .emit();
                 self.guard(&delivery.platform, |g| g.disabled = Some(reason.clone()));
                 let reason = format!("endpoint disabled: {reason}");
                 self.dead_letter(notice_id, &reason).await?;
@@ -398,7 +430,11 @@ impl Notifier {
                 if delivery.attempts + 1 >= self.safeguards(&delivery.platform).max_attempts {
                     let reason =
                         format!("gave up after {} attempts: {reason}", delivery.attempts + 1);
-                    tracing::error!(notice = %notice_id, %reason, "delivery dead-lettered");
+                    Event::GaveUp {
+                        notice: notice_id,
+                        reason: &reason,
+                    }
+                    .emit();
                     if !self.dead_letter(notice_id, &reason).await? {
                         return Ok(());
                     }
@@ -407,7 +443,12 @@ impl Notifier {
                         .await;
                 }
                 let wait = backoff(delivery.attempts).max(after.unwrap_or_default());
-                tracing::warn!(notice = %notice_id, %reason, retry_in_ms = wait.as_millis() as u64, "delivery failed; will retry");
+                Event::RetryScheduled {
+                    notice: notice_id,
+                    reason: &reason,
+                    retry_in: wait,
+                }
+                .emit();
                 let held = self
                     .store
                     .retry_delivery(notice_id, &self.claimant, &reason, now + to_chrono(wait))
@@ -460,7 +501,11 @@ async fn renew_claims(store: Store, claimant: String, now: DateTime<Utc>) {
         if let Err(e) = store.renew_claims(&claimant, until).await {
             // The next tick tries again; if the store stays away the claims lapse, which is
             // what a notifier that cannot record its work should let happen.
-            tracing::warn!(error = %e, %claimant, "renewing delivery claims failed");
+            Event::ClaimRenewalFailed {
+                claimant: &claimant,
+                error: &e,
+            }
+            .emit();
         }
     }
 }

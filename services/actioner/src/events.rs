@@ -1,0 +1,70 @@
+//! The actioner's observable events. Each variant names its level, message and fields once:
+//! `owner`, `right`, `listing` and `notice` mean the same ids wherever they appear.
+
+use std::fmt::Display;
+
+/// Something the actioner decided that an operator may want to see.
+pub enum Event<'a> {
+    /// An owner's stored policy could not be read; the match waits for review.
+    OwnerPolicyUnreadable {
+        /// The owner's tenant id.
+        owner: &'a str,
+        /// Why it could not be read.
+        why: &'a dyn Display,
+    },
+    /// A match names a right or owner the store does not have; it waits for review.
+    UnknownRightOrOwner {
+        /// The right the match names.
+        right: &'a str,
+        /// The owner the match names.
+        owner: &'a str,
+    },
+    /// A composed notice lacks what its regime asks for; nothing is sent, the match waits
+    /// for review.
+    NoticeIncomplete {
+        /// The listing the match is about.
+        listing: &'a str,
+        /// The right it matched.
+        right: &'a str,
+        /// The missing fields, by regime.
+        incomplete: &'a dyn Display,
+    },
+    /// A notice was filed (first time only; a redelivered match files nothing new).
+    NoticeFiled {
+        /// The notice id.
+        notice: &'a str,
+        /// The listing's URL (`listing` is an id everywhere).
+        listing_url: &'a str,
+        /// The regime it was composed for.
+        regime: &'a str,
+    },
+}
+
+impl Event<'_> {
+    /// Writes the event to the `tracing` subscriber at its level.
+    pub fn emit(&self) {
+        match self {
+            Event::OwnerPolicyUnreadable { owner, why } => tracing::error!(
+                %owner, %why,
+                "the owner's stored policy is unreadable; match queued for review"
+            ),
+            Event::UnknownRightOrOwner { right, owner } => tracing::error!(
+                %right, %owner,
+                "match names an unknown right or owner; queued for review instead"
+            ),
+            Event::NoticeIncomplete {
+                listing,
+                right,
+                incomplete,
+            } => tracing::error!(
+                %listing, %right, %incomplete,
+                "notice not filed; queued for review"
+            ),
+            Event::NoticeFiled {
+                notice,
+                listing_url,
+                regime,
+            } => tracing::info!(%notice, %listing_url, %regime, "notice filed"),
+        }
+    }
+}

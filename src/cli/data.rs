@@ -1,0 +1,52 @@
+//! `--config` / `--data-dir`: where the inspection and registration commands find the data.
+
+use std::path::PathBuf;
+
+use crate::{
+    backends::{Backends, BackendsConfig, DEFAULT_DATA_DIR, Storage},
+    config::Config,
+};
+
+/// Which data a command reads: the backends a config names, or a data directory.
+#[derive(clap::Args)]
+pub struct DataArgs {
+    /// Read the data directory named in this config.
+    #[arg(long, conflicts_with = "data_dir")]
+    pub config: Option<PathBuf>,
+    /// The data directory (default: takedown-data).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl DataArgs {
+    /// The store and blobs: with --config those its `[backends]` names (PostgreSQL and S3 in
+    /// a scaled deployment), else the data directory's embedded ones.
+    pub async fn storage(&self) -> anyhow::Result<Storage> {
+        let (backends, dir) = self.backends_config()?;
+        Storage::open(&backends, &dir).await
+    }
+
+    /// Store, blobs and bus, chosen like [`DataArgs::storage`].
+    pub async fn backends(&self) -> anyhow::Result<Backends> {
+        let (backends, dir) = self.backends_config()?;
+        Backends::open(&backends, &dir).await
+    }
+
+    /// The config's `[backends]` and data directory; without --config the embedded
+    /// defaults in --data-dir (or `takedown-data`).
+    fn backends_config(&self) -> anyhow::Result<(BackendsConfig, PathBuf)> {
+        Ok(match &self.config {
+            Some(path) => {
+                let config = Config::load(path)?;
+                (config.backends, config.data_dir)
+            }
+            None => {
+                let dir = self.data_dir.clone();
+                (
+                    Default::default(),
+                    dir.unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
+                )
+            }
+        })
+    }
+}

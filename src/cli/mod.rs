@@ -1,0 +1,122 @@
+//! The `takedown` command line: one module per command group, each with its clap arguments
+//! and a `run` that returns the process's exit code. `main` parses, sets up logging once
+//! ([`init_logging`] at [`Command::default_log_level`]) and calls [`Command::run`].
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub mod crawl;
+mod data;
+pub mod demo;
+pub mod eval;
+pub mod evidence;
+pub mod inspect;
+pub mod rights;
+pub mod run;
+pub mod serve;
+pub mod tenants;
+
+pub use data::DataArgs;
+
+/// The whole command line.
+#[derive(Parser)]
+#[command(
+    name = "takedown",
+    version,
+    about = "Finds counterfeit and infringing listings and gets them taken down, with evidence."
+)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Every `takedown` command, by group.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Crawl the bundled sample marketplace and fair catalog, match, file notices to the
+    /// built-in platform handler, and show the result.
+    Demo(demo::DemoArgs),
+    /// Run every stage in this process from a TOML config.
+    Run(run::RunArgs),
+    /// Register rights.
+    #[command(subcommand)]
+    Rights(rights::RightsCommand),
+    /// Print matches as JSON lines.
+    Matches(DataArgs),
+    /// Print notices (with their status and case id) as JSON lines; or manage the
+    /// deliveries that were dead-lettered.
+    #[command(args_conflicts_with_subcommands = true)]
+    Notices(inspect::NoticesArgs),
+    /// Show crawled listings (a table, or JSON lines with --json).
+    Listings(inspect::ListingsArgs),
+    /// Crawl one source straight from the command line, no config file needed; the listings
+    /// are stored and published for the other stages.
+    Crawl(crawl::CrawlArgs),
+    /// Inspect and verify the evidence of a capture.
+    #[command(subcommand)]
+    Evidence(evidence::EvidenceCommand),
+    /// Match a folder of photos or a spreadsheet of titles against rights, CSV out.
+    #[command(subcommand)]
+    Eval(eval::EvalCommand),
+    /// Serve one component.
+    #[command(subcommand)]
+    Serve(serve::ServeCommand),
+    /// Manage API tenants and their keys (operator).
+    #[command(subcommand)]
+    Tenants(tenants::TenantsCommand),
+}
+
+impl Command {
+    /// The log filter when `RUST_LOG` is unset: `info` for the long-running commands (the
+    /// pipeline, a crawl, a server), `warn` for the one-shot ones, whose output is the point.
+    pub fn default_log_level(&self) -> &'static str {
+        match self {
+            Command::Run(_) | Command::Crawl(_) | Command::Serve(_) => "info",
+            _ => "warn",
+        }
+    }
+
+    /// Runs the command; the exit code says how it went (an `Err` exits 1 with its chain).
+    pub async fn run(self) -> anyhow::Result<ExitCode> {
+        match self {
+            Command::Demo(args) => demo::run(args).await,
+            Command::Run(args) => run::run(args).await,
+            Command::Rights(command) => rights::run(command).await,
+            Command::Matches(data) => inspect::matches(data).await,
+            Command::Notices(args) => inspect::notices(args).await,
+            Command::Listings(args) => inspect::listings(args).await,
+            Command::Crawl(args) => crawl::run(args).await,
+            Command::Evidence(command) => evidence::run(command).await,
+            Command::Eval(command) => eval::run(command),
+            Command::Serve(command) => serve::run(command).await,
+            Command::Tenants(command) => tenants::run(command).await,
+        }
+    }
+}
+
+/// Sets up `tracing` to stderr, filtered by `RUST_LOG` or else `default`. Called once, by
+/// `main`.
+pub fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Writes one JSON object per line to stdout.
+fn print_json_lines<T: serde::Serialize>(items: impl IntoIterator<Item = T>) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for item in items {
+        serde_json::to_writer(&mut out, &item)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// Exit code 2: the command did its work but refused some rows (`rights import|bulk`).
+const ROWS_REFUSED: u8 = 2;

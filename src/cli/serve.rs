@@ -1,0 +1,162 @@
+//! `takedown serve COMPONENT`: one pipeline stage, the REST API or the reference platform
+//! handler, in this process.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use anyhow::Context;
+
+use super::DataArgs;
+use crate::{
+    config::Config,
+    pipeline::{self, RunMode, Stage},
+};
+
+/// What every `serve STAGE` takes.
+#[derive(clap::Args)]
+pub struct StageArgs {
+    /// The TOML config (the same file `takedown run` reads; `[backends]` names PostgreSQL
+    /// and Kafka for a scaled deployment).
+    #[arg(long)]
+    config: PathBuf,
+    /// Exit once the stage has nothing left to do (its topics drained, its crawls done).
+    #[arg(long)]
+    until_idle: bool,
+}
+
+/// `takedown serve`'s subcommands.
+#[derive(clap::Subcommand)]
+pub enum ServeCommand {
+    /// One pipeline stage: crawls the config's sources.
+    Crawler(StageArgs),
+    /// One pipeline stage: hashes listings' images.
+    Hasher(StageArgs),
+    /// One pipeline stage: matches hashed listings against the registered rights.
+    Matcher(StageArgs),
+    /// One pipeline stage: applies the owner's policy, files notices, tracks cases.
+    Actioner(StageArgs),
+    /// One pipeline stage: delivers notices and follows platforms' case feeds.
+    Notifier(StageArgs),
+    /// The multi-tenant REST API (OpenAPI document at /openapi.json). With --config it uses
+    /// the store and bus of the config's [backends] table and its notice policy.
+    Api(ApiArgs),
+    /// The reference platform handler: receives signed notices, opens cases.
+    Platform(PlatformArgs),
+}
+
+/// `takedown serve api`'s arguments.
+#[derive(clap::Args)]
+pub struct ApiArgs {
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+/// `takedown serve platform`'s arguments.
+#[derive(clap::Args)]
+pub struct PlatformArgs {
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    listen: String,
+    /// The handler's case database.
+    #[arg(long, default_value = "platform.db")]
+    db: PathBuf,
+    /// Environment variable holding the shared signing secret.
+    #[arg(long, default_value = "TAKEDOWN_PLATFORM_SECRET")]
+    secret_env: String,
+    /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Check only the common fields, not what the regime (CN ECL 42, EU DSA 16, US DMCA
+    /// 512(c)(3), fair complaint) asks for.
+    #[arg(long)]
+    common_checks_only: bool,
+}
+
+/// Serves the chosen component until Ctrl-C (a stage also until idle, if asked).
+pub async fn run(command: ServeCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        ServeCommand::Crawler(args) => stage(Stage::Crawler, args).await?,
+        ServeCommand::Hasher(args) => stage(Stage::Hasher, args).await?,
+        ServeCommand::Matcher(args) => stage(Stage::Matcher, args).await?,
+        ServeCommand::Actioner(args) => stage(Stage::Actioner, args).await?,
+        ServeCommand::Notifier(args) => stage(Stage::Notifier, args).await?,
+        ServeCommand::Api(args) => api(args).await?,
+        ServeCommand::Platform(args) => platform(args).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `takedown serve STAGE`: one stage of the pipeline in this process.
+async fn stage(stage: Stage, args: StageArgs) -> anyhow::Result<()> {
+    let config = Config::load(&args.config)?;
+    let mode = RunMode::until_idle_if(args.until_idle);
+    pipeline::run_stages(&config, &[stage], mode).await
+}
+
+async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// The API's state: the store, blobs and bus `--config`'s [backends] table names
+/// (PostgreSQL and Kafka in deployment) and its notice policy; otherwise the data
+/// directory's embedded ones and the default policy. Approved notices go on that bus,
+/// where the notifier reads them.
+async fn api_state(data: &DataArgs) -> anyhow::Result<takedown_api::AppState> {
+    let config = data.config.as_deref().map(Config::load).transpose()?;
+    let policy = config.map(|config| config.policy).unwrap_or_default();
+    let backends = data.backends().await?;
+    Ok(takedown_api::AppState::new(backends.store)
+        .with_blobs(backends.blobs)
+        .with_filer(backends.bus, policy))
+}
+
+async fn api(args: ApiArgs) -> anyhow::Result<()> {
+    let state = api_state(&args.data).await?;
+    let listen = &args.listen;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
+    tracing::info!(addr = %listener.local_addr()?, "API listening");
+    takedown_api::serve(state, listener, shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn platform(args: PlatformArgs) -> anyhow::Result<()> {
+    let secret_env = &args.secret_env;
+    let secret_text = std::env::var(secret_env)
+        .with_context(|| format!("environment variable {secret_env} is not set"))?;
+    let secret = takedown_webhook::Secret::parse(&secret_text)?;
+    let cases = takedown_platform::CaseStore::open(&args.db)
+        .await?
+        .with_regime_checks(!args.common_checks_only);
+    // Read the certificate before binding, so a bad file fails fast and says which.
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(takedown_platform::server_config(cert, key)?),
+        _ => None,
+    };
+    let listen = &args.listen;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
+    let state = takedown_platform::HandlerState {
+        cases,
+        secret,
+        tolerance_secs: 300,
+    };
+    let addr = listener.local_addr()?;
+    match tls {
+        Some(tls) => {
+            tracing::info!(%addr, "platform handler listening (HTTPS)");
+            let router = takedown_platform::router(state);
+            takedown_platform::serve_tls(router, listener, tls, shutdown_signal()).await?;
+        }
+        None => {
+            tracing::info!(%addr, "platform handler listening");
+            takedown_platform::serve(state, listener, shutdown_signal()).await?;
+        }
+    }
+    Ok(())
+}

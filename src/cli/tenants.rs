@@ -1,0 +1,136 @@
+//! `takedown tenants create|list|revoke-key`: the operator's access management.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use takedown_model::TenantKind;
+use takedown_store::Store;
+
+use super::DataArgs;
+
+/// `takedown tenants`'s subcommands.
+#[derive(clap::Subcommand)]
+pub enum TenantsCommand {
+    /// Create a tenant and print its first API key (shown only this once).
+    Create {
+        /// brand_owner, platform, fair_organizer, or operator (manages tenants and keys,
+        /// reads every tenant's audit log, never a tenant's data).
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        name: String,
+        /// The tenant id (default: made from the name); a platform's id is the platform
+        /// name its notices carry.
+        #[arg(long)]
+        id: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List tenants and their keys (never the keys themselves).
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Revoke one key of a tenant; it stops working at once.
+    RevokeKey {
+        #[arg(long)]
+        tenant: String,
+        key_id: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+/// Runs a `tenants` subcommand.
+pub async fn run(command: TenantsCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        TenantsCommand::Create {
+            kind,
+            name,
+            id,
+            data,
+        } => create(&kind, &name, id.as_deref(), &data).await?,
+        TenantsCommand::List { data } => list(&data.storage().await?.store).await?,
+        TenantsCommand::RevokeKey {
+            tenant,
+            key_id,
+            data,
+        } => revoke_key(&data.storage().await?.store, &tenant, &key_id).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--kind`: a tenant kind, or `None` for an operator.
+fn parse_kind(kind: &str) -> anyhow::Result<Option<TenantKind>> {
+    if kind == "operator" {
+        return Ok(None);
+    }
+    let parsed = serde_json::from_value::<TenantKind>(serde_json::Value::String(kind.to_owned()))
+        .with_context(|| {
+        format!("--kind {kind:?}: expected brand_owner, platform, fair_organizer or operator")
+    })?;
+    Ok(Some(parsed))
+}
+
+async fn create(kind: &str, name: &str, id: Option<&str>, data: &DataArgs) -> anyhow::Result<()> {
+    let tenant_kind = parse_kind(kind)?;
+    let store = data.storage().await?.store;
+    let (created, key) = match tenant_kind {
+        Some(tenant_kind) => {
+            let (tenant, key) =
+                takedown_api::keys::create_tenant(&store, tenant_kind, name, id).await?;
+            (tenant.id, key)
+        }
+        None => {
+            let (operator, key) = takedown_api::keys::create_operator(&store, name, id).await?;
+            (operator.id, key)
+        }
+    };
+    eprintln!("created {kind} {created}; its API key follows (shown only once):");
+    println!("{key}");
+    Ok(())
+}
+
+async fn list(store: &Store) -> anyhow::Result<()> {
+    for tenant in store.tenants().await? {
+        let keys = store.api_keys_of(&tenant.id).await?;
+        let live = keys.iter().filter(|k| k.revoked_at.is_none()).count();
+        println!(
+            "{}\t{:?}\t{}\t{live} live keys of {}",
+            tenant.id,
+            tenant.kind,
+            tenant.name,
+            keys.len()
+        );
+    }
+    for operator in store.operators().await? {
+        let keys = store.api_keys_of(&operator.id).await?;
+        let live = keys.iter().filter(|k| k.revoked_at.is_none()).count();
+        println!(
+            "{}\tOperator\t{}\t{live} live keys of {}",
+            operator.id,
+            operator.name,
+            keys.len()
+        );
+    }
+    Ok(())
+}
+
+async fn revoke_key(store: &Store, tenant: &str, key_id: &str) -> anyhow::Result<()> {
+    if !store.revoke_api_key(tenant, key_id).await? {
+        anyhow::bail!("tenant {tenant:?} has no live key {key_id:?}");
+    }
+    store
+        .append_audit(&takedown_store::access::AuditChange {
+            tenant_id: tenant,
+            actor: "cli",
+            action: "revoke",
+            object_kind: "api_key",
+            object_id: key_id,
+            before: Some(serde_json::json!({ "revoked": false })),
+            after: Some(serde_json::json!({ "revoked": true })),
+        })
+        .await?;
+    println!("revoked key {key_id} of {tenant}");
+    Ok(())
+}
