@@ -159,13 +159,27 @@ fn calendar_import_adds_a_year_and_names_what_is_wrong_with_a_bad_file() {
          holidays = [{ name = \"New Year's Day\", from = \"2027-01-01\", to = \"2027-01-01\" }]\n",
     )
     .expect("write");
-    let out = takedown(&["calendar", "import", good.to_str().expect("utf-8"), "--db", db]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = takedown(&[
+        "calendar",
+        "import",
+        good.to_str().expect("utf-8"),
+        "--db",
+        db,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("CN 2027"), "{stdout}");
 
     let out = takedown(&["calendar", "list", "--db", db]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let listed = String::from_utf8_lossy(&out.stdout);
     for year in ["2025", "2026", "2027"] {
         assert!(listed.contains(year), "{year} listed: {listed}");
@@ -177,7 +191,13 @@ fn calendar_import_adds_a_year_and_names_what_is_wrong_with_a_bad_file() {
         "region = \"CN\"\nyear = 2027\nsource = \"s\"\nholidays = []\nworkdays = [\"2027-01-06\"]\n",
     )
     .expect("write");
-    let out = takedown(&["calendar", "import", bad.to_str().expect("utf-8"), "--db", db]);
+    let out = takedown(&[
+        "calendar",
+        "import",
+        bad.to_str().expect("utf-8"),
+        "--db",
+        db,
+    ]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod calendar;
 pub mod crawl;
 mod data;
 pub mod demo;
@@ -66,6 +67,9 @@ pub enum Command {
     /// Manage API tenants and their keys (operator).
     #[command(subcommand)]
     Tenants(tenants::TenantsCommand),
+    /// The platform desk's holiday tables: import a year, list the years loaded.
+    #[command(subcommand)]
+    Calendar(calendar::CalendarCommand),
 }
 
 impl Command {
@@ -92,6 +96,7 @@ impl Command {
             Command::Eval(command) => eval::run(command),
             Command::Serve(command) => serve::run(command).await,
             Command::Tenants(command) => tenants::run(command).await,
+            Command::Calendar(command) => calendar::run(command).await,
         }
     }
 }

@@ -73,6 +73,23 @@ pub struct PlatformArgs {
     /// 512(c)(3), fair complaint) asks for.
     #[arg(long)]
     common_checks_only: bool,
+    /// Environment variable holding the operators' bearer token (16+ characters); when it is
+    /// set the desk's case routes (/cases, /case-events, /repeat-infringers, /metrics) are
+    /// served.
+    #[arg(long, default_value = "TAKEDOWN_OPERATOR_TOKEN")]
+    operator_token_env: String,
+    /// Where take-downs and restorations are POSTed; without it they are only recorded.
+    #[arg(long)]
+    listing_service: Option<String>,
+    /// Where seller messages are POSTed; without it they are only recorded.
+    #[arg(long)]
+    seller_notifier: Option<String>,
+    /// A holiday table to import at start (repeatable), as `takedown calendar import` does.
+    #[arg(long = "calendar", value_name = "FILE")]
+    calendars: Vec<PathBuf>,
+    /// Seconds between ticks, which end the statutory windows that ran out.
+    #[arg(long, default_value_t = takedown_platform::DEFAULT_TICK_EVERY.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
+    tick_every: u64,
 }
 
 /// Serves the chosen component until Ctrl-C (a stage also until idle, if asked).
@@ -129,34 +146,42 @@ async fn platform(args: PlatformArgs) -> anyhow::Result<()> {
     let secret_text = std::env::var(secret_env)
         .with_context(|| format!("environment variable {secret_env} is not set"))?;
     let secret = takedown_webhook::Secret::parse(&secret_text)?;
-    let cases = takedown_platform::CaseStore::open(&args.db)
-        .await?
-        .with_regime_checks(!args.common_checks_only);
+    let operator_token = match std::env::var(&args.operator_token_env) {
+        Ok(token) => Some(
+            takedown_platform::OperatorToken::new(&token)
+                .with_context(|| format!("environment variable {}", args.operator_token_env))?,
+        ),
+        Err(_) => None,
+    };
+    let calendars = args
+        .calendars
+        .iter()
+        .map(|file| super::calendar::read(file))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     // Read the certificate before binding, so a bad file fails fast and says which.
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(takedown_platform::server_config(cert, key)?),
         _ => None,
     };
+    let desk = takedown_platform::Desk::build(takedown_platform::DeskConfig {
+        db: args.db,
+        secret,
+        regime_checks: !args.common_checks_only,
+        operator_token,
+        listing_service: args.listing_service,
+        seller_notifier: args.seller_notifier,
+        calendars,
+        tick_every: std::time::Duration::from_secs(args.tick_every),
+        repeat: takedown_platform::RepeatPolicy::default(),
+    })
+    .await?;
     let listen = &args.listen;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("binding {listen}"))?;
-    let state = takedown_platform::HandlerState {
-        cases,
-        secret,
-        tolerance_secs: 300,
-    };
     let addr = listener.local_addr()?;
-    match tls {
-        Some(tls) => {
-            tracing::info!(%addr, "platform handler listening (HTTPS)");
-            let router = takedown_platform::router(state);
-            takedown_platform::serve_tls(router, listener, tls, shutdown_signal()).await?;
-        }
-        None => {
-            tracing::info!(%addr, "platform handler listening");
-            takedown_platform::serve(state, listener, shutdown_signal()).await?;
-        }
-    }
+    let scheme = if tls.is_some() { "HTTPS" } else { "HTTP" };
+    tracing::info!(%addr, scheme, "platform desk listening");
+    desk.run(listener, tls, shutdown_signal()).await?;
     Ok(())
 }
