@@ -1,14 +1,6 @@
-//! API keys: `tdk_<id>_<secret>` where `id` is 8 random bytes (hex) used to find the row and
-//! `secret` is 32 random bytes (hex). Only SHA-256 of the secret is stored.
-//!
-//! Why SHA-256 and not argon2: a slow hash protects low-entropy secrets (passwords) from
-//! guessing after a database leak. A 256-bit random secret cannot be guessed, so one SHA-256
-//! is as safe and keeps every request's authentication cheap. The stored and presented hashes
-//! are compared in constant time (`subtle`) so timing says nothing about how much matched.
+//! API keys: `tdk_<id>_<secret>`, issued and checked by `takedown-tokens` (only SHA-256 of
+//! the secret is stored; see there why that is enough).
 
-use rand::RngCore;
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use takedown_model::{Tenant, TenantKind};
 use takedown_store::{
     Store,
@@ -20,38 +12,14 @@ use crate::{error::ApiError, scopes::Scope};
 const PREFIX: &str = "tdk_";
 
 /// A key's parts as presented by a caller.
-#[derive(Debug, PartialEq, Eq)]
-pub struct PresentedKey<'a> {
-    pub id: &'a str,
-    pub secret: &'a str,
-}
+pub type PresentedKey<'a> = takedown_tokens::PresentedToken<'a>;
 
 /// Splits `tdk_<id>_<secret>`; None if the text is not shaped like a key.
 pub fn parse_key(text: &str) -> Option<PresentedKey<'_>> {
-    let rest = text.strip_prefix(PREFIX)?;
-    let (id, secret) = rest.split_once('_')?;
-    let hexish = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit());
-    (hexish(id, 16) && hexish(secret, 64)).then_some(PresentedKey { id, secret })
+    takedown_tokens::parse(PREFIX, text)
 }
 
-pub fn hash_secret(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
-
-/// Whether `secret` hashes to `stored_hash`, compared in constant time.
-pub fn secret_matches(secret: &str, stored_hash: &str) -> bool {
-    hash_secret(secret)
-        .as_bytes()
-        .ct_eq(stored_hash.as_bytes())
-        .into()
-}
-
-fn random_hex(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    // ThreadRng is a CSPRNG seeded from the OS.
-    rand::rng().fill_bytes(&mut buf);
-    hex::encode(buf)
-}
+pub use takedown_tokens::{hash_secret, secret_matches};
 
 /// Creates a key for `tenant_id`, records it in the audit log, and returns the row and the
 /// full key text — the only time the key is ever available.
@@ -62,12 +30,11 @@ pub async fn issue_key(
     label: &str,
     actor: &str,
 ) -> Result<(ApiKeyRecord, String), ApiError> {
-    let id = random_hex(8);
-    let secret = random_hex(32);
+    let issued = takedown_tokens::issue(PREFIX);
     let record = ApiKeyRecord {
-        id: id.clone(),
+        id: issued.id.clone(),
         tenant_id: tenant_id.to_owned(),
-        secret_hash: hash_secret(&secret),
+        secret_hash: issued.secret_hash.clone(),
         scopes: scopes.iter().map(|s| s.as_str().to_owned()).collect(),
         label: label.to_owned(),
         created_at: chrono::Utc::now().to_rfc3339(),
@@ -80,12 +47,12 @@ pub async fn issue_key(
             actor,
             action: "create",
             object_kind: "api_key",
-            object_id: &id,
+            object_id: &issued.id,
             before: None,
-            after: Some(serde_json::json!({ "id": id, "scopes": record.scopes, "label": label })),
+            after: Some(serde_json::json!({ "id": issued.id, "scopes": record.scopes, "label": label })),
         })
         .await?;
-    Ok((record, format!("{PREFIX}{id}_{secret}")))
+    Ok((record, issued.text))
 }
 
 /// Creates a tenant and its first key (every scope); the CLI prints the key once.
@@ -112,7 +79,7 @@ async fn new_account_id(store: &Store, name: &str, id: Option<&str>) -> Result<S
             crate::validate::ident("id", id)?;
             id.to_owned()
         }
-        None => format!("{}-{}", slug(name), random_hex(3)),
+        None => format!("{}-{}", slug(name), takedown_tokens::random_hex(3)),
     };
     if store.account_id_taken(&id).await? {
         return Err(ApiError::Conflict("a tenant with this id exists"));
