@@ -49,7 +49,9 @@ pub async fn issue_key(
             object_kind: "api_key",
             object_id: &issued.id,
             before: None,
-            after: Some(serde_json::json!({ "id": issued.id, "scopes": record.scopes, "label": label })),
+            after: Some(
+                serde_json::json!({ "id": issued.id, "scopes": record.scopes, "label": label }),
+            ),
         })
         .await?;
     Ok((record, issued.text))

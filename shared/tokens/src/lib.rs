@@ -84,7 +84,10 @@ mod tests {
         let presented = parse("tdo_", &token.text).expect("parses");
         assert_eq!(presented.id, token.id);
         assert!(secret_matches(presented.secret, &token.secret_hash));
-        assert!(!secret_matches(presented.secret, &issue("tdo_").secret_hash));
+        assert!(!secret_matches(
+            presented.secret,
+            &issue("tdo_").secret_hash
+        ));
         assert_eq!(parse("tdk_", &token.text), None, "another prefix");
         assert_eq!(parse("tdo_", "tdo_short_abc"), None);
         assert_eq!(parse("tdo_", &token.text[..token.text.len() - 1]), None);
