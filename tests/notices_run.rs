@@ -119,7 +119,7 @@ async fn run_delivers_by_config_and_follows_the_case_feed() {
         },
         OperatorState {
             flow: flow.clone(),
-            token: OperatorToken::new(TOKEN).expect("token"),
+            token: Some(OperatorToken::new(TOKEN).expect("token")),
             repeat: RepeatPolicy::default(),
         },
         listener,

@@ -39,17 +39,19 @@ fn notice(id: &str) -> Value {
     })
 }
 
-async fn start_desk(db: &Path) -> (tokio::process::Child, String) {
+async fn start_desk(db: &Path, shared_token: bool) -> (tokio::process::Child, String) {
     let listen = format!("127.0.0.1:{}", free_port());
     let db = db.to_str().expect("utf-8 path");
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_takedown"))
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_takedown"));
+    command
         .args(["serve", "platform", "--listen", &listen, "--db", db])
         .args(["--common-checks-only", "--tick-every", "1"])
         .env("TAKEDOWN_PLATFORM_SECRET", SECRET)
-        .env("TAKEDOWN_OPERATOR_TOKEN", OPERATOR)
-        .kill_on_drop(true)
-        .spawn()
-        .expect("serve platform");
+        .env_remove("TAKEDOWN_OPERATOR_TOKEN");
+    if shared_token {
+        command.env("TAKEDOWN_OPERATOR_TOKEN", OPERATOR);
+    }
+    let child = command.kill_on_drop(true).spawn().expect("serve platform");
     let base = format!("http://{listen}");
     let client = reqwest::Client::new();
     for _ in 0..200 {
@@ -61,21 +63,15 @@ async fn start_desk(db: &Path) -> (tokio::process::Child, String) {
     panic!("serve platform did not answer on {base}");
 }
 
-#[tokio::test]
-async fn the_desk_serves_the_case_flow_to_operators() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("platform.db");
-    let (mut desk, base) = start_desk(&db).await;
-    let client = reqwest::Client::new();
-
-    let body = notice("ntc_desk").to_string();
+async fn file_notice(client: &reqwest::Client, base: &str, id: &str) -> String {
+    let body = notice(id).to_string();
     let ts = chrono::Utc::now().timestamp();
     let signature = Secret::parse(SECRET)
         .expect("secret")
-        .sign("ntc_desk", ts, body.as_bytes());
+        .sign(id, ts, body.as_bytes());
     let opened: Value = client
         .post(format!("{base}/notices"))
-        .header(HEADER_ID, "ntc_desk")
+        .header(HEADER_ID, id)
         .header(HEADER_TIMESTAMP, ts.to_string())
         .header(HEADER_SIGNATURE, signature)
         .body(body)
@@ -85,7 +81,16 @@ async fn the_desk_serves_the_case_flow_to_operators() {
         .json()
         .await
         .expect("json");
-    let case_id = opened["case_id"].as_str().expect("case id").to_owned();
+    opened["case_id"].as_str().expect("case id").to_owned()
+}
+
+#[tokio::test]
+async fn the_desk_serves_the_case_flow_to_operators() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("platform.db");
+    let (mut desk, base) = start_desk(&db, true).await;
+    let client = reqwest::Client::new();
+    let case_id = file_notice(&client, &base, "ntc_desk").await;
 
     // Operators' routes need the operator's token.
     let anonymous = client
@@ -204,4 +209,84 @@ fn calendar_import_adds_a_year_and_names_what_is_wrong_with_a_bad_file() {
         stderr.contains("bad.toml") && stderr.contains("2027-01-06 is not a Saturday or Sunday"),
         "{stderr}"
     );
+}
+
+#[tokio::test]
+async fn operators_own_tokens_name_them_in_the_trail_and_revocation_is_immediate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("platform.db");
+    let db_arg = db.to_str().expect("utf-8");
+    let out = takedown(&["operators", "add", "--name", "Li Wei", "--db", db_arg]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let token = stdout
+        .split_whitespace()
+        .find(|w| w.starts_with("tdo_"))
+        .expect("the token is printed once")
+        .to_owned();
+    let id = token.split('_').nth(1).expect("token id").to_owned();
+    let listed = takedown(&["operators", "list", "--json", "--db", db_arg]);
+    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert!(
+        listed.contains("Li Wei") && !listed.contains(&token),
+        "{listed}"
+    );
+
+    // No shared token: only operators' own tokens open the desk.
+    let (mut desk, base) = start_desk(&db, false).await;
+    let client = reqwest::Client::new();
+    let case_id = file_notice(&client, &base, "ntc_op").await;
+    let shared = client
+        .get(format!("{base}/cases/{case_id}"))
+        .bearer_auth(OPERATOR)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        shared.status().as_u16(),
+        401,
+        "no shared token is configured"
+    );
+    let acted: Value = client
+        .post(format!("{base}/cases/{case_id}/acknowledge"))
+        .bearer_auth(&token)
+        // A header cannot make an operator's token speak for someone else.
+        .header("x-operator", "someone-else")
+        .send()
+        .await
+        .expect("acknowledge")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(acted["state"], "acknowledged", "{acted}");
+    let last = acted["events"]
+        .as_array()
+        .and_then(|e| e.last())
+        .expect("events");
+    assert_eq!(last["actor"], "Li Wei", "{acted}");
+
+    let out = takedown(&["operators", "revoke", &id, "--db", db_arg]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = client
+        .get(format!("{base}/cases/{case_id}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        after.status().as_u16(),
+        401,
+        "a revoked token stops at once"
+    );
+    let out = takedown(&["operators", "revoke", "0000000000000000", "--db", db_arg]);
+    assert!(!out.status.success());
+    desk.kill().await.expect("stop");
 }

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod eval;
 pub mod evidence;
 pub mod inspect;
+pub mod operators;
 pub mod rights;
 pub mod run;
 pub mod serve;
@@ -70,6 +71,9 @@ pub enum Command {
     /// The platform desk's holiday tables: import a year, list the years loaded.
     #[command(subcommand)]
     Calendar(calendar::CalendarCommand),
+    /// The platform desk's operators and their tokens.
+    #[command(subcommand)]
+    Operators(operators::OperatorsCommand),
 }
 
 impl Command {
@@ -97,6 +101,7 @@ impl Command {
             Command::Serve(command) => serve::run(command).await,
             Command::Tenants(command) => tenants::run(command).await,
             Command::Calendar(command) => calendar::run(command).await,
+            Command::Operators(command) => operators::run(command).await,
         }
     }
 }

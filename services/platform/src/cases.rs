@@ -117,6 +117,25 @@ pub struct Audit<'a> {
     pub detail: serde_json::Value,
 }
 
+/// One of the desk's operators (never their token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OperatorRow {
+    /// The token's public id.
+    pub id: String,
+    /// Who they are, as the audit trail names them.
+    pub name: String,
+    /// When the token was made.
+    pub created_at: String,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+}
+
+/// The prefix of an operator's token.
+pub const OPERATOR_TOKEN_PREFIX: &str = "tdo_";
+
+/// The longest operator name kept.
+pub const MAX_OPERATOR_NAME_CHARS: usize = 64;
+
 /// Upheld cases per (platform, seller), with the seller's appeal if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpheldCount {
@@ -398,6 +417,88 @@ impl CaseStore {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
+    /// Adds an operator and returns them with their token's text — the only time it exists
+    /// outside its holder's hands.
+    pub async fn add_operator(&self, name: &str) -> Result<(OperatorRow, String), CaseError> {
+        let name: String = name
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(MAX_OPERATOR_NAME_CHARS)
+            .collect();
+        let name = name.trim().to_owned();
+        if name.is_empty() {
+            return Err(CaseError::Corrupt {
+                case_id: String::new(),
+                column: "operators.name",
+                value: "an operator needs a name".to_owned(),
+            });
+        }
+        let issued = takedown_tokens::issue(OPERATOR_TOKEN_PREFIX);
+        let row = OperatorRow {
+            id: issued.id.clone(),
+            name,
+            created_at: timestamp(self.clock.now()),
+            revoked_at: None,
+        };
+        sqlx::query(
+            "INSERT INTO operators (id, name, secret_hash, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&row.id)
+        .bind(&row.name)
+        .bind(&issued.secret_hash)
+        .bind(&row.created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok((row, issued.text))
+    }
+
+    /// Every operator, revoked ones included, oldest first.
+    pub async fn operators(&self) -> Result<Vec<OperatorRow>, CaseError> {
+        let rows = sqlx::query(
+            "SELECT id, name, created_at, revoked_at FROM operators ORDER BY created_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| OperatorRow {
+                id: r.get("id"),
+                name: r.get("name"),
+                created_at: r.get("created_at"),
+                revoked_at: r.get("revoked_at"),
+            })
+            .collect())
+    }
+
+    /// Revokes an operator's token at once; false if there is no such operator.
+    pub async fn revoke_operator(&self, id: &str) -> Result<bool, CaseError> {
+        let changed =
+            sqlx::query("UPDATE operators SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?")
+                .bind(timestamp(self.clock.now()))
+                .bind(id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        Ok(changed == 1)
+    }
+
+    /// The name of the operator whose token `text` is, if it is a live one.
+    pub async fn operator_for_token(&self, text: &str) -> Result<Option<String>, CaseError> {
+        let Some(presented) = takedown_tokens::parse(OPERATOR_TOKEN_PREFIX, text) else {
+            return Ok(None);
+        };
+        let row = sqlx::query(
+            "SELECT name, secret_hash FROM operators WHERE id = ? AND revoked_at IS NULL",
+        )
+        .bind(presented.id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.and_then(|r| {
+            let hash: String = r.get("secret_hash");
+            takedown_tokens::secret_matches(presented.secret, &hash).then(|| r.get("name"))
+        }))
+    }
+
     /// Cases with a window whose end is not known yet, oldest first.
     pub async fn with_pending_windows(&self) -> Result<Vec<String>, CaseError> {
         let rows = sqlx::query(
@@ -649,7 +750,7 @@ mod tests {
             .execute(&pool)
             .await
             .unwrap();
-        sqlx::raw_sql(include_str!("../migrations/0003_calendars.sql"))
+        sqlx::raw_sql(include_str!("../migrations/0003_calendars_operators.sql"))
             .execute(&pool)
             .await
             .unwrap();

@@ -12,7 +12,7 @@ use crate::{
     cases::{CaseError, CaseStore},
     clock::SystemClock,
     engine::{CaseFlow, FlowError, spawn_ticker},
-    http::{HandlerState, router, router_with_operations},
+    http::{HandlerState, router_with_operations},
     measures::{
         HttpListingService, HttpSellerNotifier, ListingService, MeasureError, RecordOnly,
         SellerNotifier,
@@ -53,8 +53,7 @@ pub struct DeskConfig {
     pub secret: Secret,
     /// Refuse notices that lack what their regime asks for.
     pub regime_checks: bool,
-    /// The operators' token; without one the operators' routes are not served (the notice
-    /// route and the ticker still are).
+    /// A shared operators' token, besides the operators' own (`takedown operators add`).
     pub operator_token: Option<OperatorToken>,
     /// Where take-downs and restorations are sent; without one they are recorded only.
     pub listing_service: Option<String>,
@@ -103,20 +102,14 @@ impl Desk {
             secret: config.secret,
             tolerance_secs: 300,
         };
-        let router = match config.operator_token {
-            Some(token) => router_with_operations(
-                handler,
-                OperatorState {
-                    flow: flow.clone(),
-                    token,
-                    repeat: config.repeat,
-                },
-            ),
-            None => {
-                tracing::warn!("no operator token: the operators' routes are not served");
-                router(handler)
-            }
-        };
+        let router = router_with_operations(
+            handler,
+            OperatorState {
+                flow: flow.clone(),
+                token: config.operator_token,
+                repeat: config.repeat,
+            },
+        );
         Ok(Self {
             flow,
             router,

@@ -35,7 +35,7 @@ pub mod operator;
 pub mod repeat;
 pub mod tls;
 
-pub use cases::{CaseRecord, CaseRow, CaseStore, EventRecord};
+pub use cases::{CaseRecord, CaseRow, CaseStore, EventRecord, OperatorRow};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use desk::{DEFAULT_TICK_EVERY, Desk, DeskConfig, DeskError};
 pub use engine::{CaseFlow, CaseView, FlowError, TickReport, spawn_ticker};

@@ -64,12 +64,23 @@ impl fmt::Debug for OperatorToken {
     }
 }
 
+/// What the operators' routes work on, and who may call them.
 #[derive(Clone)]
 pub struct OperatorState {
+    /// The case flow.
     pub flow: CaseFlow,
-    pub token: OperatorToken,
+    /// A shared token (`TAKEDOWN_OPERATOR_TOKEN`), whose caller names themselves with
+    /// `x-operator`. Operators' own tokens (`takedown operators add`) are always accepted and
+    /// name their holder in the audit trail.
+    pub token: Option<OperatorToken>,
+    /// When a seller counts as a repeat infringer.
     pub repeat: RepeatPolicy,
 }
+
+/// Who is acting, as the audit trail records them: the operator's registered name for an
+/// operator's own token, the `x-operator` header for the shared token.
+#[derive(Debug, Clone)]
+struct Actor(String);
 
 pub fn operator_router(state: OperatorState) -> Router {
     let state = Arc::new(state);
@@ -103,16 +114,44 @@ async fn authorize(
     let presented = request.headers().get(header::AUTHORIZATION).and_then(|v| {
         // The scheme name is case-insensitive (RFC 9110 §11.1).
         let (scheme, token) = v.as_bytes().split_at_checked(7)?;
-        scheme.eq_ignore_ascii_case(b"bearer ").then_some(token)
+        scheme
+            .eq_ignore_ascii_case(b"bearer ")
+            .then(|| token.to_vec())
     });
-    match presented {
-        Some(token) if state.token.matches(token) => next.run(request).await,
-        _ => error(
+    let unauthorized = || {
+        error(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             "an operator bearer token is required",
-        ),
-    }
+        )
+    };
+    let Some(presented) = presented else {
+        return unauthorized();
+    };
+    let own = match std::str::from_utf8(&presented) {
+        Ok(text) => match state.flow.store().operator_for_token(text).await {
+            Ok(name) => name,
+            Err(e) => {
+                tracing::error!(error = %e, "operator lookup failed");
+                return error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage",
+                    "try again later",
+                );
+            }
+        },
+        Err(_) => None,
+    };
+    let actor = match own {
+        Some(name) => name,
+        None if state.token.as_ref().is_some_and(|t| t.matches(&presented)) => {
+            actor(request.headers())
+        }
+        None => return unauthorized(),
+    };
+    let mut request = request;
+    request.extensions_mut().insert(Actor(actor));
+    next.run(request).await
 }
 
 fn actor(headers: &HeaderMap) -> String {
@@ -189,7 +228,7 @@ fn event_name(action: &str) -> Option<&'static str> {
 async fn post_action(
     State(state): State<Arc<OperatorState>>,
     Path((case_id, action)): Path<(String, String)>,
-    headers: HeaderMap,
+    axum::Extension(acting): axum::Extension<Actor>,
     body: Bytes,
 ) -> Response {
     let Some(name) = event_name(&action) else {
@@ -224,7 +263,7 @@ async fn post_action(
             );
         }
     };
-    match state.flow.apply(&case_id, event, &actor(&headers)).await {
+    match state.flow.apply(&case_id, event, &acting.0).await {
         Ok(view) => Json(view).into_response(),
         Err(e) => flow_error(e),
     }

@@ -81,7 +81,7 @@ async fn start() -> Running {
     };
     let operations = OperatorState {
         flow,
-        token: OperatorToken::new(TOKEN).unwrap(),
+        token: Some(OperatorToken::new(TOKEN).unwrap()),
         repeat: RepeatPolicy::default(),
     };
     tokio::spawn(takedown_platform::serve_with_operations(

@@ -12,3 +12,13 @@ CREATE TABLE calendars (
     imported_at TEXT NOT NULL,
     PRIMARY KEY (region, year)
 );
+
+-- The desk's operators, each with their own bearer token (`tdo_<id>_<secret>`): only SHA-256
+-- of the secret is kept. Revoked tokens stay, so the audit trail's names keep their meaning.
+CREATE TABLE operators (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    revoked_at  TEXT
+);
