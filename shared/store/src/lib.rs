@@ -2,10 +2,18 @@
 //!
 //! Module map:
 //! - [`blobs`]: content-addressed files (pages, images, registered images), by SHA-256.
-//! - [`registry`]: tenants, rights, authorized sellers.
-//! - [`crawl`]: the crawl frontier, captures, listings, exhibitors.
-//! - [`cases`]: matches, notices, case events, the delivery outbox.
-//! - [`feeds`]: dead letters, postponed deliveries, case-feed positions.
+//! - [`tenants`]: tenants, and an owner file registered in one transaction.
+//! - [`rights`]: the rights the pipeline matches, and their version.
+//! - [`authorized_sellers`]: the sellers an owner has licensed.
+//! - [`frontier`]: the crawl frontier, with conditional-GET validators.
+//! - [`captures`]: the record of every fetch, the evidence notices cite.
+//! - [`listings`]: the listings the crawler extracted.
+//! - [`exhibitors`]: trade-fair exhibitors and their products.
+//! - [`matches`]: matches with the decision taken on each.
+//! - [`notices`]: notices filed, their status, and the case events that moved it.
+//! - [`outbox`]: the notifier's delivery outbox, with claims under a lease.
+//! - [`dead_letters`]: deliveries given up, with their reason, until re-queued.
+//! - [`case_feeds`]: the read position in each platform's case-event feed.
 //! - [`hashes`]: listing image hashes kept for retro-hunts, and the retro-hunts done.
 //! - [`access`]: API keys (hashes only) and the audit log.
 //! - [`delegations`]: brand owners' grants to agents acting for them.
@@ -44,15 +52,23 @@
 //! lives in the services.
 
 pub mod access;
+pub mod authorized_sellers;
 pub mod blobs;
-pub mod cases;
+pub mod captures;
+pub mod case_feeds;
 mod connect;
-pub mod crawl;
+pub mod dead_letters;
 pub mod delegations;
-pub mod feeds;
+pub mod exhibitors;
+pub mod frontier;
 pub mod hashes;
+pub mod listings;
+pub mod matches;
+pub mod notices;
+pub mod outbox;
 pub mod owned;
-pub mod registry;
+pub mod rights;
+pub mod tenants;
 #[cfg(test)]
 mod testkit;
 
@@ -65,10 +81,14 @@ use sqlx::{
 };
 
 pub use blobs::{BlobError, BlobStore, S3Config};
-pub use cases::{Delivery, MatchRecord, NoticeRecord};
 pub use connect::{Backend, SQLITE_OPEN_PATIENCE, is_sqlite_busy, retry_while_busy};
-pub use crawl::FrontierEntry;
+pub use dead_letters::DeadLetter;
+pub use frontier::FrontierEntry;
 pub use hashes::StoredImageHashes;
+pub use matches::MatchRecord;
+pub use notices::NoticeRecord;
+pub use outbox::Delivery;
+pub use tenants::OwnerRegistration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -1,23 +1,12 @@
-//! Matches, notices, the events that follow them, and the notifier's delivery outbox.
+//! The notifier's delivery outbox: one row per notice to send, with the exact payload, the
+//! attempts made, when the next is due, and the claim (holder and lease) of the notifier
+//! working on it. Deliveries given up are in [`crate::dead_letters`].
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
-use takedown_model::{CaseEvent, Decision, Match, Notice, NoticeStatus};
+use takedown_model::Notice;
 
-use crate::{Store, StoreError, StoreResult, from_json, now_text, to_json};
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct MatchRecord {
-    pub found: Match,
-    pub decision: Decision,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct NoticeRecord {
-    pub notice: Notice,
-    pub status: NoticeStatus,
-    pub case_id: Option<String>,
-}
+use crate::{Store, StoreResult, now_text, time_text};
 
 /// A notice waiting in the outbox.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,129 +19,6 @@ pub struct Delivery {
 }
 
 impl Store {
-    pub async fn upsert_match(&self, found: &Match, decision: Decision) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO matches (id, listing_id, right_id, owner_id, decision, body, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (id) DO UPDATE SET decision = excluded.decision, body = excluded.body,
-                 updated_at = excluded.updated_at",
-        )
-        .bind(&found.id)
-        .bind(&found.listing_id)
-        .bind(&found.right_id)
-        .bind(&found.owner_id)
-        .bind(to_json(&decision).trim_matches('"'))
-        .bind(to_json(found))
-        .bind(now_text())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn matches(&self) -> StoreResult<Vec<MatchRecord>> {
-        let rows = sqlx::query("SELECT body, decision FROM matches ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let decision: String = r.get(1);
-                Ok(MatchRecord {
-                    found: from_json("match", &r.get::<String, _>(0))?,
-                    decision: from_json("decision", &format!("\"{decision}\""))?,
-                })
-            })
-            .collect()
-    }
-
-    /// Files a notice unless one exists for its match; true if it was new.
-    pub async fn insert_notice(&self, notice: &Notice) -> StoreResult<bool> {
-        let result = sqlx::query(
-            // No conflict target: a second notice for the same match (UNIQUE match_id) is
-            // ignored just as one with the same id is.
-            "INSERT INTO notices (id, match_id, owner_id, platform, status, body, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(&notice.id)
-        .bind(&notice.match_id)
-        .bind(&notice.owner_id)
-        .bind(&notice.platform)
-        .bind(NoticeStatus::Filed.as_str())
-        .bind(to_json(notice))
-        .bind(now_text())
-        .execute(&self.pool)
-        .await?;
-        Ok(result.rows_affected() == 1)
-    }
-
-    pub async fn notices(&self) -> StoreResult<Vec<NoticeRecord>> {
-        let rows = sqlx::query("SELECT body, status, case_id FROM notices ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let status: String = r.get(1);
-                Ok(NoticeRecord {
-                    notice: from_json("notice", &r.get::<String, _>(0))?,
-                    status: NoticeStatus::parse(&status)
-                        .ok_or_else(|| StoreError::NotFound(format!("notice status {status:?}")))?,
-                    case_id: r.get(2),
-                })
-            })
-            .collect()
-    }
-
-    /// Records an event from the platform and moves the notice's status; a repeated event
-    /// changes nothing, nor does an event for a notice this store never filed (another
-    /// deployment's, or a test's left on a shared topic): retrying it could never succeed, so
-    /// it must not wedge the consumer. Returns true if the event was new.
-    pub async fn record_case_event(
-        &self,
-        event: &CaseEvent,
-        status: NoticeStatus,
-    ) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
-        let kind = to_json(&event.kind);
-        let inserted = sqlx::query(
-            "INSERT INTO notice_events (notice_id, kind, case_id, body, at)
-             SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM notices WHERE id = $1)
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(&event.notice_id)
-        .bind(kind.trim_matches('"'))
-        .bind(event.case_id.as_deref().unwrap_or(""))
-        .bind(to_json(event))
-        .bind(crate::time_text(event.at))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if inserted {
-            sqlx::query(
-                "UPDATE notices SET status = $1, case_id = COALESCE($2, case_id), updated_at = $3
-                 WHERE id = $4",
-            )
-            .bind(status.as_str())
-            .bind(&event.case_id)
-            .bind(now_text())
-            .bind(&event.notice_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(inserted)
-    }
-
-    pub async fn case_events(&self, notice_id: &str) -> StoreResult<Vec<CaseEvent>> {
-        let rows = sqlx::query("SELECT body FROM notice_events WHERE notice_id = $1 ORDER BY at")
-            .bind(notice_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| from_json("case event", &r.get::<String, _>(0)))
-            .collect()
-    }
-
     /// Puts a notice in the outbox unless it is there already; true if it was new.
     pub async fn enqueue_delivery(&self, notice: &Notice, payload: &str) -> StoreResult<bool> {
         let result = sqlx::query(
@@ -322,25 +188,42 @@ impl Store {
         .await?;
         Ok(result.rows_affected() == 1)
     }
+
+    /// Moves a pending delivery `claimant` holds to a later attempt without counting one
+    /// (it was not tried) and releases the claim; false, changing nothing, when the claim is
+    /// not theirs.
+    pub async fn postpone_delivery(
+        &self,
+        notice_id: &str,
+        claimant: &str,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE deliveries SET next_attempt_at = $1, claimed_by = NULL, claimed_until = NULL
+             WHERE notice_id = $2 AND state = 'pending' AND claimed_by = $3",
+        )
+        .bind(time_text(until))
+        .bind(notice_id)
+        .bind(claimant)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use takedown_model::{CaseEventKind, TenantKind};
+    use chrono::Duration;
 
     use super::*;
-    use crate::testkit::{
-        fixtures::{found, notice, tenant},
-        on_both_backends,
-    };
+    use crate::testkit::{fixtures::notice, on_both_backends};
 
     on_both_backends!(
-        notices_events_and_deliveries_are_idempotent,
-        matches_keep_one_row_with_the_latest_decision,
         a_delivery_ends_delivered_or_rejected,
         two_claimers_get_disjoint_deliveries,
         a_lapsed_claim_is_taken_over_and_its_old_holder_refused,
         a_renewed_claim_does_not_lapse,
+        a_postponed_delivery_is_due_later_without_an_attempt,
     );
 
     async fn enqueue(store: &Store, ids: impl IntoIterator<Item = String>) {
@@ -490,135 +373,6 @@ mod tests {
         assert_ne!(other[0].notice_id, claimed[0].notice_id);
     }
 
-    async fn notices_events_and_deliveries_are_idempotent(store: Store) {
-        store
-            .upsert_tenant(&tenant("acme", TenantKind::BrandOwner))
-            .await
-            .expect("tenant");
-        let n = notice("ntc_1", "acme", "shop");
-        assert!(store.insert_notice(&n).await.expect("insert"));
-        assert!(!store.insert_notice(&n).await.expect("insert again"));
-        let mut same_match = notice("ntc_2", "acme", "shop");
-        same_match.match_id = n.match_id.clone();
-        assert!(
-            !store.insert_notice(&same_match).await.expect("insert"),
-            "one notice per match"
-        );
-        assert!(store.enqueue_delivery(&n, "{}").await.expect("enqueue"));
-        assert!(
-            !store
-                .enqueue_delivery(&n, "{}")
-                .await
-                .expect("enqueue again")
-        );
-        assert_eq!(store.pending_deliveries().await.expect("pending"), 1);
-
-        let later = Utc::now() + chrono::Duration::hours(1);
-        let claimed = store
-            .claim_deliveries("notifier-a", Utc::now(), later, 10)
-            .await
-            .expect("claim");
-        assert_eq!(claimed.len(), 1);
-        assert!(
-            store
-                .retry_delivery(&n.id, "notifier-a", "down", later)
-                .await
-                .expect("retry")
-        );
-        assert!(
-            store
-                .due_deliveries(Utc::now(), 10)
-                .await
-                .expect("due")
-                .is_empty(),
-            "not due before its time"
-        );
-        assert_eq!(
-            store.due_deliveries(later, 10).await.expect("due"),
-            [Delivery {
-                notice_id: n.id.clone(),
-                platform: "shop".into(),
-                attempts: 1,
-                payload: "{}".into(),
-            }]
-        );
-
-        let event = CaseEvent {
-            notice_id: n.id.clone(),
-            kind: CaseEventKind::Acknowledged,
-            case_id: Some("case_1".into()),
-            detail: None,
-            at: Utc::now(),
-        };
-        assert!(
-            store
-                .record_case_event(&event, NoticeStatus::Acknowledged)
-                .await
-                .expect("event")
-        );
-        assert!(
-            !store
-                .record_case_event(&event, NoticeStatus::Acknowledged)
-                .await
-                .expect("event again")
-        );
-        let notices = store.notices().await.expect("notices");
-        assert_eq!(notices.len(), 1);
-        assert_eq!(notices[0].status, NoticeStatus::Acknowledged);
-        assert_eq!(notices[0].case_id.as_deref(), Some("case_1"));
-        // An event for a notice this store never filed is skipped, not an error that would
-        // stop the case tracker on it for ever.
-        let stranger = CaseEvent {
-            notice_id: "ntc_not_ours".into(),
-            case_id: Some("case_x".into()),
-            ..event.clone()
-        };
-        assert_eq!(store.case_events(&n.id).await.expect("events"), [event]);
-
-        assert!(
-            !store
-                .record_case_event(&stranger, NoticeStatus::Acknowledged)
-                .await
-                .expect("a stranger's event is not an error")
-        );
-        assert!(
-            store
-                .case_events("ntc_not_ours")
-                .await
-                .expect("events")
-                .is_empty()
-        );
-    }
-
-    async fn matches_keep_one_row_with_the_latest_decision(store: Store) {
-        let (a, b) = (found("mat_a", "acme"), found("mat_b", "acme"));
-        store
-            .upsert_match(&b, Decision::Review)
-            .await
-            .expect("match");
-        store
-            .upsert_match(&a, Decision::AutoFile)
-            .await
-            .expect("match");
-        store
-            .upsert_match(&b, Decision::AutoFile)
-            .await
-            .expect("match again");
-        assert_eq!(
-            store.matches().await.expect("matches"),
-            [
-                MatchRecord {
-                    found: a,
-                    decision: Decision::AutoFile
-                },
-                MatchRecord {
-                    found: b,
-                    decision: Decision::AutoFile
-                },
-            ]
-        );
-    }
-
     async fn a_delivery_ends_delivered_or_rejected(store: Store) {
         let (ok, refused) = (
             notice("ntc_ok", "acme", "shop"),
@@ -662,5 +416,34 @@ mod tests {
                 .expect("due")
                 .is_empty()
         );
+    }
+
+    async fn a_postponed_delivery_is_due_later_without_an_attempt(store: Store) {
+        store
+            .enqueue_delivery(&notice("n1", "acme", "shop"), "{}")
+            .await
+            .expect("enqueue");
+        let later = Utc::now() + Duration::minutes(5);
+        let claimed = store
+            .claim_deliveries("me", Utc::now(), later, 10)
+            .await
+            .expect("claim");
+        assert_eq!(claimed.len(), 1);
+        assert!(
+            store
+                .postpone_delivery("n1", "me", later)
+                .await
+                .expect("postpone")
+        );
+        assert!(
+            store
+                .due_deliveries(Utc::now(), 10)
+                .await
+                .expect("due")
+                .is_empty()
+        );
+        let due = store.due_deliveries(later, 10).await.expect("due");
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].attempts, 0, "postponing is not an attempt");
     }
 }
