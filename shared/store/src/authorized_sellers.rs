@@ -1,10 +1,27 @@
 //! Authorized sellers: the (platform, seller) pairs a brand owner has licensed, whose
 //! listings the matcher never flags.
 
-use sqlx::Row;
 use takedown_model::AuthorizedSeller;
 
 use crate::{Store, StoreResult};
+
+/// An `authorized_sellers` row; the model's [`AuthorizedSeller`] knows nothing of storage.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SellerRow {
+    owner_id: String,
+    platform: String,
+    seller: String,
+}
+
+impl From<SellerRow> for AuthorizedSeller {
+    fn from(row: SellerRow) -> Self {
+        AuthorizedSeller {
+            owner_id: row.owner_id,
+            platform: row.platform,
+            seller: row.seller,
+        }
+    }
+}
 
 impl Store {
     pub async fn add_authorized_seller(&self, seller: &AuthorizedSeller) -> StoreResult<()> {
@@ -21,19 +38,12 @@ impl Store {
     }
 
     pub async fn authorized_sellers(&self) -> StoreResult<Vec<AuthorizedSeller>> {
-        let rows = sqlx::query(
+        let rows: Vec<SellerRow> = sqlx::query_as(
             "SELECT owner_id, platform, seller FROM authorized_sellers ORDER BY owner_id, platform, seller",
         )
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| AuthorizedSeller {
-                owner_id: r.get(0),
-                platform: r.get(1),
-                seller: r.get(2),
-            })
-            .collect())
+        Ok(rows.into_iter().map(AuthorizedSeller::from).collect())
     }
 }
 

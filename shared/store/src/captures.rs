@@ -1,7 +1,6 @@
 //! Captures: the record of each fetch (address, time, status, the digests of its body and
 //! WARC records), written once and never overwritten — the evidence notices cite.
 
-use sqlx::Row;
 use takedown_model::Capture;
 
 use crate::{Store, StoreResult, from_json, to_json};
@@ -22,12 +21,11 @@ impl Store {
     }
 
     pub async fn capture(&self, id: &str) -> StoreResult<Option<Capture>> {
-        let row = sqlx::query("SELECT body FROM captures WHERE id = $1")
+        let body: Option<String> = sqlx::query_scalar("SELECT body FROM captures WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| from_json("capture", &r.get::<String, _>(0)))
-            .transpose()
+        body.map(|body| from_json("capture", &body)).transpose()
     }
 }
 

@@ -1,18 +1,17 @@
 //! The read position in each platform's case-event feed: the last sequence number the
 //! notifier's feed poller published, so a restart resumes after it.
 
-use sqlx::Row;
-
 use crate::{Store, StoreResult};
 
 impl Store {
     /// The last case-feed sequence number published for `platform` (0 before the first).
     pub async fn case_feed_position(&self, platform: &str) -> StoreResult<i64> {
-        let row = sqlx::query("SELECT last_seq FROM case_feeds WHERE platform = $1")
-            .bind(platform)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.get(0)).unwrap_or(0))
+        let last_seq: Option<i64> =
+            sqlx::query_scalar("SELECT last_seq FROM case_feeds WHERE platform = $1")
+                .bind(platform)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(last_seq.unwrap_or(0))
     }
 
     /// Records that everything up to `seq` was published; never moves backwards.

@@ -1,15 +1,14 @@
 //! Dead letters: deliveries the platform refused or that ran out of attempts, kept in the
 //! outbox table (state `dead`) with their reason until an operator re-queues them.
 
-use sqlx::Row;
-
 use crate::{Store, StoreResult, now_text};
 
 /// A delivery that will not be retried until someone re-queues it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct DeadLetter {
     pub notice_id: String,
     pub platform: String,
+    #[sqlx(try_from = "i64")]
     pub attempts: u32,
     pub reason: String,
 }
@@ -32,21 +31,13 @@ impl Store {
 
     /// Every dead letter, by notice id.
     pub async fn dead_letters(&self) -> StoreResult<Vec<DeadLetter>> {
-        let rows = sqlx::query(
-            "SELECT notice_id, platform, attempts, COALESCE(last_error, '') FROM deliveries
+        let rows: Vec<DeadLetter> = sqlx::query_as(
+            "SELECT notice_id, platform, attempts, COALESCE(last_error, '') AS reason FROM deliveries
              WHERE state = 'dead' ORDER BY notice_id",
         )
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| DeadLetter {
-                notice_id: r.get(0),
-                platform: r.get(1),
-                attempts: r.get::<i64, _>(2) as u32,
-                reason: r.get(3),
-            })
-            .collect())
+        Ok(rows)
     }
 
     /// Puts a dead letter back in the outbox, due now, with its attempts reset; true if it

@@ -1,7 +1,6 @@
 //! Exhibitors: a trade-fair catalog's companies with their booth and products, one row per
 //! exhibitor id, rewritten on each recrawl.
 
-use sqlx::Row;
 use takedown_model::Exhibitor;
 
 use crate::{Store, StoreResult, from_json, to_json};
@@ -21,11 +20,13 @@ impl Store {
     }
 
     pub async fn exhibitors(&self) -> StoreResult<Vec<Exhibitor>> {
-        let rows = sqlx::query("SELECT body FROM exhibitors ORDER BY fair, id")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| from_json("exhibitor", &r.get::<String, _>(0)))
+        let bodies: Vec<String> =
+            sqlx::query_scalar("SELECT body FROM exhibitors ORDER BY fair, id")
+                .fetch_all(&self.pool)
+                .await?;
+        bodies
+            .iter()
+            .map(|body| from_json("exhibitor", body))
             .collect()
     }
 }

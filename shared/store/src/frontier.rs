@@ -1,15 +1,29 @@
 //! The crawl frontier: every URL a source's crawl has found, in discovery order, with its
 //! state (pending, done, failed) and the validators (ETag, Last-Modified) it was served with.
 
-use sqlx::Row;
-
 use crate::{Store, StoreResult, now_text};
 
 /// A URL waiting in the frontier.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct FrontierEntry {
     pub url: String,
+    #[sqlx(try_from = "i64")]
     pub depth: u32,
+}
+
+/// The validators a URL was last served with, for a conditional GET.
+#[derive(sqlx::FromRow)]
+struct ValidatorsRow {
+    etag: Option<String>,
+    last_modified: Option<String>,
+}
+
+/// A source's frontier counted by state (see [`Store::frontier_counts`]).
+#[derive(sqlx::FromRow)]
+struct FrontierCountsRow {
+    pending: i64,
+    done: i64,
+    failed: i64,
 }
 
 impl Store {
@@ -36,7 +50,7 @@ impl Store {
         source_id: &str,
         limit: u32,
     ) -> StoreResult<Vec<FrontierEntry>> {
-        let rows = sqlx::query(
+        let rows: Vec<FrontierEntry> = sqlx::query_as(
             "SELECT url, depth FROM frontier WHERE source_id = $1 AND state = 'pending'
              ORDER BY seq LIMIT $2",
         )
@@ -44,13 +58,7 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| FrontierEntry {
-                url: r.get(0),
-                depth: r.get::<i64, _>(1) as u32,
-            })
-            .collect())
+        Ok(rows)
     }
 
     /// Marks a URL as finished: `failed` with the reason, or `done`.
@@ -102,14 +110,16 @@ impl Store {
         source_id: &str,
         url: &str,
     ) -> StoreResult<(Option<String>, Option<String>)> {
-        let row = sqlx::query(
+        let row: Option<ValidatorsRow> = sqlx::query_as(
             "SELECT etag, last_modified FROM frontier WHERE source_id = $1 AND url = $2",
         )
         .bind(source_id)
         .bind(url)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| (r.get(0), r.get(1))).unwrap_or_default())
+        Ok(row
+            .map(|row| (row.etag, row.last_modified))
+            .unwrap_or_default())
     }
 
     /// Makes done URLs fetched before `cutoff` (or at an unknown time) pending again, for a
@@ -151,19 +161,19 @@ impl Store {
 
     /// (pending, done, failed) counts of a source's frontier.
     pub async fn frontier_counts(&self, source_id: &str) -> StoreResult<(u64, u64, u64)> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) FILTER (WHERE state = 'pending'),
-                    COUNT(*) FILTER (WHERE state = 'done'),
-                    COUNT(*) FILTER (WHERE state = 'failed')
+        let counts: FrontierCountsRow = sqlx::query_as(
+            "SELECT COUNT(*) FILTER (WHERE state = 'pending') AS pending,
+                    COUNT(*) FILTER (WHERE state = 'done') AS done,
+                    COUNT(*) FILTER (WHERE state = 'failed') AS failed
              FROM frontier WHERE source_id = $1",
         )
         .bind(source_id)
         .fetch_one(&self.pool)
         .await?;
         Ok((
-            row.get::<i64, _>(0) as u64,
-            row.get::<i64, _>(1) as u64,
-            row.get::<i64, _>(2) as u64,
+            counts.pending.max(0) as u64,
+            counts.done.max(0) as u64,
+            counts.failed.max(0) as u64,
         ))
     }
 
@@ -316,7 +326,7 @@ mod tests {
                     .await
                     .expect("explain");
                 rows.iter()
-                    .map(|r| sqlx::Row::get::<String, _>(r, 3))
+                    .map(|r| sqlx::Row::get::<String, _>(r, "detail"))
                     .collect()
             }
             Backend::Postgres => {

@@ -1,7 +1,6 @@
 //! Listings: what the crawler extracted from each product page (seller, title, price, images,
 //! the capture it came from), one row per listing id, rewritten on each recrawl.
 
-use sqlx::Row;
 use takedown_model::Listing;
 
 use crate::{Store, StoreResult, from_json, now_text, to_json};
@@ -23,24 +22,24 @@ impl Store {
     }
 
     pub async fn listing(&self, id: &str) -> StoreResult<Option<Listing>> {
-        let row = sqlx::query("SELECT body FROM listings WHERE id = $1")
+        let body: Option<String> = sqlx::query_scalar("SELECT body FROM listings WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| from_json("listing", &r.get::<String, _>(0)))
-            .transpose()
+        body.map(|body| from_json("listing", &body)).transpose()
     }
 
     /// Listings, optionally of one source, in URL order.
     pub async fn listings(&self, source_id: Option<&str>) -> StoreResult<Vec<Listing>> {
-        let rows = sqlx::query(
+        let bodies: Vec<String> = sqlx::query_scalar(
             "SELECT body FROM listings WHERE $1 IS NULL OR source_id = $1 ORDER BY url",
         )
         .bind(source_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| from_json("listing", &r.get::<String, _>(0)))
+        bodies
+            .iter()
+            .map(|body| from_json("listing", body))
             .collect()
     }
 
@@ -53,13 +52,15 @@ impl Store {
         limit: u32,
     ) -> StoreResult<Vec<Listing>> {
         // Every listing id is longer than "" (`stable_id` output), so "" starts at the top.
-        let rows = sqlx::query("SELECT body FROM listings WHERE id > $1 ORDER BY id LIMIT $2")
-            .bind(after_id.unwrap_or(""))
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| from_json("listing", &r.get::<String, _>(0)))
+        let bodies: Vec<String> =
+            sqlx::query_scalar("SELECT body FROM listings WHERE id > $1 ORDER BY id LIMIT $2")
+                .bind(after_id.unwrap_or(""))
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+        bodies
+            .iter()
+            .map(|body| from_json("listing", body))
             .collect()
     }
 }

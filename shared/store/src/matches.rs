@@ -1,7 +1,6 @@
 //! Matches: one row per (listing, right) the matcher found, with the decision the actioner
 //! took on it (file automatically, or hold for the owner's review).
 
-use sqlx::Row;
 use takedown_model::{Decision, Match};
 
 use crate::{Store, StoreResult, from_json, now_text, to_json};
@@ -10,6 +9,23 @@ use crate::{Store, StoreResult, from_json, now_text, to_json};
 pub struct MatchRecord {
     pub found: Match,
     pub decision: Decision,
+}
+
+/// A `matches` row as every match query selects it: the match as JSON and its decision.
+#[derive(sqlx::FromRow)]
+pub(crate) struct MatchRow {
+    body: String,
+    decision: String,
+}
+
+impl MatchRow {
+    /// Decodes the stored JSON; a row that does not decode is [`crate::StoreError::Corrupt`].
+    pub(crate) fn into_record(self) -> StoreResult<MatchRecord> {
+        Ok(MatchRecord {
+            found: from_json("match", &self.body)?,
+            decision: from_json("decision", &format!("\"{}\"", self.decision))?,
+        })
+    }
 }
 
 impl Store {
@@ -33,18 +49,10 @@ impl Store {
     }
 
     pub async fn matches(&self) -> StoreResult<Vec<MatchRecord>> {
-        let rows = sqlx::query("SELECT body, decision FROM matches ORDER BY id")
+        let rows: Vec<MatchRow> = sqlx::query_as("SELECT body, decision FROM matches ORDER BY id")
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| {
-                let decision: String = r.get(1);
-                Ok(MatchRecord {
-                    found: from_json("match", &r.get::<String, _>(0))?,
-                    decision: from_json("decision", &format!("\"{decision}\""))?,
-                })
-            })
-            .collect()
+        rows.into_iter().map(MatchRow::into_record).collect()
     }
 }
 

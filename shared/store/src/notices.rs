@@ -1,7 +1,6 @@
 //! Notices filed (one per match) with their status and the platform's case id, and the case
 //! events that moved them there.
 
-use sqlx::Row;
 use takedown_model::{CaseEvent, Notice, NoticeStatus};
 
 use crate::{Store, StoreError, StoreResult, from_json, now_text, to_json};
@@ -11,6 +10,28 @@ pub struct NoticeRecord {
     pub notice: Notice,
     pub status: NoticeStatus,
     pub case_id: Option<String>,
+}
+
+/// A `notices` row as every notice query selects it: the notice as JSON, its status and the
+/// platform's case id once known.
+#[derive(sqlx::FromRow)]
+pub(crate) struct NoticeRow {
+    body: String,
+    status: String,
+    case_id: Option<String>,
+}
+
+impl NoticeRow {
+    /// Decodes the stored JSON and status; a row that does not decode is an error.
+    pub(crate) fn into_record(self) -> StoreResult<NoticeRecord> {
+        let status = self.status;
+        Ok(NoticeRecord {
+            notice: from_json("notice", &self.body)?,
+            status: NoticeStatus::parse(&status)
+                .ok_or_else(|| StoreError::NotFound(format!("notice status {status:?}")))?,
+            case_id: self.case_id,
+        })
+    }
 }
 
 impl Store {
@@ -36,20 +57,11 @@ impl Store {
     }
 
     pub async fn notices(&self) -> StoreResult<Vec<NoticeRecord>> {
-        let rows = sqlx::query("SELECT body, status, case_id FROM notices ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let status: String = r.get(1);
-                Ok(NoticeRecord {
-                    notice: from_json("notice", &r.get::<String, _>(0))?,
-                    status: NoticeStatus::parse(&status)
-                        .ok_or_else(|| StoreError::NotFound(format!("notice status {status:?}")))?,
-                    case_id: r.get(2),
-                })
-            })
-            .collect()
+        let rows: Vec<NoticeRow> =
+            sqlx::query_as("SELECT body, status, case_id FROM notices ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter().map(NoticeRow::into_record).collect()
     }
 
     /// Records an event from the platform and moves the notice's status; a repeated event
@@ -94,12 +106,14 @@ impl Store {
     }
 
     pub async fn case_events(&self, notice_id: &str) -> StoreResult<Vec<CaseEvent>> {
-        let rows = sqlx::query("SELECT body FROM notice_events WHERE notice_id = $1 ORDER BY at")
-            .bind(notice_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| from_json("case event", &r.get::<String, _>(0)))
+        let bodies: Vec<String> =
+            sqlx::query_scalar("SELECT body FROM notice_events WHERE notice_id = $1 ORDER BY at")
+                .bind(notice_id)
+                .fetch_all(&self.pool)
+                .await?;
+        bodies
+            .iter()
+            .map(|body| from_json("case event", body))
             .collect()
     }
 }

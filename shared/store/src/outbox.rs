@@ -3,19 +3,28 @@
 //! working on it. Deliveries given up are in [`crate::dead_letters`].
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
 use takedown_model::Notice;
 
 use crate::{Store, StoreResult, now_text, time_text};
 
 /// A notice waiting in the outbox.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Delivery {
     pub notice_id: String,
     pub platform: String,
+    #[sqlx(try_from = "i64")]
     pub attempts: u32,
     /// The exact bytes to send: the same on every retry.
     pub payload: String,
+}
+
+/// What [`Store::delivery_state`] reads of an outbox row.
+#[derive(sqlx::FromRow)]
+struct DeliveryStateRow {
+    state: String,
+    #[sqlx(try_from = "i64")]
+    attempts: u32,
+    last_error: Option<String>,
 }
 
 impl Store {
@@ -41,7 +50,7 @@ impl Store {
         now: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<Delivery>> {
-        let rows = sqlx::query(
+        let rows: Vec<Delivery> = sqlx::query_as(
             "SELECT notice_id, platform, attempts, payload FROM deliveries
              WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $2",
         )
@@ -49,15 +58,7 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Delivery {
-                notice_id: r.get(0),
-                platform: r.get(1),
-                attempts: r.get::<i64, _>(2) as u32,
-                payload: r.get(3),
-            })
-            .collect())
+        Ok(rows)
     }
 
     /// (state, attempts, last error) of a notice's delivery, if it is in the outbox.
@@ -65,19 +66,21 @@ impl Store {
         &self,
         notice_id: &str,
     ) -> StoreResult<Option<(String, u32, Option<String>)>> {
-        let row =
-            sqlx::query("SELECT state, attempts, last_error FROM deliveries WHERE notice_id = $1")
-                .bind(notice_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.map(|r| (r.get(0), r.get::<i64, _>(1) as u32, r.get(2))))
+        let row: Option<DeliveryStateRow> = sqlx::query_as(
+            "SELECT state, attempts, last_error FROM deliveries WHERE notice_id = $1",
+        )
+        .bind(notice_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|row| (row.state, row.attempts, row.last_error)))
     }
 
     pub async fn pending_deliveries(&self) -> StoreResult<u64> {
-        let row = sqlx::query("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.get::<i64, _>(0) as u64)
+        let pending: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(pending.max(0) as u64)
     }
 
     /// Claims for `claimant` up to `limit` pending deliveries due at `now` that nobody holds
@@ -93,7 +96,7 @@ impl Store {
         until: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<Delivery>> {
-        let rows = sqlx::query(
+        let rows: Vec<Delivery> = sqlx::query_as(
             "UPDATE deliveries SET claimed_by = $1, claimed_until = $2
              WHERE state = 'pending' AND next_attempt_at <= $3
                AND (claimed_until IS NULL OR claimed_until <= $3)
@@ -110,15 +113,7 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Delivery {
-                notice_id: r.get(0),
-                platform: r.get(1),
-                attempts: r.get::<i64, _>(2) as u32,
-                payload: r.get(3),
-            })
-            .collect())
+        Ok(rows)
     }
 
     /// Extends every claim `claimant` still holds on a pending delivery to `until` (never

@@ -2,7 +2,6 @@
 //! matcher watches to know when to reload. A right's owner never changes. Tenant-scoped reads
 //! and writes for the API are in [`crate::owned`].
 
-use sqlx::Row;
 use takedown_model::Right;
 
 use crate::{Store, StoreError, StoreResult, from_json, now_text, to_json};
@@ -35,6 +34,13 @@ pub(crate) async fn upsert_right_in(
     Ok(())
 }
 
+/// What [`Store::rights_version`] is made of: how many rights, and the latest update.
+#[derive(sqlx::FromRow)]
+struct RightsVersionRow {
+    count: i64,
+    last_updated_at: String,
+}
+
 impl Store {
     /// Creates the right or updates it in place. A right's owner never changes: when the id
     /// is another owner's, nothing is written and [`StoreError::OwnedByAnother`] says so.
@@ -50,28 +56,25 @@ impl Store {
     /// matcher stops matching it once its status changes (which also moves
     /// [`Store::rights_version`]). An owner's own view of its rights is `rights_of`.
     pub async fn rights(&self) -> StoreResult<Vec<Right>> {
-        let rows = sqlx::query(
+        let bodies: Vec<String> = sqlx::query_scalar(
             "SELECT r.body FROM rights r LEFT JOIN right_status s ON s.right_id = r.id
              WHERE s.status IS NULL OR s.status = $1 ORDER BY r.id",
         )
         .bind(crate::owned::status::MATCHED_STATUS)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| from_json("right", &r.get::<String, _>(0)))
-            .collect()
+        bodies.iter().map(|body| from_json("right", body)).collect()
     }
 
     /// Changes whenever a right is added or updated: the matcher reloads when it moves.
     pub async fn rights_version(&self) -> StoreResult<String> {
-        let row = sqlx::query("SELECT COUNT(*), COALESCE(MAX(updated_at), '') FROM rights")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(format!(
-            "{}@{}",
-            row.get::<i64, _>(0),
-            row.get::<String, _>(1)
-        ))
+        let version: RightsVersionRow = sqlx::query_as(
+            "SELECT COUNT(*) AS count, COALESCE(MAX(updated_at), '') AS last_updated_at
+             FROM rights",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(format!("{}@{}", version.count, version.last_updated_at))
     }
 }
 

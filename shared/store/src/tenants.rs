@@ -1,7 +1,6 @@
 //! Tenants (brand owners, platforms, fair organizers) and the registration of an owner file
 //! in one transaction. Operators, who are not tenants, are in [`crate::access`].
 
-use sqlx::Row;
 use takedown_model::{AuthorizedSeller, Right, Tenant};
 
 use crate::{
@@ -13,6 +12,13 @@ use crate::{
 pub struct OwnerRegistration {
     /// The tenant before the registration; `None` when the registration created it.
     pub before: Option<Tenant>,
+}
+
+/// A `tenants` row's kind (kept beside the JSON so SQL can filter on it) and body.
+#[derive(sqlx::FromRow)]
+struct TenantRow {
+    kind: String,
+    body: String,
 }
 
 /// Inserts the tenant or updates it in place (same kind only); returns it as it was.
@@ -39,18 +45,17 @@ async fn upsert_tenant_in(
     if created {
         return Ok(None);
     }
-    let row = sqlx::query("SELECT kind, body FROM tenants WHERE id = $1")
+    let stored: TenantRow = sqlx::query_as("SELECT kind, body FROM tenants WHERE id = $1")
         .bind(&tenant.id)
         .fetch_one(&mut **tx)
         .await?;
-    let stored_kind: String = row.get(0);
-    if stored_kind != kind {
+    if stored.kind != kind {
         return Err(StoreError::TenantKindConflict {
             id: tenant.id.clone(),
-            kind: stored_kind,
+            kind: stored.kind,
         });
     }
-    let before = from_json::<Tenant>("tenant", &row.get::<String, _>(1))?;
+    let before = from_json::<Tenant>("tenant", &stored.body)?;
     sqlx::query("UPDATE tenants SET body = $2 WHERE id = $1 AND kind = $3")
         .bind(&tenant.id)
         .bind(to_json(tenant))
@@ -104,13 +109,13 @@ impl Store {
 
     /// The tenant with this id; never an operator (see `access`).
     pub async fn tenant(&self, id: &str) -> StoreResult<Option<Tenant>> {
-        let row = sqlx::query("SELECT body FROM tenants WHERE id = $1 AND kind <> $2")
-            .bind(id)
-            .bind(crate::access::OPERATOR_KIND)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| from_json("tenant", &r.get::<String, _>(0)))
-            .transpose()
+        let body: Option<String> =
+            sqlx::query_scalar("SELECT body FROM tenants WHERE id = $1 AND kind <> $2")
+                .bind(id)
+                .bind(crate::access::OPERATOR_KIND)
+                .fetch_optional(&self.pool)
+                .await?;
+        body.map(|body| from_json("tenant", &body)).transpose()
     }
 }
 

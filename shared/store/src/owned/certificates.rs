@@ -1,12 +1,10 @@
 //! Registration certificates: what a brand owner uploaded for one of its rights. The bytes
 //! live in the blob store under their digest; this row holds the metadata, scoped by owner.
 
-use sqlx::Row;
-
 use crate::{Store, StoreResult};
 
 /// One right's certificate as stored (the bytes are the blob `digest`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Certificate {
     pub right_id: String,
     pub owner_id: String,
@@ -49,7 +47,7 @@ impl Store {
         owner_id: &str,
         right_id: &str,
     ) -> StoreResult<Option<Certificate>> {
-        let row = sqlx::query(
+        let row: Option<Certificate> = sqlx::query_as(
             "SELECT right_id, owner_id, digest, size, media_type, uploaded_at, uploaded_by
              FROM right_certificates WHERE owner_id = $1 AND right_id = $2",
         )
@@ -57,15 +55,7 @@ impl Store {
         .bind(right_id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| Certificate {
-            right_id: r.get(0),
-            owner_id: r.get(1),
-            digest: r.get(2),
-            size: r.get(3),
-            media_type: r.get(4),
-            uploaded_at: r.get(5),
-            uploaded_by: r.get(6),
-        }))
+        Ok(row)
     }
 }
 
