@@ -14,45 +14,74 @@ use crate::{Store, StoreResult, now_text};
 /// One API key as stored: never the key itself.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiKeyRecord {
+    /// The key's public id, the `<id>` of `tdk_<id>_<secret>`: how a request's key is looked
+    /// up.
     pub id: String,
+    /// The tenant (or operator) the key acts for.
     pub tenant_id: String,
+    /// Hex SHA-256 of the secret part; the secret itself is shown once at creation and never
+    /// stored.
     pub secret_hash: String,
+    /// What the key may do (`read`, `write`, `keys`).
     pub scopes: Vec<String>,
+    /// The holder's own name for the key, to tell keys apart when revoking.
     pub label: String,
+    /// RFC 3339 creation time.
     pub created_at: String,
+    /// When the key was revoked; `None` while it is live. Revoked keys are kept for the audit
+    /// log's sake.
     pub revoked_at: Option<String>,
 }
 
 /// One change in the audit log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEntry {
+    /// Position in the log, increasing: the cursor a reader pages with.
     pub seq: i64,
+    /// The tenant whose object changed.
     pub tenant_id: String,
+    /// Who changed it, as the API names actors (`key:TENANT/KEY`, `agent:TENANT/KEY`,
+    /// `operator:ID`).
     pub actor: String,
+    /// What was done (`create`, `update`, `delete`, …).
     pub action: String,
+    /// The kind of object changed (`right`, `policy`, …).
     pub object_kind: String,
+    /// The object's id within its kind.
     pub object_id: String,
+    /// The object before the change; `None` for a creation.
     pub before: Option<serde_json::Value>,
+    /// The object after the change; `None` for a deletion.
     pub after: Option<serde_json::Value>,
+    /// RFC 3339 time the store recorded the change.
     pub at: String,
 }
 
 /// What to append to the audit log (the store stamps the time and sequence).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditChange<'a> {
+    /// The tenant whose object changed.
     pub tenant_id: &'a str,
+    /// Who changed it (see [`AuditEntry::actor`]).
     pub actor: &'a str,
+    /// What was done (see [`AuditEntry::action`]).
     pub action: &'a str,
+    /// The kind of object changed.
     pub object_kind: &'a str,
+    /// The object's id within its kind.
     pub object_id: &'a str,
+    /// The object before the change; `None` for a creation.
     pub before: Option<serde_json::Value>,
+    /// The object after the change; `None` for a deletion.
     pub after: Option<serde_json::Value>,
 }
 
 /// Someone who runs the service (see the module documentation).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Operator {
+    /// The operator's id, unique across tenants and operators (one id space).
     pub id: String,
+    /// A human-readable name, for the audit log's readers.
     pub name: String,
 }
 
@@ -86,6 +115,8 @@ impl ApiKeyRow {
 }
 
 impl Store {
+    /// Stores a new key; an id already taken is a database error (ids are random and never
+    /// reused).
     pub async fn insert_api_key(&self, key: &ApiKeyRecord) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO api_keys (id, tenant_id, secret_hash, scopes, label, created_at)
@@ -114,6 +145,7 @@ impl Store {
         row.map(ApiKeyRow::into_record).transpose()
     }
 
+    /// Every key of the tenant, revoked ones included, oldest first.
     pub async fn api_keys_of(&self, tenant_id: &str) -> StoreResult<Vec<ApiKeyRecord>> {
         let rows: Vec<ApiKeyRow> = sqlx::query_as(
             "SELECT id, tenant_id, secret_hash, scopes, label, created_at, revoked_at
@@ -174,6 +206,7 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// The operator with this id; never a tenant.
     pub async fn operator(&self, id: &str) -> StoreResult<Option<Operator>> {
         let body: Option<String> =
             sqlx::query_scalar("SELECT body FROM tenants WHERE id = $1 AND kind = $2")
@@ -185,6 +218,7 @@ impl Store {
             .transpose()
     }
 
+    /// Every operator, by id.
     pub async fn operators(&self) -> StoreResult<Vec<Operator>> {
         let bodies: Vec<String> =
             sqlx::query_scalar("SELECT body FROM tenants WHERE kind = $1 ORDER BY id")
@@ -197,6 +231,7 @@ impl Store {
             .collect()
     }
 
+    /// Appends one change to the audit log, stamping its time and sequence number.
     pub async fn append_audit(&self, change: &AuditChange<'_>) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO audit_log (tenant_id, actor, action, object_kind, object_id, before, after, at)

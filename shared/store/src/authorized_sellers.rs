@@ -24,6 +24,7 @@ impl From<SellerRow> for AuthorizedSeller {
 }
 
 impl Store {
+    /// Licenses a seller on a platform for the owner; adding it again changes nothing.
     pub async fn add_authorized_seller(&self, seller: &AuthorizedSeller) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO authorized_sellers (owner_id, platform, seller) VALUES ($1, $2, $3)
@@ -37,6 +38,8 @@ impl Store {
         Ok(())
     }
 
+    /// Every owner's authorized sellers, by owner, platform and seller: what the matcher
+    /// excludes.
     pub async fn authorized_sellers(&self) -> StoreResult<Vec<AuthorizedSeller>> {
         let rows: Vec<SellerRow> = sqlx::query_as(
             "SELECT owner_id, platform, seller FROM authorized_sellers ORDER BY owner_id, platform, seller",

@@ -6,6 +6,8 @@ use takedown_model::Capture;
 use crate::{Store, StoreResult, from_json, to_json};
 
 impl Store {
+    /// Records a fetch; a capture with this id already stored is kept as it was (evidence is
+    /// never overwritten).
     pub async fn insert_capture(&self, capture: &Capture) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO captures (id, url, body, fetched_at) VALUES ($1, $2, $3, $4)
@@ -20,6 +22,7 @@ impl Store {
         Ok(())
     }
 
+    /// The capture with this id, if stored.
     pub async fn capture(&self, id: &str) -> StoreResult<Option<Capture>> {
         let body: Option<String> = sqlx::query_scalar("SELECT body FROM captures WHERE id = $1")
             .bind(id)

@@ -6,10 +6,14 @@ use crate::{Store, StoreResult, now_text};
 /// A delivery that will not be retried until someone re-queues it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct DeadLetter {
+    /// The notice whose delivery was given up.
     pub notice_id: String,
+    /// The platform it was addressed to.
     pub platform: String,
+    /// Attempts made, the one that failed included.
     #[sqlx(try_from = "i64")]
     pub attempts: u32,
+    /// Why it was given up: the platform's refusal or the last error.
     pub reason: String,
 }
 

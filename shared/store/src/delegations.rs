@@ -12,11 +12,15 @@ use crate::{Store, StoreResult, now_text};
 /// A live delegation from `owner_id` to `agent_id`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delegation {
+    /// The brand owner who granted it.
     pub owner_id: String,
+    /// The tenant acting for the owner (an agent or law firm).
     pub agent_id: String,
+    /// What the agent may do as the owner (`read`, `write`; never `keys`).
     pub scopes: Vec<String>,
     /// The actor (as the audit log names it) who granted it.
     pub granted_by: String,
+    /// RFC 3339 time of the (latest) grant.
     pub granted_at: String,
 }
 

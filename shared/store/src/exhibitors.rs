@@ -6,6 +6,7 @@ use takedown_model::Exhibitor;
 use crate::{Store, StoreResult, from_json, to_json};
 
 impl Store {
+    /// Stores the exhibitor, replacing what a previous crawl stored under its id.
     pub async fn upsert_exhibitor(&self, exhibitor: &Exhibitor) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO exhibitors (id, fair, body) VALUES ($1, $2, $3)
@@ -19,6 +20,7 @@ impl Store {
         Ok(())
     }
 
+    /// Every exhibitor, by fair and id.
     pub async fn exhibitors(&self) -> StoreResult<Vec<Exhibitor>> {
         let bodies: Vec<String> =
             sqlx::query_scalar("SELECT body FROM exhibitors ORDER BY fair, id")

@@ -6,7 +6,9 @@ use crate::{Store, StoreResult, now_text};
 /// A URL waiting in the frontier.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct FrontierEntry {
+    /// The URL as the crawler normalized it.
     pub url: String,
+    /// Links followed from a start URL to reach it; the crawler stops following at its maximum.
     #[sqlx(try_from = "i64")]
     pub depth: u32,
 }

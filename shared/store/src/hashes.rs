@@ -13,9 +13,11 @@ use crate::{Store, StoreResult, from_json, now_text, to_json};
 /// One stored image of a listing with its hashes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredImageHashes {
+    /// The listing the image appears on.
     pub listing_id: String,
     /// The image's place among the listing's images.
     pub position: u32,
+    /// The image's digest and hashes (never refused: refused images are not stored).
     pub image: HashedImage,
 }
 

@@ -51,6 +51,8 @@
 //! **Architecture Invariant:** the store holds state; it does not decide anything. Policy
 //! lives in the services.
 
+#![deny(missing_docs)]
+
 pub mod access;
 pub mod authorized_sellers;
 pub mod blobs;
@@ -90,34 +92,60 @@ pub use notices::NoticeRecord;
 pub use outbox::Delivery;
 pub use tenants::OwnerRegistration;
 
+/// Why a store operation failed. A failed write has written nothing (each is one statement
+/// or one transaction).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The database refused or could not run a query (connection lost, locked, constraint).
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// Bringing the schema up to date failed at open; the store is not usable.
     #[error("schema migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// A row's JSON column does not decode into its type: the row was written by something
+    /// else, or by an incompatible version.
     #[error("stored {what} is not valid JSON: {source}")]
     Corrupt {
+        /// What the column holds ("match", "tenant document"…), for the message.
         what: &'static str,
+        /// The decoder's complaint.
         #[source]
         source: serde_json::Error,
     },
+    /// A stored value names something the store does not know (an unknown notice status).
     #[error("{0} not found")]
     NotFound(String),
     /// A write would have moved another owner's row to this one; nothing was written.
     #[error("{what} id {id:?} belongs to another owner; choose another id")]
-    OwnedByAnother { what: &'static str, id: String },
+    OwnedByAnother {
+        /// The kind of row ("right").
+        what: &'static str,
+        /// The id the caller chose, which another owner holds.
+        id: String,
+    },
     /// An owner file named a tenant that exists as another kind; nothing was written.
     #[error(
         "tenant {id:?} exists as a {kind}; an owner file registers or updates brand owners only"
     )]
-    TenantKindConflict { id: String, kind: String },
+    TenantKindConflict {
+        /// The tenant id the owner file names.
+        id: String,
+        /// The kind the existing tenant has (it never changes).
+        kind: String,
+    },
+    /// [`Store::connect`] was given an address it cannot open.
     #[error(
         "unsupported database address {url:?}: {reason} (expected sqlite://PATH, a file path, or postgres://…)"
     )]
-    BadUrl { url: String, reason: String },
+    BadUrl {
+        /// The address as given (PostgreSQL passwords included: do not log it elsewhere).
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
+/// The result of every store operation.
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// The owner-side database.

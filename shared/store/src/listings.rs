@@ -6,6 +6,7 @@ use takedown_model::Listing;
 use crate::{Store, StoreResult, from_json, now_text, to_json};
 
 impl Store {
+    /// Stores the listing, replacing what a previous crawl stored under its id.
     pub async fn upsert_listing(&self, listing: &Listing) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO listings (id, source_id, url, body, updated_at) VALUES ($1, $2, $3, $4, $5)
@@ -21,6 +22,7 @@ impl Store {
         Ok(())
     }
 
+    /// The listing with this id, if stored.
     pub async fn listing(&self, id: &str) -> StoreResult<Option<Listing>> {
         let body: Option<String> = sqlx::query_scalar("SELECT body FROM listings WHERE id = $1")
             .bind(id)

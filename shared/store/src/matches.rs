@@ -5,9 +5,12 @@ use takedown_model::{Decision, Match};
 
 use crate::{Store, StoreResult, from_json, now_text, to_json};
 
+/// A match as stored, with the decision taken on it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MatchRecord {
+    /// The match as the matcher emitted it.
     pub found: Match,
+    /// What the actioner decided: file automatically, or hold for review.
     pub decision: Decision,
 }
 
@@ -29,6 +32,8 @@ impl MatchRow {
 }
 
 impl Store {
+    /// Stores the match, or rewrites it with the new decision when its id is known (a
+    /// redelivered or re-decided match leaves one row).
     pub async fn upsert_match(&self, found: &Match, decision: Decision) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO matches (id, listing_id, right_id, owner_id, decision, body, updated_at)
@@ -48,6 +53,7 @@ impl Store {
         Ok(())
     }
 
+    /// Every match, by id.
     pub async fn matches(&self) -> StoreResult<Vec<MatchRecord>> {
         let rows: Vec<MatchRow> = sqlx::query_as("SELECT body, decision FROM matches ORDER BY id")
             .fetch_all(&self.pool)

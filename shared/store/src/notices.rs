@@ -5,10 +5,14 @@ use takedown_model::{CaseEvent, Notice, NoticeStatus};
 
 use crate::{Store, StoreError, StoreResult, from_json, now_text, to_json};
 
+/// A notice as stored, with how far it has come.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NoticeRecord {
+    /// The notice as composed and sent.
     pub notice: Notice,
+    /// Where it stands, moved by the platform's case events.
     pub status: NoticeStatus,
+    /// The platform's case id, once the platform has opened one.
     pub case_id: Option<String>,
 }
 
@@ -56,6 +60,7 @@ impl Store {
         Ok(result.rows_affected() == 1)
     }
 
+    /// Every notice, by id.
     pub async fn notices(&self) -> StoreResult<Vec<NoticeRecord>> {
         let rows: Vec<NoticeRow> =
             sqlx::query_as("SELECT body, status, case_id FROM notices ORDER BY id")
@@ -105,6 +110,7 @@ impl Store {
         Ok(inserted)
     }
 
+    /// The case events recorded for a notice, oldest first.
     pub async fn case_events(&self, notice_id: &str) -> StoreResult<Vec<CaseEvent>> {
         let bodies: Vec<String> =
             sqlx::query_scalar("SELECT body FROM notice_events WHERE notice_id = $1 ORDER BY at")

@@ -10,8 +10,11 @@ use crate::{Store, StoreResult, now_text, time_text};
 /// A notice waiting in the outbox.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Delivery {
+    /// The notice to deliver (also the `webhook-id`, the platform's idempotency key).
     pub notice_id: String,
+    /// The platform that receives it.
     pub platform: String,
+    /// Attempts made so far (failed ones; postponing is not an attempt).
     #[sqlx(try_from = "i64")]
     pub attempts: u32,
     /// The exact bytes to send: the same on every retry.
@@ -75,6 +78,8 @@ impl Store {
         Ok(row.map(|row| (row.state, row.attempts, row.last_error)))
     }
 
+    /// How many deliveries are still pending (claimed or not): zero means the outbox is
+    /// drained.
     pub async fn pending_deliveries(&self) -> StoreResult<u64> {
         let pending: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'")

@@ -18,23 +18,33 @@ use crate::{
 /// A brand owner's decision on a match held for review.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReviewDecision {
+    /// The match decided on.
     pub match_id: String,
+    /// The owner of the match; the decision is only ever read back within it.
     pub owner_id: String,
+    /// True: file the notice; false: dismiss the match.
     pub approved: bool,
+    /// The owner's reason, kept for the audit.
     pub reason: String,
+    /// Who decided, as the audit log names actors.
     pub actor: String,
+    /// RFC 3339 time of the decision.
     pub decided_at: String,
 }
 
 /// A JSON document a tenant owns (fair, exhibitor, screening run, policy, endpoint).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TenantDoc {
+    /// The document's id within its tenant and kind (chosen by the caller or derived).
     pub id: String,
+    /// The document it belongs under (a fair's exhibitor names the fair); empty at the top.
     pub parent_id: String,
+    /// The document itself; the store keeps it as JSON and reads nothing in it.
     pub body: serde_json::Value,
 }
 
 impl Store {
+    /// The owner's rights, whatever their status, by id.
     pub async fn rights_of(&self, owner_id: &str) -> StoreResult<Vec<Right>> {
         let bodies: Vec<String> =
             sqlx::query_scalar("SELECT body FROM rights WHERE owner_id = $1 ORDER BY id")
@@ -44,6 +54,7 @@ impl Store {
         bodies.iter().map(|body| from_json("right", body)).collect()
     }
 
+    /// The owner's right with this id; `None` if missing or another owner's.
     pub async fn right_of(&self, owner_id: &str, id: &str) -> StoreResult<Option<Right>> {
         let body: Option<String> =
             sqlx::query_scalar("SELECT body FROM rights WHERE owner_id = $1 AND id = $2")
@@ -202,6 +213,7 @@ impl Store {
         Ok(refused)
     }
 
+    /// The owner's authorized sellers, by platform and seller.
     pub async fn authorized_sellers_of(
         &self,
         owner_id: &str,
@@ -216,6 +228,7 @@ impl Store {
         Ok(rows.into_iter().map(AuthorizedSeller::from).collect())
     }
 
+    /// Removes one of the owner's authorized sellers; false if there was no such seller.
     pub async fn remove_authorized_seller(&self, seller: &AuthorizedSeller) -> StoreResult<bool> {
         let done = sqlx::query(
             "DELETE FROM authorized_sellers WHERE owner_id = $1 AND platform = $2 AND seller = $3",
@@ -242,6 +255,7 @@ impl Store {
         rows.into_iter().map(MatchRow::into_record).collect()
     }
 
+    /// The owner's match with this id; `None` if missing or another owner's.
     pub async fn match_of(&self, owner_id: &str, id: &str) -> StoreResult<Option<MatchRecord>> {
         let row: Option<MatchRow> =
             sqlx::query_as("SELECT body, decision FROM matches WHERE owner_id = $1 AND id = $2")
@@ -271,6 +285,7 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// The decision taken on a match, if any.
     pub async fn review_decision(&self, match_id: &str) -> StoreResult<Option<ReviewDecision>> {
         let row: Option<ReviewDecisionRow> = sqlx::query_as(
             // SQLite hands the flag back as an integer and PostgreSQL as a boolean; the
@@ -305,6 +320,8 @@ impl Store {
         rows.into_iter().map(NoticeRow::into_record).collect()
     }
 
+    /// The notice with this id filed by (or addressed to) `tenant_id`; `None` if missing or
+    /// another's.
     pub async fn notice_where(
         &self,
         column: NoticeParty,
@@ -326,6 +343,7 @@ impl Store {
         row.map(NoticeRow::into_record).transpose()
     }
 
+    /// Stores a tenant's document of `kind`, replacing the one with the same id.
     pub async fn put_doc(&self, tenant_id: &str, kind: &str, doc: &TenantDoc) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO tenant_docs (tenant_id, kind, id, parent_id, body, updated_at)
@@ -344,6 +362,7 @@ impl Store {
         Ok(())
     }
 
+    /// The tenant's document of `kind` with this id; `None` if missing or another tenant's.
     pub async fn doc(
         &self,
         tenant_id: &str,

@@ -6,12 +6,19 @@ use crate::{Store, StoreResult};
 /// One right's certificate as stored (the bytes are the blob `digest`).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Certificate {
+    /// The right it certifies.
     pub right_id: String,
+    /// The owner of that right; every read and write is scoped by it.
     pub owner_id: String,
+    /// SHA-256 of the file, its name in the blob store.
     pub digest: String,
+    /// The file's size in bytes.
     pub size: i64,
+    /// The sniffed media type (`application/pdf`, `image/png`, `image/jpeg`).
     pub media_type: String,
+    /// RFC 3339 upload time.
     pub uploaded_at: String,
+    /// The actor who uploaded it, as the audit log names actors.
     pub uploaded_by: String,
 }
 

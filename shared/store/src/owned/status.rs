@@ -19,9 +19,14 @@ pub const MATCHED_STATUS: &str = "registered";
 /// right whose status was never changed).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct RightStatus {
+    /// The right whose status this is.
     pub right_id: String,
+    /// `pending`, `registered`, `lapsed`, `cancelled` or `invalidated`; only `registered`
+    /// rights are matched.
     pub status: String,
+    /// RFC 3339 time of the last change; empty if never changed.
     pub changed_at: String,
+    /// The actor who made the last change; empty if never changed.
     pub changed_by: String,
 }
 
