@@ -40,8 +40,8 @@ pub struct AuditEntry {
     pub seq: i64,
     /// The tenant whose object changed.
     pub tenant_id: String,
-    /// Who changed it, as the API names actors (`key:TENANT/KEY`, `agent:TENANT/KEY`,
-    /// `operator:ID`).
+    /// Who changed it: the API key's id, `agent:<agent tenant>/<key id>` for an agent acting
+    /// through a delegation, or `cli` for the command line.
     pub actor: String,
     /// What was done (`create`, `update`, `delete`, …).
     pub action: String,
