@@ -9,7 +9,7 @@
 //! - [`captures`]: the record of every fetch, the evidence notices cite.
 //! - [`listings`]: the listings the crawler extracted.
 //! - [`exhibitors`]: trade-fair exhibitors and their products.
-//! - [`matches`]: matches with the decision taken on each.
+//! - [`matches`](mod@matches): matches with the decision taken on each.
 //! - [`notices`]: notices filed, their status, and the case events that moved it.
 //! - [`outbox`]: the notifier's delivery outbox, with claims under a lease.
 //! - [`dead_letters`]: deliveries given up, with their reason, until re-queued.
