@@ -13,8 +13,11 @@ use crate::{KafkaBusError, KafkaConfig, config::millis};
 /// One topic as the bus wants it on the brokers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicSpec {
+    /// The topic's full name, namespace included.
     pub name: String,
+    /// Partitions to create it with (an existing topic keeps its own).
     pub partitions: u32,
+    /// Copies of each partition the brokers keep.
     pub replication_factor: i32,
     /// Topic-level settings, e.g. `retention.ms`.
     pub settings: Vec<(String, String)>,

@@ -40,6 +40,7 @@ impl KafkaBus {
         })
     }
 
+    /// The settings this bus was built with.
     pub fn config(&self) -> &KafkaConfig {
         &self.config
     }

@@ -60,6 +60,8 @@ pub struct KafkaConfig {
 }
 
 impl KafkaConfig {
+    /// Settings for the brokers at `brokers` (comma-separated `host:port`), with every other
+    /// setting at its default.
     pub fn new(brokers: impl Into<String>) -> Self {
         Self {
             brokers: brokers.into(),

@@ -67,6 +67,9 @@ where
     }
 }
 
+/// The embedded bus: a durable log per topic partition in one SQLite file (WAL), with consumer
+/// groups' committed offsets, the same contract as Kafka on one machine. Cheap to clone (clones
+/// share the pool).
 #[derive(Clone)]
 pub struct EmbeddedBus {
     pool: SqlitePool,

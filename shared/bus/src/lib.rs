@@ -17,6 +17,8 @@
 //! payloads' schemas. Messages with the same key land in the same partition and keep their
 //! order, as they do on Kafka.
 
+#![deny(missing_docs)]
+
 pub mod consume;
 pub mod embedded;
 pub mod topics;
@@ -32,10 +34,15 @@ pub use topics::{DEAD_LETTER_PARTITIONS, DEAD_LETTER_TOPIC, Topic, partition_for
 /// One message read from a topic partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
+    /// The topic it was read from.
     pub topic: String,
+    /// The partition within the topic: messages of one key are in one partition, in order.
     pub partition: u32,
+    /// Its position in the partition; committing it (plus one) marks it handled for the group.
     pub offset: u64,
+    /// The key it was published with (a listing URL, owner id, …).
     pub key: String,
+    /// The payload, opaque to the bus (a JSON envelope, for the stages).
     pub payload: Vec<u8>,
 }
 
@@ -45,15 +52,20 @@ pub struct Message {
 pub struct DeadLetter {
     /// The topic, partition and offset the message was read from.
     pub topic: String,
+    /// The partition it was read from.
     pub partition: u32,
+    /// The offset it was read at.
     pub offset: u64,
+    /// The key it was published with, byte for byte.
     pub key: String,
+    /// The payload, byte for byte.
     pub payload: Vec<u8>,
     /// Why it could not be handled (e.g. the decoder's error).
     pub reason: String,
 }
 
 impl DeadLetter {
+    /// A dead letter for `message`, keeping everything needed to publish it again.
     pub fn new(message: &Message, reason: impl Into<String>) -> Self {
         Self {
             topic: message.topic.clone(),
@@ -66,29 +78,42 @@ impl DeadLetter {
     }
 }
 
+/// Why a bus operation failed. A stage stops on one without committing, and is restarted from
+/// its committed offsets.
 #[derive(Debug, thiserror::Error)]
 pub enum BusError {
+    /// The embedded bus's SQLite log failed.
     #[error("bus storage failed: {0}")]
     Storage(#[from] sqlx::Error),
+    /// The embedded bus's schema could not be brought up to date.
     #[error("bus schema migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// A name that is not one of [`Topic::ALL`] (nor the dead-letter topic).
     #[error("unknown topic {0:?}")]
     UnknownTopic(String),
+    /// A consumer was asked to commit a message of a topic it does not read: a bug in the
+    /// caller.
     #[error("commit of {topic}/{partition}@{offset} is not for this consumer's topic")]
     ForeignCommit {
+        /// The topic the message came from.
         topic: String,
+        /// Its partition.
         partition: u32,
+        /// Its offset.
         offset: u64,
     },
     /// A failure of another bus implementation (e.g. Kafka), named by what was being done.
     #[error("bus {operation} failed: {source}")]
     Backend {
+        /// What was being done ("publish", "commit", …).
         operation: &'static str,
+        /// The implementation's own error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
 }
 
+/// The result of every bus operation.
 pub type BusResult<T> = Result<T, BusError>;
 
 /// A bus: publish keyed messages, subscribe as a consumer group.

@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+/// A topic of the pipeline: what flows between two stages, with its key and partition count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Topic {
     /// crawler → hasher; key: listing URL.
@@ -31,6 +32,7 @@ pub const DEAD_LETTER_TOPIC: &str = "takedown.dead-letters";
 pub const DEAD_LETTER_PARTITIONS: u32 = 1;
 
 impl Topic {
+    /// Every topic of the pipeline: what `ensure_topics` creates and lag is summed over.
     pub const ALL: [Topic; 6] = [
         Topic::Frontier,
         Topic::Listings,
@@ -40,6 +42,7 @@ impl Topic {
         Topic::CaseEvents,
     ];
 
+    /// The topic's name on the bus (before any Kafka namespace prefix).
     pub fn name(self) -> &'static str {
         match self {
             Topic::Listings => "takedown.listings",
@@ -60,6 +63,7 @@ impl Topic {
         }
     }
 
+    /// The topic with this name, if it is one of ours.
     pub fn from_name(name: &str) -> Option<Topic> {
         Topic::ALL.into_iter().find(|t| t.name() == name)
     }

@@ -7,21 +7,27 @@ use sha2::{Digest as _, Sha256};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Digest([u8; 32]);
 
+/// Why a `WARC-*-Digest` header value does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DigestError {
+    /// No `algorithm:` prefix (the whole value).
     #[error("digest {0:?} has no `algorithm:` prefix")]
     NoAlgorithm(String),
+    /// An algorithm other than SHA-256 (its name).
     #[error("digest algorithm {0:?} is not supported (only sha256)")]
     UnsupportedAlgorithm(String),
+    /// The value is neither base32 nor hex of 32 bytes (the value).
     #[error("digest value {0:?} is neither base32 nor hex of 32 bytes")]
     BadValue(String),
 }
 
 impl Digest {
+    /// The SHA-256 of `bytes`.
     pub fn of(bytes: &[u8]) -> Self {
         Self(Sha256::digest(bytes).into())
     }
 
+    /// The raw 32 bytes.
     pub fn bytes(&self) -> &[u8; 32] {
         &self.0
     }

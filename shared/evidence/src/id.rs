@@ -28,10 +28,12 @@ impl RecordId {
         Self(Uuid::new_v5(&NAMESPACE, &name))
     }
 
+    /// Wraps an existing UUID (a record id read back from a file).
     pub fn from_uuid(uuid: Uuid) -> Self {
         Self(uuid)
     }
 
+    /// The UUID inside.
     pub fn uuid(&self) -> Uuid {
         self.0
     }

@@ -16,42 +16,82 @@ pub struct WarcRecord {
     pub version: String,
     /// Header fields as written (names keep their case; look up with [`Self::header`]).
     pub headers: Vec<(String, String)>,
+    /// The block as stored: for `application/http` records the HTTP head and body.
     pub block: Vec<u8>,
 }
 
+/// Why a WARC file does not read back, or does not verify. Every variant says where: the
+/// byte offset of the record in the file and, once its header was read, its record id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WarcError {
+    /// The record does not start with a `WARC/1.x` version line.
     #[error("record at byte {offset}: does not start with a WARC/1.x version line")]
-    BadVersion { offset: usize },
+    BadVersion {
+        /// Where the record starts in the file.
+        offset: usize,
+    },
+    /// The header block has no blank line ending it.
     #[error("record at byte {offset}: the header block never ends")]
-    UnterminatedHeader { offset: usize },
+    UnterminatedHeader {
+        /// Where the record starts in the file.
+        offset: usize,
+    },
+    /// A header line is not `name: value`.
     #[error("record at byte {offset}: header line {line:?} has no `name: value` form")]
-    BadHeaderLine { offset: usize, line: String },
+    BadHeaderLine {
+        /// Where the record starts in the file.
+        offset: usize,
+        /// The offending line.
+        line: String,
+    },
+    /// A mandatory header field is missing or unreadable.
     #[error("record {record} (byte {offset}): missing or invalid {field}")]
     BadField {
+        /// Where the record starts in the file.
         offset: usize,
+        /// The record's id, as far as it could be read.
         record: String,
+        /// The field's name.
         field: &'static str,
     },
+    /// `Content-Length` says the block goes past the end of the file: a cut file.
     #[error("record {record} (byte {offset}): block of {length} bytes runs past the end")]
     Truncated {
+        /// Where the record starts in the file.
         offset: usize,
+        /// The record's id.
         record: String,
+        /// The declared block length.
         length: usize,
     },
+    /// The block is not followed by the two CRLFs that end a record.
     #[error("record {record} (byte {offset}): block is not followed by CRLF CRLF")]
-    MissingTerminator { offset: usize, record: String },
+    MissingTerminator {
+        /// Where the record starts in the file.
+        offset: usize,
+        /// The record's id.
+        record: String,
+    },
+    /// A declared digest differs from the one computed: the record was altered.
     #[error("record {record}: {field} does not match ({expected} declared, {actual} computed)")]
     DigestMismatch {
+        /// The record's id.
         record: String,
+        /// `WARC-Block-Digest` or `WARC-Payload-Digest`.
         field: &'static str,
+        /// The digest the header declares.
         expected: String,
+        /// The digest of the bytes as read.
         actual: String,
     },
+    /// A declared digest cannot be parsed.
     #[error("record {record}: {field}: {source}")]
     BadDigest {
+        /// The record's id.
         record: String,
+        /// `WARC-Block-Digest` or `WARC-Payload-Digest`.
         field: &'static str,
+        /// Why it does not parse.
         source: DigestError,
     },
 }
@@ -65,14 +105,17 @@ impl WarcRecord {
             .map(|(_, v)| v.as_str())
     }
 
+    /// `WARC-Type`: `request`, `response`, `metadata`, ….
     pub fn record_type(&self) -> Option<&str> {
         self.header("WARC-Type")
     }
 
+    /// `WARC-Record-ID`, the `<urn:uuid:…>` other records refer to.
     pub fn record_id(&self) -> Option<&str> {
         self.header("WARC-Record-ID")
     }
 
+    /// `WARC-Target-URI`: the address fetched.
     pub fn target_uri(&self) -> Option<&str> {
         self.header("WARC-Target-URI")
     }

@@ -9,8 +9,11 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::{digest::Digest, id::RecordId};
 
+/// `Content-Type` of a request record's block.
 pub const CONTENT_TYPE_REQUEST: &str = "application/http;msgtype=request";
+/// `Content-Type` of a response record's block.
 pub const CONTENT_TYPE_RESPONSE: &str = "application/http;msgtype=response";
+/// `Content-Type` of a metadata record's block (WARC named fields).
 pub const CONTENT_TYPE_METADATA: &str = "application/warc-fields";
 
 /// The named fields every record of a capture shares.
@@ -79,8 +82,11 @@ pub fn metadata_record(meta: &RecordMeta, fields: &[(String, String)]) -> Vec<u8
 /// One HTTP exchange to keep as evidence.
 #[derive(Debug, Clone, Copy)]
 pub struct Exchange<'a> {
+    /// The URL fetched (`WARC-Target-URI`).
     pub target_uri: &'a str,
+    /// When the response was received (`WARC-Date`).
     pub date: DateTime<Utc>,
+    /// The address connected to (`WARC-IP-Address`), when known.
     pub ip_address: Option<IpAddr>,
     /// The request head (and body) as sent.
     pub request: &'a [u8],
@@ -97,8 +103,11 @@ pub struct Exchange<'a> {
 pub struct ExchangeRecords {
     /// response, request, metadata — in that order, ready to append to a `.warc` file.
     pub bytes: Vec<u8>,
+    /// The response record's id: what a capture cites.
     pub response_id: RecordId,
+    /// The request record's id.
     pub request_id: RecordId,
+    /// The metadata record's id.
     pub metadata_id: RecordId,
 }
 

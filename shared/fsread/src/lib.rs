@@ -12,6 +12,8 @@
 //!   must resolve inside that folder: a symlink out of it is refused, and a walk does not
 //!   follow symlinks, so a symlink loop cannot repeat its files.
 
+#![deny(missing_docs)]
+
 use std::{
     fmt,
     fs::{File, Metadata, OpenOptions},

@@ -22,6 +22,8 @@
 //! **Architecture Invariant:** this crate is pure computation over bytes and strings: no I/O,
 //! no storage, no clock. Everything it returns is determined by its inputs.
 
+#![deny(missing_docs)]
+
 mod hugepages;
 pub mod image_hash;
 pub mod mih;

@@ -173,6 +173,7 @@ pub struct MihIndex {
 }
 
 impl MihIndex {
+    /// An empty index.
     pub fn new() -> Self {
         Self::default()
     }
@@ -182,6 +183,7 @@ impl MihIndex {
         self.slots.len()
     }
 
+    /// Whether the index holds no live entry.
     pub fn is_empty(&self) -> bool {
         self.slots.is_empty()
     }

@@ -67,6 +67,7 @@ pub struct Mih64Index {
 }
 
 impl Mih64Index {
+    /// An empty index.
     pub fn new() -> Self {
         Self::default()
     }
@@ -76,6 +77,7 @@ impl Mih64Index {
         self.slots.len()
     }
 
+    /// Whether the index holds no live entry.
     pub fn is_empty(&self) -> bool {
         self.slots.is_empty()
     }

@@ -8,36 +8,54 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 /// A payload type with a schema name and a major version.
 pub trait Versioned: Serialize + DeserializeOwned {
+    /// The schema's name in the envelope (`takedown.listing`, …); never changes for a type.
     const SCHEMA: &'static str;
+    /// The major version: raised only by a change old readers cannot decode.
     const VERSION: u32;
 }
 
+/// A payload as it travels: the body with the schema and major version it was written in.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Envelope<T> {
+    /// The body's schema name ([`Versioned::SCHEMA`]).
     pub schema: String,
+    /// The body's major version ([`Versioned::VERSION`]).
     pub version: u32,
+    /// The payload itself.
     pub body: T,
 }
 
+/// Why a payload was not decoded: the consumer dead-letters it with this as the reason.
 #[derive(Debug, thiserror::Error)]
 pub enum EnvelopeError {
+    /// Not JSON, not an envelope, or a body that does not fit the type.
     #[error("payload is not a valid {schema} envelope: {source}")]
     Malformed {
+        /// The schema the consumer expected.
         schema: &'static str,
+        /// The decoder's complaint, with its line and column.
         #[source]
         source: serde_json::Error,
     },
+    /// An envelope of another schema (a message on the wrong topic).
     #[error("expected schema {expected} but got {found}")]
     WrongSchema {
+        /// The schema the consumer reads.
         expected: &'static str,
+        /// The schema the envelope names.
         found: String,
     },
+    /// The right schema in a major version this build does not read.
     #[error(
         "schema {schema} version {found} is not supported (this build reads version {supported})"
     )]
     UnsupportedVersion {
+        /// The schema's name.
         schema: &'static str,
+        /// The version the envelope carries.
+        /// The envelope of `body` as JSON bytes, ready to publish.
         found: u32,
+        /// The one version this build reads.
         supported: u32,
     },
 }
@@ -49,6 +67,7 @@ struct Header {
 }
 
 impl<T: Versioned> Envelope<T> {
+    /// The envelope of `body` as JSON bytes, ready to publish.
     pub fn encode(body: &T) -> Vec<u8> {
         #[derive(Serialize)]
         struct Borrowed<'a, T> {
@@ -65,6 +84,7 @@ impl<T: Versioned> Envelope<T> {
         .unwrap_or_default()
     }
 
+    /// The body of an envelope of `T`'s schema and version; any other is refused with why.
     pub fn decode(bytes: &[u8]) -> Result<T, EnvelopeError> {
         let header: Header =
             serde_json::from_slice(bytes).map_err(|source| EnvelopeError::Malformed {

@@ -13,6 +13,8 @@
 //! **Architecture Invariant:** this crate knows nothing of storage, transport or HTTP; it is
 //! plain data with serde. Everything else depends on it; it depends on nothing of ours.
 
+#![deny(missing_docs)]
+
 pub mod envelope;
 pub mod ids;
 pub mod listing;

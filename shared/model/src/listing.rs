@@ -3,24 +3,34 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// What kind of site a source is; decides how pages are read and which regime's notice fits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
+    /// An online marketplace: product pages with a seller.
     Marketplace,
+    /// A trade fair's exhibitor catalog: exhibitors with booths and products.
     FairCatalog,
 }
 
 /// One fetch, kept as evidence: what was asked, what came back, when, with digests.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Capture {
+    /// `stable_id` of the fetch; what listings and notices cite.
     pub id: String,
+    /// The URL asked for.
     pub url: String,
+    /// The URL answered, after redirects.
     pub final_url: String,
+    /// The HTTP status of the final response.
     pub status: u16,
+    /// The response's `Content-Type`.
     pub content_type: String,
+    /// When the response was received.
     pub fetched_at: DateTime<Utc>,
     /// SHA-256 of the response body in the blob store.
     pub body_digest: String,
+    /// The body's length in bytes.
     pub body_len: u64,
     /// The address the crawler actually connected to, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34,14 +44,18 @@ pub struct Capture {
     pub warc_record_id: Option<String>,
 }
 
+/// One image of a listing as the crawler fetched it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListingImage {
+    /// Where the image was found (the largest rendition the page offers).
     pub url: String,
     /// SHA-256 of the fetched bytes; `None` if the fetch failed (the reason is in `error`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest: Option<String>,
+    /// The capture of the image's fetch, when it was fetched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capture_id: Option<String>,
+    /// Why the image could not be fetched, when it could not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -49,30 +63,44 @@ pub struct ListingImage {
 /// Where an exhibitor product was shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExhibitorRef {
+    /// The fair's name.
     pub fair: String,
+    /// The booth number as the catalog gives it.
     pub booth: String,
+    /// The exhibiting company.
     pub company: String,
 }
 
+/// One offer as the crawler read it from a marketplace page or a fair catalog.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Listing {
     /// `stable_id("lst", [source_id, url])`.
     pub id: String,
+    /// The configured source it was crawled from.
     pub source_id: String,
+    /// Marketplace or fair catalog.
     pub source_kind: SourceKind,
     /// The platform (or fair) whose notice handler must receive complaints about it.
     pub platform: String,
+    /// The listing's address, normalized.
     pub url: String,
+    /// The seller as the page names it (see `provenance` for how it was read).
     pub seller: String,
+    /// The offer's title: what word marks are matched against.
     pub title: String,
+    /// The price as shown, when the page shows one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price: Option<String>,
+    /// The price's currency (ISO 4217), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
+    /// The product images, largest rendition each.
     pub images: Vec<ListingImage>,
+    /// When the page was fetched.
     pub captured_at: DateTime<Utc>,
     /// The capture of the page the listing was read from.
     pub capture_id: String,
+    /// The fair, booth and company, for a fair catalog's product.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exhibitor: Option<ExhibitorRef>,
     /// The market the listing is offered on, as the source's configuration declares it: an
@@ -92,9 +120,13 @@ pub struct Listing {
 /// An exhibitor of a fair, as its catalog shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Exhibitor {
+    /// `stable_id` of the exhibitor within its fair.
     pub id: String,
+    /// The fair's name.
     pub fair: String,
+    /// The booth number.
     pub booth: String,
+    /// The company's name.
     pub company: String,
     /// Ids of the listings made from its products.
     pub products: Vec<String>,
@@ -103,6 +135,7 @@ pub struct Exhibitor {
 /// The perceptual hashes of one listing image.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HashedImage {
+    /// SHA-256 of the image bytes: the key the hashes are stored and cited under.
     pub digest: String,
     /// Hashes of the whole image and of its regions, as produced by the matching crate.
     #[serde(default)]
@@ -127,7 +160,9 @@ pub struct RegionHash {
 /// A listing with the hashes of its images: what the matcher consumes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HashedListing {
+    /// The listing as crawled.
     pub listing: Listing,
+    /// Its images' hashes, in the listing's image order.
     pub images: Vec<HashedImage>,
 }
 

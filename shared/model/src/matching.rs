@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// How a listing matched a right; each kind has its own calibration and threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchKind {
@@ -15,6 +16,7 @@ pub enum MatchKind {
 }
 
 impl MatchKind {
+    /// The kind's name as stored and configured (`word_mark`, `logo`, `design`).
     pub fn as_str(self) -> &'static str {
         match self {
             MatchKind::WordMark => "word_mark",
@@ -28,6 +30,7 @@ impl MatchKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum MatchReason {
+    /// The title matched a word mark.
     Text {
         /// The span of the title that matched, as it stands in the title.
         span: String,
@@ -38,6 +41,7 @@ pub enum MatchReason {
         /// Edit distance between normalized span and mark (0 for exact and same-sound).
         distance: u32,
     },
+    /// An image matched a registered logo or design view.
     Image {
         /// Digest of the listing image that matched.
         listing_image: String,
@@ -45,8 +49,11 @@ pub enum MatchReason {
         right_image: String,
         /// The design view or "logo".
         view: String,
+        /// The hash compared (`phash64`, `pdq`, …).
         algorithm: String,
+        /// Bits that differed between the two hashes.
         distance: u32,
+        /// The most bits that may differ for this kind of comparison.
         threshold: u32,
         /// The window of the listing image, or None for the whole image.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -54,6 +61,7 @@ pub enum MatchReason {
     },
 }
 
+/// What the actioner decided to do with a match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
@@ -63,20 +71,31 @@ pub enum Decision {
     Review,
 }
 
+/// A listing found to infringe a right: one per (listing, right), rewritten on redelivery.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Match {
     /// `stable_id("mat", [listing_id, right_id])`: one match per listing and right.
     pub id: String,
+    /// The listing that infringes.
     pub listing_id: String,
+    /// Its address, for the notice.
     pub listing_url: String,
+    /// The platform whose handler receives the notice.
     pub platform: String,
+    /// The seller named on the listing.
     pub seller: String,
+    /// The right infringed.
     pub right_id: String,
+    /// The right's owner: whose policy decides, and who files.
     pub owner_id: String,
+    /// Word mark, logo or design.
     pub kind: MatchKind,
     /// 0..=1, higher is surer; calibrated per kind.
     pub score: f32,
+    /// Why: the span or image pair and its distance, for the reviewer and the notice.
     pub reason: MatchReason,
+    /// The capture of the listing's page: the notice's evidence.
     pub capture_id: String,
+    /// When the matcher found it.
     pub matched_at: DateTime<Utc>,
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// Where a notice stands at the platform, as the owner's store follows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeStatus {
@@ -25,10 +26,12 @@ pub enum NoticeStatus {
     ClosedUpheld,
     /// The case ended with the listing restored.
     ClosedRestored,
+    /// The owner withdrew the notice.
     Withdrawn,
 }
 
 impl NoticeStatus {
+    /// The status's name as stored and shown (`filed`, `measures_taken`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             NoticeStatus::Filed => "filed",
@@ -44,6 +47,7 @@ impl NoticeStatus {
         }
     }
 
+    /// The status with this stored name; `None` for a name this build does not know.
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "filed" => NoticeStatus::Filed,
@@ -66,39 +70,63 @@ impl NoticeStatus {
 pub struct Notice {
     /// `stable_id("ntc", [match_id])`; also the delivery's idempotency key.
     pub id: String,
+    /// The match the notice was filed for (one notice per match).
     pub match_id: String,
+    /// The brand owner tenant filing it.
     pub owner_id: String,
+    /// The owner's name as the platform should show it.
     pub owner_name: String,
+    /// The platform whose handler receives the notice.
     pub platform: String,
+    /// The address of the infringing listing.
     pub listing_url: String,
+    /// The seller named on the listing.
     pub seller: String,
+    /// The right invoked.
     pub right_id: String,
+    /// The right's kind (`word_mark`, `logo_mark`, `design`).
     pub right_kind: String,
+    /// The right's registration number at its office.
     pub registration_number: String,
     /// Why the listing infringes, in words.
     pub explanation: String,
     /// Capture ids of the evidence (the page, the images).
     pub evidence: Vec<String>,
+    /// The owner's statement that the use is not authorized, in the regime's words.
     pub good_faith_statement: String,
+    /// When the notice was filed.
     pub filed_at: DateTime<Utc>,
 }
 
+/// What happened to a notice: the notifier's delivery outcomes, then the platform's steps from
+/// its case-event feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseEventKind {
+    /// The platform's handler accepted the notice and opened a case.
     Acknowledged,
+    /// The platform's handler refused the notice (incomplete, unverifiable, conflicting).
     Rejected,
+    /// Delivery failed; the notifier keeps retrying.
     DeliveryFailed,
     // The platform's side of the case, read from its case-event feed.
+    /// The platform took the listing down (or covered the exhibit).
     MeasuresTaken,
+    /// The platform told the seller of the notice.
     SellerNotified,
+    /// The seller answered with a counter-notice.
     CounterNoticeReceived,
+    /// The platform forwarded the counter-notice to the owner; the owner's window runs.
     CounterNoticeForwarded,
+    /// A complaint or suit was reported; measures stay while the authority decides.
     Escalated,
     /// The measures ended (the counter-notice window ran out without a complaint).
     MeasuresEnded,
+    /// The case ended with the measures in place.
     ClosedUpheld,
+    /// The case ended with the listing restored.
     ClosedRestored,
+    /// The notice was withdrawn.
     Withdrawn,
 }
 
@@ -128,13 +156,17 @@ impl CaseEventKind {
 /// What happened to a notice at the platform, reported back to the owner's case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CaseEvent {
+    /// The notice this event is about.
     pub notice_id: String,
+    /// What happened.
     pub kind: CaseEventKind,
     /// The platform's case id, once it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub case_id: Option<String>,
+    /// Free text from the platform (a rejection's reason, a counter-notice's summary).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// When it happened, by the platform's clock.
     pub at: DateTime<Utc>,
 }
 
@@ -154,6 +186,7 @@ pub enum NoticeRegime {
 }
 
 impl NoticeRegime {
+    /// The regime's name as configured and sent (`cn_ecommerce`, `eu_dsa`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             NoticeRegime::CnEcommerce => "cn_ecommerce",
@@ -172,8 +205,10 @@ impl NoticeRegime {
 /// Text in English, with a Chinese version where the regime is Chinese.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Bilingual {
+    /// The English text; every regime has it.
     #[serde(default)]
     pub en: String,
+    /// The Chinese text, for Chinese regimes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zh: Option<String>,
 }
@@ -181,10 +216,13 @@ pub struct Bilingual {
 /// Who a party is and how to reach them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Party {
+    /// The party's legal name.
     #[serde(default)]
     pub name: String,
+    /// An address for replies by email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// A postal address (some regimes require one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// Identity proof: a business licence or registration number.
@@ -195,10 +233,12 @@ pub struct Party {
 /// An agent's authority to file for the rights holder.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AgentAuthorization {
+    /// The agent filing (a law firm, a brand-protection company).
     pub agent: Party,
     /// Where the signed power of attorney is kept (a document id or capture id).
     #[serde(default)]
     pub document: String,
+    /// The last day the authorization holds; `None`: until revoked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<NaiveDate>,
 }
@@ -206,16 +246,22 @@ pub struct AgentAuthorization {
 /// The right invoked, as registered.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct RightParticulars {
+    /// The right's kind (`word_mark`, `logo_mark`, `design`).
     #[serde(default)]
     pub kind: String,
+    /// The mark's text, or the design's title.
     #[serde(default)]
     pub name: String,
+    /// The registration number at its office.
     #[serde(default)]
     pub registration_number: String,
+    /// The registering office (`EUIPO`, `CNIPA`, `USPTO`, …).
     #[serde(default)]
     pub office: String,
+    /// Nice classes for marks, Locarno classes for designs.
     #[serde(default)]
     pub classes: Vec<String>,
+    /// Where the right is registered: ISO 3166 codes, or `EU`.
     #[serde(default)]
     pub territories: Vec<String>,
 }
@@ -223,14 +269,18 @@ pub struct RightParticulars {
 /// A trade-fair location.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Booth {
+    /// The fair's name.
     pub fair: String,
+    /// The booth number as the catalog gives it.
     pub booth: String,
+    /// The exhibiting company.
     pub exhibitor: String,
 }
 
 /// One piece of preliminary evidence: a capture and the digest of what it captured.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct EvidenceRef {
+    /// The capture's id in the owner's store.
     pub capture_id: String,
     /// SHA-256 of the captured body, hex; empty when the capture is not at hand.
     #[serde(default)]
@@ -243,9 +293,12 @@ pub struct EvidenceRef {
 pub struct NoticeItem {
     /// The match id: the item's idempotency key.
     pub key: String,
+    /// The listing's address (for a fair, the catalog page of the product).
     pub listing_url: String,
+    /// The booth, for a trade-fair complaint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub booth: Option<Booth>,
+    /// The captures that show the infringement at this location.
     #[serde(default)]
     pub evidence: Vec<EvidenceRef>,
 }
@@ -253,7 +306,9 @@ pub struct NoticeItem {
 /// Who signed, and when.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Signature {
+    /// The signer's name.
     pub name: String,
+    /// The day of signing.
     pub date: NaiveDate,
 }
 
@@ -262,8 +317,10 @@ pub struct Signature {
 /// Every added field has a default, so a plain [`Notice`] payload decodes as a `FiledNotice`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FiledNotice {
+    /// The fields every platform reads.
     #[serde(flatten)]
     pub notice: Notice,
+    /// The regime the notice is written for; decides which fields must be filled.
     #[serde(default)]
     pub regime: NoticeRegime,
     /// Groups notices about one seller on one platform under one right:
@@ -273,20 +330,28 @@ pub struct FiledNotice {
     /// Who sends the notice (the rights holder, or its agent).
     #[serde(default)]
     pub notifier: Party,
+    /// The holder of the right (the owner, or the owner's licensor).
     #[serde(default)]
     pub rights_holder: Party,
+    /// The agent's authority, when an agent files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_authorization: Option<AgentAuthorization>,
+    /// The right invoked, as registered.
     #[serde(default)]
     pub right: RightParticulars,
+    /// The infringing locations: one per match grouped into the notice.
     #[serde(default)]
     pub items: Vec<NoticeItem>,
+    /// Why the listings infringe, in the regime's language(s).
     #[serde(default)]
     pub explanation_text: Bilingual,
+    /// The good-faith statement (DMCA 512(c)(3)(A)(v) and its equivalents).
     #[serde(default)]
     pub good_faith: Bilingual,
+    /// The statement that the notice is accurate (under penalty of perjury, for the DMCA).
     #[serde(default)]
     pub accuracy: Bilingual,
+    /// The notifier's signature, where the regime asks for one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<Signature>,
     /// Whether the infringement was found by automated means (DSA transparency).

@@ -3,15 +3,21 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+/// The kind of a registered right; decides how the matcher compares it with listings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RightKind {
+    /// A word mark: compared with listing titles.
     WordMark,
+    /// A logo (figurative) mark: compared with listing images.
     LogoMark,
+    /// A registered design, with several views: compared with listing images.
     Design,
 }
 
 impl RightKind {
+    /// The kind with this name (`word_mark`, `logo_mark`, `design`), surrounding spaces
+    /// ignored.
     pub fn parse(text: &str) -> Option<Self> {
         match text.trim() {
             "word_mark" => Some(RightKind::WordMark),
@@ -21,6 +27,7 @@ impl RightKind {
         }
     }
 
+    /// The kind's name as stored and written in CSVs.
     pub fn as_str(self) -> &'static str {
         match self {
             RightKind::WordMark => "word_mark",
@@ -39,14 +46,19 @@ pub struct RightImage {
     pub digest: String,
 }
 
+/// A registered right of a brand owner, as the matcher uses it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Right {
+    /// The right's id, chosen by the owner (safe alphabet, no `/`) or `<tenant>/<id>` through
+    /// the API.
     pub id: String,
     /// The brand owner tenant that holds the right.
     pub owner_id: String,
+    /// Word mark, logo mark or design.
     pub kind: RightKind,
     /// The mark's text for word marks; a title for logos and designs.
     pub name: String,
+    /// The registration number at its office; shown in notices.
     pub registration_number: String,
     /// The registering office, e.g. "EUIPO", "CNIPA", "USPTO".
     #[serde(default)]
@@ -57,8 +69,10 @@ pub struct Right {
     /// Territories as ISO 3166 codes, or "EU".
     #[serde(default)]
     pub territories: Vec<String>,
+    /// First day in force; `None`: since before anything the matcher sees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_from: Option<NaiveDate>,
+    /// Last day in force; `None`: no end known. Out of force, the right is not matched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<NaiveDate>,
     /// Logo images or design views; empty for a word mark.
@@ -80,20 +94,30 @@ impl Right {
 /// `takedown rights import` and a blob digest for the API's bulk import.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct RightCsvRow {
+    /// The right's id (see [`Right::id`]).
     pub id: String,
+    /// `word_mark`, `logo_mark` or `design`.
     pub kind: String,
+    /// The mark's text or the design's title.
     pub name: String,
+    /// The registration number.
     pub registration_number: String,
+    /// The registering office.
     #[serde(default)]
     pub office: String,
+    /// `;`-separated classes.
     #[serde(default)]
     pub classes: String,
+    /// `;`-separated territories.
     #[serde(default)]
     pub territories: String,
+    /// First day in force, `YYYY-MM-DD`, or empty.
     #[serde(default)]
     pub valid_from: String,
+    /// Last day in force, `YYYY-MM-DD`, or empty.
     #[serde(default)]
     pub valid_until: String,
+    /// `;`-separated `view=…` pairs.
     #[serde(default)]
     pub images: String,
 }
@@ -111,8 +135,11 @@ pub fn split_list(field: &str) -> Vec<String> {
 /// A seller the owner has licensed: its listings are never flagged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthorizedSeller {
+    /// The owner that licensed the seller.
     pub owner_id: String,
+    /// The platform the seller sells on.
     pub platform: String,
+    /// The seller's name as listings show it.
     pub seller: String,
 }
 

@@ -25,6 +25,8 @@
 //! modules render it and derive [`ExpectedListing`] from it, so the pages and the expected
 //! outcomes cannot disagree.
 
+#![deny(missing_docs)]
+
 mod catalog;
 mod design;
 mod draw;

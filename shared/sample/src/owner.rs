@@ -24,8 +24,11 @@ use takedown_model::{AuthorizedSeller, Right, RightImage, RightKind, Tenant, Ten
 /// The whole rights file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OwnerFile {
+    /// The brand owner the file registers (created, or its name and contact updated).
     pub owner: Tenant,
+    /// The owner's rights.
     pub rights: Vec<OwnerRight>,
+    /// Sellers the owner has licensed, whose listings are never flagged.
     #[serde(default)]
     pub authorized_sellers: Vec<OwnerSeller>,
 }
@@ -34,21 +37,30 @@ pub struct OwnerFile {
 /// (digests only exist once import has stored them) and no owner id (the file's owner).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OwnerRight {
+    /// The right's id, unique across owners (safe alphabet, no `/`).
     pub id: String,
+    /// Word mark, logo mark or design.
     pub kind: RightKind,
+    /// The mark's text, or the design's title.
     pub name: String,
+    /// The registration number at its office.
     pub registration_number: String,
+    /// The registering office (`EUIPO`, `CNIPA`, `USPTO`, …).
     #[serde(default)]
     pub office: String,
+    /// Nice classes for marks, Locarno classes for designs.
     #[serde(default)]
     pub classes: Vec<String>,
+    /// Where the right is registered: ISO 3166 codes, or `EU`.
     #[serde(default)]
     pub territories: Vec<String>,
     /// ISO date (`2019-03-01`); absent means no bound.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_from: Option<NaiveDate>,
+    /// ISO date of the last day in force; absent means no bound.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<NaiveDate>,
+    /// The logo, or the design's views; none for a word mark.
     #[serde(default)]
     pub images: Vec<OwnerRightImage>,
 }
@@ -56,53 +68,86 @@ pub struct OwnerRight {
 /// A logo or one design view: `{"view": "front", "file": "shoe-front.png"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnerRightImage {
+    /// `logo`, or the design view's name (`front`, `side`, …).
     pub view: String,
     /// Relative to the folder holding the owner file.
     pub file: String,
 }
 
+/// A licensed seller: `{"platform": "shop", "seller": "Acme Store"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnerSeller {
+    /// The platform the seller sells on.
     pub platform: String,
+    /// The seller's name as listings show it.
     pub seller: String,
 }
 
+/// Why an owner file was refused; nothing of it is registered.
 #[derive(Debug, thiserror::Error)]
 pub enum OwnerFileError {
+    /// The file could not be read (missing, not a regular file, too large).
     #[error("cannot read owner file: {0}")]
     Read(#[from] takedown_fsread::ReadError),
+    /// The file is not JSON of the owner-file shape.
     #[error("owner file is not valid: {0}")]
     Parse(#[from] serde_json::Error),
+    /// A key nothing reads: refused, since ignoring it would register less than meant.
     #[error(
         "owner file has a key nothing reads: {path} (misspelt? the keys are documented in the owner-file format)"
     )]
-    UnknownKey { path: String },
+    UnknownKey {
+        /// Where the key is, as a JSON path (`rights[2].clases`).
+        path: String,
+    },
+    /// A field breaks one of the model's field rules.
     #[error("owner file: {at}: {source}")]
     Field {
+        /// Where the field is (`rights[2].id`).
         at: String,
+        /// The rule it breaks.
         #[source]
         source: FieldError,
     },
+    /// More rights or sellers than one file may hold.
     #[error("owner file has {count} {what}, more than the {max} one file may hold")]
     TooMany {
+        /// What there is too much of (`rights`, `authorized sellers`).
         what: &'static str,
+        /// How many the file holds.
         count: usize,
+        /// How many one file may hold.
         max: usize,
     },
+    /// The owner's `kind` is not `brand_owner`.
     #[error("owner {id} is not a brand owner")]
-    NotBrandOwner { id: String },
+    NotBrandOwner {
+        /// The owner's id.
+        id: String,
+    },
+    /// Two rights in the file share an id.
     #[error("right id {0} appears more than once")]
     DuplicateRight(String),
+    /// A right has images its kind does not allow, or lacks ones it needs.
     #[error("right {right}: a {kind} needs {need}")]
     Images {
+        /// The right's id.
         right: String,
+        /// The right's kind.
         kind: &'static str,
+        /// What that kind needs (`no images`, `at least one image`).
         need: &'static str,
     },
+    /// An image file name that could reach outside the owner file's folder.
     #[error(
         "right {right}: image file {file:?} must be a plain relative path inside the owner file's folder"
     )]
-    UnsafeImagePath { right: String, file: String },
+    UnsafeImagePath {
+        /// The right's id.
+        right: String,
+        /// The file name as written.
+        file: String,
+    },
 }
 
 impl OwnerFile {

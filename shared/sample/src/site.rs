@@ -27,10 +27,12 @@ impl SiteContent {
             .map(|(content_type, body)| (*content_type, body.as_slice()))
     }
 
+    /// How many files the site serves.
     pub fn len(&self) -> usize {
         self.files.len()
     }
 
+    /// Whether the site serves nothing.
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }

@@ -9,71 +9,114 @@
 //! Keys are stored as the SHA-256 of their secret part only; comparing hashes is the API
 //! crate's job (in constant time), so this module hands back the stored hash as text.
 
-use sqlx::{Row, any::AnyRow};
-
 use crate::{Store, StoreResult, now_text};
 
 /// One API key as stored: never the key itself.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiKeyRecord {
+    /// The key's public id, the `<id>` of `tdk_<id>_<secret>`: how a request's key is looked
+    /// up.
     pub id: String,
+    /// The tenant (or operator) the key acts for.
     pub tenant_id: String,
+    /// Hex SHA-256 of the secret part; the secret itself is shown once at creation and never
+    /// stored.
     pub secret_hash: String,
+    /// What the key may do (`read`, `write`, `keys`).
     pub scopes: Vec<String>,
+    /// The holder's own name for the key, to tell keys apart when revoking.
     pub label: String,
+    /// RFC 3339 creation time.
     pub created_at: String,
+    /// When the key was revoked; `None` while it is live. Revoked keys are kept for the audit
+    /// log's sake.
     pub revoked_at: Option<String>,
 }
 
 /// One change in the audit log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEntry {
+    /// Position in the log, increasing: the cursor a reader pages with.
     pub seq: i64,
+    /// The tenant whose object changed.
     pub tenant_id: String,
+    /// Who changed it: the API key's id, `agent:<agent tenant>/<key id>` for an agent acting
+    /// through a delegation, or `cli` for the command line.
     pub actor: String,
+    /// What was done (`create`, `update`, `delete`, …).
     pub action: String,
+    /// The kind of object changed (`right`, `policy`, …).
     pub object_kind: String,
+    /// The object's id within its kind.
     pub object_id: String,
+    /// The object before the change; `None` for a creation.
     pub before: Option<serde_json::Value>,
+    /// The object after the change; `None` for a deletion.
     pub after: Option<serde_json::Value>,
+    /// RFC 3339 time the store recorded the change.
     pub at: String,
 }
 
 /// What to append to the audit log (the store stamps the time and sequence).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditChange<'a> {
+    /// The tenant whose object changed.
     pub tenant_id: &'a str,
+    /// Who changed it (see [`AuditEntry::actor`]).
     pub actor: &'a str,
+    /// What was done (see [`AuditEntry::action`]).
     pub action: &'a str,
+    /// The kind of object changed.
     pub object_kind: &'a str,
+    /// The object's id within its kind.
     pub object_id: &'a str,
+    /// The object before the change; `None` for a creation.
     pub before: Option<serde_json::Value>,
+    /// The object after the change; `None` for a deletion.
     pub after: Option<serde_json::Value>,
 }
 
 /// Someone who runs the service (see the module documentation).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Operator {
+    /// The operator's id, unique across tenants and operators (one id space).
     pub id: String,
+    /// A human-readable name, for the audit log's readers.
     pub name: String,
 }
 
 /// The `tenants.kind` of an operator's row.
 pub const OPERATOR_KIND: &str = "operator";
 
-fn key_from_row(r: &AnyRow) -> StoreResult<ApiKeyRecord> {
-    Ok(ApiKeyRecord {
-        id: r.get(0),
-        tenant_id: r.get(1),
-        secret_hash: r.get(2),
-        scopes: crate::from_json("api key scopes", &r.get::<String, _>(3))?,
-        label: r.get(4),
-        created_at: r.get(5),
-        revoked_at: r.get(6),
-    })
+/// An `api_keys` row, its scopes still JSON text.
+#[derive(sqlx::FromRow)]
+struct ApiKeyRow {
+    id: String,
+    tenant_id: String,
+    secret_hash: String,
+    scopes: String,
+    label: String,
+    created_at: String,
+    revoked_at: Option<String>,
+}
+
+impl ApiKeyRow {
+    fn into_record(self) -> StoreResult<ApiKeyRecord> {
+        Ok(ApiKeyRecord {
+            id: self.id,
+            tenant_id: self.tenant_id,
+            secret_hash: self.secret_hash,
+            scopes: crate::from_json("api key scopes", &self.scopes)?,
+            label: self.label,
+            created_at: self.created_at,
+            revoked_at: self.revoked_at,
+        })
+    }
 }
 
 impl Store {
+    /// Stores a new key; an id already taken is a database error (ids are random and never
+    /// reused).
     pub async fn insert_api_key(&self, key: &ApiKeyRecord) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO api_keys (id, tenant_id, secret_hash, scopes, label, created_at)
@@ -92,25 +135,26 @@ impl Store {
 
     /// The key with this public id, revoked or not.
     pub async fn api_key(&self, id: &str) -> StoreResult<Option<ApiKeyRecord>> {
-        let row = sqlx::query(
+        let row: Option<ApiKeyRow> = sqlx::query_as(
             "SELECT id, tenant_id, secret_hash, scopes, label, created_at, revoked_at
              FROM api_keys WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(key_from_row).transpose()
+        row.map(ApiKeyRow::into_record).transpose()
     }
 
+    /// Every key of the tenant, revoked ones included, oldest first.
     pub async fn api_keys_of(&self, tenant_id: &str) -> StoreResult<Vec<ApiKeyRecord>> {
-        let rows = sqlx::query(
+        let rows: Vec<ApiKeyRow> = sqlx::query_as(
             "SELECT id, tenant_id, secret_hash, scopes, label, created_at, revoked_at
              FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id",
         )
         .bind(tenant_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(key_from_row).collect()
+        rows.into_iter().map(ApiKeyRow::into_record).collect()
     }
 
     /// Revokes a key of `tenant_id`; false if the tenant has no such live key.
@@ -129,12 +173,14 @@ impl Store {
 
     /// Every tenant (never an operator), by id.
     pub async fn tenants(&self) -> StoreResult<Vec<takedown_model::Tenant>> {
-        let rows = sqlx::query("SELECT body FROM tenants WHERE kind <> $1 ORDER BY id")
-            .bind(OPERATOR_KIND)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| crate::from_json("tenant", &r.get::<String, _>(0)))
+        let bodies: Vec<String> =
+            sqlx::query_scalar("SELECT body FROM tenants WHERE kind <> $1 ORDER BY id")
+                .bind(OPERATOR_KIND)
+                .fetch_all(&self.pool)
+                .await?;
+        bodies
+            .iter()
+            .map(|body| crate::from_json("tenant", body))
             .collect()
     }
 
@@ -160,26 +206,32 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// The operator with this id; never a tenant.
     pub async fn operator(&self, id: &str) -> StoreResult<Option<Operator>> {
-        let row = sqlx::query("SELECT body FROM tenants WHERE id = $1 AND kind = $2")
-            .bind(id)
-            .bind(OPERATOR_KIND)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| crate::from_json("operator", &r.get::<String, _>(0)))
+        let body: Option<String> =
+            sqlx::query_scalar("SELECT body FROM tenants WHERE id = $1 AND kind = $2")
+                .bind(id)
+                .bind(OPERATOR_KIND)
+                .fetch_optional(&self.pool)
+                .await?;
+        body.map(|body| crate::from_json("operator", &body))
             .transpose()
     }
 
+    /// Every operator, by id.
     pub async fn operators(&self) -> StoreResult<Vec<Operator>> {
-        let rows = sqlx::query("SELECT body FROM tenants WHERE kind = $1 ORDER BY id")
-            .bind(OPERATOR_KIND)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| crate::from_json("operator", &r.get::<String, _>(0)))
+        let bodies: Vec<String> =
+            sqlx::query_scalar("SELECT body FROM tenants WHERE kind = $1 ORDER BY id")
+                .bind(OPERATOR_KIND)
+                .fetch_all(&self.pool)
+                .await?;
+        bodies
+            .iter()
+            .map(|body| crate::from_json("operator", body))
             .collect()
     }
 
+    /// Appends one change to the audit log, stamping its time and sequence number.
     pub async fn append_audit(&self, change: &AuditChange<'_>) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO audit_log (tenant_id, actor, action, object_kind, object_id, before, after, at)
@@ -206,7 +258,7 @@ impl Store {
         after_seq: i64,
         limit: u32,
     ) -> StoreResult<Vec<AuditEntry>> {
-        let rows = sqlx::query(
+        let rows: Vec<AuditRow> = sqlx::query_as(
             "SELECT seq, tenant_id, actor, action, object_kind, object_id, before, after, at
              FROM audit_log WHERE ($1 IS NULL OR tenant_id = $1) AND seq > $2
              ORDER BY seq LIMIT $3",
@@ -216,7 +268,7 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(audit_from_row).collect()
+        rows.into_iter().map(AuditRow::into_entry).collect()
     }
 
     /// The tenant's audit log, oldest first, after sequence number `after_seq`.
@@ -226,7 +278,7 @@ impl Store {
         after_seq: i64,
         limit: u32,
     ) -> StoreResult<Vec<AuditEntry>> {
-        let rows = sqlx::query(
+        let rows: Vec<AuditRow> = sqlx::query_as(
             "SELECT seq, tenant_id, actor, action, object_kind, object_id, before, after, at
              FROM audit_log WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
         )
@@ -235,27 +287,42 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(audit_from_row).collect()
+        rows.into_iter().map(AuditRow::into_entry).collect()
     }
 }
 
-fn audit_from_row(r: &AnyRow) -> StoreResult<AuditEntry> {
-    let json = |i: usize| -> StoreResult<Option<serde_json::Value>> {
-        r.get::<Option<String>, _>(i)
-            .map(|t| crate::from_json("audit value", &t))
-            .transpose()
-    };
-    Ok(AuditEntry {
-        seq: r.get(0),
-        tenant_id: r.get(1),
-        actor: r.get(2),
-        action: r.get(3),
-        object_kind: r.get(4),
-        object_id: r.get(5),
-        before: json(6)?,
-        after: json(7)?,
-        at: r.get(8),
-    })
+/// An `audit_log` row, its before and after values still JSON text.
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    seq: i64,
+    tenant_id: String,
+    actor: String,
+    action: String,
+    object_kind: String,
+    object_id: String,
+    before: Option<String>,
+    after: Option<String>,
+    at: String,
+}
+
+impl AuditRow {
+    fn into_entry(self) -> StoreResult<AuditEntry> {
+        let json = |text: Option<String>| -> StoreResult<Option<serde_json::Value>> {
+            text.map(|t| crate::from_json("audit value", &t))
+                .transpose()
+        };
+        Ok(AuditEntry {
+            seq: self.seq,
+            tenant_id: self.tenant_id,
+            actor: self.actor,
+            action: self.action,
+            object_kind: self.object_kind,
+            object_id: self.object_id,
+            before: json(self.before)?,
+            after: json(self.after)?,
+            at: self.at,
+        })
+    }
 }
 
 #[cfg(test)]

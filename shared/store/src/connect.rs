@@ -23,7 +23,9 @@ use crate::{StoreError, StoreResult};
 /// Which database a [`crate::Store`] is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
+    /// A SQLite file, with the store's pragmas set on every connection.
     Sqlite,
+    /// A PostgreSQL server (the database must exist).
     Postgres,
 }
 

@@ -7,29 +7,43 @@
 //! so a revocation takes effect on the very next one. Which scopes may be granted, and who
 //! may be an agent, is the API's decision (this module only keeps what it is told).
 
-use sqlx::{Row, any::AnyRow};
-
 use crate::{Store, StoreResult, now_text};
 
 /// A live delegation from `owner_id` to `agent_id`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delegation {
+    /// The brand owner who granted it.
     pub owner_id: String,
+    /// The tenant acting for the owner (an agent or law firm).
     pub agent_id: String,
+    /// What the agent may do as the owner (`read`, `write`; never `keys`).
     pub scopes: Vec<String>,
     /// The actor (as the audit log names it) who granted it.
     pub granted_by: String,
+    /// RFC 3339 time of the (latest) grant.
     pub granted_at: String,
 }
 
-fn delegation_from_row(r: &AnyRow) -> StoreResult<Delegation> {
-    Ok(Delegation {
-        owner_id: r.get(0),
-        agent_id: r.get(1),
-        scopes: crate::from_json("delegation scopes", &r.get::<String, _>(2))?,
-        granted_by: r.get(3),
-        granted_at: r.get(4),
-    })
+/// A `delegations` row, its scopes still JSON text.
+#[derive(sqlx::FromRow)]
+struct DelegationRow {
+    owner_id: String,
+    agent_id: String,
+    scopes: String,
+    granted_by: String,
+    granted_at: String,
+}
+
+impl DelegationRow {
+    fn into_delegation(self) -> StoreResult<Delegation> {
+        Ok(Delegation {
+            owner_id: self.owner_id,
+            agent_id: self.agent_id,
+            scopes: crate::from_json("delegation scopes", &self.scopes)?,
+            granted_by: self.granted_by,
+            granted_at: self.granted_at,
+        })
+    }
 }
 
 impl Store {
@@ -71,7 +85,7 @@ impl Store {
         owner_id: &str,
         agent_id: &str,
     ) -> StoreResult<Option<Delegation>> {
-        let row = sqlx::query(
+        let row: Option<DelegationRow> = sqlx::query_as(
             "SELECT owner_id, agent_id, scopes, granted_by, granted_at FROM delegations
              WHERE owner_id = $1 AND agent_id = $2 AND revoked_at IS NULL",
         )
@@ -79,19 +93,21 @@ impl Store {
         .bind(agent_id)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(delegation_from_row).transpose()
+        row.map(DelegationRow::into_delegation).transpose()
     }
 
     /// The owner's live delegations, by agent id.
     pub async fn delegations_of(&self, owner_id: &str) -> StoreResult<Vec<Delegation>> {
-        let rows = sqlx::query(
+        let rows: Vec<DelegationRow> = sqlx::query_as(
             "SELECT owner_id, agent_id, scopes, granted_by, granted_at FROM delegations
              WHERE owner_id = $1 AND revoked_at IS NULL ORDER BY agent_id",
         )
         .bind(owner_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(delegation_from_row).collect()
+        rows.into_iter()
+            .map(DelegationRow::into_delegation)
+            .collect()
     }
 
     /// Revokes the owner's live delegation to `agent_id`; false if there is none.

@@ -6,7 +6,6 @@
 
 use std::collections::HashSet;
 
-use sqlx::Row;
 use takedown_model::{HashedImage, RegionHash};
 
 use crate::{Store, StoreResult, from_json, now_text, to_json};
@@ -14,10 +13,46 @@ use crate::{Store, StoreResult, from_json, now_text, to_json};
 /// One stored image of a listing with its hashes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredImageHashes {
+    /// The listing the image appears on.
     pub listing_id: String,
     /// The image's place among the listing's images.
     pub position: u32,
+    /// The image's digest and hashes (never refused: refused images are not stored).
     pub image: HashedImage,
+}
+
+/// One stored image's digest and hashes (JSON text), as both hash queries select them.
+#[derive(sqlx::FromRow)]
+struct ImageHashesRow {
+    image_digest: String,
+    hashes: String,
+}
+
+impl ImageHashesRow {
+    fn into_image(self) -> StoreResult<HashedImage> {
+        let hashes: Vec<RegionHash> = from_json("listing image hashes", &self.hashes)?;
+        Ok(HashedImage {
+            digest: self.image_digest,
+            hashes,
+            refused: None,
+        })
+    }
+}
+
+/// A `listing_image_hashes` row with the listing it belongs to and its place there.
+#[derive(sqlx::FromRow)]
+struct StoredImageHashesRow {
+    listing_id: String,
+    position: i64,
+    #[sqlx(flatten)]
+    image: ImageHashesRow,
+}
+
+/// A `retro_hunts` row: the right hunted, as registered.
+#[derive(sqlx::FromRow)]
+struct RetroHuntRow {
+    right_id: String,
+    fingerprint: String,
 }
 
 impl Store {
@@ -61,22 +96,14 @@ impl Store {
 
     /// The stored images of one listing, in their order on the listing.
     pub async fn listing_image_hashes(&self, listing_id: &str) -> StoreResult<Vec<HashedImage>> {
-        let rows = sqlx::query(
+        let rows: Vec<ImageHashesRow> = sqlx::query_as(
             "SELECT image_digest, hashes FROM listing_image_hashes
              WHERE listing_id = $1 ORDER BY position",
         )
         .bind(listing_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(HashedImage {
-                    digest: r.get(0),
-                    hashes: from_json("listing image hashes", &r.get::<String, _>(1))?,
-                    refused: None,
-                })
-            })
-            .collect()
+        rows.into_iter().map(ImageHashesRow::into_image).collect()
     }
 
     /// Up to `limit` stored images after the (listing id, image digest) `after`, in that
@@ -87,7 +114,7 @@ impl Store {
         limit: u32,
     ) -> StoreResult<Vec<StoredImageHashes>> {
         let (listing, digest) = after.unwrap_or(("", ""));
-        let rows = sqlx::query(
+        let rows: Vec<StoredImageHashesRow> = sqlx::query_as(
             "SELECT listing_id, image_digest, position, hashes FROM listing_image_hashes
              WHERE listing_id > $1 OR (listing_id = $1 AND image_digest > $2)
              ORDER BY listing_id, image_digest LIMIT $3",
@@ -97,18 +124,12 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let hashes: Vec<RegionHash> =
-                    from_json("listing image hashes", &r.get::<String, _>(3))?;
+        rows.into_iter()
+            .map(|row| {
                 Ok(StoredImageHashes {
-                    listing_id: r.get(0),
-                    position: u32::try_from(r.get::<i64, _>(2)).unwrap_or(u32::MAX),
-                    image: HashedImage {
-                        digest: r.get(1),
-                        hashes,
-                        refused: None,
-                    },
+                    listing_id: row.listing_id,
+                    position: u32::try_from(row.position).unwrap_or(u32::MAX),
+                    image: row.image.into_image()?,
                 })
             })
             .collect()
@@ -146,10 +167,14 @@ impl Store {
 
     /// Every (right id, fingerprint) already hunted.
     pub async fn retro_hunts_done(&self) -> StoreResult<HashSet<(String, String)>> {
-        let rows = sqlx::query("SELECT right_id, fingerprint FROM retro_hunts")
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+        let rows: Vec<RetroHuntRow> =
+            sqlx::query_as("SELECT right_id, fingerprint FROM retro_hunts")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|hunt| (hunt.right_id, hunt.fingerprint))
+            .collect())
     }
 }
 

@@ -2,10 +2,18 @@
 //!
 //! Module map:
 //! - [`blobs`]: content-addressed files (pages, images, registered images), by SHA-256.
-//! - [`registry`]: tenants, rights, authorized sellers.
-//! - [`crawl`]: the crawl frontier, captures, listings, exhibitors.
-//! - [`cases`]: matches, notices, case events, the delivery outbox.
-//! - [`feeds`]: dead letters, postponed deliveries, case-feed positions.
+//! - [`tenants`]: tenants, and an owner file registered in one transaction.
+//! - [`rights`]: the rights the pipeline matches, and their version.
+//! - [`authorized_sellers`]: the sellers an owner has licensed.
+//! - [`frontier`]: the crawl frontier, with conditional-GET validators.
+//! - [`captures`]: the record of every fetch, the evidence notices cite.
+//! - [`listings`]: the listings the crawler extracted.
+//! - [`exhibitors`]: trade-fair exhibitors and their products.
+//! - [`matches`](mod@matches): matches with the decision taken on each.
+//! - [`notices`]: notices filed, their status, and the case events that moved it.
+//! - [`outbox`]: the notifier's delivery outbox, with claims under a lease.
+//! - [`dead_letters`]: deliveries given up, with their reason, until re-queued.
+//! - [`case_feeds`]: the read position in each platform's case-event feed.
 //! - [`hashes`]: listing image hashes kept for retro-hunts, and the retro-hunts done.
 //! - [`access`]: API keys (hashes only) and the audit log.
 //! - [`delegations`]: brand owners' grants to agents acting for them.
@@ -43,16 +51,26 @@
 //! **Architecture Invariant:** the store holds state; it does not decide anything. Policy
 //! lives in the services.
 
+#![deny(missing_docs)]
+
 pub mod access;
+pub mod authorized_sellers;
 pub mod blobs;
-pub mod cases;
+pub mod captures;
+pub mod case_feeds;
 mod connect;
-pub mod crawl;
+pub mod dead_letters;
 pub mod delegations;
-pub mod feeds;
+pub mod exhibitors;
+pub mod frontier;
 pub mod hashes;
+pub mod listings;
+pub mod matches;
+pub mod notices;
+pub mod outbox;
 pub mod owned;
-pub mod registry;
+pub mod rights;
+pub mod tenants;
 #[cfg(test)]
 mod testkit;
 
@@ -65,39 +83,69 @@ use sqlx::{
 };
 
 pub use blobs::{BlobError, BlobStore, S3Config};
-pub use cases::{Delivery, MatchRecord, NoticeRecord};
 pub use connect::{Backend, SQLITE_OPEN_PATIENCE, is_sqlite_busy, retry_while_busy};
-pub use crawl::FrontierEntry;
+pub use dead_letters::DeadLetter;
+pub use frontier::FrontierEntry;
 pub use hashes::StoredImageHashes;
+pub use matches::MatchRecord;
+pub use notices::NoticeRecord;
+pub use outbox::Delivery;
+pub use tenants::OwnerRegistration;
 
+/// Why a store operation failed. A failed write has written nothing (each is one statement
+/// or one transaction).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The database refused or could not run a query (connection lost, locked, constraint).
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// Bringing the schema up to date failed at open; the store is not usable.
     #[error("schema migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// A row's JSON column does not decode into its type: the row was written by something
+    /// else, or by an incompatible version.
     #[error("stored {what} is not valid JSON: {source}")]
     Corrupt {
+        /// What the column holds ("match", "tenant document"…), for the message.
         what: &'static str,
+        /// The decoder's complaint.
         #[source]
         source: serde_json::Error,
     },
+    /// A stored value names something the store does not know (an unknown notice status).
     #[error("{0} not found")]
     NotFound(String),
     /// A write would have moved another owner's row to this one; nothing was written.
     #[error("{what} id {id:?} belongs to another owner; choose another id")]
-    OwnedByAnother { what: &'static str, id: String },
+    OwnedByAnother {
+        /// The kind of row ("right").
+        what: &'static str,
+        /// The id the caller chose, which another owner holds.
+        id: String,
+    },
     /// An owner file named a tenant that exists as another kind; nothing was written.
     #[error(
         "tenant {id:?} exists as a {kind}; an owner file registers or updates brand owners only"
     )]
-    TenantKindConflict { id: String, kind: String },
+    TenantKindConflict {
+        /// The tenant id the owner file names.
+        id: String,
+        /// The kind the existing tenant has (it never changes).
+        kind: String,
+    },
+    /// [`Store::connect`] was given an address it cannot open.
     #[error(
         "unsupported database address {url:?}: {reason} (expected sqlite://PATH, a file path, or postgres://…)"
     )]
-    BadUrl { url: String, reason: String },
+    BadUrl {
+        /// The address as given (PostgreSQL passwords included: do not log it elsewhere).
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
+/// The result of every store operation.
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// The owner-side database.

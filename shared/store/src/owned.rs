@@ -8,51 +8,61 @@
 pub mod certificates;
 pub mod status;
 
-use sqlx::{Row, any::AnyRow};
-use takedown_model::{AuthorizedSeller, NoticeStatus, Right};
+use takedown_model::{AuthorizedSeller, Right};
 
 use crate::{
-    MatchRecord, NoticeRecord, Store, StoreError, StoreResult, from_json, now_text, to_json,
+    MatchRecord, NoticeRecord, Store, StoreResult, authorized_sellers::SellerRow, from_json,
+    matches::MatchRow, notices::NoticeRow, now_text, to_json,
 };
 
 /// A brand owner's decision on a match held for review.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReviewDecision {
+    /// The match decided on.
     pub match_id: String,
+    /// The owner of the match; the decision is only ever read back within it.
     pub owner_id: String,
+    /// True: file the notice; false: dismiss the match.
     pub approved: bool,
+    /// The owner's reason, kept for the audit.
     pub reason: String,
+    /// Who decided, as the audit log names actors.
     pub actor: String,
+    /// RFC 3339 time of the decision.
     pub decided_at: String,
 }
 
 /// A JSON document a tenant owns (fair, exhibitor, screening run, policy, endpoint).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TenantDoc {
+    /// The document's id within its tenant and kind (chosen by the caller or derived).
     pub id: String,
+    /// The document it belongs under (a fair's exhibitor names the fair); empty at the top.
     pub parent_id: String,
+    /// The document itself; the store keeps it as JSON and reads nothing in it.
     pub body: serde_json::Value,
 }
 
 impl Store {
+    /// The owner's rights, whatever their status, by id.
     pub async fn rights_of(&self, owner_id: &str) -> StoreResult<Vec<Right>> {
-        let rows = sqlx::query("SELECT body FROM rights WHERE owner_id = $1 ORDER BY id")
-            .bind(owner_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| from_json("right", &r.get::<String, _>(0)))
-            .collect()
+        let bodies: Vec<String> =
+            sqlx::query_scalar("SELECT body FROM rights WHERE owner_id = $1 ORDER BY id")
+                .bind(owner_id)
+                .fetch_all(&self.pool)
+                .await?;
+        bodies.iter().map(|body| from_json("right", body)).collect()
     }
 
+    /// The owner's right with this id; `None` if missing or another owner's.
     pub async fn right_of(&self, owner_id: &str, id: &str) -> StoreResult<Option<Right>> {
-        let row = sqlx::query("SELECT body FROM rights WHERE owner_id = $1 AND id = $2")
-            .bind(owner_id)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| from_json("right", &r.get::<String, _>(0)))
-            .transpose()
+        let body: Option<String> =
+            sqlx::query_scalar("SELECT body FROM rights WHERE owner_id = $1 AND id = $2")
+                .bind(owner_id)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        body.map(|body| from_json("right", &body)).transpose()
     }
 
     /// Whether a right id is taken by any owner (ids are global in the `rights` table).
@@ -146,7 +156,7 @@ impl Store {
                  WHERE rights.owner_id = excluded.owner_id
                  RETURNING id",
             );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let mut query = sqlx::query_as::<_, IdRow>(sqlx::AssertSqlSafe(sql));
             for right in chunk {
                 query = query
                     .bind(&right.id)
@@ -158,8 +168,8 @@ impl Store {
             let written: std::collections::HashSet<String> = query
                 .fetch_all(&mut *tx)
                 .await?
-                .iter()
-                .map(|r| r.get::<String, _>(0))
+                .into_iter()
+                .map(|written| written.id)
                 .collect();
             refused.extend(
                 chunk
@@ -203,27 +213,22 @@ impl Store {
         Ok(refused)
     }
 
+    /// The owner's authorized sellers, by platform and seller.
     pub async fn authorized_sellers_of(
         &self,
         owner_id: &str,
     ) -> StoreResult<Vec<AuthorizedSeller>> {
-        let rows = sqlx::query(
+        let rows: Vec<SellerRow> = sqlx::query_as(
             "SELECT owner_id, platform, seller FROM authorized_sellers WHERE owner_id = $1
              ORDER BY platform, seller",
         )
         .bind(owner_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| AuthorizedSeller {
-                owner_id: r.get(0),
-                platform: r.get(1),
-                seller: r.get(2),
-            })
-            .collect())
+        Ok(rows.into_iter().map(AuthorizedSeller::from).collect())
     }
 
+    /// Removes one of the owner's authorized sellers; false if there was no such seller.
     pub async fn remove_authorized_seller(&self, seller: &AuthorizedSeller) -> StoreResult<bool> {
         let done = sqlx::query(
             "DELETE FROM authorized_sellers WHERE owner_id = $1 AND platform = $2 AND seller = $3",
@@ -238,7 +243,7 @@ impl Store {
 
     /// Matches of `owner_id` held for review and not yet decided.
     pub async fn review_queue_of(&self, owner_id: &str) -> StoreResult<Vec<MatchRecord>> {
-        let rows = sqlx::query(
+        let rows: Vec<MatchRow> = sqlx::query_as(
             "SELECT m.body, m.decision FROM matches m
              LEFT JOIN review_decisions d ON d.match_id = m.id
              WHERE m.owner_id = $1 AND m.decision = 'review' AND d.match_id IS NULL
@@ -247,16 +252,18 @@ impl Store {
         .bind(owner_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(match_from_row).collect()
+        rows.into_iter().map(MatchRow::into_record).collect()
     }
 
+    /// The owner's match with this id; `None` if missing or another owner's.
     pub async fn match_of(&self, owner_id: &str, id: &str) -> StoreResult<Option<MatchRecord>> {
-        let row = sqlx::query("SELECT body, decision FROM matches WHERE owner_id = $1 AND id = $2")
-            .bind(owner_id)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(match_from_row).transpose()
+        let row: Option<MatchRow> =
+            sqlx::query_as("SELECT body, decision FROM matches WHERE owner_id = $1 AND id = $2")
+                .bind(owner_id)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(MatchRow::into_record).transpose()
     }
 
     /// Records a decision; false if the match was already decided (the first decision stands).
@@ -278,25 +285,19 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// The decision taken on a match, if any.
     pub async fn review_decision(&self, match_id: &str) -> StoreResult<Option<ReviewDecision>> {
-        let row = sqlx::query(
+        let row: Option<ReviewDecisionRow> = sqlx::query_as(
             // SQLite hands the flag back as an integer and PostgreSQL as a boolean; the
             // CASE gives an integer on both.
-            "SELECT match_id, owner_id, CASE WHEN approved THEN 1 ELSE 0 END, reason, actor,
-                    decided_at
+            "SELECT match_id, owner_id, CASE WHEN approved THEN 1 ELSE 0 END AS approved,
+                    reason, actor, decided_at
              FROM review_decisions WHERE match_id = $1",
         )
         .bind(match_id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| ReviewDecision {
-            match_id: r.get(0),
-            owner_id: r.get(1),
-            approved: r.get::<i64, _>(2) != 0,
-            reason: r.get(3),
-            actor: r.get(4),
-            decided_at: r.get(5),
-        }))
+        Ok(row.map(ReviewDecision::from))
     }
 
     /// Notices filed by `owner_id` (`by_owner`) or addressed to platform `owner_id`.
@@ -305,7 +306,7 @@ impl Store {
         column: NoticeParty,
         tenant_id: &str,
     ) -> StoreResult<Vec<NoticeRecord>> {
-        let rows = sqlx::query(match column {
+        let rows: Vec<NoticeRow> = sqlx::query_as(match column {
             NoticeParty::Owner => {
                 "SELECT body, status, case_id FROM notices WHERE owner_id = $1 ORDER BY updated_at, id"
             }
@@ -316,16 +317,18 @@ impl Store {
             .bind(tenant_id)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(notice_from_row).collect()
+        rows.into_iter().map(NoticeRow::into_record).collect()
     }
 
+    /// The notice with this id filed by (or addressed to) `tenant_id`; `None` if missing or
+    /// another's.
     pub async fn notice_where(
         &self,
         column: NoticeParty,
         tenant_id: &str,
         id: &str,
     ) -> StoreResult<Option<NoticeRecord>> {
-        let row = sqlx::query(match column {
+        let row: Option<NoticeRow> = sqlx::query_as(match column {
             NoticeParty::Owner => {
                 "SELECT body, status, case_id FROM notices WHERE owner_id = $1 AND id = $2"
             }
@@ -337,9 +340,10 @@ impl Store {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(notice_from_row).transpose()
+        row.map(NoticeRow::into_record).transpose()
     }
 
+    /// Stores a tenant's document of `kind`, replacing the one with the same id.
     pub async fn put_doc(&self, tenant_id: &str, kind: &str, doc: &TenantDoc) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO tenant_docs (tenant_id, kind, id, parent_id, body, updated_at)
@@ -358,13 +362,14 @@ impl Store {
         Ok(())
     }
 
+    /// The tenant's document of `kind` with this id; `None` if missing or another tenant's.
     pub async fn doc(
         &self,
         tenant_id: &str,
         kind: &str,
         id: &str,
     ) -> StoreResult<Option<TenantDoc>> {
-        let row = sqlx::query(
+        let row: Option<DocRow> = sqlx::query_as(
             "SELECT id, parent_id, body FROM tenant_docs WHERE tenant_id = $1 AND kind = $2 AND id = $3",
         )
         .bind(tenant_id)
@@ -372,7 +377,7 @@ impl Store {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(doc_from_row).transpose()
+        row.map(DocRow::into_doc).transpose()
     }
 
     /// A tenant's documents of one kind, optionally only those under `parent_id`.
@@ -382,7 +387,7 @@ impl Store {
         kind: &str,
         parent_id: Option<&str>,
     ) -> StoreResult<Vec<TenantDoc>> {
-        let rows = sqlx::query(
+        let rows: Vec<DocRow> = sqlx::query_as(
             "SELECT id, parent_id, body FROM tenant_docs
              WHERE tenant_id = $1 AND kind = $2 AND ($3 IS NULL OR parent_id = $3) ORDER BY id",
         )
@@ -391,7 +396,7 @@ impl Store {
         .bind(parent_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(doc_from_row).collect()
+        rows.into_iter().map(DocRow::into_doc).collect()
     }
 }
 
@@ -408,36 +413,58 @@ pub enum NoticeParty {
     Platform,
 }
 
-fn match_from_row(r: &AnyRow) -> StoreResult<MatchRecord> {
-    let decision: String = r.get(1);
-    Ok(MatchRecord {
-        found: from_json("match", &r.get::<String, _>(0))?,
-        decision: from_json("decision", &format!("\"{decision}\""))?,
-    })
+/// The id a multi-row upsert's `RETURNING id` hands back for each row it wrote.
+#[derive(sqlx::FromRow)]
+struct IdRow {
+    id: String,
 }
 
-fn notice_from_row(r: &AnyRow) -> StoreResult<NoticeRecord> {
-    let status: String = r.get(1);
-    Ok(NoticeRecord {
-        notice: from_json("notice", &r.get::<String, _>(0))?,
-        status: NoticeStatus::parse(&status)
-            .ok_or_else(|| StoreError::NotFound(format!("notice status {status:?}")))?,
-        case_id: r.get(2),
-    })
+/// A `review_decisions` row, the flag read as an integer (see [`Store::review_decision`]).
+#[derive(sqlx::FromRow)]
+struct ReviewDecisionRow {
+    match_id: String,
+    owner_id: String,
+    approved: i64,
+    reason: String,
+    actor: String,
+    decided_at: String,
 }
 
-fn doc_from_row(r: &AnyRow) -> StoreResult<TenantDoc> {
-    Ok(TenantDoc {
-        id: r.get(0),
-        parent_id: r.get(1),
-        body: from_json("tenant document", &r.get::<String, _>(2))?,
-    })
+impl From<ReviewDecisionRow> for ReviewDecision {
+    fn from(row: ReviewDecisionRow) -> Self {
+        ReviewDecision {
+            match_id: row.match_id,
+            owner_id: row.owner_id,
+            approved: row.approved != 0,
+            reason: row.reason,
+            actor: row.actor,
+            decided_at: row.decided_at,
+        }
+    }
+}
+
+/// A `tenant_docs` row, its body still JSON text.
+#[derive(sqlx::FromRow)]
+struct DocRow {
+    id: String,
+    parent_id: String,
+    body: String,
+}
+
+impl DocRow {
+    fn into_doc(self) -> StoreResult<TenantDoc> {
+        Ok(TenantDoc {
+            id: self.id,
+            parent_id: self.parent_id,
+            body: from_json("tenant document", &self.body)?,
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use serde_json::json;
-    use takedown_model::{Decision, TenantKind};
+    use takedown_model::{Decision, NoticeStatus, TenantKind};
 
     use super::*;
     use crate::testkit::{

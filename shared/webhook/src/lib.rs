@@ -6,14 +6,20 @@
 //! taken from the `standardwebhooks` crate because that one pins its own HTTP types and
 //! time handling; the scheme is twenty lines over `hmac`.
 
+#![deny(missing_docs)]
+
 use std::fmt;
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+/// The message id header: the notice id, doubling as the receiver's idempotency key.
 pub const HEADER_ID: &str = "webhook-id";
+/// The send time header, Unix seconds: bounds how long a captured request can be replayed.
 pub const HEADER_TIMESTAMP: &str = "webhook-timestamp";
+/// The signature header: space-separated `v1,<base64>` signatures (several during a key
+/// rotation).
 pub const HEADER_SIGNATURE: &str = "webhook-signature";
 
 /// A shared signing secret. Its Debug and Display never show the key.
@@ -26,18 +32,30 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Why a webhook was not signed or not accepted; the receiver answers 401 and reads nothing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WebhookError {
+    /// The secret cannot sign: a `whsec_` part that is not base64, or under 16 bytes (why).
     #[error("the signing secret is not valid: {0}")]
     BadSecret(&'static str),
+    /// A required header is absent (its name).
     #[error("missing header {0}")]
     MissingHeader(&'static str),
+    /// The timestamp header is not an integer.
     #[error("header webhook-timestamp is not a Unix time in seconds")]
     BadTimestamp,
+    /// The timestamp is outside the replay window.
     #[error(
         "timestamp is {skew_secs} s away from now, outside the {tolerance_secs} s window (a replay?)"
     )]
-    OutsideWindow { skew_secs: i64, tolerance_secs: i64 },
+    OutsideWindow {
+        /// How far the timestamp is from the receiver's clock, in seconds (either way).
+        skew_secs: i64,
+        /// The window allowed, in seconds.
+        tolerance_secs: i64,
+    },
+    /// No `v1` signature in the header matches the id, timestamp and body: wrong secret or
+    /// altered body.
     #[error("no signature matches the body")]
     BadSignature,
 }
@@ -131,8 +149,11 @@ impl Secret {
 /// The three headers as received.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Headers<'a> {
+    /// `webhook-id`, if present.
     pub id: Option<&'a str>,
+    /// `webhook-timestamp`, if present.
     pub timestamp: Option<&'a str>,
+    /// `webhook-signature`, if present.
     pub signature: Option<&'a str>,
 }
 

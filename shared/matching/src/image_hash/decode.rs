@@ -45,12 +45,21 @@ impl Default for ImageLimits {
 /// Why an image was not hashed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ImageError {
+    /// More bytes than the cap; refused before decoding.
     #[error("image is {len} bytes, more than the {max} allowed")]
-    TooManyBytes { len: usize, max: usize },
+    TooManyBytes {
+        /// The image's size in bytes.
+        len: usize,
+        /// The cap.
+        max: usize,
+    },
+    /// Not an image in a supported format, or cut or corrupt (the decoder's reason).
     #[error("image cannot be decoded: {0}")]
     Undecodable(String),
+    /// Dimensions or decoded size beyond the decoding limits.
     #[error("image is too large to decode: {0}")]
     TooLarge(String),
+    /// Too small or too near-uniform to hash meaningfully (a spacer, a blank placeholder).
     #[error("image carries too little information to hash: {0}")]
     LowInformation(String),
 }

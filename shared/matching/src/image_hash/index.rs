@@ -28,6 +28,7 @@ const RAMP_MARGIN: u32 = 2;
 /// One registered image (a logo or a design view) and its hashes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexedImage {
+    /// The right the image is registered under.
     pub right_id: String,
     /// The design view, or "logo".
     pub view: String,
@@ -115,9 +116,13 @@ impl Thresholds {
 /// The match of a query against one right that stands ([`Thresholds::decide`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageHit {
+    /// The right matched.
     pub right_id: String,
+    /// The registered image's view (`logo`, or the design view).
     pub view: String,
+    /// SHA-256 of the registered image: which picture of the right matched.
     pub right_digest: String,
+    /// Bits that differed between the pair's hashes.
     pub distance: u32,
     /// The bound this pair was held to: its kind's threshold ([`Thresholds::for_kind`]), or,
     /// for a ramped pair that stood corroborated by a pair of another kind, its loose bound
@@ -125,6 +130,7 @@ pub struct ImageHit {
     pub threshold: u32,
     /// The window of the listing image that matched, or None for the whole image.
     pub region: Option<[f32; 4]>,
+    /// The hash kind compared (`phash64`, `pdq`, …).
     pub algorithm: String,
     /// The registered hash was a variant (mirrored, inverted, partial, tilted) rather than
     /// the image as registered: a weaker kind of evidence, scored on its own curve.
@@ -221,6 +227,7 @@ impl ImageIndex {
         self.entries.len()
     }
 
+    /// Whether nothing is registered.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

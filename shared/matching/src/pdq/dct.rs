@@ -94,9 +94,11 @@ pub(crate) fn to_bits(block: &Block) -> [u8; 32] {
 /// The eight images of the dihedral group, in the reference's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Dihedral {
+    /// The image as given.
     Original,
     /// Rotated a quarter turn anticlockwise.
     Rotate90,
+    /// Rotated a half turn.
     Rotate180,
     /// Rotated a quarter turn clockwise.
     Rotate270,

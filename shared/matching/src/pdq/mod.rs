@@ -41,7 +41,10 @@ const REGION_MAX_SIDE: u32 = 4096;
 /// A PDQ hash: 256 bits (the reference's number, big-endian) and its quality, 0..=100.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PdqHash {
+    /// The 256 bits, big-endian as the reference prints them.
     pub bits: [u8; 32],
+    /// How much structure the image had, 0..=100; below `PDQ_MIN_QUALITY` the hash is not
+    /// trusted.
     pub quality: u32,
 }
 

@@ -38,6 +38,7 @@ impl ImageComparison {
         ImageComparison::ShapeRamped,
     ];
 
+    /// The comparison's name in calibration tables and match reasons.
     pub fn as_str(self) -> &'static str {
         match self {
             ImageComparison::Whole => "whole",

@@ -12,15 +12,20 @@
 /// Matches observed at one distance: how many were true, of how many.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bin {
+    /// Bits that differed.
     pub distance: u32,
+    /// How many matches at this distance were true.
     pub trues: u64,
+    /// How many matches were seen at this distance.
     pub total: u64,
 }
 
 /// Pseudo-counts added once to every pooled block: what a block with no evidence scores.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BetaPrior {
+    /// Imagined true matches.
     pub trues: f64,
+    /// Imagined false matches.
     pub falses: f64,
 }
 
@@ -44,10 +49,13 @@ impl BetaPrior {
 /// A run of consecutive observed distances pooled into one estimate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Block {
-    /// First and last observed distance pooled here.
+    /// First observed distance pooled here.
     pub first: u32,
+    /// Last observed distance pooled here.
     pub last: u32,
+    /// How many of the pooled matches were true.
     pub trues: u64,
+    /// How many matches were pooled.
     pub total: u64,
     /// The posterior mean precision of the block.
     pub precision: f64,

@@ -17,28 +17,44 @@ use local::LocalBlobs;
 use s3::S3Blobs;
 pub use s3::S3Config;
 
+/// Why a blob could not be stored or read.
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
+    /// The name given is not a digest; refused before any path or key is built from it, so
+    /// no name can reach outside the store.
     #[error("{0:?} is not a SHA-256 digest (64 lowercase hex characters)")]
     BadDigest(String),
+    /// No blob with this digest has been stored.
     #[error("blob {0} is not in the store")]
     Missing(String),
+    /// The local store's file system failed.
     #[error("blob store I/O at {path}: {source}")]
     Io {
+        /// The file or directory being read or written.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
     /// The S3 settings cannot work (before any request is made).
     #[error("S3 blob store (bucket {bucket}): {reason}")]
-    S3Config { bucket: String, reason: String },
+    S3Config {
+        /// The configured bucket.
+        bucket: String,
+        /// What cannot work.
+        reason: String,
+    },
     /// A request to the S3 server failed after its retries. `message` is the client's
     /// error text with the credentials scrubbed out; it names the request's URL.
     #[error("S3 {op} on bucket {bucket} at {endpoint} failed: {message}")]
     S3 {
+        /// The request ("put" or "get").
         op: &'static str,
+        /// The bucket it went to.
         bucket: String,
+        /// The server's URL (AWS's when none was configured).
         endpoint: String,
+        /// The client's error, credentials scrubbed.
         message: String,
     },
 }
@@ -82,6 +98,7 @@ impl BlobStore {
         Ok(digest)
     }
 
+    /// The bytes stored under `digest`; [`BlobError::Missing`] if none were.
     pub fn get(&self, digest: &str) -> Result<Vec<u8>, BlobError> {
         match &self.backend {
             Backend::Local(local) => local.get(digest),

@@ -33,7 +33,9 @@ use super::{BlobError, checked};
 /// them out and every error is scrubbed of them.
 #[derive(Clone)]
 pub struct S3Config {
+    /// The bucket blobs go in; it must exist (the store never creates buckets).
     pub bucket: String,
+    /// The region requests are signed for (any value for most S3-compatible servers).
     pub region: String,
     /// The server's URL, for S3-compatible servers (`http://127.0.0.1:9000`); `None` is AWS.
     pub endpoint: Option<String>,
@@ -41,7 +43,9 @@ pub struct S3Config {
     pub prefix: Option<String>,
     /// Allows a plain-HTTP endpoint (a local test server); refused otherwise.
     pub allow_http: bool,
+    /// The access key's id (from the environment, never from a config file).
     pub access_key_id: String,
+    /// The access key's secret; left out of `Debug` and scrubbed from errors.
     pub secret_access_key: String,
 }
 

@@ -1,19 +1,24 @@
 //! Registration certificates: what a brand owner uploaded for one of its rights. The bytes
 //! live in the blob store under their digest; this row holds the metadata, scoped by owner.
 
-use sqlx::Row;
-
 use crate::{Store, StoreResult};
 
 /// One right's certificate as stored (the bytes are the blob `digest`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Certificate {
+    /// The right it certifies.
     pub right_id: String,
+    /// The owner of that right; every read and write is scoped by it.
     pub owner_id: String,
+    /// SHA-256 of the file, its name in the blob store.
     pub digest: String,
+    /// The file's size in bytes.
     pub size: i64,
+    /// The sniffed media type (`application/pdf`, `image/png`, `image/jpeg`).
     pub media_type: String,
+    /// RFC 3339 upload time.
     pub uploaded_at: String,
+    /// The actor who uploaded it, as the audit log names actors.
     pub uploaded_by: String,
 }
 
@@ -49,7 +54,7 @@ impl Store {
         owner_id: &str,
         right_id: &str,
     ) -> StoreResult<Option<Certificate>> {
-        let row = sqlx::query(
+        let row: Option<Certificate> = sqlx::query_as(
             "SELECT right_id, owner_id, digest, size, media_type, uploaded_at, uploaded_by
              FROM right_certificates WHERE owner_id = $1 AND right_id = $2",
         )
@@ -57,15 +62,7 @@ impl Store {
         .bind(right_id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| Certificate {
-            right_id: r.get(0),
-            owner_id: r.get(1),
-            digest: r.get(2),
-            size: r.get(3),
-            media_type: r.get(4),
-            uploaded_at: r.get(5),
-            uploaded_by: r.get(6),
-        }))
+        Ok(row)
     }
 }
 

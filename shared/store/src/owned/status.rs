@@ -5,7 +5,6 @@
 //! does decide is only what "no row" means: a right without a status row is registered,
 //! because every right stored before statuses existed was imported as a registration.
 
-use sqlx::Row;
 use takedown_model::Right;
 
 use crate::{Store, StoreResult, now_text, to_json};
@@ -18,11 +17,16 @@ pub const MATCHED_STATUS: &str = "registered";
 
 /// A right's current status and who set it (`changed_at` / `changed_by` are empty for a
 /// right whose status was never changed).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct RightStatus {
+    /// The right whose status this is.
     pub right_id: String,
+    /// `pending`, `registered`, `lapsed`, `cancelled` or `invalidated`; only `registered`
+    /// rights are matched.
     pub status: String,
+    /// RFC 3339 time of the last change; empty if never changed.
     pub changed_at: String,
+    /// The actor who made the last change; empty if never changed.
     pub changed_by: String,
 }
 
@@ -33,9 +37,10 @@ impl Store {
         owner_id: &str,
         right_id: &str,
     ) -> StoreResult<Option<RightStatus>> {
-        let row = sqlx::query(
-            "SELECT r.id, COALESCE(s.status, $3), COALESCE(s.changed_at, ''),
-                    COALESCE(s.changed_by, '')
+        let row: Option<RightStatus> = sqlx::query_as(
+            "SELECT r.id AS right_id, COALESCE(s.status, $3) AS status,
+                    COALESCE(s.changed_at, '') AS changed_at,
+                    COALESCE(s.changed_by, '') AS changed_by
              FROM rights r LEFT JOIN right_status s ON s.right_id = r.id
              WHERE r.owner_id = $1 AND r.id = $2",
         )
@@ -44,19 +49,15 @@ impl Store {
         .bind(DEFAULT_STATUS)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| RightStatus {
-            right_id: r.get(0),
-            status: r.get(1),
-            changed_at: r.get(2),
-            changed_by: r.get(3),
-        }))
+        Ok(row)
     }
 
     /// Every right of the owner with its status, by right id.
     pub async fn right_statuses_of(&self, owner_id: &str) -> StoreResult<Vec<RightStatus>> {
-        let rows = sqlx::query(
-            "SELECT r.id, COALESCE(s.status, $2), COALESCE(s.changed_at, ''),
-                    COALESCE(s.changed_by, '')
+        let rows: Vec<RightStatus> = sqlx::query_as(
+            "SELECT r.id AS right_id, COALESCE(s.status, $2) AS status,
+                    COALESCE(s.changed_at, '') AS changed_at,
+                    COALESCE(s.changed_by, '') AS changed_by
              FROM rights r LEFT JOIN right_status s ON s.right_id = r.id
              WHERE r.owner_id = $1 ORDER BY r.id",
         )
@@ -64,15 +65,7 @@ impl Store {
         .bind(DEFAULT_STATUS)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| RightStatus {
-                right_id: r.get(0),
-                status: r.get(1),
-                changed_at: r.get(2),
-                changed_by: r.get(3),
-            })
-            .collect())
+        Ok(rows)
     }
 
     /// Stores `right` (its new validity dates) and its new `status` in one transaction; the

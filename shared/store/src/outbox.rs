@@ -1,158 +1,36 @@
-//! Matches, notices, the events that follow them, and the notifier's delivery outbox.
+//! The notifier's delivery outbox: one row per notice to send, with the exact payload, the
+//! attempts made, when the next is due, and the claim (holder and lease) of the notifier
+//! working on it. Deliveries given up are in [`crate::dead_letters`].
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
-use takedown_model::{CaseEvent, Decision, Match, Notice, NoticeStatus};
+use takedown_model::Notice;
 
-use crate::{Store, StoreError, StoreResult, from_json, now_text, to_json};
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct MatchRecord {
-    pub found: Match,
-    pub decision: Decision,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct NoticeRecord {
-    pub notice: Notice,
-    pub status: NoticeStatus,
-    pub case_id: Option<String>,
-}
+use crate::{Store, StoreResult, now_text, time_text};
 
 /// A notice waiting in the outbox.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Delivery {
+    /// The notice to deliver (also the `webhook-id`, the platform's idempotency key).
     pub notice_id: String,
+    /// The platform that receives it.
     pub platform: String,
+    /// Attempts made so far (failed ones; postponing is not an attempt).
+    #[sqlx(try_from = "i64")]
     pub attempts: u32,
     /// The exact bytes to send: the same on every retry.
     pub payload: String,
 }
 
+/// What [`Store::delivery_state`] reads of an outbox row.
+#[derive(sqlx::FromRow)]
+struct DeliveryStateRow {
+    state: String,
+    #[sqlx(try_from = "i64")]
+    attempts: u32,
+    last_error: Option<String>,
+}
+
 impl Store {
-    pub async fn upsert_match(&self, found: &Match, decision: Decision) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO matches (id, listing_id, right_id, owner_id, decision, body, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (id) DO UPDATE SET decision = excluded.decision, body = excluded.body,
-                 updated_at = excluded.updated_at",
-        )
-        .bind(&found.id)
-        .bind(&found.listing_id)
-        .bind(&found.right_id)
-        .bind(&found.owner_id)
-        .bind(to_json(&decision).trim_matches('"'))
-        .bind(to_json(found))
-        .bind(now_text())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn matches(&self) -> StoreResult<Vec<MatchRecord>> {
-        let rows = sqlx::query("SELECT body, decision FROM matches ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let decision: String = r.get(1);
-                Ok(MatchRecord {
-                    found: from_json("match", &r.get::<String, _>(0))?,
-                    decision: from_json("decision", &format!("\"{decision}\""))?,
-                })
-            })
-            .collect()
-    }
-
-    /// Files a notice unless one exists for its match; true if it was new.
-    pub async fn insert_notice(&self, notice: &Notice) -> StoreResult<bool> {
-        let result = sqlx::query(
-            // No conflict target: a second notice for the same match (UNIQUE match_id) is
-            // ignored just as one with the same id is.
-            "INSERT INTO notices (id, match_id, owner_id, platform, status, body, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(&notice.id)
-        .bind(&notice.match_id)
-        .bind(&notice.owner_id)
-        .bind(&notice.platform)
-        .bind(NoticeStatus::Filed.as_str())
-        .bind(to_json(notice))
-        .bind(now_text())
-        .execute(&self.pool)
-        .await?;
-        Ok(result.rows_affected() == 1)
-    }
-
-    pub async fn notices(&self) -> StoreResult<Vec<NoticeRecord>> {
-        let rows = sqlx::query("SELECT body, status, case_id FROM notices ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let status: String = r.get(1);
-                Ok(NoticeRecord {
-                    notice: from_json("notice", &r.get::<String, _>(0))?,
-                    status: NoticeStatus::parse(&status)
-                        .ok_or_else(|| StoreError::NotFound(format!("notice status {status:?}")))?,
-                    case_id: r.get(2),
-                })
-            })
-            .collect()
-    }
-
-    /// Records an event from the platform and moves the notice's status; a repeated event
-    /// changes nothing, nor does an event for a notice this store never filed (another
-    /// deployment's, or a test's left on a shared topic): retrying it could never succeed, so
-    /// it must not wedge the consumer. Returns true if the event was new.
-    pub async fn record_case_event(
-        &self,
-        event: &CaseEvent,
-        status: NoticeStatus,
-    ) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
-        let kind = to_json(&event.kind);
-        let inserted = sqlx::query(
-            "INSERT INTO notice_events (notice_id, kind, case_id, body, at)
-             SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM notices WHERE id = $1)
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(&event.notice_id)
-        .bind(kind.trim_matches('"'))
-        .bind(event.case_id.as_deref().unwrap_or(""))
-        .bind(to_json(event))
-        .bind(crate::time_text(event.at))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if inserted {
-            sqlx::query(
-                "UPDATE notices SET status = $1, case_id = COALESCE($2, case_id), updated_at = $3
-                 WHERE id = $4",
-            )
-            .bind(status.as_str())
-            .bind(&event.case_id)
-            .bind(now_text())
-            .bind(&event.notice_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(inserted)
-    }
-
-    pub async fn case_events(&self, notice_id: &str) -> StoreResult<Vec<CaseEvent>> {
-        let rows = sqlx::query("SELECT body FROM notice_events WHERE notice_id = $1 ORDER BY at")
-            .bind(notice_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| from_json("case event", &r.get::<String, _>(0)))
-            .collect()
-    }
-
     /// Puts a notice in the outbox unless it is there already; true if it was new.
     pub async fn enqueue_delivery(&self, notice: &Notice, payload: &str) -> StoreResult<bool> {
         let result = sqlx::query(
@@ -175,7 +53,7 @@ impl Store {
         now: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<Delivery>> {
-        let rows = sqlx::query(
+        let rows: Vec<Delivery> = sqlx::query_as(
             "SELECT notice_id, platform, attempts, payload FROM deliveries
              WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $2",
         )
@@ -183,15 +61,7 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Delivery {
-                notice_id: r.get(0),
-                platform: r.get(1),
-                attempts: r.get::<i64, _>(2) as u32,
-                payload: r.get(3),
-            })
-            .collect())
+        Ok(rows)
     }
 
     /// (state, attempts, last error) of a notice's delivery, if it is in the outbox.
@@ -199,19 +69,23 @@ impl Store {
         &self,
         notice_id: &str,
     ) -> StoreResult<Option<(String, u32, Option<String>)>> {
-        let row =
-            sqlx::query("SELECT state, attempts, last_error FROM deliveries WHERE notice_id = $1")
-                .bind(notice_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.map(|r| (r.get(0), r.get::<i64, _>(1) as u32, r.get(2))))
+        let row: Option<DeliveryStateRow> = sqlx::query_as(
+            "SELECT state, attempts, last_error FROM deliveries WHERE notice_id = $1",
+        )
+        .bind(notice_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|row| (row.state, row.attempts, row.last_error)))
     }
 
+    /// How many deliveries are still pending (claimed or not): zero means the outbox is
+    /// drained.
     pub async fn pending_deliveries(&self) -> StoreResult<u64> {
-        let row = sqlx::query("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(row.get::<i64, _>(0) as u64)
+        let pending: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(pending.max(0) as u64)
     }
 
     /// Claims for `claimant` up to `limit` pending deliveries due at `now` that nobody holds
@@ -227,7 +101,7 @@ impl Store {
         until: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<Delivery>> {
-        let rows = sqlx::query(
+        let rows: Vec<Delivery> = sqlx::query_as(
             "UPDATE deliveries SET claimed_by = $1, claimed_until = $2
              WHERE state = 'pending' AND next_attempt_at <= $3
                AND (claimed_until IS NULL OR claimed_until <= $3)
@@ -244,15 +118,7 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Delivery {
-                notice_id: r.get(0),
-                platform: r.get(1),
-                attempts: r.get::<i64, _>(2) as u32,
-                payload: r.get(3),
-            })
-            .collect())
+        Ok(rows)
     }
 
     /// Extends every claim `claimant` still holds on a pending delivery to `until` (never
@@ -322,25 +188,42 @@ impl Store {
         .await?;
         Ok(result.rows_affected() == 1)
     }
+
+    /// Moves a pending delivery `claimant` holds to a later attempt without counting one
+    /// (it was not tried) and releases the claim; false, changing nothing, when the claim is
+    /// not theirs.
+    pub async fn postpone_delivery(
+        &self,
+        notice_id: &str,
+        claimant: &str,
+        until: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE deliveries SET next_attempt_at = $1, claimed_by = NULL, claimed_until = NULL
+             WHERE notice_id = $2 AND state = 'pending' AND claimed_by = $3",
+        )
+        .bind(time_text(until))
+        .bind(notice_id)
+        .bind(claimant)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use takedown_model::{CaseEventKind, TenantKind};
+    use chrono::Duration;
 
     use super::*;
-    use crate::testkit::{
-        fixtures::{found, notice, tenant},
-        on_both_backends,
-    };
+    use crate::testkit::{fixtures::notice, on_both_backends};
 
     on_both_backends!(
-        notices_events_and_deliveries_are_idempotent,
-        matches_keep_one_row_with_the_latest_decision,
         a_delivery_ends_delivered_or_rejected,
         two_claimers_get_disjoint_deliveries,
         a_lapsed_claim_is_taken_over_and_its_old_holder_refused,
         a_renewed_claim_does_not_lapse,
+        a_postponed_delivery_is_due_later_without_an_attempt,
     );
 
     async fn enqueue(store: &Store, ids: impl IntoIterator<Item = String>) {
@@ -490,135 +373,6 @@ mod tests {
         assert_ne!(other[0].notice_id, claimed[0].notice_id);
     }
 
-    async fn notices_events_and_deliveries_are_idempotent(store: Store) {
-        store
-            .upsert_tenant(&tenant("acme", TenantKind::BrandOwner))
-            .await
-            .expect("tenant");
-        let n = notice("ntc_1", "acme", "shop");
-        assert!(store.insert_notice(&n).await.expect("insert"));
-        assert!(!store.insert_notice(&n).await.expect("insert again"));
-        let mut same_match = notice("ntc_2", "acme", "shop");
-        same_match.match_id = n.match_id.clone();
-        assert!(
-            !store.insert_notice(&same_match).await.expect("insert"),
-            "one notice per match"
-        );
-        assert!(store.enqueue_delivery(&n, "{}").await.expect("enqueue"));
-        assert!(
-            !store
-                .enqueue_delivery(&n, "{}")
-                .await
-                .expect("enqueue again")
-        );
-        assert_eq!(store.pending_deliveries().await.expect("pending"), 1);
-
-        let later = Utc::now() + chrono::Duration::hours(1);
-        let claimed = store
-            .claim_deliveries("notifier-a", Utc::now(), later, 10)
-            .await
-            .expect("claim");
-        assert_eq!(claimed.len(), 1);
-        assert!(
-            store
-                .retry_delivery(&n.id, "notifier-a", "down", later)
-                .await
-                .expect("retry")
-        );
-        assert!(
-            store
-                .due_deliveries(Utc::now(), 10)
-                .await
-                .expect("due")
-                .is_empty(),
-            "not due before its time"
-        );
-        assert_eq!(
-            store.due_deliveries(later, 10).await.expect("due"),
-            [Delivery {
-                notice_id: n.id.clone(),
-                platform: "shop".into(),
-                attempts: 1,
-                payload: "{}".into(),
-            }]
-        );
-
-        let event = CaseEvent {
-            notice_id: n.id.clone(),
-            kind: CaseEventKind::Acknowledged,
-            case_id: Some("case_1".into()),
-            detail: None,
-            at: Utc::now(),
-        };
-        assert!(
-            store
-                .record_case_event(&event, NoticeStatus::Acknowledged)
-                .await
-                .expect("event")
-        );
-        assert!(
-            !store
-                .record_case_event(&event, NoticeStatus::Acknowledged)
-                .await
-                .expect("event again")
-        );
-        let notices = store.notices().await.expect("notices");
-        assert_eq!(notices.len(), 1);
-        assert_eq!(notices[0].status, NoticeStatus::Acknowledged);
-        assert_eq!(notices[0].case_id.as_deref(), Some("case_1"));
-        // An event for a notice this store never filed is skipped, not an error that would
-        // stop the case tracker on it for ever.
-        let stranger = CaseEvent {
-            notice_id: "ntc_not_ours".into(),
-            case_id: Some("case_x".into()),
-            ..event.clone()
-        };
-        assert_eq!(store.case_events(&n.id).await.expect("events"), [event]);
-
-        assert!(
-            !store
-                .record_case_event(&stranger, NoticeStatus::Acknowledged)
-                .await
-                .expect("a stranger's event is not an error")
-        );
-        assert!(
-            store
-                .case_events("ntc_not_ours")
-                .await
-                .expect("events")
-                .is_empty()
-        );
-    }
-
-    async fn matches_keep_one_row_with_the_latest_decision(store: Store) {
-        let (a, b) = (found("mat_a", "acme"), found("mat_b", "acme"));
-        store
-            .upsert_match(&b, Decision::Review)
-            .await
-            .expect("match");
-        store
-            .upsert_match(&a, Decision::AutoFile)
-            .await
-            .expect("match");
-        store
-            .upsert_match(&b, Decision::AutoFile)
-            .await
-            .expect("match again");
-        assert_eq!(
-            store.matches().await.expect("matches"),
-            [
-                MatchRecord {
-                    found: a,
-                    decision: Decision::AutoFile
-                },
-                MatchRecord {
-                    found: b,
-                    decision: Decision::AutoFile
-                },
-            ]
-        );
-    }
-
     async fn a_delivery_ends_delivered_or_rejected(store: Store) {
         let (ok, refused) = (
             notice("ntc_ok", "acme", "shop"),
@@ -662,5 +416,34 @@ mod tests {
                 .expect("due")
                 .is_empty()
         );
+    }
+
+    async fn a_postponed_delivery_is_due_later_without_an_attempt(store: Store) {
+        store
+            .enqueue_delivery(&notice("n1", "acme", "shop"), "{}")
+            .await
+            .expect("enqueue");
+        let later = Utc::now() + Duration::minutes(5);
+        let claimed = store
+            .claim_deliveries("me", Utc::now(), later, 10)
+            .await
+            .expect("claim");
+        assert_eq!(claimed.len(), 1);
+        assert!(
+            store
+                .postpone_delivery("n1", "me", later)
+                .await
+                .expect("postpone")
+        );
+        assert!(
+            store
+                .due_deliveries(Utc::now(), 10)
+                .await
+                .expect("due")
+                .is_empty()
+        );
+        let due = store.due_deliveries(later, 10).await.expect("due");
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].attempts, 0, "postponing is not an attempt");
     }
 }

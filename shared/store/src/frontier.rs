@@ -1,15 +1,31 @@
-//! The crawl frontier, captures, listings and exhibitors.
+//! The crawl frontier: every URL a source's crawl has found, in discovery order, with its
+//! state (pending, done, failed) and the validators (ETag, Last-Modified) it was served with.
 
-use sqlx::Row;
-use takedown_model::{Capture, Exhibitor, Listing};
-
-use crate::{Store, StoreResult, from_json, now_text, to_json};
+use crate::{Store, StoreResult, now_text};
 
 /// A URL waiting in the frontier.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct FrontierEntry {
+    /// The URL as the crawler normalized it.
     pub url: String,
+    /// Links followed from a start URL to reach it; the crawler stops following at its maximum.
+    #[sqlx(try_from = "i64")]
     pub depth: u32,
+}
+
+/// The validators a URL was last served with, for a conditional GET.
+#[derive(sqlx::FromRow)]
+struct ValidatorsRow {
+    etag: Option<String>,
+    last_modified: Option<String>,
+}
+
+/// A source's frontier counted by state (see [`Store::frontier_counts`]).
+#[derive(sqlx::FromRow)]
+struct FrontierCountsRow {
+    pending: i64,
+    done: i64,
+    failed: i64,
 }
 
 impl Store {
@@ -36,7 +52,7 @@ impl Store {
         source_id: &str,
         limit: u32,
     ) -> StoreResult<Vec<FrontierEntry>> {
-        let rows = sqlx::query(
+        let rows: Vec<FrontierEntry> = sqlx::query_as(
             "SELECT url, depth FROM frontier WHERE source_id = $1 AND state = 'pending'
              ORDER BY seq LIMIT $2",
         )
@@ -44,13 +60,7 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| FrontierEntry {
-                url: r.get(0),
-                depth: r.get::<i64, _>(1) as u32,
-            })
-            .collect())
+        Ok(rows)
     }
 
     /// Marks a URL as finished: `failed` with the reason, or `done`.
@@ -102,14 +112,16 @@ impl Store {
         source_id: &str,
         url: &str,
     ) -> StoreResult<(Option<String>, Option<String>)> {
-        let row = sqlx::query(
+        let row: Option<ValidatorsRow> = sqlx::query_as(
             "SELECT etag, last_modified FROM frontier WHERE source_id = $1 AND url = $2",
         )
         .bind(source_id)
         .bind(url)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| (r.get(0), r.get(1))).unwrap_or_default())
+        Ok(row
+            .map(|row| (row.etag, row.last_modified))
+            .unwrap_or_default())
     }
 
     /// Makes done URLs fetched before `cutoff` (or at an unknown time) pending again, for a
@@ -151,19 +163,19 @@ impl Store {
 
     /// (pending, done, failed) counts of a source's frontier.
     pub async fn frontier_counts(&self, source_id: &str) -> StoreResult<(u64, u64, u64)> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) FILTER (WHERE state = 'pending'),
-                    COUNT(*) FILTER (WHERE state = 'done'),
-                    COUNT(*) FILTER (WHERE state = 'failed')
+        let counts: FrontierCountsRow = sqlx::query_as(
+            "SELECT COUNT(*) FILTER (WHERE state = 'pending') AS pending,
+                    COUNT(*) FILTER (WHERE state = 'done') AS done,
+                    COUNT(*) FILTER (WHERE state = 'failed') AS failed
              FROM frontier WHERE source_id = $1",
         )
         .bind(source_id)
         .fetch_one(&self.pool)
         .await?;
         Ok((
-            row.get::<i64, _>(0) as u64,
-            row.get::<i64, _>(1) as u64,
-            row.get::<i64, _>(2) as u64,
+            counts.pending.max(0) as u64,
+            counts.done.max(0) as u64,
+            counts.failed.max(0) as u64,
         ))
     }
 
@@ -172,124 +184,16 @@ impl Store {
         let (_, done, failed) = self.frontier_counts(source_id).await?;
         Ok(done + failed)
     }
-
-    pub async fn insert_capture(&self, capture: &Capture) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO captures (id, url, body, fetched_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(&capture.id)
-        .bind(&capture.url)
-        .bind(to_json(capture))
-        .bind(crate::time_text(capture.fetched_at))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn capture(&self, id: &str) -> StoreResult<Option<Capture>> {
-        let row = sqlx::query("SELECT body FROM captures WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| from_json("capture", &r.get::<String, _>(0)))
-            .transpose()
-    }
-
-    pub async fn upsert_listing(&self, listing: &Listing) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO listings (id, source_id, url, body, updated_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-        )
-        .bind(&listing.id)
-        .bind(&listing.source_id)
-        .bind(&listing.url)
-        .bind(to_json(listing))
-        .bind(now_text())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn listing(&self, id: &str) -> StoreResult<Option<Listing>> {
-        let row = sqlx::query("SELECT body FROM listings WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| from_json("listing", &r.get::<String, _>(0)))
-            .transpose()
-    }
-
-    /// Listings, optionally of one source, in URL order.
-    pub async fn listings(&self, source_id: Option<&str>) -> StoreResult<Vec<Listing>> {
-        let rows = sqlx::query(
-            "SELECT body FROM listings WHERE $1 IS NULL OR source_id = $1 ORDER BY url",
-        )
-        .bind(source_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| from_json("listing", &r.get::<String, _>(0)))
-            .collect()
-    }
-
-    /// Up to `limit` listings with ids after `after_id`, in id order: the pages a word-mark
-    /// retro-hunt reads. Keyset paging on the primary key, so each page is one index range
-    /// scan however deep into the table it is, and memory stays one page whatever the size.
-    pub async fn listings_page(
-        &self,
-        after_id: Option<&str>,
-        limit: u32,
-    ) -> StoreResult<Vec<Listing>> {
-        // Every listing id is longer than "" (`stable_id` output), so "" starts at the top.
-        let rows = sqlx::query("SELECT body FROM listings WHERE id > $1 ORDER BY id LIMIT $2")
-            .bind(after_id.unwrap_or(""))
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| from_json("listing", &r.get::<String, _>(0)))
-            .collect()
-    }
-
-    pub async fn upsert_exhibitor(&self, exhibitor: &Exhibitor) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO exhibitors (id, fair, body) VALUES ($1, $2, $3)
-             ON CONFLICT (id) DO UPDATE SET fair = excluded.fair, body = excluded.body",
-        )
-        .bind(&exhibitor.id)
-        .bind(&exhibitor.fair)
-        .bind(to_json(exhibitor))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn exhibitors(&self) -> StoreResult<Vec<Exhibitor>> {
-        let rows = sqlx::query("SELECT body FROM exhibitors ORDER BY fair, id")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| from_json("exhibitor", &r.get::<String, _>(0)))
-            .collect()
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use takedown_model::{Exhibitor, Listing, SourceKind};
-
-    use crate::{
-        Backend, FrontierEntry, Store,
-        testkit::{fixtures, on_both_backends},
-    };
+    use crate::{Backend, FrontierEntry, Store, testkit::on_both_backends};
 
     on_both_backends!(
         new_urls_are_queued_once_in_discovery_order,
         done_urls_keep_validators_and_fall_due_after_the_cutoff,
         the_next_frontier_number_is_an_index_probe,
-        captures_listings_and_exhibitors_read_back_as_written,
-        listings_are_paged_by_id_after_a_key,
     );
 
     fn entry(url: &str, depth: u32) -> FrontierEntry {
@@ -424,7 +328,7 @@ mod tests {
                     .await
                     .expect("explain");
                 rows.iter()
-                    .map(|r| sqlx::Row::get::<String, _>(r, 3))
+                    .map(|r| sqlx::Row::get::<String, _>(r, "detail"))
                     .collect()
             }
             Backend::Postgres => {
@@ -442,135 +346,5 @@ mod tests {
         };
         let plan = plan.join("\n");
         assert!(plan.contains("frontier_seq"), "plan: {plan}");
-    }
-
-    fn listing(source: &str, url: &str, title: &str) -> Listing {
-        Listing {
-            id: takedown_model::stable_id("lst", &[source, url]),
-            source_id: source.into(),
-            source_kind: SourceKind::Marketplace,
-            platform: "shop".into(),
-            url: url.into(),
-            seller: "s".into(),
-            title: title.into(),
-            price: Some("9.99".into()),
-            currency: Some("EUR".into()),
-            images: vec![],
-            captured_at: chrono::Utc::now(),
-            capture_id: "cap".into(),
-            exhibitor: None,
-            market: None,
-            provenance: Default::default(),
-        }
-    }
-
-    async fn listings_are_paged_by_id_after_a_key(store: Store) {
-        assert!(
-            store
-                .listings_page(None, 10)
-                .await
-                .expect("page")
-                .is_empty(),
-            "an empty store has one empty page"
-        );
-        let mut written = Vec::new();
-        for n in 0..7 {
-            let mut l = listing("s", &format!("http://shop.test/{n}"), &format!("item {n}"));
-            if n == 3 {
-                l.market = Some("DE".into());
-            }
-            store.upsert_listing(&l).await.expect("listing");
-            written.push(l);
-        }
-        // Rewritten: still one row.
-        store.upsert_listing(&written[0]).await.expect("again");
-        written.sort_by(|a, b| a.id.cmp(&b.id));
-
-        let mut seen = Vec::new();
-        let mut after: Option<String> = None;
-        let mut pages = 0;
-        for _ in 0..10 {
-            let page = store
-                .listings_page(after.as_deref(), 3)
-                .await
-                .expect("page");
-            let Some(last) = page.last() else { break };
-            assert!(page.len() <= 3, "a page holds at most the limit");
-            after = Some(last.id.clone());
-            seen.extend(page);
-            pages += 1;
-        }
-        assert_eq!(pages, 3, "7 listings in pages of 3");
-        assert_eq!(seen, written, "each listing once, in id order, as written");
-        assert_eq!(
-            store
-                .listings_page(Some(&written[4].id), 100)
-                .await
-                .expect("page"),
-            written[5..],
-            "strictly after the key"
-        );
-    }
-
-    async fn captures_listings_and_exhibitors_read_back_as_written(store: Store) {
-        let capture = fixtures::capture("cap_1", "http://shop.test/1");
-        store.insert_capture(&capture).await.expect("capture");
-        let mut changed = capture.clone();
-        changed.status = 500;
-        store.insert_capture(&changed).await.expect("capture again");
-        assert_eq!(
-            store.capture("cap_1").await.expect("read"),
-            Some(capture),
-            "evidence is written once and never overwritten"
-        );
-        assert_eq!(store.capture("cap_2").await.expect("read"), None);
-
-        let b = listing("s", "http://shop.test/b", "first");
-        store.upsert_listing(&b).await.expect("listing");
-        let b = listing("s", "http://shop.test/b", "second");
-        store.upsert_listing(&b).await.expect("listing again");
-        let a = listing("s", "http://shop.test/a", "A");
-        store.upsert_listing(&a).await.expect("listing");
-        let other = listing("t", "http://other.test/0", "other");
-        store.upsert_listing(&other).await.expect("listing");
-        assert_eq!(store.listing(&b.id).await.expect("read"), Some(b.clone()));
-        assert_eq!(store.listing("lst_missing").await.expect("read"), None);
-        assert_eq!(
-            store.listings(Some("s")).await.expect("of s"),
-            [a.clone(), b.clone()],
-            "one row per listing, in URL order"
-        );
-        assert_eq!(
-            store.listings(None).await.expect("all"),
-            [other, a, b],
-            "every source, in URL order"
-        );
-
-        let exhibitor = |id: &str, fair: &str, company: &str| Exhibitor {
-            id: id.into(),
-            fair: fair.into(),
-            booth: "A1".into(),
-            company: company.into(),
-            products: vec![],
-        };
-        store
-            .upsert_exhibitor(&exhibitor("x2", "fair-b", "Old"))
-            .await
-            .expect("exhibitor");
-        store
-            .upsert_exhibitor(&exhibitor("x2", "fair-a", "New"))
-            .await
-            .expect("exhibitor again");
-        store
-            .upsert_exhibitor(&exhibitor("x1", "fair-b", "Other"))
-            .await
-            .expect("exhibitor");
-        assert_eq!(
-            store.exhibitors().await.expect("exhibitors"),
-            [
-                exhibitor("x2", "fair-a", "New"),
-                exhibitor("x1", "fair-b", "Other")
-            ]
-        );
     }
 }

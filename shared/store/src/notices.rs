@@ -1,0 +1,242 @@
+//! Notices filed (one per match) with their status and the platform's case id, and the case
+//! events that moved them there.
+
+use takedown_model::{CaseEvent, Notice, NoticeStatus};
+
+use crate::{Store, StoreError, StoreResult, from_json, now_text, to_json};
+
+/// A notice as stored, with how far it has come.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoticeRecord {
+    /// The notice as composed and sent.
+    pub notice: Notice,
+    /// Where it stands, moved by the platform's case events.
+    pub status: NoticeStatus,
+    /// The platform's case id, once the platform has opened one.
+    pub case_id: Option<String>,
+}
+
+/// A `notices` row as every notice query selects it: the notice as JSON, its status and the
+/// platform's case id once known.
+#[derive(sqlx::FromRow)]
+pub(crate) struct NoticeRow {
+    body: String,
+    status: String,
+    case_id: Option<String>,
+}
+
+impl NoticeRow {
+    /// Decodes the stored JSON and status; a row that does not decode is an error.
+    pub(crate) fn into_record(self) -> StoreResult<NoticeRecord> {
+        let status = self.status;
+        Ok(NoticeRecord {
+            notice: from_json("notice", &self.body)?,
+            status: NoticeStatus::parse(&status)
+                .ok_or_else(|| StoreError::NotFound(format!("notice status {status:?}")))?,
+            case_id: self.case_id,
+        })
+    }
+}
+
+impl Store {
+    /// Files a notice unless one exists for its match; true if it was new.
+    pub async fn insert_notice(&self, notice: &Notice) -> StoreResult<bool> {
+        let result = sqlx::query(
+            // No conflict target: a second notice for the same match (UNIQUE match_id) is
+            // ignored just as one with the same id is.
+            "INSERT INTO notices (id, match_id, owner_id, platform, status, body, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&notice.id)
+        .bind(&notice.match_id)
+        .bind(&notice.owner_id)
+        .bind(&notice.platform)
+        .bind(NoticeStatus::Filed.as_str())
+        .bind(to_json(notice))
+        .bind(now_text())
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Every notice, by id.
+    pub async fn notices(&self) -> StoreResult<Vec<NoticeRecord>> {
+        let rows: Vec<NoticeRow> =
+            sqlx::query_as("SELECT body, status, case_id FROM notices ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter().map(NoticeRow::into_record).collect()
+    }
+
+    /// Records an event from the platform and moves the notice's status; a repeated event
+    /// changes nothing, nor does an event for a notice this store never filed (another
+    /// deployment's, or a test's left on a shared topic): retrying it could never succeed, so
+    /// it must not wedge the consumer. Returns true if the event was new.
+    pub async fn record_case_event(
+        &self,
+        event: &CaseEvent,
+        status: NoticeStatus,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let kind = to_json(&event.kind);
+        let inserted = sqlx::query(
+            "INSERT INTO notice_events (notice_id, kind, case_id, body, at)
+             SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM notices WHERE id = $1)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&event.notice_id)
+        .bind(kind.trim_matches('"'))
+        .bind(event.case_id.as_deref().unwrap_or(""))
+        .bind(to_json(event))
+        .bind(crate::time_text(event.at))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if inserted {
+            sqlx::query(
+                "UPDATE notices SET status = $1, case_id = COALESCE($2, case_id), updated_at = $3
+                 WHERE id = $4",
+            )
+            .bind(status.as_str())
+            .bind(&event.case_id)
+            .bind(now_text())
+            .bind(&event.notice_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    /// The case events recorded for a notice, oldest first.
+    pub async fn case_events(&self, notice_id: &str) -> StoreResult<Vec<CaseEvent>> {
+        let bodies: Vec<String> =
+            sqlx::query_scalar("SELECT body FROM notice_events WHERE notice_id = $1 ORDER BY at")
+                .bind(notice_id)
+                .fetch_all(&self.pool)
+                .await?;
+        bodies
+            .iter()
+            .map(|body| from_json("case event", body))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use takedown_model::{CaseEventKind, TenantKind};
+
+    use super::*;
+    use crate::{
+        Delivery,
+        testkit::{
+            fixtures::{notice, tenant},
+            on_both_backends,
+        },
+    };
+
+    on_both_backends!(notices_events_and_deliveries_are_idempotent,);
+
+    async fn notices_events_and_deliveries_are_idempotent(store: Store) {
+        store
+            .upsert_tenant(&tenant("acme", TenantKind::BrandOwner))
+            .await
+            .expect("tenant");
+        let n = notice("ntc_1", "acme", "shop");
+        assert!(store.insert_notice(&n).await.expect("insert"));
+        assert!(!store.insert_notice(&n).await.expect("insert again"));
+        let mut same_match = notice("ntc_2", "acme", "shop");
+        same_match.match_id = n.match_id.clone();
+        assert!(
+            !store.insert_notice(&same_match).await.expect("insert"),
+            "one notice per match"
+        );
+        assert!(store.enqueue_delivery(&n, "{}").await.expect("enqueue"));
+        assert!(
+            !store
+                .enqueue_delivery(&n, "{}")
+                .await
+                .expect("enqueue again")
+        );
+        assert_eq!(store.pending_deliveries().await.expect("pending"), 1);
+
+        let later = Utc::now() + chrono::Duration::hours(1);
+        let claimed = store
+            .claim_deliveries("notifier-a", Utc::now(), later, 10)
+            .await
+            .expect("claim");
+        assert_eq!(claimed.len(), 1);
+        assert!(
+            store
+                .retry_delivery(&n.id, "notifier-a", "down", later)
+                .await
+                .expect("retry")
+        );
+        assert!(
+            store
+                .due_deliveries(Utc::now(), 10)
+                .await
+                .expect("due")
+                .is_empty(),
+            "not due before its time"
+        );
+        assert_eq!(
+            store.due_deliveries(later, 10).await.expect("due"),
+            [Delivery {
+                notice_id: n.id.clone(),
+                platform: "shop".into(),
+                attempts: 1,
+                payload: "{}".into(),
+            }]
+        );
+
+        let event = CaseEvent {
+            notice_id: n.id.clone(),
+            kind: CaseEventKind::Acknowledged,
+            case_id: Some("case_1".into()),
+            detail: None,
+            at: Utc::now(),
+        };
+        assert!(
+            store
+                .record_case_event(&event, NoticeStatus::Acknowledged)
+                .await
+                .expect("event")
+        );
+        assert!(
+            !store
+                .record_case_event(&event, NoticeStatus::Acknowledged)
+                .await
+                .expect("event again")
+        );
+        let notices = store.notices().await.expect("notices");
+        assert_eq!(notices.len(), 1);
+        assert_eq!(notices[0].status, NoticeStatus::Acknowledged);
+        assert_eq!(notices[0].case_id.as_deref(), Some("case_1"));
+        // An event for a notice this store never filed is skipped, not an error that would
+        // stop the case tracker on it for ever.
+        let stranger = CaseEvent {
+            notice_id: "ntc_not_ours".into(),
+            case_id: Some("case_x".into()),
+            ..event.clone()
+        };
+        assert_eq!(store.case_events(&n.id).await.expect("events"), [event]);
+
+        assert!(
+            !store
+                .record_case_event(&stranger, NoticeStatus::Acknowledged)
+                .await
+                .expect("a stranger's event is not an error")
+        );
+        assert!(
+            store
+                .case_events("ntc_not_ours")
+                .await
+                .expect("events")
+                .is_empty()
+        );
+    }
+}
