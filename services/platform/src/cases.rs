@@ -279,7 +279,7 @@ impl CaseStore {
             .fetch_one(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok((row.get(0), inserted))
+        Ok((row.get("case_id"), inserted))
     }
 
     /// The body a notice was first received with, if it was received.
@@ -288,7 +288,7 @@ impl CaseStore {
             .bind(notice_id)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(|r| r.get(0)))
+        Ok(row.map(|r| r.get("body")))
     }
 
     pub async fn cases(&self) -> Result<Vec<CaseRow>, CaseError> {
@@ -300,12 +300,12 @@ impl CaseStore {
         Ok(rows
             .iter()
             .map(|r| CaseRow {
-                case_id: r.get(0),
-                notice_id: r.get(1),
-                listing_url: r.get(2),
-                status: r.get(3),
-                received_at: r.get(4),
-                deliveries: r.get::<i64, _>(5) as u32,
+                case_id: r.get("case_id"),
+                notice_id: r.get("notice_id"),
+                listing_url: r.get("listing_url"),
+                status: r.get("status"),
+                received_at: r.get("received_at"),
+                deliveries: r.get::<i64, _>("deliveries") as u32,
             })
             .collect())
     }
@@ -414,7 +414,7 @@ impl CaseStore {
         .bind(timestamp(now))
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
+        Ok(rows.iter().map(|r| r.get("case_id")).collect())
     }
 
     /// Adds an operator and returns them with their token's text — the only time it exists
@@ -560,18 +560,18 @@ impl CaseStore {
                 .bind(state.as_str())
                 .fetch_all(&self.pool)
                 .await?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
+        Ok(rows.iter().map(|r| r.get("case_id")).collect())
     }
 
     /// How many cases are in each state.
     pub async fn state_counts(&self) -> Result<Vec<(String, u64)>, CaseError> {
         let rows =
-            sqlx::query("SELECT status, COUNT(*) FROM cases GROUP BY status ORDER BY status")
+            sqlx::query("SELECT status, COUNT(*) AS n FROM cases GROUP BY status ORDER BY status")
                 .fetch_all(&self.pool)
                 .await?;
         Ok(rows
             .iter()
-            .map(|r| (r.get(0), r.get::<i64, _>(1).max(0) as u64))
+            .map(|r| (r.get("status"), r.get::<i64, _>("n").max(0) as u64))
             .collect())
     }
 
@@ -587,11 +587,11 @@ impl CaseStore {
         .await?;
         rows.iter()
             .map(|r| {
-                let case_id: String = r.get(0);
-                let received: String = r.get(2);
-                let measures: String = r.get(3);
+                let case_id: String = r.get("case_id");
+                let received: String = r.get("received_at");
+                let measures: String = r.get("measures_at");
                 Ok((
-                    r.get(1),
+                    r.get("platform"),
                     parse_time(&case_id, "received_at", &received)?,
                     parse_time(&case_id, "measures_at", &measures)?,
                 ))
@@ -614,12 +614,12 @@ impl CaseStore {
         Ok(rows
             .iter()
             .map(|r| {
-                let reason: Option<String> = r.get(3);
-                let at: Option<String> = r.get(4);
+                let reason: Option<String> = r.get("reason");
+                let at: Option<String> = r.get("appealed_at");
                 UpheldCount {
-                    platform: r.get(0),
-                    seller: r.get(1),
-                    upheld: r.get::<i64, _>(2).max(0) as u32,
+                    platform: r.get("platform"),
+                    seller: r.get("seller"),
+                    upheld: r.get::<i64, _>("n").max(0) as u32,
                     appeal: reason.zip(at),
                 }
             })
@@ -669,37 +669,36 @@ fn parse_time(
 }
 
 fn record_from_row(row: &SqliteRow) -> Result<CaseRecord, CaseError> {
-    let case_id: String = row.get(0);
+    let case_id: String = row.get("case_id");
     let corrupt = |column: &'static str, value: &str| CaseError::Corrupt {
         case_id: case_id.clone(),
         column,
         value: value.to_owned(),
     };
-    let regime: String = row.get(5);
-    let state: String = row.get(6);
-    let received: String = row.get(7);
-    let optional =
-        |index: usize, column: &'static str| -> Result<Option<DateTime<Utc>>, CaseError> {
-            row.get::<Option<String>, _>(index)
-                .map(|v| parse_time(&case_id, column, &v))
-                .transpose()
-        };
+    let regime: String = row.get("regime");
+    let state: String = row.get("status");
+    let received: String = row.get("received_at");
+    let optional = |column: &'static str| -> Result<Option<DateTime<Utc>>, CaseError> {
+        row.get::<Option<String>, _>(column)
+            .map(|v| parse_time(&case_id, column, &v))
+            .transpose()
+    };
     Ok(CaseRecord {
-        notice_id: row.get(1),
-        platform: row.get(2),
-        seller: row.get(3),
-        listing_url: row.get(4),
+        notice_id: row.get("notice_id"),
+        platform: row.get("platform"),
+        seller: row.get("seller"),
+        listing_url: row.get("listing_url"),
         regime: Regime::parse(&regime).ok_or_else(|| corrupt("regime", &regime))?,
         state: State::parse(&state).ok_or_else(|| corrupt("status", &state))?,
         received_at: parse_time(&case_id, "received_at", &received)?,
-        deadline: optional(8, "deadline")?,
-        measures_at: optional(9, "measures_at")?,
-        counter_at: optional(10, "counter_at")?,
-        restore_by: optional(11, "restore_by")?,
-        complaint_until: optional(12, "complaint_until")?,
-        statement_of_reasons: row.get(13),
+        deadline: optional("deadline")?,
+        measures_at: optional("measures_at")?,
+        counter_at: optional("counter_at")?,
+        restore_by: optional("restore_by")?,
+        complaint_until: optional("complaint_until")?,
+        statement_of_reasons: row.get("statement_of_reasons"),
         pending_windows: {
-            let text: String = row.get(14);
+            let text: String = row.get("pending_windows");
             serde_json::from_str(&text).map_err(|_| corrupt("pending_windows", &text))?
         },
         case_id: case_id.clone(),
@@ -707,16 +706,16 @@ fn record_from_row(row: &SqliteRow) -> Result<CaseRecord, CaseError> {
 }
 
 fn event_from_row(row: &SqliteRow) -> EventRecord {
-    let detail: String = row.get(8);
+    let detail: String = row.get("detail");
     EventRecord {
-        seq: row.get(0),
-        case_id: row.get(1),
-        notice_id: row.get(2),
-        event: row.get(3),
-        from: row.get(4),
-        to: row.get(5),
-        actor: row.get(6),
-        at: row.get(7),
+        seq: row.get("seq"),
+        case_id: row.get("case_id"),
+        notice_id: row.get("notice_id"),
+        event: row.get("event"),
+        from: row.get("from_state"),
+        to: row.get("to_state"),
+        actor: row.get("actor"),
+        at: row.get("at"),
         // Written by this crate as JSON; an unreadable detail is shown as its text.
         detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::String(detail)),
     }
