@@ -142,6 +142,44 @@ async fn the_desk_serves_the_case_flow_to_operators() {
         .await
         .expect("json");
     assert!(feed.to_string().contains("take_measures"), "{feed}");
+    // The inbox: filtered on the server, with the case that now waits on a deadline.
+    let inbox: Value = client
+        .get(format!(
+            "{base}/cases?state=seller_notified&sender=acme&regime=eu_dsa"
+        ))
+        .bearer_auth(OPERATOR)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(inbox.as_array().map(Vec::len), Some(1), "{inbox}");
+    assert_eq!(inbox[0]["case_id"], case_id.as_str());
+    assert!(inbox[0]["deadline"].is_string(), "{inbox}");
+    let none: Value = client
+        .get(format!("{base}/cases?sender=someone-else"))
+        .bearer_auth(OPERATOR)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(none.as_array().map(Vec::len), Some(0), "{none}");
+    let bad = client
+        .get(format!("{base}/cases?state=nonsense"))
+        .bearer_auth(OPERATOR)
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(bad.status().as_u16(), 422);
+    let bad: Value = bad.json().await.expect("json");
+    assert!(
+        bad["message"].as_str().unwrap_or("").contains("state"),
+        "{bad}"
+    );
+
     let metrics = client
         .get(format!("{base}/metrics"))
         .bearer_auth(OPERATOR)

@@ -117,6 +117,52 @@ pub struct Audit<'a> {
     pub detail: serde_json::Value,
 }
 
+/// One line of the desk's inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseSummary {
+    /// The case.
+    pub case_id: String,
+    /// The notice it was opened for.
+    pub notice_id: String,
+    /// The platform the listing is on.
+    pub platform: String,
+    /// The seller the notice is against.
+    pub seller: String,
+    /// Who sent the notice (the owner's id in the notice).
+    pub sender: String,
+    /// The listing.
+    pub listing_url: String,
+    /// The law the case runs under.
+    pub regime: String,
+    /// Where the case is.
+    pub state: String,
+    /// When the notice arrived.
+    pub received_at: String,
+    /// When the current window ends, if it has one and it is known.
+    pub deadline: Option<String>,
+    /// A window's end is unknown (no holiday table for its year yet).
+    pub deadline_unknown: bool,
+}
+
+/// Which cases to list; every field narrows the list.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// Only cases in this state.
+    pub state: Option<State>,
+    /// Only cases under this regime.
+    pub regime: Option<Regime>,
+    /// Only cases against this seller.
+    pub seller: Option<String>,
+    /// Only notices from this sender (owner id).
+    pub sender: Option<String>,
+    /// Only cases whose window ends before this instant.
+    pub deadline_before: Option<DateTime<Utc>>,
+    /// Skip this many (for the next page).
+    pub offset: u32,
+    /// At most this many.
+    pub limit: u32,
+}
+
 /// One of the desk's operators (never their token).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OperatorRow {
@@ -415,6 +461,50 @@ impl CaseStore {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.iter().map(|r| r.get("case_id")).collect())
+    }
+
+    /// The cases that pass `filter`, nearest deadline first (cases without one after, oldest
+    /// first).
+    pub async fn list(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>, CaseError> {
+        let rows = sqlx::query(
+            "SELECT case_id, notice_id, platform, seller,
+                    COALESCE(json_extract(body, '$.data.owner_id'), '') AS sender,
+                    listing_url, regime, status, received_at, deadline,
+                    pending_windows <> '[]' AS deadline_unknown
+             FROM cases
+             WHERE (?1 IS NULL OR status = ?1)
+               AND (?2 IS NULL OR regime = ?2)
+               AND (?3 IS NULL OR seller = ?3)
+               AND (?4 IS NULL OR COALESCE(json_extract(body, '$.data.owner_id'), '') = ?4)
+               AND (?5 IS NULL OR (deadline IS NOT NULL AND deadline < ?5))
+             ORDER BY deadline IS NULL, deadline, received_at, case_id
+             LIMIT ?6 OFFSET ?7",
+        )
+        .bind(filter.state.map(State::as_str))
+        .bind(filter.regime.map(Regime::as_str))
+        .bind(filter.seller.as_deref())
+        .bind(filter.sender.as_deref())
+        .bind(filter.deadline_before.map(timestamp))
+        .bind(i64::from(filter.limit))
+        .bind(i64::from(filter.offset))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| CaseSummary {
+                case_id: r.get("case_id"),
+                notice_id: r.get("notice_id"),
+                platform: r.get("platform"),
+                seller: r.get("seller"),
+                sender: r.get("sender"),
+                listing_url: r.get("listing_url"),
+                regime: r.get("regime"),
+                state: r.get("status"),
+                received_at: r.get("received_at"),
+                deadline: r.get("deadline"),
+                deadline_unknown: r.get("deadline_unknown"),
+            })
+            .collect())
     }
 
     /// Adds an operator and returns them with their token's text — the only time it exists

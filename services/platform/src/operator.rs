@@ -85,6 +85,7 @@ struct Actor(String);
 pub fn operator_router(state: OperatorState) -> Router {
     let state = Arc::new(state);
     Router::new()
+        .route("/cases", get(get_cases))
         .route("/cases/{case_id}", get(get_case))
         .route("/cases/{case_id}/events", get(get_case_events))
         .route("/cases/{case_id}/{action}", post(post_action))
@@ -294,6 +295,66 @@ struct FeedQuery {
     #[serde(default)]
     after: i64,
     limit: Option<u32>,
+}
+
+/// `GET /cases`'s query: filters and a page.
+#[derive(Deserialize)]
+struct CasesQuery {
+    state: Option<String>,
+    regime: Option<String>,
+    seller: Option<String>,
+    sender: Option<String>,
+    deadline_before: Option<String>,
+    #[serde(default)]
+    offset: u32,
+    limit: Option<u32>,
+}
+
+async fn get_cases(
+    State(state): State<Arc<OperatorState>>,
+    Query(query): Query<CasesQuery>,
+) -> Response {
+    let invalid = |field: &str, value: &str, expected: &str| {
+        error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_filter",
+            format!("{field}: {value:?} is not {expected}"),
+        )
+    };
+    let case_state = match query.state.as_deref() {
+        Some(s) => match crate::flow::State::parse(s) {
+            Some(parsed) => Some(parsed),
+            None => return invalid("state", s, "a case state"),
+        },
+        None => None,
+    };
+    let regime = match query.regime.as_deref() {
+        Some(s) => match crate::flow::Regime::parse(s) {
+            Some(parsed) => Some(parsed),
+            None => return invalid("regime", s, "a regime"),
+        },
+        None => None,
+    };
+    let deadline_before = match query.deadline_before.as_deref() {
+        Some(s) => match chrono::DateTime::parse_from_rfc3339(s) {
+            Ok(at) => Some(at.to_utc()),
+            Err(_) => return invalid("deadline_before", s, "an RFC 3339 time"),
+        },
+        None => None,
+    };
+    let filter = crate::cases::CaseFilter {
+        state: case_state,
+        regime,
+        seller: query.seller,
+        sender: query.sender,
+        deadline_before,
+        offset: query.offset,
+        limit: query.limit.unwrap_or(100).clamp(1, 1000),
+    };
+    match state.flow.store().list(&filter).await {
+        Ok(cases) => Json(cases).into_response(),
+        Err(e) => flow_error(e.into()),
+    }
 }
 
 async fn get_feed(
