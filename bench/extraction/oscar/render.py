@@ -92,7 +92,9 @@ settings.configure(
     }],
     AUTHENTICATION_BACKENDS=["oscar.apps.customer.auth_backends.EmailBackend",
                              "django.contrib.auth.backends.ModelBackend"],
-    HAYSTACK_CONNECTIONS={"default": {"ENGINE": "haystack.backends.simple_backend.SimpleEngine"}},
+    # Oscar lists the catalogue through a search index; Whoosh is the pure-Python one.
+    HAYSTACK_CONNECTIONS={"default": {"ENGINE": "haystack.backends.whoosh_backend.WhooshEngine",
+                                      "PATH": str(WORK / "whoosh")}},
     MEDIA_ROOT=str(WORK / "media"),
     MEDIA_URL="/media/",
     STATIC_URL="/static/",
@@ -160,6 +162,7 @@ def main():
             "url": site + url, "title": item["title"], "price": item["price"],
             "currency": "GBP", "seller": "", "seller_rule": None, "images": images,
         })
+    call_command("update_index", verbosity=0)
     for name, url in [("catalogue", "/catalogue/"), ("category", category.get_absolute_url())]:
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)

@@ -8,7 +8,8 @@
 //! `/cache/<hash>/`, `large_default`…). Decoration is dropped by position, size and
 //! repetition, never by a site's class names: images in navigation, header, footer or
 //! aside; declared smaller than 50 px (icons, tracking pixels); SVGs and addresses or
-//! attributes saying logo/icon/sprite/pixel; and images inside links to other pages —
+//! attributes saying logo/icon/sprite/pixel; thumbnails in carousel controls that show a
+//! slide (`data-slide-to`); and images inside links to other pages —
 //! the recommendation strips and category tiles that repeat links to other products.
 //!
 //! Written by hand: no crate collects a product's gallery from arbitrary shop markup.
@@ -65,6 +66,12 @@ const DECORATION: &[&str] = &[
     "logo", "icon", "sprite", "avatar", "badge", "pixel", "spacer", "tracking", "flag", "payment",
     "rating", "star",
 ];
+
+/// Attributes of carousel controls that show a slide (Bootstrap's `data-slide-to` and
+/// `data-bs-slide-to`, bxSlider's `data-slide-index`): an image in such a control is a
+/// thumbnail of a photo the carousel already shows, often under an unrelated address
+/// (hashed thumbnail names), so its rendition could not be grouped with the slide's.
+const SLIDE_CONTROL_ATTRS: &[&str] = &["data-slide-to", "data-bs-slide-to", "data-slide-index"];
 
 /// Keys of JSON gallery entries, the largest rendition first.
 const JSON_KEYS: &[(&str, Rank)] = &[
@@ -173,6 +180,12 @@ fn from_img(img: ElementRef<'_>, base: &Url) -> Option<Candidate> {
     if DECORATION
         .iter()
         .any(|w| names.split(|c: char| !c.is_alphanumeric()).any(|t| t == *w))
+    {
+        return None;
+    }
+    if std::iter::once(img)
+        .chain(img.ancestors().filter_map(ElementRef::wrap).take(3))
+        .any(|e| SLIDE_CONTROL_ATTRS.iter().any(|a| attr(e, a).is_some()))
     {
         return None;
     }
