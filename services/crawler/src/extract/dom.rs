@@ -1,7 +1,7 @@
 //! Small DOM helpers shared by the extractors: built-in selectors, element text, and
 //! class/id matching.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Selector};
@@ -53,8 +53,9 @@ pub(crate) fn in_chrome(el: ElementRef<'_>) -> bool {
 /// are not the item's. Found by position and repetition of links, not by class names;
 /// built in one pass (each link marks its ancestors), asked per element in O(depth).
 pub(crate) struct Tiles {
-    /// Elements holding (or being) a link to another page.
-    linking: HashSet<NodeId>,
+    /// Elements holding (or being) a link to another page, with the one page they all
+    /// link to, or `None` once they link to several.
+    linking: HashMap<NodeId, Option<Url>>,
     /// The main heading (first `<h1>` outside chrome) and its ancestors.
     main: HashSet<NodeId>,
 }
@@ -64,7 +65,7 @@ impl Tiles {
     pub(crate) fn new(doc: &Html, page_url: &Url, base: &Url) -> Self {
         let mut page = page_url.clone();
         page.set_fragment(None);
-        let mut linking = HashSet::new();
+        let mut linking: HashMap<NodeId, Option<Url>> = HashMap::new();
         for a in doc.select(&selector("a[href]")) {
             let Some(href) = attr(a, "href") else {
                 continue;
@@ -79,10 +80,17 @@ impl Tiles {
             if target == page {
                 continue;
             }
-            linking.insert(a.id());
-            for ancestor in a.ancestors() {
-                if !linking.insert(ancestor.id()) {
-                    break;
+            // An ancestor that already knows this target, or already links to several,
+            // has ancestors that do too: the walk stops there.
+            for node in std::iter::once(*a).chain(a.ancestors()) {
+                match linking.get_mut(&node.id()) {
+                    None => {
+                        linking.insert(node.id(), Some(target.clone()));
+                    }
+                    Some(Some(known)) if *known != target => {
+                        *linking.get_mut(&node.id()).expect("just read") = None;
+                    }
+                    Some(_) => break,
                 }
             }
         }
@@ -109,16 +117,21 @@ impl Tiles {
         let mut chain = std::iter::once(*el).chain(el.ancestors());
         if chain.clone().any(|n| {
             ElementRef::wrap(n).is_some_and(|e| e.value().name() == "a")
-                && self.linking.contains(&n.id())
+                && self.linking.contains_key(&n.id())
         }) {
             return true;
         }
         if self.main.is_empty() {
             return false;
         }
+        // A tile leads to one page; a block linking to several (a sidebar menu beside
+        // the item's details, under a heading kept apart) is a region, not a tile.
         chain
-            .find(|n| self.linking.contains(&n.id()))
-            .is_some_and(|n| !self.main.contains(&n.id()))
+            .find(|n| self.linking.contains_key(&n.id()))
+            .is_some_and(|n| {
+                !self.main.contains(&n.id())
+                    && self.linking.get(&n.id()).is_some_and(Option::is_some)
+            })
     }
 }
 

@@ -8,7 +8,8 @@
 //! `/cache/<hash>/`, `large_default`…). Decoration is dropped by position, size and
 //! repetition, never by a site's class names: images in navigation, header, footer or
 //! aside; declared smaller than 50 px (icons, tracking pixels); SVGs and addresses or
-//! attributes saying logo/icon/sprite/pixel; and images inside links to other pages —
+//! attributes saying logo/icon/sprite/pixel; thumbnails in carousel controls that show a
+//! slide (`data-slide-to`); and images inside links to other pages —
 //! the recommendation strips and category tiles that repeat links to other products.
 //!
 //! Written by hand: no crate collects a product's gallery from arbitrary shop markup.
@@ -65,6 +66,12 @@ const DECORATION: &[&str] = &[
     "logo", "icon", "sprite", "avatar", "badge", "pixel", "spacer", "tracking", "flag", "payment",
     "rating", "star",
 ];
+
+/// Attributes of carousel controls that show a slide (Bootstrap's `data-slide-to` and
+/// `data-bs-slide-to`, bxSlider's `data-slide-index`): an image in such a control is a
+/// thumbnail of a photo the carousel already shows, often under an unrelated address
+/// (hashed thumbnail names), so its rendition could not be grouped with the slide's.
+const SLIDE_CONTROL_ATTRS: &[&str] = &["data-slide-to", "data-bs-slide-to", "data-slide-index"];
 
 /// Keys of JSON gallery entries, the largest rendition first.
 const JSON_KEYS: &[(&str, Rank)] = &[
@@ -176,19 +183,18 @@ fn from_img(img: ElementRef<'_>, base: &Url) -> Option<Candidate> {
     {
         return None;
     }
+    if in_slide_control(img) {
+        return None;
+    }
     let dim = |name| attr(img, name).and_then(|v| v.trim_end_matches("px").parse::<u32>().ok());
     let declared_width = dim("width");
     if declared_width.is_some_and(|w| w < 50) || dim("height").is_some_and(|h| h < 50) {
         return None;
     }
-    let link = img
-        .ancestors()
-        .filter_map(ElementRef::wrap)
-        .take(3)
-        .find(|a| a.value().name() == "a")
-        .and_then(|a| attr(a, "href"))
-        .filter(|h| looks_like_image(h));
-    let large = LARGE_ATTRS.iter().find_map(|a| attr(img, a)).or(link);
+    let large = LARGE_ATTRS
+        .iter()
+        .find_map(|a| attr(img, a))
+        .or_else(|| image_link(img));
     let candidate = |raw: &str, rank: Rank, width: Option<u32>| {
         let url = resolve(raw, base)?;
         let width = width.unwrap_or_else(|| url_width(&url));
@@ -228,6 +234,24 @@ fn from_img(img: ElementRef<'_>, base: &Url) -> Option<Candidate> {
     attr(img, "src").and_then(|u| candidate(u, Rank::Src, declared_width))
 }
 
+/// Whether `el` sits in a carousel control that shows a slide (see
+/// [`SLIDE_CONTROL_ATTRS`]).
+fn in_slide_control(el: ElementRef<'_>) -> bool {
+    std::iter::once(el)
+        .chain(el.ancestors().filter_map(ElementRef::wrap).take(3))
+        .any(|e| SLIDE_CONTROL_ATTRS.iter().any(|a| attr(e, a).is_some()))
+}
+
+/// The image file a link around `el` leads to (a thumbnail opening its large version).
+fn image_link(el: ElementRef<'_>) -> Option<&str> {
+    el.ancestors()
+        .filter_map(ElementRef::wrap)
+        .take(3)
+        .find(|a| a.value().name() == "a")
+        .and_then(|a| attr(a, "href"))
+        .filter(|h| looks_like_image(h))
+}
+
 static BACKGROUND_URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"background(?:-image)?\s*:[^;]*url\(\s*['"]?([^'")]+)['"]?\s*\)"#)
         .unwrap_or_else(|e| panic!("built-in regex: {e}"))
@@ -238,8 +262,18 @@ fn from_background(el: ElementRef<'_>, base: &Url) -> Option<Candidate> {
     if DECORATION.iter().any(|w| names.contains(w)) {
         return None;
     }
+    if in_slide_control(el) {
+        return None;
+    }
     let style = attr(el, "style")?;
     let raw = BACKGROUND_URL.captures(style)?.get(1)?.as_str();
+    if let Some(url) = image_link(el).and_then(|href| resolve(href, base)) {
+        return Some(Candidate {
+            width: url_width(&url),
+            url,
+            rank: Rank::Large,
+        });
+    }
     let url = resolve(raw, base)?;
     Some(Candidate {
         width: url_width(&url),
@@ -323,6 +357,18 @@ const SIZE_QUERY: &[&str] = &[
     "dpr", "fm",
 ];
 
+/// A directory holding resized copies beside the originals' tree
+/// (`media/<store>_thumbnails/<store>/…`, `.thumbnails`).
+static THUMBNAIL_DIR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^[._]?\w*[._-]thumbnails?$").unwrap_or_else(|e| panic!("built-in regex: {e}"))
+});
+
+/// A copy named after its original plus its size (`bag.jpg__700x700_q85….jpg`).
+static THUMBNAIL_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(.+?\.(?:jpe?g|png|webp|gif|avif))__\d+x\d+")
+        .unwrap_or_else(|e| panic!("built-in regex: {e}"))
+});
+
 /// What the renditions of one image share: host, path and query with size markers
 /// removed, file extension dropped.
 fn stem(url: &Url) -> String {
@@ -332,9 +378,15 @@ fn stem(url: &Url) -> String {
         .map(Iterator::collect)
         .unwrap_or_default();
     for seg in segments {
-        if SIZE_SEGMENT.is_match(seg) {
+        if SIZE_SEGMENT.is_match(seg) || THUMBNAIL_DIR.is_match(seg) {
             continue;
         }
+        // `bag.jpg__700x700_q85.jpg`: a thumbnail store naming the copy after its
+        // original; the original's name is the stem.
+        let seg = THUMBNAIL_NAME
+            .captures(seg)
+            .and_then(|c| c.get(1))
+            .map_or(seg, |m| m.as_str());
         let seg = seg.rsplit_once('.').map_or(seg, |(name, _)| name);
         out.push('/');
         out.push_str(&SIZE_SUFFIX.replace(seg, "").to_ascii_lowercase());

@@ -131,6 +131,17 @@ const NOT_PROFILE: &[&str] = &[
     "tag",
     "tags",
     "all",
+    // The shop's own machinery under `/shop/…` (Cartridge's `/shop/product/<slug>`,
+    // `/shop/wishlist/`): pages of the store software, not a seller's profile.
+    "product",
+    "products",
+    "wishlist",
+    "basket",
+    "account",
+    "accounts",
+    "login",
+    "register",
+    "orders",
 ];
 
 /// Link texts that say "go to the shop" rather than name it.

@@ -20,6 +20,8 @@
 //! - `dom::Tiles`: blocks linking to other pages (recommendation strips), not the item.
 //! - `kind`: listing or category page; `pagination`: the next pages.
 
+#[cfg(test)]
+mod corpus_tests;
 mod dom;
 mod exhibitor;
 mod fallback;
