@@ -1,5 +1,7 @@
 //! `takedown`: one binary for every stage. See `takedown --help`.
 
+#![forbid(unsafe_code)]
+
 use std::path::PathBuf;
 
 use anyhow::Context;

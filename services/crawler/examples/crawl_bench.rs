@@ -17,6 +17,9 @@
 //! time (process start to exit), so both crawlers are measured by the same counter. Every
 //! listing must be found by both: the run fails otherwise.
 
+// `unsafe` is allowed for `wait4`, the only way to read a child process's peak RSS
+// (rusage) — what this benchmark measures; std's `wait` does not return it.
+
 use std::{
     collections::HashSet,
     path::{Path, PathBuf},

@@ -9,6 +9,8 @@
 //! bomb, too little information) is reported with its reason in the output, never dropped
 //! silently and never allowed to stop the stage.
 
+#![forbid(unsafe_code)]
+
 use std::sync::Arc;
 
 use takedown_bus::{Bus, BusError, Topic, consume_decoded};

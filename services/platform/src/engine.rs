@@ -3,7 +3,7 @@
 //! calendar, and records the transition with who, what and when. [`CaseFlow::tick`] applies
 //! windows that have run out and retries effects that failed.
 
-use std::{collections::HashMap, future::Future, sync::Arc};
+use std::{future::Future, sync::Arc};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -71,7 +71,6 @@ pub struct CaseFlow {
     clock: Arc<dyn Clock>,
     listings: Arc<dyn ListingService>,
     sellers: Arc<dyn SellerNotifier>,
-    profiles: Arc<HashMap<Regime, Profile>>,
     cn: Arc<CnCalendar>,
 }
 
@@ -87,15 +86,8 @@ impl CaseFlow {
             clock,
             listings,
             sellers,
-            profiles: Arc::new(HashMap::new()),
             cn: Arc::new(CnCalendar::official()),
         }
-    }
-
-    /// Replaces a regime's default window lengths.
-    pub fn with_profile(mut self, profile: Profile) -> Self {
-        Arc::make_mut(&mut self.profiles).insert(profile.regime, profile);
-        self
     }
 
     /// Replaces the Chinese holiday tables (to add a year).
@@ -112,11 +104,9 @@ impl CaseFlow {
         &self.clock
     }
 
+    /// The steps and windows of `regime` (the statutes' figures, and practice's).
     pub fn profile(&self, regime: Regime) -> Profile {
-        self.profiles
-            .get(&regime)
-            .cloned()
-            .unwrap_or_else(|| Profile::for_regime(regime))
+        Profile::for_regime(regime)
     }
 
     /// The case with its timeline.

@@ -28,6 +28,8 @@
 //! once (running it again changes nothing); librdkafka's mock cluster has no CreateTopics,
 //! so tests there create topics with the mock's own call from the same [`topic_specs`].
 
+#![forbid(unsafe_code)]
+
 pub mod admin;
 pub mod bus;
 pub mod config;

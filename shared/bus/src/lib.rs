@@ -17,6 +17,8 @@
 //! payloads' schemas. Messages with the same key land in the same partition and keep their
 //! order, as they do on Kafka.
 
+#![forbid(unsafe_code)]
+
 pub mod consume;
 pub mod embedded;
 pub mod topics;

@@ -21,6 +21,8 @@
 //! - [`mod@write`]: building records as bytes.
 //! - [`read`]: parsing records and verifying their digests.
 
+#![forbid(unsafe_code)]
+
 pub mod digest;
 pub mod http;
 pub mod id;

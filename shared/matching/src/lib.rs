@@ -22,6 +22,11 @@
 //! **Architecture Invariant:** this crate is pure computation over bytes and strings: no I/O,
 //! no storage, no clock. Everything it returns is determined by its inputs.
 
+// `unsafe` is allowed here, and only in two modules, each block with its SAFETY comment:
+// `hugepages` (madvise(MADV_HUGEPAGE) on the index's large arrays) and `mih` (SSE2 scans of
+// suffix bytes and prefetches of slots and hashes) — the measured speed of `MihIndex` at
+// 10M hashes rests on them (BENCHMARKS.md). Everything else in the crate is safe code.
+
 mod hugepages;
 pub mod image_hash;
 pub mod mih;

@@ -43,6 +43,8 @@
 //! **Architecture Invariant:** the store holds state; it does not decide anything. Policy
 //! lives in the services.
 
+#![forbid(unsafe_code)]
+
 pub mod access;
 pub mod blobs;
 pub mod cases;

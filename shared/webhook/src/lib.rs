@@ -6,6 +6,8 @@
 //! taken from the `standardwebhooks` crate because that one pins its own HTTP types and
 //! time handling; the scheme is twenty lines over `hmac`.
 
+#![forbid(unsafe_code)]
+
 use std::fmt;
 
 use base64::{Engine, engine::general_purpose::STANDARD};
