@@ -123,8 +123,6 @@ pub struct Backends {
     pub store: Store,
     pub blobs: BlobStore,
     pub bus: Arc<dyn Bus>,
-    /// Set when the bus is the embedded one (the in-process pipeline's idle check reads it).
-    pub embedded_bus: Option<EmbeddedBus>,
 }
 
 /// The store and blob store a config names, without the bus: what the inspection and
@@ -165,12 +163,12 @@ impl Backends {
     /// Opens what `config` names; files of the embedded defaults live under `data_dir`.
     pub async fn open(config: &BackendsConfig, data_dir: &Path) -> anyhow::Result<Self> {
         let Storage { store, blobs } = Storage::open(config, data_dir).await?;
-        let (bus, embedded_bus): (Arc<dyn Bus>, _) = match &config.bus {
+        let bus: Arc<dyn Bus> = match &config.bus {
             BusConfig::Embedded => {
                 let bus = EmbeddedBus::open(&data_dir.join("bus.db"))
                     .await
                     .context("opening the embedded bus")?;
-                (Arc::new(bus.clone()), Some(bus))
+                Arc::new(bus)
             }
             BusConfig::Kafka { .. } => {
                 let kafka = KafkaBus::new(config.bus.kafka()?.context("kafka bus")?)
@@ -179,14 +177,13 @@ impl Backends {
                     .ensure_topics()
                     .await
                     .context("creating the pipeline's Kafka topics")?;
-                (Arc::new(kafka), None)
+                Arc::new(kafka)
             }
         };
         Ok(Self {
             store,
             blobs,
             bus,
-            embedded_bus,
         })
     }
 }
