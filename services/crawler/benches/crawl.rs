@@ -4,9 +4,11 @@
 //! in a child process whose peak RSS is read from `wait4`'s rusage.
 //!
 //! ```text
-//! cargo build --release -p takedown-crawler --example crawl_bench
-//! target/release/examples/crawl_bench --spider bench/crawl/shop_spider.py
+//! cargo bench -p takedown-crawler --bench crawl -- --listings 10000 --runs 3
 //! ```
+//!
+//! The Scrapy side is `bench/crawl/shop_spider.py` (found from the repository root
+//! whatever the working directory; `--spider PATH` names another).
 //!
 //! Our side runs in a child process that is this binary again (`--crawl-child`): the same
 //! `Crawler` with the same data-dir layout (SQLite store, blob store, embedded bus) as
@@ -525,7 +527,10 @@ fn main() {
         sqlite_heap_kb: arg(&args, "--sqlite-heap-kb").map(|n| n.parse().expect("KiB")),
     };
     let spider = PathBuf::from(
-        arg(&args, "--spider").unwrap_or_else(|| "bench/crawl/shop_spider.py".into()),
+        arg(&args, "--spider").unwrap_or_else(|| {
+            // `cargo bench` runs in the crate's folder; the spider is beside the bench's results.
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../bench/crawl/shop_spider.py").into()
+        }),
     );
     let python = arg(&args, "--python").unwrap_or_else(|| "python3".into());
     let listings: usize = arg(&args, "--listings").map_or(10_000, |n| n.parse().expect("N"));
