@@ -180,11 +180,7 @@ impl Backends {
                 Arc::new(kafka)
             }
         };
-        Ok(Self {
-            store,
-            blobs,
-            bus,
-        })
+        Ok(Self { store, blobs, bus })
     }
 }
 

@@ -526,12 +526,14 @@ fn main() {
         arena_max: arg(&args, "--malloc-arena-max"),
         sqlite_heap_kb: arg(&args, "--sqlite-heap-kb").map(|n| n.parse().expect("KiB")),
     };
-    let spider = PathBuf::from(
-        arg(&args, "--spider").unwrap_or_else(|| {
-            // `cargo bench` runs in the crate's folder; the spider is beside the bench's results.
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../../bench/crawl/shop_spider.py").into()
-        }),
-    );
+    let spider = PathBuf::from(arg(&args, "--spider").unwrap_or_else(|| {
+        // `cargo bench` runs in the crate's folder; the spider is beside the bench's results.
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../bench/crawl/shop_spider.py"
+        )
+        .into()
+    }));
     let python = arg(&args, "--python").unwrap_or_else(|| "python3".into());
     let listings: usize = arg(&args, "--listings").map_or(10_000, |n| n.parse().expect("N"));
     let runs: usize = arg(&args, "--runs").map_or(3, |n| n.parse().expect("N"));

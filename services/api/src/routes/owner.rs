@@ -13,7 +13,7 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use takedown_model::{AuthorizedSeller, CaseEvent, TenantKind};
-use takedown_store::owned::{NoticeParty, ReviewDecision, TenantDoc, status::DEFAULT_STATUS};
+use takedown_store::owned::{NoticeParty, ReviewDecision, status::DEFAULT_STATUS};
 use utoipa::ToSchema;
 
 use crate::{

@@ -8,11 +8,11 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use takedown_model::TenantKind;
-use takedown_store::owned::{NoticeParty, TenantDoc};
+use takedown_store::owned::NoticeParty;
 use utoipa::ToSchema;
 
 use crate::{
-    AppState, audit,
+    AppState,
     auth::Caller,
     error::{ApiError, ApiResult, ErrorBody, body_error},
     routes::{

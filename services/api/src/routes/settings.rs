@@ -39,11 +39,7 @@ pub(crate) async fn write<T: Serialize>(
     audit_kind: &str,
     value: &T,
 ) -> ApiResult<()> {
-    let before = state
-        .store
-        .doc(tenant, name, name)
-        .await?
-        .map(|d| d.body);
+    let before = state.store.doc(tenant, name, name).await?.map(|d| d.body);
     let body = serde_json::to_value(value).unwrap_or_default();
     state
         .store
