@@ -28,31 +28,15 @@ use crate::{
     report,
 };
 
+// The table's row type is the report's (it renders the rows); the demo fills them.
+pub use crate::report::DemoRow;
+
 /// A file in the demo directory that marks it as ours, so a re-run may wipe it.
 const MARKER: &str = ".takedown-demo";
 
 pub struct DemoOptions {
     pub dir: PathBuf,
     pub report: Option<PathBuf>,
-}
-
-/// One row of the demo's table: a match and what became of it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DemoRow {
-    pub listing_url: String,
-    pub platform: String,
-    pub seller: String,
-    pub title: String,
-    pub right_id: String,
-    pub right_name: String,
-    pub kind: String,
-    pub score: f32,
-    /// "auto_file" or "review".
-    pub decision: String,
-    pub notice_id: Option<String>,
-    /// "acknowledged", "filed", … or "review" for a match waiting for a reviewer.
-    pub notice_status: String,
-    pub case_id: Option<String>,
 }
 
 /// Everything the demo did, as `--json` prints it.

@@ -14,6 +14,8 @@
 //! - [`eval`]: `takedown eval images|titles` — the matcher over files, CSV out.
 //! - [`report`]: the HTML report of matches with images side by side.
 
+#![forbid(unsafe_code)]
+
 pub mod backends;
 pub mod cli;
 pub mod config;

@@ -1,6 +1,8 @@
 //! `takedown`: one binary for every stage. See `takedown --help`; the commands live in
 //! [`takedown::cli`].
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 
 use clap::Parser;

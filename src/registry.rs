@@ -1,4 +1,4 @@
-//! Registering rights: an owner file (`owner.json`, see `takedown_sample::OwnerFile`) or a
+//! Registering rights: an owner file (`owner.json`, see `takedown_model::OwnerFile`) or a
 //! CSV of rights for one owner. Images are copied into the blob store; registering the same
 //! file twice changes nothing.
 //!
@@ -13,8 +13,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use takedown_matching::ImageLimits;
 use takedown_model::validate::{self as rules, FieldError};
-use takedown_model::{Right, RightCsvRow, RightImage, Tenant, split_list};
-use takedown_sample::OwnerFile;
+use takedown_model::{OwnerFile, Right, RightCsvRow, RightImage, Tenant, split_list};
 use takedown_store::{BlobStore, Store};
 
 /// What an import registered and what it refused.
@@ -39,7 +38,7 @@ pub async fn import_owner_file(
     blobs: &BlobStore,
     path: &Path,
 ) -> anyhow::Result<ImportReport> {
-    let file = OwnerFile::read(path).with_context(|| format!("owner file {}", path.display()))?;
+    let file = read_owner_file(path).with_context(|| format!("owner file {}", path.display()))?;
     let base = path.parent().unwrap_or(Path::new("."));
     let mut rights = Vec::with_capacity(file.rights.len());
     let mut too_generic = Vec::new();
@@ -74,6 +73,13 @@ pub async fn import_owner_file(
             .map(|before| owner_change(&before, &file.owner)),
         too_generic,
     })
+}
+
+/// Reads (size-capped), parses and validates the owner file at `path`.
+fn read_owner_file(path: &Path) -> anyhow::Result<OwnerFile> {
+    let bytes = takedown_fsread::read(path, takedown_fsread::DOCUMENT_MAX_BYTES)
+        .context("cannot read owner file")?;
+    Ok(OwnerFile::from_json(&bytes)?)
 }
 
 /// "owner acme: name "Acme" → "Acme Group"; contact …" for an existing owner a file updates.

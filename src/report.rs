@@ -8,7 +8,28 @@ use base64::Engine;
 use takedown_model::MatchReason;
 use takedown_store::MatchRecord;
 
-use crate::{backends::Storage, demo::DemoRow};
+use serde::Serialize;
+
+use crate::backends::Storage;
+
+/// One row of the demo's table: a match and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DemoRow {
+    pub listing_url: String,
+    pub platform: String,
+    pub seller: String,
+    pub title: String,
+    pub right_id: String,
+    pub right_name: String,
+    pub kind: String,
+    pub score: f32,
+    /// "auto_file" or "review".
+    pub decision: String,
+    pub notice_id: Option<String>,
+    /// "acknowledged", "filed", … or "review" for a match waiting for a reviewer.
+    pub notice_status: String,
+    pub case_id: Option<String>,
+}
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")

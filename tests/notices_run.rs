@@ -10,7 +10,7 @@ use takedown::backends::Backends;
 use takedown_bus::Topic;
 use takedown_model::{
     Envelope, Notice, NoticeStatus,
-    notice::{Bilingual, EvidenceRef, FiledNotice, NoticeItem, NoticeRegime, Party, Signature},
+    notice::{Bilingual, EvidenceRef, FiledNotice, NoticeItem, Party, Regime, Signature},
 };
 use takedown_platform::{
     CaseFlow, CaseStore, Event, HandlerState, OperatorState, OperatorToken, RecordingListings,
@@ -40,7 +40,7 @@ fn dsa_notice() -> FiledNotice {
         filed_at: chrono::Utc::now(),
     };
     let mut filed = FiledNotice::from(notice);
-    filed.regime = NoticeRegime::EuDsa;
+    filed.regime = Regime::EuDsa;
     filed.notifier = Party {
         name: "Acme GmbH".into(),
         email: Some("ip@acme.test".into()),

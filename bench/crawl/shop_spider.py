@@ -1,4 +1,4 @@
-"""Scrapy peer for the crawler benchmark (services/crawler/examples/crawl_bench.rs).
+"""Scrapy peer for the crawler benchmark (services/crawler/benches/crawl.rs).
 
 Crawls the generated bench shop the way `takedown crawl` does: from the home page, follow
 every same-host link (categories, pagination, related listings), obey robots.txt, read each

@@ -8,6 +8,9 @@
 //! `takedown serve` processes, CPU from /proc), `services` (tansu, PostgreSQL databases),
 //! `run` (one measured run), `stats`, `report` (the summary table).
 
+// `unsafe` is allowed for one libc call, `sysconf(_SC_CLK_TCK)` in `stages` (the clock-tick
+// rate that turns /proc CPU counters into seconds); std has no safe equivalent.
+
 mod images;
 mod market;
 mod report;

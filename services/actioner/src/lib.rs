@@ -1,12 +1,11 @@
 //! The actioner stage, the owner's side of a case.
 //!
 //! Module map:
-//! - [`policy`]: auto-file above a threshold, otherwise queue for review.
-//! - [`owner_policy`]: the thresholds an owner sets through the API, which replace the
+//! - [`owner_policy`]: reads the thresholds an owner sets through the API, which replace the
 //!   configured ones for that owner's matches.
-//! - [`compose`]: a notice from a match, the right and the owner (the union of every
-//!   regime's fields), and grouping by (owner, platform, seller, right).
-//! - [`validate`]: what each regime requires; names every missing field before sending.
+//! - `takedown_filing` (re-exported as [`policy`], [`compose`], [`validate`]): the filing
+//!   policy, composing a notice, and what each regime requires — shared with the API, which
+//!   files approved matches the same way.
 //! - [`events`]: every event the actioner logs, its level and fields named once.
 //! - this file: the two consumers — `matches` (decide, store, file) and `case-events`
 //!   (follow each notice at the platform).
@@ -15,12 +14,13 @@
 //! derives from the match's), and it is published again on every redelivery so a crash
 //! between insert and publish loses nothing; the notifier's outbox absorbs the repeats.
 
-pub mod compose;
+#![forbid(unsafe_code)]
+
 mod config;
 pub mod events;
 pub mod owner_policy;
-pub mod policy;
-pub mod validate;
+
+pub use takedown_filing::{compose, policy, validate};
 
 use std::sync::Arc;
 
@@ -30,7 +30,7 @@ use takedown_store::{Store, StoreError};
 use tokio_util::sync::CancellationToken;
 
 pub use config::ActionerConfig;
-pub use policy::{KindThresholds, Policy, Threshold, ThresholdOutOfRange};
+pub use takedown_filing::{KindThresholds, Policy, Threshold, ThresholdOutOfRange};
 
 pub const GROUP: &str = "actioner";
 pub const CASE_GROUP: &str = "case-tracker";

@@ -4,7 +4,7 @@
 use takedown_actioner::{Policy, compose, validate};
 use takedown_model::{
     Capture, Listing, Match, Right, Tenant,
-    notice::{AgentAuthorization, NoticeRegime, Party},
+    notice::{AgentAuthorization, Party, Regime},
 };
 
 fn found(listing: &str, seller: &str) -> Match {
@@ -60,7 +60,7 @@ fn fair_listing() -> Listing {
     .expect("listing")
 }
 
-fn policy(regime: NoticeRegime) -> Policy {
+fn policy(regime: Regime) -> Policy {
     Policy {
         default_regime: regime,
         ..Policy::default()
@@ -75,10 +75,10 @@ fn eu_dsa_notice_carries_every_field_and_passes() {
         &owner(Some("legal@acme.example")),
         None,
         &[capture("cap_1")],
-        &policy(NoticeRegime::EuDsa),
+        &policy(Regime::EuDsa),
     );
     assert_eq!(validate::missing_fields(&filed), Vec::<String>::new());
-    assert_eq!(filed.regime, NoticeRegime::EuDsa);
+    assert_eq!(filed.regime, Regime::EuDsa);
     assert_eq!(filed.right.office, "EUIPO");
     assert_eq!(filed.items.len(), 1);
     assert_eq!(filed.items[0].key, "mat_1");
@@ -100,7 +100,7 @@ fn eu_dsa_names_a_missing_contact_email() {
         &owner(None),
         None,
         &[],
-        &policy(NoticeRegime::EuDsa),
+        &policy(Regime::EuDsa),
     );
     let err = validate::validate(&filed).expect_err("incomplete");
     assert_eq!(err.missing, vec!["notifier.email".to_owned()]);
@@ -109,7 +109,7 @@ fn eu_dsa_names_a_missing_contact_email() {
 
 #[test]
 fn chinese_notice_is_bilingual_and_needs_identity_proof() {
-    let mut p = policy(NoticeRegime::CnEcommerce);
+    let mut p = policy(Regime::CnEcommerce);
     let filed = compose::filed(
         &found("1", "Knockoff Co"),
         &right(),
@@ -152,7 +152,7 @@ fn chinese_notice_is_bilingual_and_needs_identity_proof() {
 
 #[test]
 fn trade_fair_needs_the_booth_and_an_agents_authorization() {
-    let mut p = policy(NoticeRegime::TradeFair);
+    let mut p = policy(Regime::TradeFair);
     p.identity_document = Some("USCC 1".into());
     p.agent = Some(AgentAuthorization {
         agent: Party {
@@ -203,7 +203,7 @@ fn trade_fair_needs_the_booth_and_an_agents_authorization() {
 
 #[test]
 fn us_dmca_needs_a_signature_and_names_every_gap_at_once() {
-    let mut p = policy(NoticeRegime::UsDmca);
+    let mut p = policy(Regime::UsDmca);
     p.accuracy_statement = String::new();
     let mut filed = compose::filed(
         &found("1", "Knockoff Co"),
@@ -226,7 +226,7 @@ fn us_dmca_needs_a_signature_and_names_every_gap_at_once() {
 
 #[test]
 fn grouping_combines_one_sellers_listings_and_never_duplicates_an_item() {
-    let p = policy(NoticeRegime::EuDsa);
+    let p = policy(Regime::EuDsa);
     let compose = |listing: &str, seller: &str| {
         compose::filed(
             &found(listing, seller),

@@ -74,7 +74,7 @@ fn composed() -> FiledNotice {
     }))
     .expect("owner");
     let policy = Policy {
-        default_regime: takedown_model::notice::NoticeRegime::CnEcommerce,
+        default_regime: takedown_model::notice::Regime::CnEcommerce,
         identity_document: Some("USCC 1".into()),
         ..Policy::default()
     };

@@ -11,6 +11,8 @@
 //! `--row-by-row` stores the way the store did before batching (one statement per row in
 //! one transaction), for a comparison under the same load.
 
+#![forbid(unsafe_code)]
+
 use std::{fmt::Write as _, str::FromStr, time::Instant};
 
 use sqlx::{AssertSqlSafe, ConnectOptions, Connection, Executor, postgres::PgConnectOptions};

@@ -1,6 +1,6 @@
 //! Approval files a notice: the owner's approval of a queued match composes, validates,
 //! stores and publishes the notice exactly as the actioner does for an auto-filed match
-//! (`takedown_actioner::compose` + `validate`, `Store::insert_notice`, `Topic::Notices`),
+//! (`takedown_filing::compose` + `validate`, `Store::insert_notice`, `Topic::Notices`),
 //! so the notifier delivers it the same way.
 //!
 //! Idempotent: the notice id derives from the match id, `insert_notice` keeps the first, and
@@ -10,8 +10,8 @@
 
 use std::sync::Arc;
 
-use takedown_actioner::{Policy, compose, validate};
 use takedown_bus::{Bus, Topic};
+use takedown_filing::{Policy, compose, validate};
 use takedown_model::{Envelope, Match, notice::FiledNotice};
 use takedown_store::Store;
 

@@ -14,6 +14,7 @@
 //! - [`rights`]: the rights DTO, its validation, bulk parsing with row errors.
 //! - [`status`]: a right's registration status and the rules for changing it.
 //! - [`certificate`]: which uploaded bytes are accepted as a registration certificate.
+//! - [`fair_docs`]: a fair organizer's stored documents (exhibitors, screening runs).
 //! - [`screening`]: screening runs, executed: exhibitor products against registered marks.
 //! - [`bulk`]: the CLI's bulk import with a progress bar.
 //! - [`file`]: approval files a notice as the actioner does.
@@ -23,11 +24,14 @@
 //! An agent (a law firm acting for a brand owner) calls the owner's routes with its own key
 //! and `Takedown-Act-For: <owner tenant id>`; [`auth`] states the rule.
 
+#![forbid(unsafe_code)]
+
 pub mod audit;
 pub mod auth;
 pub mod bulk;
 pub mod certificate;
 pub mod error;
+pub mod fair_docs;
 pub mod file;
 pub mod keys;
 pub mod rights;
@@ -88,7 +92,7 @@ impl AppState {
     pub fn with_filer(
         mut self,
         bus: Arc<dyn takedown_bus::Bus>,
-        policy: takedown_actioner::Policy,
+        policy: takedown_filing::Policy,
     ) -> Self {
         self.filer = file::Filer {
             bus: Some(bus),

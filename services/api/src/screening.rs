@@ -12,37 +12,12 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
 use takedown_matching::WordMarkIndex;
 use takedown_model::{Right, RightKind};
 use takedown_store::{Store, owned::TenantDoc};
-use utoipa::ToSchema;
 
-use crate::routes::fair::{EXHIBITOR, ExhibitorDto, SCREENING, ScreeningDto};
-
-/// One exhibitor product that matched a registered mark.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct ScreeningResult {
-    pub exhibitor_id: String,
-    pub exhibitor_name: String,
-    pub product_id: String,
-    pub product_title: String,
-    /// The matched right, by its public registry facts.
-    pub registration_number: String,
-    pub office: String,
-    pub mark: String,
-    pub classes: Vec<String>,
-    /// Whether the exhibitor declared this very registration among its own IP filings.
-    pub declared_by_exhibitor: bool,
-    /// Why: the part of the title that matched, normalized, and the kind of variant
-    /// (exact, confusable, spacing, edit_distance, traditional_form, same_pinyin).
-    pub span: String,
-    pub normalized: String,
-    pub variant: String,
-    pub distance: u32,
-    /// 0–1: how sure the variant makes the match.
-    pub score: f32,
-}
+pub use crate::fair_docs::ScreeningResult;
+use crate::fair_docs::{EXHIBITOR, ExhibitorDto, SCREENING, ScreeningDto};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScreeningError {
@@ -201,7 +176,7 @@ pub async fn execute(store: Store, organizer: String, fair_id: String, mut run: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::routes::fair::{FilingDto, ProductDto};
+    use crate::fair_docs::{FilingDto, ProductDto};
 
     fn mark(name: &str, number: &str, until: &str) -> Right {
         serde_json::from_value(serde_json::json!({

@@ -61,7 +61,7 @@ async fn approval_files_one_notice_and_publishes_it(mut w: World) {
         .expect("bus");
     w.app = router(
         AppState::new(w.store.clone())
-            .with_filer(Arc::new(bus.clone()), takedown_actioner::Policy::default()),
+            .with_filer(Arc::new(bus.clone()), takedown_filing::Policy::default()),
     );
     let key = seed(&w).await;
 

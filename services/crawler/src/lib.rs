@@ -26,6 +26,8 @@
 //! after its listings are stored and published, so a crash re-fetches at most what was in
 //! flight, and the same listing id comes out again.
 
+#![forbid(unsafe_code)]
+
 pub mod client;
 pub mod clock;
 pub mod crawl;

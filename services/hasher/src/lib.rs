@@ -9,6 +9,7 @@
 //! bomb, too little information) is reported with its reason in the output, never dropped
 //! silently and never allowed to stop the stage.
 
+#![forbid(unsafe_code)]
 mod config;
 pub mod events;
 

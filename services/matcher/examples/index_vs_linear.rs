@@ -18,6 +18,8 @@
 //! right planted, so that one hit stands only by corroboration. The linear scan then checks
 //! the first query only (it takes seconds per image).
 
+#![forbid(unsafe_code)]
+
 use std::time::Instant;
 
 use rand::{Rng, SeedableRng, rngs::StdRng};

@@ -13,6 +13,8 @@
 //! Hashes are uniform random (seeded) with near copies of the right's hashes planted in a few
 //! images; every method must find exactly the planted images.
 
+#![forbid(unsafe_code)]
+
 use std::{collections::BTreeSet, time::Instant};
 
 use rand::{Rng, SeedableRng, rngs::StdRng};

@@ -11,6 +11,8 @@
 //! them, and the hunt must find exactly those. Besides the whole hunt it times the page
 //! reads alone, to tell the store's share from the title search's.
 
+#![forbid(unsafe_code)]
+
 use std::{collections::BTreeSet, time::Instant};
 
 use rand::{Rng, SeedableRng, rngs::StdRng};

@@ -19,6 +19,8 @@
 //! - this file: the stage loop, the registry clock, and the decision of what a listing
 //!   matches.
 
+#![forbid(unsafe_code)]
+
 mod config;
 pub mod hash_index;
 pub mod retro;

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use takedown_matching::{ImageLimits, IndexedImage, WordMarkIndex, hash_reference_views};
 use takedown_model::{Right, RightKind, digest_hex};
-use takedown_store::{BlobStore, Store, StoreError};
+use takedown_store::BlobStore;
 
 use crate::hash_index::ImageHashIndex;
 
@@ -47,29 +47,6 @@ impl RightsView {
     /// The registry version the view was last brought up to.
     pub fn version(&self) -> Option<&str> {
         self.version.as_deref()
-    }
-
-    /// Brings the view up to the store's registry if it moved since, and returns the rights
-    /// that arrived or changed (all of them on the first call). Lapsed, cancelled and deleted
-    /// rights (those `Store::rights` no longer returns) leave the indexes.
-    ///
-    /// Holds `&mut self` throughout, images hashed included; the matcher stage instead
-    /// plans, hashes and applies in steps so that listings keep being matched meanwhile.
-    pub async fn refresh(
-        &mut self,
-        store: &Store,
-        blobs: &BlobStore,
-    ) -> Result<Vec<Arrived>, StoreError> {
-        let version = store.rights_version().await?;
-        if self.version.as_deref() == Some(version.as_str()) {
-            return Ok(Vec::new());
-        }
-        let rights = store.rights().await?;
-        let authorized = store.authorized_sellers().await?;
-        let arrived = self.apply(rights, blobs);
-        self.set_authorized(authorized);
-        self.version = Some(version);
-        Ok(arrived)
     }
 
     /// Makes `rights` the view's registry: rights not in it leave the indexes, new and

@@ -25,6 +25,8 @@
 //! - [`breaker`], [`ratelimit`]: the per-platform safeguards, with time as a parameter.
 //! - this file: the consumer and the outbox loop with back-off.
 
+#![forbid(unsafe_code)]
+
 pub mod adapter;
 pub mod breaker;
 pub mod config;

@@ -5,7 +5,7 @@ use std::{path::Path, process::Stdio, time::Duration};
 
 use takedown_model::{
     Notice,
-    notice::{Bilingual, EvidenceRef, FiledNotice, NoticeItem, NoticeRegime},
+    notice::{Bilingual, EvidenceRef, FiledNotice, NoticeItem, Regime},
 };
 use takedown_notifier::email::EmailSender;
 
@@ -36,7 +36,7 @@ fn chinese_notice() -> FiledNotice {
         filed_at: chrono::Utc::now(),
     };
     let mut filed = FiledNotice::from(notice);
-    filed.regime = NoticeRegime::CnEcommerce;
+    filed.regime = Regime::CnEcommerce;
     filed.notifier.name = "Acme Ltd".into();
     filed.right.registration_number = "CN 12345678".into();
     filed.explanation_text = Bilingual {
@@ -164,7 +164,7 @@ async fn a_notice_arrives_by_mail_readable_bilingual_with_its_json_attached() {
 #[test]
 fn an_english_regime_gets_an_english_only_body() {
     let mut filed = chinese_notice();
-    filed.regime = NoticeRegime::EuDsa;
+    filed.regime = Regime::EuDsa;
     filed.explanation_text.zh = None;
     let text = takedown_notifier::email::text_body(&filed);
     assert!(text.starts_with("IP infringement notice\n"), "{text}");

@@ -4,7 +4,6 @@
 //! windows that have run out and retries effects that failed.
 
 use std::{
-    collections::HashMap,
     future::Future,
     sync::{Arc, RwLock},
 };
@@ -80,7 +79,6 @@ pub struct CaseFlow {
     clock: Arc<dyn Clock>,
     listings: Arc<dyn ListingService>,
     sellers: Arc<dyn SellerNotifier>,
-    profiles: Arc<HashMap<Regime, Profile>>,
     /// The configured tables (built-in, or given with [`CaseFlow::with_cn_calendar`]).
     cn_base: Arc<CnCalendar>,
     /// `cn_base` with the tables imported into the store, reloaded at every tick so an
@@ -100,16 +98,9 @@ impl CaseFlow {
             clock,
             listings,
             sellers,
-            profiles: Arc::new(HashMap::new()),
             cn_base: Arc::new(CnCalendar::official()),
             cn: Arc::new(RwLock::new(Arc::new(CnCalendar::official()))),
         }
-    }
-
-    /// Replaces a regime's default window lengths.
-    pub fn with_profile(mut self, profile: Profile) -> Self {
-        Arc::make_mut(&mut self.profiles).insert(profile.regime, profile);
-        self
     }
 
     /// Replaces the Chinese holiday tables (to add a year).
@@ -151,11 +142,9 @@ impl CaseFlow {
         &self.clock
     }
 
+    /// The steps and windows of `regime` (the statutes' figures, and practice's).
     pub fn profile(&self, regime: Regime) -> Profile {
-        self.profiles
-            .get(&regime)
-            .cloned()
-            .unwrap_or_else(|| Profile::for_regime(regime))
+        Profile::for_regime(regime)
     }
 
     /// The case with its timeline.

@@ -237,47 +237,8 @@ impl Event {
     }
 }
 
-/// Which law the case runs under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Regime {
-    /// China, E-Commerce Law arts. 42–43 (and Civil Code arts. 1195–1196).
-    CnEcommerce,
-    /// EU Digital Services Act arts. 16, 17 and 20.
-    EuDsa,
-    /// US DMCA 17 U.S.C. 512(c) and (g).
-    UsDmca,
-    /// An on-site complaint at a trade fair (CN exhibition measures 2006, arts. 11–13).
-    TradeFair,
-}
-
-impl Regime {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Regime::CnEcommerce => "cn_ecommerce",
-            Regime::EuDsa => "eu_dsa",
-            Regime::UsDmca => "us_dmca",
-            Regime::TradeFair => "trade_fair",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Regime::CnEcommerce,
-            Regime::EuDsa,
-            Regime::UsDmca,
-            Regime::TradeFair,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
-    }
-}
-
-impl fmt::Display for Regime {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// Which law the case runs under: the model's one regime enum, shared with the owner's side.
+pub use takedown_model::Regime;
 
 /// From when the complainant's window after a counter-notice runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -290,7 +251,7 @@ pub enum WindowAnchor {
 }
 
 /// A regime's steps and window lengths. The defaults follow the statutes where they give a
-/// figure; where they do not (marked "practice"), the figure is configurable.
+/// figure; where they do not, common practice (marked "practice").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Profile {
     pub regime: Regime,

@@ -22,7 +22,7 @@ use takedown_webhook::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, Headers, S
 
 use crate::{
     cases::CaseStore,
-    check::{completeness, regime_elements},
+    check::completeness,
     operator::{OperatorState, operator_router},
 };
 
@@ -143,7 +143,7 @@ async fn receive_notice(
     let regime = state.cases.regime_for(&notice.platform);
     let mut missing = completeness(notice);
     if state.cases.regime_checks() {
-        missing.extend(regime_elements(regime, &filed));
+        missing.extend(regime.missing_to_accept(&filed));
     }
     if !missing.is_empty() {
         tracing::warn!(notice = %notice.id, regime = regime.as_str(), missing = missing.len(), "notice refused: incomplete");

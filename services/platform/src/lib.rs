@@ -21,6 +21,8 @@
 //! only the wire format (the model's `Notice`) and the signature scheme with the rest. It
 //! never reads the owner's store.
 
+#![forbid(unsafe_code)]
+
 pub mod calendar;
 pub mod cases;
 pub mod check;

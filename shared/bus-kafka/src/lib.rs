@@ -29,6 +29,7 @@
 //! so tests there create topics with the mock's own call from the same [`topic_specs`].
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod admin;
 pub mod bus;

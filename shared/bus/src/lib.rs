@@ -18,6 +18,7 @@
 //! order, as they do on Kafka.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod consume;
 pub mod embedded;

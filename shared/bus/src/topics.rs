@@ -1,5 +1,4 @@
-//! The topics of the pipeline. Keys are chosen for ordering and locality: the crawl frontier
-//! by host (one process owns a host's politeness budget), listings by URL, hashed listings by
+//! The topics of the pipeline. Keys are chosen for ordering and locality: listings by URL, hashed listings by
 //! listing id, matches by owner (one owner's policy decisions in order), notices by platform
 //! (one platform's rate limit and circuit breaker in one process), case events by notice.
 //! The same key always lands in the same partition, on the embedded bus and on Kafka.
@@ -19,9 +18,6 @@ pub enum Topic {
     Notices,
     /// notifier (from the platform's answers) → actioner's case tracker; key: notice id.
     CaseEvents,
-    /// URLs to fetch, shared by several crawler processes; key: host, so every URL of a host
-    /// is fetched by the one process that keeps that host's delay and concurrency.
-    Frontier,
 }
 
 /// Where messages that cannot be handled are set aside (see [`crate::DeadLetter`]); keyed by
@@ -33,8 +29,7 @@ pub const DEAD_LETTER_PARTITIONS: u32 = 1;
 
 impl Topic {
     /// Every topic of the pipeline: what `ensure_topics` creates and lag is summed over.
-    pub const ALL: [Topic; 6] = [
-        Topic::Frontier,
+    pub const ALL: [Topic; 5] = [
         Topic::Listings,
         Topic::HashedListings,
         Topic::Matches,
@@ -50,14 +45,12 @@ impl Topic {
             Topic::Matches => "takedown.matches",
             Topic::Notices => "takedown.notices",
             Topic::CaseEvents => "takedown.case-events",
-            Topic::Frontier => "takedown.frontier",
         }
     }
 
     /// Partitions per topic: the unit of parallelism when a stage runs as several processes.
     pub fn partitions(self) -> u32 {
         match self {
-            Topic::Frontier => 16,
             Topic::Listings | Topic::HashedListings => 8,
             Topic::Matches | Topic::Notices | Topic::CaseEvents => 4,
         }

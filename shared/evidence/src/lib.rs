@@ -22,6 +22,7 @@
 //! - [`read`]: parsing records and verifying their digests.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod digest;
 pub mod http;

@@ -4,12 +4,16 @@
 //!   planted near-duplicates (queries per second, p50/p99 latency, memory per hash), one
 //!   thread; results must be identical.
 //! - FAISS `IndexBinaryFlat` and `IndexBinaryMultiHash` on the same files, through
-//!   `bench/faiss_peer.py`, which checks its results against ours.
+//!   `bench/index/faiss_peer.py`, which checks its results against ours.
 //! - Images hashed per second: our pHash and PDQ vs Python ImageHash `phash` and PyPI
-//!   `pdqhash`, through `bench/hash_peer.py`, which also checks PDQ bit-equality.
+//!   `pdqhash`, through `bench/index/hash_peer.py`, which also checks PDQ bit-equality.
 //!
 //! `cargo bench -p takedown-matching --bench index -- [--n 1000000] [--queries 1000]
 //!  [--linear 100] [--images 200] [--no-peers]` (see BENCHMARKS.md).
+
+// `unsafe` is allowed for the counting global allocator (the memory per indexed hash is
+// the bench's output) and `clock_gettime(CLOCK_THREAD_CPUTIME_ID)` (per-thread CPU time,
+// which std does not offer).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write;
@@ -292,7 +296,7 @@ fn test_image(rng: &mut Rng, w: u32, h: u32) -> RgbImage {
     img
 }
 
-/// One set of test images, written by the bench and read back by `bench/hash_peer.py`.
+/// One set of test images, written by the bench and read back by `bench/index/hash_peer.py`.
 struct ImageSet {
     /// What the peer script prints for it; also the folder name under the bench directory.
     folder: &'static str,
@@ -478,7 +482,7 @@ fn median_of_passes(mut pass: impl FnMut()) -> f64 {
 fn peer(script: &str, dir: &Path, extra: &[String]) {
     let _ = std::io::stdout().flush();
     let status = Command::new("python3")
-        .arg(repo_root().join("bench").join(script))
+        .arg(repo_root().join("bench/index").join(script))
         .arg(dir)
         .args(extra)
         .status();

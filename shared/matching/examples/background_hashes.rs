@@ -10,6 +10,8 @@
 //! evenly over the image's list — not all its ~2,000 windows, which would make the file
 //! 100× larger. Duplicate bits within one image are stored once.
 
+#![forbid(unsafe_code)]
+
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 

@@ -21,6 +21,8 @@
 //!    in-sample and two-fold cross-fitted (fit on the queries of half the logos, score the
 //!    other half). Printed as Markdown and written to `DATASET/calibration.md`.
 
+#![forbid(unsafe_code)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

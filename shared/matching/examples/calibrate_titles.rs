@@ -11,6 +11,8 @@
 //! when the label names that right; per kind, pool-adjacent-violators with a Laplace prior
 //! (`score::fit`) gives a non-increasing precision curve over distance.
 
+#![forbid(unsafe_code)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

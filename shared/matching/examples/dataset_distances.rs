@@ -7,6 +7,8 @@
 //!
 //! `cargo run -p takedown-matching --example dataset_distances -- target/dataset`
 
+#![forbid(unsafe_code)]
+
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -9,6 +9,8 @@
 //! `DATASET/predictions-images.csv`; beside it, `OUT.hits.csv` says which algorithm, distance
 //! and threshold each hit came from). The committed figures come from `takedown eval`.
 
+#![forbid(unsafe_code)]
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

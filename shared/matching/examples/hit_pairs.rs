@@ -10,6 +10,8 @@
 //! Columns: file, expected right (empty for distractors), group, transform, right, kind,
 //! distance, and the listing window `x y w h` (empty for the whole picture).
 
+#![forbid(unsafe_code)]
+
 use std::fmt::Write as _;
 use std::path::Path;
 

@@ -4,6 +4,8 @@
 //!
 //! `cargo run -p takedown-matching --release --example measure_images`
 
+#![forbid(unsafe_code)]
+
 #[path = "../tests/fixtures/mod.rs"]
 mod fixtures;
 

@@ -6,6 +6,8 @@
 //!
 //! `cargo run -p takedown-matching --example mih_radius_cost -- [HASHES]`
 
+#![forbid(unsafe_code)]
+
 use std::time::Instant;
 
 use takedown_matching::MihIndex;

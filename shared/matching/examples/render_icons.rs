@@ -10,6 +10,8 @@
 //! resvg rather than a hand-written rasterizer: it renders these path-only SVGs exactly,
 //! with anti-aliasing, and is deterministic across machines.
 
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 
 use resvg::{tiny_skia, usvg};

@@ -7,6 +7,8 @@
 //! against every registered image (the cost of `VerifyPolicy::WeakThenAll` on a photo the
 //! hashes found nothing for). Registered images' features are computed once, up front.
 
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 

@@ -23,6 +23,10 @@
 //! no storage, no clock. Everything it returns is determined by its inputs.
 
 #![deny(missing_docs)]
+// `unsafe` is allowed here, and only in two modules, each block with its SAFETY comment:
+// `hugepages` (madvise(MADV_HUGEPAGE) on the index's large arrays) and `mih` (SSE2 scans of
+// suffix bytes and prefetches of slots and hashes) — the measured speed of `MihIndex` at
+// 10M hashes rests on them (BENCHMARKS.md). Everything else in the crate is safe code.
 
 mod hugepages;
 pub mod image_hash;

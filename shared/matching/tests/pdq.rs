@@ -1,4 +1,4 @@
-//! PDQ against the reference: fixtures drawn and hashed by `bench/pdq_vectors.py` with PyPI
+//! PDQ against the reference: fixtures drawn and hashed by `tests/pdq_vectors.py` with PyPI
 //! `pdqhash` (Meta's C++), which must come out bit for bit, in all eight orientations.
 
 use std::path::PathBuf;

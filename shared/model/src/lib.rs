@@ -7,6 +7,10 @@
 //! - [`listing`]: what the crawler found — marketplace listings and fair exhibitor products.
 //! - [`matching`]: a match between a listing and a right, with its reason.
 //! - [`notice`]: notices, their status and events.
+//! - [`owner_file`]: the brand owner's rights file (`owner.json`): owner, rights, authorized
+//!   sellers, parsed strictly and checked with [`validate`]'s rules.
+//! - [`regime`]: the legal regimes ([`Regime`]), one module each with what it asks of a
+//!   notice — before sending and on receipt.
 //! - [`validate`]: the one set of field rules for rights, sellers and ids, whatever path they come by.
 //! - [`envelope`]: the versioned JSON wrapper every bus payload travels in.
 //!
@@ -14,12 +18,15 @@
 //! plain data with serde. Everything else depends on it; it depends on nothing of ours.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod envelope;
 pub mod ids;
 pub mod listing;
 pub mod matching;
 pub mod notice;
+pub mod owner_file;
+pub mod regime;
 pub mod right;
 pub mod tenant;
 pub mod validate;
@@ -32,5 +39,7 @@ pub use listing::{
 };
 pub use matching::{Decision, Match, MatchKind, MatchReason};
 pub use notice::{CaseEvent, CaseEventKind, Notice, NoticeStatus};
+pub use owner_file::{OwnerFile, OwnerFileError, OwnerRight, OwnerRightImage, OwnerSeller};
+pub use regime::Regime;
 pub use right::{AuthorizedSeller, Right, RightCsvRow, RightImage, RightKind, split_list};
 pub use tenant::{Tenant, TenantKind};

@@ -170,37 +170,9 @@ pub struct CaseEvent {
     pub at: DateTime<Utc>,
 }
 
-/// The legal regime a notice is written for; each asks for a different set of fields.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum NoticeRegime {
-    /// China, E-Commerce Law art. 42 with Civil Code art. 1195.
-    CnEcommerce,
-    /// EU Digital Services Act art. 16.
-    #[default]
-    EuDsa,
-    /// US DMCA 17 U.S.C. 512(c)(3).
-    UsDmca,
-    /// An on-site complaint at a trade fair (CN exhibition measures 2006).
-    TradeFair,
-}
-
-impl NoticeRegime {
-    /// The regime's name as configured and sent (`cn_ecommerce`, `eu_dsa`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NoticeRegime::CnEcommerce => "cn_ecommerce",
-            NoticeRegime::EuDsa => "eu_dsa",
-            NoticeRegime::UsDmca => "us_dmca",
-            NoticeRegime::TradeFair => "trade_fair",
-        }
-    }
-
-    /// Chinese regimes carry their explanation and statements in Chinese and English.
-    pub fn is_chinese(self) -> bool {
-        matches!(self, NoticeRegime::CnEcommerce | NoticeRegime::TradeFair)
-    }
-}
+/// The legal regime a notice is written for (defined with each regime's rules in
+/// [`crate::regime`]).
+pub use crate::regime::Regime;
 
 /// Text in English, with a Chinese version where the regime is Chinese.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -322,7 +294,7 @@ pub struct FiledNotice {
     pub notice: Notice,
     /// The regime the notice is written for; decides which fields must be filled.
     #[serde(default)]
-    pub regime: NoticeRegime,
+    pub regime: Regime,
     /// Groups notices about one seller on one platform under one right:
     /// `stable_id("ngr", [owner, platform, seller, right])`.
     #[serde(default)]
@@ -370,7 +342,7 @@ impl From<Notice> for FiledNotice {
     fn from(notice: Notice) -> Self {
         Self {
             notice,
-            regime: NoticeRegime::default(),
+            regime: Regime::default(),
             group_id: String::new(),
             notifier: Party::default(),
             rights_holder: Party::default(),
@@ -413,7 +385,7 @@ mod tests {
         assert_eq!(filed, FiledNotice::from(plain.clone()));
         // And the other way: a handler reading only `Notice` still reads a filed notice.
         let mut full = FiledNotice::from(plain.clone());
-        full.regime = NoticeRegime::CnEcommerce;
+        full.regime = Regime::CnEcommerce;
         let back: Notice =
             serde_json::from_str(&serde_json::to_string(&full).expect("json")).expect("decodes");
         assert_eq!(back, plain);

@@ -14,7 +14,7 @@ use crate::{AuthorizedSeller, Right, RightKind};
 
 /// A refused field: which one, and the rule it broke (`"classes[2]"`, `"must be a Nice
 /// class 1 to 45"`).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, thiserror::Error)]
 #[error("{field}: {rule}")]
 pub struct FieldError {
     /// The field's path within the checked value (`name`, `classes[2]`, `images[0].view`).

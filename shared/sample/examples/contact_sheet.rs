@@ -3,6 +3,8 @@
 //!
 //! `cargo run -p takedown-sample --example contact_sheet -- /tmp/sample-contact.png`
 
+#![forbid(unsafe_code)]
+
 use image::imageops::{self, FilterType};
 use image::{Rgb, RgbImage};
 

@@ -10,8 +10,8 @@ use takedown_model::{RightKind, Tenant, TenantKind};
 
 use crate::design::View;
 use crate::encode::Format;
-use crate::owner::{OwnerFile, OwnerRight, OwnerRightImage, OwnerSeller};
 use crate::scenes::Product;
+use takedown_model::{OwnerFile, OwnerRight, OwnerRightImage, OwnerSeller};
 
 pub(crate) const RIGHT_WORD: &str = "r-velotrax-word";
 pub(crate) const RIGHT_LOGO: &str = "r-velotrax-logo";

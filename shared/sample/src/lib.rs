@@ -9,7 +9,8 @@
 //! [`generate`] returns the same bytes on every run.
 //!
 //! Module map:
-//! - [`owner`]: the `owner.json` rights-file format ([`OwnerFile`]), canonical for the CLI.
+//! - the `owner.json` rights-file format ([`OwnerFile`]) is the model's
+//!   (`takedown_model::owner_file`); the sample writes one.
 //! - `catalog`: the sample's contents — the owner's rights, every listing, its planted case.
 //! - `rng`: a tiny seeded generator we own, so the bytes never drift with a dependency.
 //! - `draw`: pixel-loop primitives (circles, rings, rectangles, polygons, stripes, gradients).
@@ -26,6 +27,7 @@
 //! outcomes cannot disagree.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod catalog;
 mod design;
@@ -35,7 +37,6 @@ mod fair;
 mod html;
 mod logos;
 mod market;
-pub mod owner;
 mod render;
 mod rng;
 mod scenes;
@@ -44,9 +45,9 @@ mod site;
 
 use std::path::{Path, PathBuf};
 
-pub use owner::{OwnerFile, OwnerFileError, OwnerRight, OwnerRightImage, OwnerSeller};
 pub use serve::{router, serve};
 pub use site::SiteContent;
+pub use takedown_model::OwnerFile;
 
 /// Everything the demo needs: the rights file, its images, the sites and the answers.
 #[derive(Debug, Clone, PartialEq)]

@@ -410,7 +410,8 @@ fn owner_files_round_trip() {
     let target = dir.path().join("owner");
     let path = sample().write_owner_files(&target).expect("written");
     assert_eq!(path, target.join("owner.json"));
-    let read = OwnerFile::read(&path).expect("reads back");
+    let bytes = std::fs::read(&path).expect("reads back");
+    let read = OwnerFile::from_json(&bytes).expect("parses back");
     assert_eq!(read, sample().owner);
     assert_eq!(read.owner.id, "acme");
     let ids: Vec<&str> = read.rights.iter().map(|r| r.id.as_str()).collect();

@@ -52,6 +52,7 @@
 //! lives in the services.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod access;
 pub mod authorized_sellers;

@@ -7,6 +7,7 @@
 //! time handling; the scheme is twenty lines over `hmac`.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 use std::fmt;
 

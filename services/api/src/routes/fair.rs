@@ -13,6 +13,8 @@ use takedown_model::TenantKind;
 use takedown_store::owned::TenantDoc;
 use utoipa::ToSchema;
 
+use crate::fair_docs::{EXHIBITOR, SCREENING};
+pub use crate::fair_docs::{ExhibitorDto, FilingDto, ProductDto, ScreeningDto};
 use crate::{
     AppState, audit,
     auth::Caller,
@@ -21,8 +23,6 @@ use crate::{
 };
 
 const FAIR: &str = "fair";
-pub(crate) const EXHIBITOR: &str = "exhibitor";
-pub(crate) const SCREENING: &str = "screening";
 
 fn organizer(caller: &Caller) -> ApiResult<&str> {
     caller.require_kind(TenantKind::FairOrganizer)?;
@@ -39,54 +39,6 @@ pub struct FairDto {
     pub starts_on: Option<String>,
     #[serde(default)]
     pub ends_on: Option<String>,
-}
-
-/// An IP right an exhibitor declared.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct FilingDto {
-    pub registration_number: String,
-    pub office: String,
-}
-
-/// A product an exhibitor brings; screening runs match its title.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct ProductDto {
-    pub id: String,
-    pub title: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct ExhibitorDto {
-    pub id: String,
-    pub name: String,
-    #[serde(default)]
-    pub booth: String,
-    #[serde(default)]
-    pub filings: Vec<FilingDto>,
-    /// When the exhibitor signed the non-infringement pledge (YYYY-MM-DD), if it did.
-    #[serde(default)]
-    pub pledge_signed_on: Option<String>,
-    /// The products the exhibitor brings (what screening runs check).
-    #[serde(default)]
-    pub products: Vec<ProductDto>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct ScreeningDto {
-    pub id: String,
-    /// queued, running, done or failed.
-    pub status: String,
-    pub requested_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub started_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub finished_at: Option<String>,
-    /// What matched (when done).
-    #[serde(default)]
-    pub results: Vec<crate::screening::ScreeningResult>,
-    /// Why the run failed (when failed).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
 }
 
 async fn fair_exists(state: &AppState, org: &str, fair_id: &str) -> ApiResult<()> {

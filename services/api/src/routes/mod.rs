@@ -7,3 +7,4 @@ pub mod operator;
 pub mod owner;
 pub mod platform;
 pub mod right_docs;
+mod settings;

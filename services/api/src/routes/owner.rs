@@ -1,9 +1,10 @@
 //! Brand-owner routes: rights (CRUD and bulk import), authorized sellers, policy, the review
 //! queue, cases.
 //!
-//! Approving a match records the decision (with reason and actor) in `review_decisions`; the
-//! actioner files the notice from there. This crate does not compose notices itself, so the
-//! notice text and its idempotency stay in one place (the actioner).
+//! Approving a match records the decision (with reason and actor) in `review_decisions` and
+//! files its notice through [`crate::file`], which composes and validates it with
+//! `takedown_filing` as the actioner does, so the notice text and its idempotency stay in
+//! one place.
 
 use axum::{
     Extension, Json,
@@ -12,7 +13,7 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use takedown_model::{AuthorizedSeller, CaseEvent, TenantKind};
-use takedown_store::owned::{NoticeParty, ReviewDecision, TenantDoc, status::DEFAULT_STATUS};
+use takedown_store::owned::{NoticeParty, ReviewDecision, status::DEFAULT_STATUS};
 use utoipa::ToSchema;
 
 use crate::{
@@ -20,6 +21,7 @@ use crate::{
     auth::Caller,
     error::{ApiError, ApiResult, ErrorBody, body_error},
     rights::{self, ImportReport, RightDto},
+    routes::settings,
     validate,
 };
 
@@ -416,7 +418,7 @@ impl KindThresholdsDto {
 }
 
 /// The owner's policy document, which the actioner reads for each of the owner's matches.
-const POLICY: &str = takedown_actioner::owner_policy::POLICY_DOC;
+const POLICY: &str = takedown_filing::owner_policy::POLICY_DOC;
 
 #[utoipa::path(get, path = "/v1/policy", tag = "brand_owner", security(("bearer" = [])),
     responses((status = 200, body = PolicyDto), (status = 404, body = ErrorBody)))]
@@ -425,16 +427,7 @@ pub async fn get_policy(
     Extension(caller): Extension<Caller>,
 ) -> ApiResult<Json<PolicyDto>> {
     let owner = owner(&caller)?;
-    let doc = state
-        .store
-        .doc(owner, POLICY, POLICY)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    serde_json::from_value(doc.body).map(Json).map_err(|e| {
-        ApiError::Store(takedown_store::StoreError::NotFound(format!(
-            "readable policy: {e}"
-        )))
-    })
+    settings::read(&state, owner, POLICY).await.map(Json)
 }
 
 #[utoipa::path(put, path = "/v1/policy", tag = "brand_owner", security(("bearer" = [])), request_body = PolicyDto,
@@ -455,34 +448,7 @@ pub async fn put_policy(
     if let Some(field) = policy.auto_file_thresholds.out_of_range() {
         return Err(ApiError::invalid(field, "must be between 0 and 1"));
     }
-    let before = state
-        .store
-        .doc(owner, POLICY, POLICY)
-        .await?
-        .map(|d| d.body);
-    let body = serde_json::to_value(&policy).unwrap_or_default();
-    state
-        .store
-        .put_doc(
-            owner,
-            POLICY,
-            &TenantDoc {
-                id: POLICY.into(),
-                parent_id: String::new(),
-                body,
-            },
-        )
-        .await?;
-    audit::record(
-        &state.store,
-        &caller,
-        "update",
-        "policy",
-        POLICY,
-        before.as_ref(),
-        Some(&policy),
-    )
-    .await?;
+    settings::write(&state, &caller, owner, POLICY, "policy", &policy).await?;
     Ok(Json(policy))
 }
 
@@ -705,7 +671,7 @@ pub async fn get_case(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use takedown_actioner::owner_policy::OwnerPolicy;
+    use takedown_filing::owner_policy::OwnerPolicy;
     use takedown_model::MatchKind;
 
     /// The actioner decides an owner's matches by the policy document this API stores: what

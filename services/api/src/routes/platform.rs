@@ -8,14 +8,17 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use takedown_model::TenantKind;
-use takedown_store::owned::{NoticeParty, TenantDoc};
+use takedown_store::owned::NoticeParty;
 use utoipa::ToSchema;
 
 use crate::{
-    AppState, audit,
+    AppState,
     auth::Caller,
     error::{ApiError, ApiResult, ErrorBody, body_error},
-    routes::owner::{CaseDto, case_dto},
+    routes::{
+        owner::{CaseDto, case_dto},
+        settings,
+    },
 };
 
 const ENDPOINT: &str = "endpoint";
@@ -68,16 +71,7 @@ pub async fn get_endpoint(
     Extension(caller): Extension<Caller>,
 ) -> ApiResult<Json<EndpointDto>> {
     let me = platform(&caller)?;
-    let doc = state
-        .store
-        .doc(me, ENDPOINT, ENDPOINT)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    serde_json::from_value(doc.body).map(Json).map_err(|e| {
-        ApiError::Store(takedown_store::StoreError::NotFound(format!(
-            "readable endpoint: {e}"
-        )))
-    })
+    settings::read(&state, me, ENDPOINT).await.map(Json)
 }
 
 #[utoipa::path(put, path = "/v1/endpoint", tag = "platform", security(("bearer" = [])), request_body = EndpointDto,
@@ -98,33 +92,6 @@ pub async fn put_endpoint(
             "must be an https URL of at most 2000 characters",
         ));
     }
-    let before = state
-        .store
-        .doc(me, ENDPOINT, ENDPOINT)
-        .await?
-        .map(|d| d.body);
-    let body = serde_json::to_value(&endpoint).unwrap_or_default();
-    state
-        .store
-        .put_doc(
-            me,
-            ENDPOINT,
-            &TenantDoc {
-                id: ENDPOINT.into(),
-                parent_id: String::new(),
-                body,
-            },
-        )
-        .await?;
-    audit::record(
-        &state.store,
-        &caller,
-        "update",
-        ENDPOINT,
-        ENDPOINT,
-        before.as_ref(),
-        Some(&endpoint),
-    )
-    .await?;
+    settings::write(&state, &caller, me, ENDPOINT, ENDPOINT, &endpoint).await?;
     Ok(Json(endpoint))
 }

@@ -4,9 +4,11 @@
 //! in a child process whose peak RSS is read from `wait4`'s rusage.
 //!
 //! ```text
-//! cargo build --release -p takedown-crawler --example crawl_bench
-//! target/release/examples/crawl_bench --spider bench/crawl/shop_spider.py
+//! cargo bench -p takedown-crawler --bench crawl -- --listings 10000 --runs 3
 //! ```
+//!
+//! The Scrapy side is `bench/crawl/shop_spider.py` (found from the repository root
+//! whatever the working directory; `--spider PATH` names another).
 //!
 //! Our side runs in a child process that is this binary again (`--crawl-child`): the same
 //! `Crawler` with the same data-dir layout (SQLite store, blob store, embedded bus) as
@@ -16,6 +18,9 @@
 //! Pages/s and images/s are the requests the *server* saw per second of the child's wall
 //! time (process start to exit), so both crawlers are measured by the same counter. Every
 //! listing must be found by both: the run fails otherwise.
+
+// `unsafe` is allowed for `wait4`, the only way to read a child process's peak RSS
+// (rusage) — what this benchmark measures; std's `wait` does not return it.
 
 use std::{
     collections::HashSet,
@@ -521,9 +526,14 @@ fn main() {
         arena_max: arg(&args, "--malloc-arena-max"),
         sqlite_heap_kb: arg(&args, "--sqlite-heap-kb").map(|n| n.parse().expect("KiB")),
     };
-    let spider = PathBuf::from(
-        arg(&args, "--spider").unwrap_or_else(|| "bench/crawl/shop_spider.py".into()),
-    );
+    let spider = PathBuf::from(arg(&args, "--spider").unwrap_or_else(|| {
+        // `cargo bench` runs in the crate's folder; the spider is beside the bench's results.
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../bench/crawl/shop_spider.py"
+        )
+        .into()
+    }));
     let python = arg(&args, "--python").unwrap_or_else(|| "python3".into());
     let listings: usize = arg(&args, "--listings").map_or(10_000, |n| n.parse().expect("N"));
     let runs: usize = arg(&args, "--runs").map_or(3, |n| n.parse().expect("N"));

@@ -1,6 +1,7 @@
 //! The brand owner's rights file (`owner.json`): the canonical type for that format.
 //!
-//! The CLI's `rights import` reads it, the sample writes it. Image files are named relative
+//! The CLI's `rights import` reads it, the sample writes it. Reading the file from disk is
+//! the reader's business (the CLI caps its size); this module parses bytes. Image files are named relative
 //! to the folder of the owner file; [`OwnerFile::validate`] refuses names that would climb
 //! out of it, because import reads whatever those names point at.
 //!
@@ -16,10 +17,10 @@
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 
+use crate::validate::{self as rules, FieldError};
+use crate::{AuthorizedSeller, Right, RightImage, RightKind, Tenant, TenantKind};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use takedown_model::validate::{self as rules, FieldError};
-use takedown_model::{AuthorizedSeller, Right, RightImage, RightKind, Tenant, TenantKind};
 
 /// The whole rights file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,9 +87,6 @@ pub struct OwnerSeller {
 /// Why an owner file was refused; nothing of it is registered.
 #[derive(Debug, thiserror::Error)]
 pub enum OwnerFileError {
-    /// The file could not be read (missing, not a regular file, too large).
-    #[error("cannot read owner file: {0}")]
-    Read(#[from] takedown_fsread::ReadError),
     /// The file is not JSON of the owner-file shape.
     #[error("owner file is not valid: {0}")]
     Parse(#[from] serde_json::Error),
@@ -166,14 +164,8 @@ impl OwnerFile {
         Ok(file)
     }
 
-    /// Reads, parses and validates the file at `path`.
-    pub fn read(path: &Path) -> Result<Self, OwnerFileError> {
-        let bytes = takedown_fsread::read(path, takedown_fsread::DOCUMENT_MAX_BYTES)?;
-        Self::from_json(&bytes)
-    }
-
     /// Checks what serde cannot, with the rules every other path applies
-    /// ([`takedown_model::validate`]): the owner's kind, id and name, safe unique right ids,
+    /// ([`crate::validate`]): the owner's kind, id and name, safe unique right ids,
     /// each right's fields, images that fit the kind of right, safe relative image paths,
     /// ordered validity dates, the sellers, and bounded counts.
     pub fn validate(&self) -> Result<(), OwnerFileError> {

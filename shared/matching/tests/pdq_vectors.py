@@ -9,7 +9,7 @@ sizes, grey and RGBA modes) into shared/matching/tests/data/pdq/, hashes each wi
 
 Run from the repository root (needs `pip install pdqhash pillow numpy`):
 
-    python3 bench/pdq_vectors.py
+    python3 shared/matching/tests/pdq_vectors.py
 """
 import pathlib
 import sys
@@ -18,7 +18,7 @@ import numpy as np
 import pdqhash
 from PIL import Image, ImageDraw
 
-OUT = pathlib.Path(__file__).resolve().parent.parent / "shared/matching/tests/data/pdq"
+OUT = pathlib.Path(__file__).resolve().parent / "data/pdq"
 
 
 def to_hex(vector):

@@ -10,7 +10,7 @@ PDQ hashes (DIR/images/rust_pdq.txt, in file order) for bit-equality with it.
 Files are read into memory first, as the bench does for ours: both sides time decoding and
 hashing, not the disk.
 
-    python3 bench/hash_peer.py target/bench-index
+    python3 bench/index/hash_peer.py target/bench-index
 """
 import io
 import multiprocessing

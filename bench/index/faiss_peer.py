@@ -9,7 +9,7 @@ results are identical to ours. FAISS's binary range_search keeps distances < rad
 radius 31 inclusive is asked as 32. Each index reports wall time and the thread's CPU time
 per query, as the Rust side does.
 
-    python3 bench/faiss_peer.py target/bench-index [--linear 100]
+    python3 bench/index/faiss_peer.py target/bench-index [--linear 100]
 """
 import pathlib
 import sys

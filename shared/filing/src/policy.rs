@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use takedown_model::{
     Decision, Match, MatchKind,
-    notice::{AgentAuthorization, NoticeRegime},
+    notice::{AgentAuthorization, Regime},
 };
 
 fn default_threshold() -> Threshold {
@@ -135,10 +135,10 @@ pub struct Policy {
     pub accuracy_statement_zh: String,
     /// The regime per platform id, e.g. `regimes = { "sample-market" = "eu_dsa" }`.
     #[serde(default)]
-    pub regimes: BTreeMap<String, NoticeRegime>,
+    pub regimes: BTreeMap<String, Regime>,
     /// The regime of a platform not named in `regimes`.
     #[serde(default)]
-    pub default_regime: NoticeRegime,
+    pub default_regime: Regime,
     /// The rights holder's identity proof (business licence number), which Chinese regimes
     /// require.
     #[serde(default)]
@@ -172,7 +172,7 @@ impl Default for Policy {
             accuracy_statement: default_accuracy(),
             accuracy_statement_zh: default_accuracy_zh(),
             regimes: BTreeMap::new(),
-            default_regime: NoticeRegime::default(),
+            default_regime: Regime::default(),
             identity_document: None,
             agent: None,
             signatory: None,
@@ -183,7 +183,7 @@ impl Default for Policy {
 
 impl Policy {
     /// The regime notices to `platform` are written for (EU DSA unless configured).
-    pub fn regime_for(&self, platform: &str) -> NoticeRegime {
+    pub fn regime_for(&self, platform: &str) -> Regime {
         self.regimes
             .get(platform)
             .copied()
@@ -220,9 +220,9 @@ mod tests {
             "#,
         )
         .expect("policy");
-        assert_eq!(policy.regime_for("tmall"), NoticeRegime::CnEcommerce);
-        assert_eq!(policy.regime_for("canton-fair"), NoticeRegime::TradeFair);
-        assert_eq!(policy.regime_for("sample-market"), NoticeRegime::EuDsa);
+        assert_eq!(policy.regime_for("tmall"), Regime::CnEcommerce);
+        assert_eq!(policy.regime_for("canton-fair"), Regime::TradeFair);
+        assert_eq!(policy.regime_for("sample-market"), Regime::EuDsa);
         assert!(toml::from_str::<Policy>("regimes = { x = \"nowhere\" }").is_err());
     }
 
