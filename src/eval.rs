@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 use takedown_matching::{
     IMAGE_THRESHOLDS, ImageIndex, ImageLimits, IndexedImage, ReferenceHashes, SpecificityPolicy,
-    WordMarkIndex, hash_query, hash_reference_views, image_score_for,
+    WordMarkIndex, closest_rights, hash_query, hash_reference_views, image_score_for,
     verify::{
         LocalFeatures, QUERY_FEATURES, REFERENCE_FEATURES, VERIFY_PARAMS, VerifyParams,
         VerifyPolicy, features_from_bytes, verified_score,
@@ -82,6 +82,9 @@ pub struct EvalOptions {
     pub verification: VerifyPolicy,
     /// Inliers a verification needs (default `VERIFY_PARAMS.min_inliers`): for fitting it.
     pub min_inliers: Option<usize>,
+    /// Report every right that stands, not only the closest per part of the photo
+    /// (`closest_rights`): to measure what that choice changes.
+    pub all_rights: bool,
 }
 
 const IMAGE_EXTENSIONS: [&str; 6] = ["jpg", "jpeg", "png", "gif", "webp", "bmp"];
@@ -297,20 +300,32 @@ fn match_photo(
     );
     // Best score first; the evidence names the hash kind and distance, or the inlier count
     // of a verification.
-    let mut rows: Vec<(String, f32, String)> = hits
+    let scored: Vec<(Option<[f32; 4]>, String, f32, String)> = hits
         .iter()
         .map(|(h, verified)| match verified {
             Some(v) => (
+                h.region,
                 h.right_id.clone(),
                 verified_score(v.inliers, params),
                 format!("{}:{}", h.algorithm, v.inliers),
             ),
             None => (
+                h.region,
                 h.right_id.clone(),
                 image_score_for(h),
                 format!("{}:{}", h.algorithm, h.distance),
             ),
         })
+        .collect();
+    // One right per part of the photo, as the matcher reports (`closest_rights`).
+    let scored = if options.all_rights {
+        scored
+    } else {
+        closest_rights(scored, |(region, _, score, _)| (*region, *score))
+    };
+    let mut rows: Vec<(String, f32, String)> = scored
+        .into_iter()
+        .map(|(_, right, score, evidence)| (right, score, evidence))
         .collect();
     rows.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     QueryOutcome::Matched { name, rows }

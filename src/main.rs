@@ -788,6 +788,7 @@ async fn main() -> anyhow::Result<()> {
                             takedown_matching::verify::VerifyPolicy::Weak
                         },
                         min_inliers,
+                        all_rights: false,
                     },
                 )?,
                 EvalCommand::Titles {

@@ -16,12 +16,15 @@
 //!   linear scan would find, without scanning.
 //! - [`mih64`]: the same for 64-bit hashes (the pHash kinds), parts of about log₂ N bits,
 //!   with batch loading.
+//! - [`closest`]: of the rights matched in one part of a photo, only the one with the
+//!   strongest evidence (and any as strong).
 //! - [`score`]: the image operating thresholds, and match scores calibrated per kind of
 //!   comparison on the development dataset (the estimated precision of matches like it).
 //!
 //! **Architecture Invariant:** this crate is pure computation over bytes and strings: no I/O,
 //! no storage, no clock. Everything it returns is determined by its inputs.
 
+pub mod closest;
 mod hugepages;
 pub mod image_hash;
 pub mod mih;
@@ -31,6 +34,7 @@ pub mod score;
 pub mod text;
 pub mod verify;
 
+pub use closest::closest_rights;
 pub use image_hash::{
     Background, Cap, ImageError, ImageHit, ImageIndex, ImageLimits, IndexedImage, PHASH64,
     PHASH64R, ReferenceHashes, SHAPE64, SHAPE64R, Specificity, SpecificityPolicy, TOO_GENERIC,
