@@ -2,6 +2,8 @@
 //! and word-mark variants in titles.
 //!
 //! Module map:
+//! - [`decode`]: bounded, strict decoding of untrusted image bytes (every image kind's
+//!   input), and the box shrink of large photos.
 //! - [`image_hash`]: bounded decoding, 64-bit pHash of registered images (whole and trimmed
 //!   to content) and of listing images (whole, multi-scale windows snapped onto straight
 //!   edges or trimmed to their content so that a pasted logo is framed exactly, and the
@@ -25,6 +27,7 @@
 //! no storage, no clock. Everything it returns is determined by its inputs.
 
 pub mod closest;
+pub mod decode;
 mod hugepages;
 pub mod image_hash;
 pub mod mih;
