@@ -11,15 +11,18 @@
 //! estimated precision of matches of that kind at that distance on the development dataset.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
 use serde::Deserialize;
 use takedown_matching::{
-    IMAGE_THRESHOLDS, ImageIndex, ImageLimits, IndexedImage, SpecificityPolicy, WordMarkIndex,
-    hash_query, hash_reference_views, image_score_for,
+    IMAGE_THRESHOLDS, ImageIndex, ImageLimits, IndexedImage, ReferenceHashes, SpecificityPolicy,
+    WordMarkIndex, closest_rights, hash_query, hash_reference_views, image_score_for,
     verify::{
-        QUERY_FEATURES, REFERENCE_FEATURES, VERIFY_PARAMS, VerifyPolicy, features_from_bytes,
-        verified_score,
+        LocalFeatures, QUERY_FEATURES, REFERENCE_FEATURES, VERIFY_PARAMS, VerifyParams,
+        VerifyPolicy, features_from_bytes, verified_score,
     },
 };
 
@@ -49,6 +52,21 @@ pub struct EvalSummary {
     pub failed: Vec<(String, String)>,
     /// Registered images judged too generic to match by image alone: (right id, file).
     pub too_generic: Vec<(String, String)>,
+    /// Wall time spent on the queries (read, decode, hash, match, verify), registration
+    /// excluded: the throughput `eval images` prints.
+    pub elapsed: Duration,
+}
+
+impl EvalSummary {
+    /// Queries per second of wall time (0 when nothing was timed).
+    pub fn images_per_second(&self) -> f64 {
+        let seconds = self.elapsed.as_secs_f64();
+        if seconds > 0.0 {
+            self.queries as f64 / seconds
+        } else {
+            0.0
+        }
+    }
 }
 
 /// How `eval images` judges each registration's specificity.
@@ -64,6 +82,9 @@ pub struct EvalOptions {
     pub verification: VerifyPolicy,
     /// Inliers a verification needs (default `VERIFY_PARAMS.min_inliers`): for fitting it.
     pub min_inliers: Option<usize>,
+    /// Report every right that stands, not only the closest per part of the photo
+    /// (`closest_rights`): to measure what that choice changes.
+    pub all_rights: bool,
 }
 
 const IMAGE_EXTENSIONS: [&str; 6] = ["jpg", "jpeg", "png", "gif", "webp", "bmp"];
@@ -114,33 +135,46 @@ pub fn images_with(
     let mut index = ImageIndex::with_policy(policy);
     let mut summary = EvalSummary::default();
     let mut reader = csv_reader(rights_csv)?;
+    let mut rows = Vec::new();
     for (i, row) in reader.deserialize::<RightFile>().enumerate() {
-        let row = row.with_context(|| {
+        rows.push(row.with_context(|| {
             format!(
                 "{}: row {} needs columns right_id,file",
                 rights_csv.display(),
                 i + 2
             )
-        })?;
-        let path = base.join(&row.file);
-        let bytes = takedown_fsread::read_in(base, &row.file, image_cap(&limits))
-            .with_context(|| format!("right {}", row.right_id))?;
-        let views = hash_reference_views(&bytes, &limits)
-            .with_context(|| format!("right {}: {}", row.right_id, path.display()))?;
-        // Local features are computed once per registration, and only when they are used.
-        let features = (options.verification != VerifyPolicy::Off)
-            .then(|| features_from_bytes(&bytes, &limits, &REFERENCE_FEATURES))
-            .transpose()
-            .with_context(|| format!("right {}: {}", row.right_id, path.display()))?;
+        })?);
+    }
+    // Hashing and local features are the costly part of registering: done on every core,
+    // then inserted in file order (the index and its specificity verdicts are the same as a
+    // sequential run's).
+    let registered: Vec<anyhow::Result<(RightFile, Vec<u8>, ReferenceViews)>> = rows
+        .into_par_iter()
+        .map(|row| {
+            let path = base.join(&row.file);
+            let bytes = takedown_fsread::read_in(base, &row.file, image_cap(&limits))
+                .with_context(|| format!("right {}", row.right_id))?;
+            let hashes = hash_reference_views(&bytes, &limits)
+                .with_context(|| format!("right {}: {}", row.right_id, path.display()))?;
+            // Local features are computed once per registration, and only when they are used.
+            let features = (options.verification != VerifyPolicy::Off)
+                .then(|| features_from_bytes(&bytes, &limits, &REFERENCE_FEATURES))
+                .transpose()
+                .with_context(|| format!("right {}: {}", row.right_id, path.display()))?;
+            Ok((row, bytes, ReferenceViews { hashes, features }))
+        })
+        .collect();
+    for registration in registered {
+        let (row, bytes, views) = registration?;
         let judged = index.insert_with_features(
             IndexedImage {
                 right_id: row.right_id.clone(),
                 view: row.file.display().to_string(),
                 digest: takedown_model::digest_hex(&bytes),
-                hashes: views.core,
-                variants: views.variants,
+                hashes: views.hashes.core,
+                variants: views.hashes.variants,
             },
-            features,
+            views.features,
         );
         if judged.too_generic {
             summary
@@ -156,67 +190,145 @@ pub fn images_with(
     let mut writer =
         csv::Writer::from_path(out).with_context(|| format!("writing {}", out.display()))?;
     writer.write_record(["query_file", "right_id", "score", "error", "evidence"])?;
-    for file in image_files(queries)? {
+    let files = image_files(queries)?;
+    let progress = ProgressBar::with_draw_target(
+        Some(u64::try_from(files.len()).unwrap_or(u64::MAX)),
+        // Drawn only when stderr is a terminal: a redirected run's log stays clean.
+        ProgressDrawTarget::stderr(),
+    );
+    progress.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} images, {per_sec}, eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let started = Instant::now();
+    // Every photo on every core; `collect` keeps the files' order, so the CSV is the same
+    // as a sequential run's.
+    let outcomes: Vec<QueryOutcome> = files
+        .par_iter()
+        .map(|file| {
+            let outcome = match_photo(&index, queries, file, &limits, &options, &params);
+            progress.inc(1);
+            outcome
+        })
+        .collect();
+    progress.finish_and_clear();
+    let elapsed = started.elapsed();
+    for outcome in outcomes {
         summary.queries += 1;
-        let name = file.display().to_string();
-        let verification = options.verification;
-        let hashed = takedown_fsread::read_in(queries, &file, image_cap(&limits))
-            .map_err(|e| e.to_string())
-            .and_then(|bytes| {
-                let hashes = hash_query(&bytes, &limits).map_err(|e| e.to_string())?;
-                Ok((hashes, bytes))
-            });
-        let hits = match hashed {
-            // The photo decoded once for the hashes; a photo that decodes for them decodes
-            // for its features too.
-            Ok((hashes, bytes)) => index.query_verified(
-                &hashes,
-                IMAGE_THRESHOLDS,
-                || features_from_bytes(&bytes, &limits, &QUERY_FEATURES).ok(),
-                verification,
-                &params,
-            ),
-            Err(reason) => {
+        match outcome {
+            QueryOutcome::Failed { name, reason } => {
                 // The no-match row's shape, with the reason: never mistaken for "no match".
                 writer.write_record([name.as_str(), "", "0", reason.as_str(), ""])?;
                 summary.failed.push((name, reason));
-                continue;
             }
-        };
-        // Best score first; the evidence names the hash kind and distance, or the inlier
-        // count of a verification.
-        let mut rows: Vec<(&str, f32, String)> = hits
-            .iter()
-            .map(|(h, verified)| match verified {
-                Some(v) => (
-                    h.right_id.as_str(),
-                    verified_score(v.inliers, &params),
-                    format!("{}:{}", h.algorithm, v.inliers),
-                ),
-                None => (
-                    h.right_id.as_str(),
-                    image_score_for(h),
-                    format!("{}:{}", h.algorithm, h.distance),
-                ),
-            })
-            .collect();
-        rows.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
-        if rows.is_empty() {
-            writer.write_record([name.as_str(), "", "0", "", ""])?;
+            QueryOutcome::Matched { name, rows } => {
+                if rows.is_empty() {
+                    writer.write_record([name.as_str(), "", "0", "", ""])?;
+                }
+                summary.matched += usize::from(!rows.is_empty());
+                for (right_id, score, evidence) in rows {
+                    writer.write_record([
+                        name.as_str(),
+                        right_id.as_str(),
+                        &format!("{score:.4}"),
+                        "",
+                        &evidence,
+                    ])?;
+                }
+            }
         }
-        for (right_id, score, evidence) in rows {
-            writer.write_record([
-                name.as_str(),
-                right_id,
-                &format!("{score:.4}"),
-                "",
-                &evidence,
-            ])?;
-        }
-        summary.matched += usize::from(!hits.is_empty());
     }
     writer.flush()?;
+    summary.elapsed = elapsed;
+    eprintln!(
+        "{} images in {:.1} s on {} threads: {:.1} images/s",
+        summary.queries,
+        elapsed.as_secs_f64(),
+        rayon::current_num_threads(),
+        summary.images_per_second()
+    );
     Ok(summary)
+}
+
+/// A registered image's hashes and (when verification runs) its local features.
+struct ReferenceViews {
+    hashes: ReferenceHashes,
+    features: Option<LocalFeatures>,
+}
+
+/// What one photo gave: its prediction rows (right, score, evidence; best first), or why
+/// it could not be compared.
+enum QueryOutcome {
+    Matched {
+        name: String,
+        rows: Vec<(String, f32, String)>,
+    },
+    Failed {
+        name: String,
+        reason: String,
+    },
+}
+
+/// Reads, hashes and matches one photo below `queries` (and verifies under `options`).
+fn match_photo(
+    index: &ImageIndex,
+    queries: &Path,
+    file: &Path,
+    limits: &ImageLimits,
+    options: &EvalOptions,
+    params: &VerifyParams,
+) -> QueryOutcome {
+    let name = file.display().to_string();
+    let hashed = takedown_fsread::read_in(queries, file, image_cap(limits))
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| {
+            let hashes = hash_query(&bytes, limits).map_err(|e| e.to_string())?;
+            Ok((hashes, bytes))
+        });
+    let (hashes, bytes) = match hashed {
+        Ok(hashed) => hashed,
+        Err(reason) => return QueryOutcome::Failed { name, reason },
+    };
+    // The photo decoded once for the hashes; a photo that decodes for them decodes for its
+    // features too.
+    let hits = index.query_verified(
+        &hashes,
+        IMAGE_THRESHOLDS,
+        || features_from_bytes(&bytes, limits, &QUERY_FEATURES).ok(),
+        options.verification,
+        params,
+    );
+    // Best score first; the evidence names the hash kind and distance, or the inlier count
+    // of a verification.
+    let scored: Vec<(Option<[f32; 4]>, String, f32, String)> = hits
+        .iter()
+        .map(|(h, verified)| match verified {
+            Some(v) => (
+                h.region,
+                h.right_id.clone(),
+                verified_score(v.inliers, params),
+                format!("{}:{}", h.algorithm, v.inliers),
+            ),
+            None => (
+                h.region,
+                h.right_id.clone(),
+                image_score_for(h),
+                format!("{}:{}", h.algorithm, h.distance),
+            ),
+        })
+        .collect();
+    // One right per part of the photo, as the matcher reports (`closest_rights`).
+    let scored = if options.all_rights {
+        scored
+    } else {
+        closest_rights(scored, |(region, _, score, _)| (*region, *score))
+    };
+    let mut rows: Vec<(String, f32, String)> = scored
+        .into_iter()
+        .map(|(_, right, score, evidence)| (right, score, evidence))
+        .collect();
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    QueryOutcome::Matched { name, rows }
 }
 
 pub fn titles(marks_csv: &Path, titles_csv: &Path, out: &Path) -> anyhow::Result<EvalSummary> {

@@ -7,6 +7,7 @@ For each run (e.g. `before` without the specificity check, `after` with it), per
   - recall: share of copies whose own mark is among the rights matched (at the operating
     threshold: every row the CLI wrote);
   - wrong mark: share of matched copies whose best-scored right is not their mark;
+  - other marks: share of matched copies with any matched right that is not their mark;
   - flagged: share of distractors (images showing no registered mark) with any match;
 each with a Wilson 95 % interval, per family (near / hard / scene), per transform and per
 source. Then recall at <= 1 % flagged: the score threshold is chosen on the FIT split (the
@@ -51,12 +52,13 @@ def outcome(label, hits, threshold=0.0):
     if label["expected"]:
         found = any(r == label["expected"] for _, r in kept)
         wrong = bool(kept) and kept[0][1] != label["expected"]
-        return found, bool(kept), wrong
-    return None, bool(kept), False
+        other = any(r != label["expected"] for _, r in kept)
+        return found, bool(kept), (wrong, other)
+    return None, bool(kept), (False, False)
 
 
 def table(rows, runs, key, split, kind):
-    """rows: labels; kind: 'recall' | 'flagged' | 'wrong'."""
+    """rows: labels; kind: 'recall' | 'flagged' | 'wrong' | 'other'."""
     groups = sorted({key(l) for l in rows})
     lines = [f"| {split} | " + " | ".join(runs) + " |", "|---|" + "---|" * len(runs)]
     for g in groups:
@@ -73,7 +75,7 @@ def table(rows, runs, key, split, kind):
                 elif kind == "flagged":
                     n += 1; k += matched
                 elif matched:
-                    n += 1; k += wrong
+                    n += 1; k += wrong[0] if kind == "wrong" else wrong[1]
             cells.append(fmt(k, n))
         if any(c != "–" for c in cells):
             lines.append(f"| {g} | " + " | ".join(cells) + " |")
@@ -114,6 +116,9 @@ def main():
         print(table(rows, runs, lambda l: l["transform"], split, "flagged").split("\n", 2)[2] + "\n")
         print("### Wrong mark: matched copies whose best right is not theirs\n")
         print(table(rows, runs, lambda l: l["family"], split, "wrong") + "\n")
+        print("### Other marks: matched copies with any right matched that is not theirs "
+              "(a notice to a wrong owner)\n")
+        print(table(rows, runs, lambda l: l["family"], split, "other") + "\n")
         print("### Recall by transform\n")
         print(table(rows, runs, lambda l: f"{l['family']}/{l['transform']}", split, "recall") + "\n")
         print("### Recall by source of the mark\n")

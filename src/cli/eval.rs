@@ -73,6 +73,7 @@ pub fn run(command: EvalCommand) -> anyhow::Result<ExitCode> {
                 background_neighbours,
                 verification: verify_policy(no_verification, verify_all),
                 min_inliers,
+                all_rights: false,
             },
         )?,
         EvalCommand::Titles {

@@ -610,6 +610,7 @@ mod tests {
         let policy = SpecificityPolicy {
             background: Some(background),
             neighbours: 2,
+            ..SpecificityPolicy::default()
         };
         let mut linear = ImageIndex::with_policy(policy);
         let mut ours = ImageHashIndex::with_policy(policy);

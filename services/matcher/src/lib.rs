@@ -28,7 +28,7 @@ pub mod rights;
 pub mod territory;
 
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, BTreeSet},
     future::Future,
     sync::{
         Arc,
@@ -38,7 +38,7 @@ use std::{
 };
 
 use takedown_bus::{Bus, BusError, Topic, consume_decoded};
-use takedown_matching::{IMAGE_THRESHOLDS, image_score_for};
+use takedown_matching::{IMAGE_THRESHOLDS, closest_rights, image_score_for};
 use takedown_model::{
     Envelope, HashedListing, Match, MatchKind, MatchReason, RightKind, stable_id,
 };
@@ -268,7 +268,15 @@ pub fn find_matches(view: &RightsView, hashed: &HashedListing) -> Vec<Match> {
             best.insert(right_id.to_owned(), (kind, score, reason));
         }
     };
-    for hit in view.words.find(&listing.title) {
+    let title_hits = view.words.find(&listing.title);
+    // Owners whose word mark the title carries: their image hits stand even where another
+    // right's image evidence is stronger (the title corroborates them).
+    let named_owners: BTreeSet<&str> = title_hits
+        .iter()
+        .filter_map(|hit| view.rights.get(&hit.right_id))
+        .map(|right| right.owner_id.as_str())
+        .collect();
+    for hit in title_hits {
         let reason = MatchReason::Text {
             span: hit.span.clone(),
             normalized: hit.normalized.clone(),
@@ -278,10 +286,21 @@ pub fn find_matches(view: &RightsView, hashed: &HashedListing) -> Vec<Match> {
         offer(&hit.right_id, MatchKind::WordMark, hit.score, reason);
     }
     for image in &hashed.images {
-        for hit in view.images.query_with(&image.hashes, IMAGE_THRESHOLDS) {
+        let hits = view.images.query_with(&image.hashes, IMAGE_THRESHOLDS);
+        // One right per part of the photo: the closest (and any as strong).
+        let closest: BTreeSet<String> =
+            closest_rights(hits.iter().collect(), |h| (h.region, image_score_for(h)))
+                .into_iter()
+                .map(|h| h.right_id.clone())
+                .collect();
+        for hit in hits {
             let Some(right) = view.rights.get(&hit.right_id) else {
                 continue;
             };
+            if !closest.contains(&hit.right_id) && !named_owners.contains(right.owner_id.as_str()) {
+                tracing::debug!(listing = %listing.id, right = %hit.right_id, image = %image.digest, "not a match: another right is closer in the same part of the image");
+                continue;
+            }
             let kind = if right.kind == RightKind::Design {
                 MatchKind::Design
             } else {

@@ -2,6 +2,8 @@
 //! and word-mark variants in titles.
 //!
 //! Module map:
+//! - [`decode`]: bounded, strict decoding of untrusted image bytes (every image kind's
+//!   input), and the box shrink of large photos.
 //! - [`image_hash`]: bounded decoding, 64-bit pHash of registered images (whole and trimmed
 //!   to content) and of listing images (whole, multi-scale windows snapped onto straight
 //!   edges or trimmed to their content so that a pasted logo is framed exactly, and the
@@ -16,6 +18,8 @@
 //!   linear scan would find, without scanning.
 //! - [`mih64`]: the same for 64-bit hashes (the pHash kinds), parts of about log₂ N bits,
 //!   with batch loading.
+//! - [`closest`]: of the rights matched in one part of a photo, only the one with the
+//!   strongest evidence (and any as strong).
 //! - [`score`]: the image operating thresholds, and match scores calibrated per kind of
 //!   comparison on the development dataset (the estimated precision of matches like it).
 //!
@@ -28,6 +32,8 @@
 // suffix bytes and prefetches of slots and hashes) — the measured speed of `MihIndex` at
 // 10M hashes rests on them (BENCHMARKS.md). Everything else in the crate is safe code.
 
+pub mod closest;
+pub mod decode;
 mod hugepages;
 pub mod image_hash;
 pub mod mih;
@@ -37,6 +43,7 @@ pub mod score;
 pub mod text;
 pub mod verify;
 
+pub use closest::closest_rights;
 pub use image_hash::{
     Background, Cap, ImageError, ImageHit, ImageIndex, ImageLimits, IndexedImage, PHASH64,
     PHASH64R, ReferenceHashes, SHAPE64, SHAPE64R, Specificity, SpecificityPolicy, TOO_GENERIC,

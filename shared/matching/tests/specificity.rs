@@ -114,6 +114,7 @@ fn a_background_that_holds_the_logo_itself_once_does_not_make_it_generic() {
     let policy = SpecificityPolicy {
         background: Some(background),
         neighbours: 2,
+        ..SpecificityPolicy::default()
     };
     let mut index = ImageIndex::with_policy(policy);
     let judged = register(&mut index, "logo-2", &logo);
@@ -127,6 +128,7 @@ fn a_background_that_holds_the_logo_itself_once_does_not_make_it_generic() {
     let mut index = ImageIndex::with_policy(SpecificityPolicy {
         background: Some(twice),
         neighbours: 2,
+        ..SpecificityPolicy::default()
     });
     assert!(register(&mut index, "logo-2", &logo).too_generic);
     assert!(matches(&index, &logo).is_empty());

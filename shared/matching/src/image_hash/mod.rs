@@ -1,7 +1,7 @@
 //! Perceptual hashes of registered images and listing images, and their index.
 //!
-//! - `decode`: bounded decoding of untrusted bytes, alpha flattened onto white (and, for
-//!   registered images, onto black too).
+//! Decoding (bounded, alpha flattened onto white and, for registered images, onto black
+//! too) is [`crate::decode`]'s, shared with PDQ.
 //! - `prepare`: the reduced working copy, refusing blank and tiny images.
 //! - `resize`: the working copy's triangle-filter reduction (`image`'s, byte for byte).
 //! - `phash`: the 64-bit DCT hash and Hamming distance.
@@ -19,9 +19,7 @@
 //!   background set), capping how far it may match.
 //! - `whole`: the single whole-image pHash (what ImageHash's `phash` computes).
 
-mod complete;
 mod dct;
-mod decode;
 mod edges;
 mod index;
 mod local_trim;
@@ -40,12 +38,9 @@ mod whole;
 use image::{GrayImage, imageops};
 use takedown_model::RegionHash;
 
-pub use decode::{ImageError, ImageLimits};
-// PDQ (`crate::pdq`) decodes listing bytes with the same limits.
-pub(crate) use decode::decode_rgb;
+pub use crate::decode::{ImageError, ImageLimits};
 pub use index::{ImageHit, ImageIndex, IndexedImage, Thresholds};
 pub use phash::{PHASH64, hamming_bytes, hamming_hex};
-pub(crate) use prepare::box_shrink;
 pub use ramp::PHASH64R;
 pub use shape::{SHAPE64, SHAPE64R};
 pub use specificity::{Background, Cap, Specificity, SpecificityPolicy, TOO_GENERIC, specificity};
@@ -110,7 +105,7 @@ fn reference_hashes(
     let hasher = PHasher::new();
     let mut refusal = None;
     let mut out = ReferenceHashes::default();
-    for canvas in decode::decode_canvases(bytes, limits)? {
+    for canvas in crate::decode::decode_canvases(bytes, limits)? {
         // PDQ of the canvas as decoded: 256 bits keep a thin or low-contrast logo's shape
         // through rescaling, JPEG and text overlays that flip 10–16 of the 64 pHash bits.
         if let Some(pdq) = crate::pdq::whole_region_hash(&canvas) {
@@ -296,7 +291,7 @@ fn variants(sample: &GrayImage) -> [GrayImage; 4] {
 /// twice: plain ([`PHASH64`]) and ramped ([`PHASH64R`], which a symmetric emblem does not
 /// defeat).
 pub fn hash_query(bytes: &[u8], limits: &ImageLimits) -> Result<Vec<RegionHash>, ImageError> {
-    let rgb = decode::decode_rgb(bytes, limits)?;
+    let rgb = crate::decode::decode_rgb(bytes, limits)?;
     let pdq = crate::pdq::whole_region_hash(&rgb);
     let work = prepare::prepare(rgb)?;
     let hasher = PHasher::new();

@@ -323,14 +323,20 @@ impl Specificity {
     }
 }
 
-/// How an index judges its registrations' specificity: against which background, needing
-/// how many neighbours.
+/// How an index judges its registrations' specificity: against which background, with
+/// which constants (the shipped ones by default; other values only for fitting them).
 #[derive(Debug, Clone, Copy)]
 pub struct SpecificityPolicy {
     /// The background set; None judges nothing (every hash uncapped).
     pub background: Option<&'static Background>,
     /// Distinct background images a distance must hold to be barred ([`NEIGHBOURS`]).
     pub neighbours: usize,
+    /// Look-alikes that make a registration too generic ([`GENERIC_LOOK_ALIKES`]).
+    pub generic_look_alikes: u32,
+    /// Smallest useful cap of a 64-bit whole-picture hash ([`MIN_USEFUL_64`]).
+    pub min_useful_64: u32,
+    /// Smallest useful cap of a PDQ whole-picture hash ([`MIN_USEFUL_256`]).
+    pub min_useful_256: u32,
 }
 
 impl Default for SpecificityPolicy {
@@ -338,6 +344,9 @@ impl Default for SpecificityPolicy {
         SpecificityPolicy {
             background: Some(Background::shipped()),
             neighbours: NEIGHBOURS,
+            generic_look_alikes: GENERIC_LOOK_ALIKES,
+            min_useful_64: MIN_USEFUL_64,
+            min_useful_256: MIN_USEFUL_256,
         }
     }
 }
@@ -348,16 +357,14 @@ impl SpecificityPolicy {
     pub fn off() -> Self {
         SpecificityPolicy {
             background: None,
-            neighbours: NEIGHBOURS,
+            ..SpecificityPolicy::default()
         }
     }
 
     /// The specificity of a registered image's `core` and `variants` hashes.
     pub fn assess(&self, core: &[RegionHash], variants: &[RegionHash]) -> Specificity {
         match self.background {
-            Some(background) => {
-                specificity_against(background, self.neighbours.max(1), core, variants)
-            }
+            Some(background) => specificity_against(background, self, core, variants),
             None => Specificity::unlimited(core.len(), variants.len()),
         }
     }
@@ -380,12 +387,13 @@ fn cap_of(background: &Background, neighbours: usize, hash: &RegionHash) -> Cap 
     }
 }
 
-/// Whether a cap leaves a whole-picture hash useful: it still admits a near-duplicate.
-fn useful(hash: &RegionHash, cap: Cap) -> bool {
+/// Whether a cap leaves a whole-picture hash useful under `policy`: it still admits a
+/// near-duplicate.
+fn useful(policy: &SpecificityPolicy, hash: &RegionHash, cap: Cap) -> bool {
     let min = if hash.bits.len() <= 16 {
-        MIN_USEFUL_64
+        policy.min_useful_64
     } else {
-        MIN_USEFUL_256
+        policy.min_useful_256
     };
     match cap {
         Cap::None => true,
@@ -395,14 +403,16 @@ fn useful(hash: &RegionHash, cap: Cap) -> bool {
 }
 
 /// The specificity of a registered image's hashes (`core`: as registered, `variants`: its
-/// re-uses) against `background`, a distance being barred when `neighbours` distinct
-/// background images come that close.
+/// re-uses) against `background`, with `policy`'s constants (its own background is not
+/// read): a distance is barred when `policy.neighbours` distinct background images come
+/// that close.
 pub fn specificity_against(
     background: &Background,
-    neighbours: usize,
+    policy: &SpecificityPolicy,
     core: &[RegionHash],
     variants: &[RegionHash],
 ) -> Specificity {
+    let neighbours = policy.neighbours.max(1);
     if background.image_count() == 0 {
         return Specificity::unlimited(core.len(), variants.len());
     }
@@ -435,8 +445,8 @@ pub fn specificity_against(
         })
         .max()
         .unwrap_or(0);
-    let too_generic = (!whole.is_empty() && !whole.iter().any(|(h, c)| useful(h, *c)))
-        || look_alikes >= GENERIC_LOOK_ALIKES;
+    let too_generic = (!whole.is_empty() && !whole.iter().any(|(h, c)| useful(policy, h, *c)))
+        || look_alikes >= policy.generic_look_alikes;
     Specificity {
         core: core_caps,
         variants: variant_caps,

@@ -6,13 +6,13 @@ use takedown_model::RegionHash;
 
 use super::phash::PHasher;
 use super::sample::Integral;
-use super::{ImageError, ImageLimits, decode, prepare};
+use super::{ImageError, ImageLimits, prepare};
 
 /// The whole-image 64-bit pHash of encoded image bytes, decoded within `limits`: the same
 /// hash [`super::hash_query`] gives first (so it matches registered images alike), without
 /// the PDQ hash, trimmed view, silhouettes and windows it adds.
 pub fn hash_whole(bytes: &[u8], limits: &ImageLimits) -> Result<RegionHash, ImageError> {
-    let work = prepare::prepare(decode::decode_rgb(bytes, limits)?)?;
+    let work = prepare::prepare(crate::decode::decode_rgb(bytes, limits)?)?;
     let integral = Integral::new(&work.gray);
     Ok(PHasher::new().hash(&integral.sample(&integral.full()), None))
 }

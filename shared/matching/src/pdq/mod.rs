@@ -21,7 +21,7 @@ use std::cell::RefCell;
 use image::{DynamicImage, RgbImage};
 use takedown_model::RegionHash;
 
-use crate::image_hash::{ImageError, ImageLimits, decode_rgb};
+use crate::decode::{ImageError, ImageLimits, decode_rgb};
 
 pub use dct::Dihedral;
 
@@ -208,7 +208,7 @@ fn bounded(rgb: RgbImage) -> RgbImage {
     if long <= REGION_MAX_SIDE {
         return rgb;
     }
-    crate::image_hash::box_shrink(&rgb, long.div_ceil(REGION_MAX_SIDE))
+    crate::decode::box_shrink(&rgb, long.div_ceil(REGION_MAX_SIDE))
 }
 
 #[cfg(test)]

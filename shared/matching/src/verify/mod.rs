@@ -16,7 +16,7 @@ pub use features::{
 };
 pub use geometry::{VERIFY_PARAMS, Verification, VerifyParams, match_descriptors, verify};
 
-use crate::image_hash::{ImageError, ImageLimits};
+use crate::decode::{ImageError, ImageLimits};
 
 /// The algorithm name of a hit that stood by verification rather than by a hash distance.
 pub const VERIFIED_ORB: &str = "orb256-ransac";
@@ -27,7 +27,7 @@ pub fn features_from_bytes(
     limits: &ImageLimits,
     params: &FeatureParams,
 ) -> Result<LocalFeatures, ImageError> {
-    let rgb = crate::image_hash::decode_rgb(bytes, limits)?;
+    let rgb = crate::decode::decode_rgb(bytes, limits)?;
     Ok(extract(&to_gray(&rgb), params))
 }
 

@@ -7,7 +7,10 @@
 //!
 //! A cut or damaged file is an error, never a picture: JPEGs are decoded in zune-jpeg's
 //! strict mode (the `image` crate always decodes them leniently, filling what is missing),
-//! and every decoded file is checked to end where its format says ([`super::complete`]).
+//! and every decoded file is checked to end where its format says ([`complete`]).
+//!
+//! Below both `image_hash` and `pdq` (each decodes with it), so neither depends on the other
+//! for its input.
 
 use std::io::Cursor;
 
@@ -16,7 +19,11 @@ use image::{
 };
 use zune_core::{bytestream::ZCursor, colorspace::ColorSpace, options::DecoderOptions};
 
-use super::complete::check_complete;
+mod complete;
+mod shrink;
+
+use complete::check_complete;
+pub(crate) use shrink::box_shrink;
 
 /// Resource limits for decoding one image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

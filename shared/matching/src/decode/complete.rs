@@ -11,7 +11,7 @@
 
 use image::ImageFormat;
 
-use super::decode::ImageError;
+use super::ImageError;
 
 /// Checks that `bytes`, a `format` image that decoded, is whole: JPEG segments and scans
 /// run to an EOI marker; PNG chunks each fit, have good CRCs and run to IEND; GIF blocks run
