@@ -84,6 +84,31 @@ async fn file_notice(client: &reqwest::Client, base: &str, id: &str) -> String {
     opened["case_id"].as_str().expect("case id").to_owned()
 }
 
+/// One operator request: `GET` without a body, `POST` with one; the status and the JSON
+/// answer (null when there is none). Every request says `x-operator: li.wei`, which only the
+/// shared token honours.
+async fn call(
+    client: &reqwest::Client,
+    url: String,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = match body {
+        Some(body) => client.post(url).json(&body),
+        None => client.get(url),
+    };
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request
+        .header("x-operator", "li.wei")
+        .send()
+        .await
+        .expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
 #[tokio::test]
 async fn the_desk_serves_the_case_flow_to_operators() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -91,36 +116,17 @@ async fn the_desk_serves_the_case_flow_to_operators() {
     let (mut desk, base) = start_desk(&db, true).await;
     let client = reqwest::Client::new();
     let case_id = file_notice(&client, &base, "ntc_desk").await;
+    let op = Some(OPERATOR);
 
     // Operators' routes need the operator's token.
-    let anonymous = client
-        .get(format!("{base}/cases/{case_id}"))
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(anonymous.status().as_u16(), 401);
-    let case: Value = client
-        .get(format!("{base}/cases/{case_id}"))
-        .bearer_auth(OPERATOR)
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let (status, _) = call(&client, format!("{base}/cases/{case_id}"), None, None).await;
+    assert_eq!(status, 401);
+    let (_, case) = call(&client, format!("{base}/cases/{case_id}"), op, None).await;
     assert_eq!(case["state"], "received", "{case}");
 
-    let after: Value = client
-        .post(format!("{base}/cases/{case_id}/measures"))
-        .bearer_auth(OPERATOR)
-        .header("x-operator", "li.wei")
-        .json(&json!({ "statement_of_reasons": "counterfeit logo" }))
-        .send()
-        .await
-        .expect("post measures")
-        .json()
-        .await
-        .expect("json");
+    let reasons = json!({ "statement_of_reasons": "counterfeit logo" });
+    let measures = format!("{base}/cases/{case_id}/measures");
+    let (_, after) = call(&client, measures, op, Some(reasons)).await;
     // No listing service or seller channel configured: both are recorded, and the seller is
     // told at once, so the case waits for a counter-notice.
     assert_eq!(after["state"], "seller_notified", "{after}");
@@ -132,61 +138,31 @@ async fn the_desk_serves_the_case_flow_to_operators() {
         .collect();
     assert!(actors.contains(&"li.wei"), "{after}");
 
-    let feed: Value = client
-        .get(format!("{base}/case-events"))
-        .bearer_auth(OPERATOR)
-        .send()
-        .await
-        .expect("feed")
-        .json()
-        .await
-        .expect("json");
+    let (_, feed) = call(&client, format!("{base}/case-events"), op, None).await;
     assert!(feed.to_string().contains("take_measures"), "{feed}");
     // The inbox: filtered on the server, with the case that now waits on a deadline.
-    let inbox: Value = client
-        .get(format!(
-            "{base}/cases?state=seller_notified&sender=acme&regime=eu_dsa"
-        ))
-        .bearer_auth(OPERATOR)
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let filter = "state=seller_notified&sender=acme&regime=eu_dsa";
+    let (_, inbox) = call(&client, format!("{base}/cases?{filter}"), op, None).await;
     assert_eq!(inbox.as_array().map(Vec::len), Some(1), "{inbox}");
     assert_eq!(inbox[0]["case_id"], case_id.as_str());
     assert!(inbox[0]["deadline"].is_string(), "{inbox}");
-    let none: Value = client
-        .get(format!("{base}/cases?sender=someone-else"))
-        .bearer_auth(OPERATOR)
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let (_, none) = call(
+        &client,
+        format!("{base}/cases?sender=someone-else"),
+        op,
+        None,
+    )
+    .await;
     assert_eq!(none.as_array().map(Vec::len), Some(0), "{none}");
-    let bad = client
-        .get(format!("{base}/cases?state=nonsense"))
-        .bearer_auth(OPERATOR)
-        .send()
-        .await
-        .expect("list");
-    assert_eq!(bad.status().as_u16(), 422);
-    let bad: Value = bad.json().await.expect("json");
+    let (status, bad) = call(&client, format!("{base}/cases?state=nonsense"), op, None).await;
+    assert_eq!(status, 422);
     assert!(
         bad["message"].as_str().unwrap_or("").contains("state"),
         "{bad}"
     );
 
-    let metrics = client
-        .get(format!("{base}/metrics"))
-        .bearer_auth(OPERATOR)
-        .send()
-        .await
-        .expect("metrics");
-    assert_eq!(metrics.status().as_u16(), 200);
+    let (status, _) = call(&client, format!("{base}/metrics"), op, None).await;
+    assert_eq!(status, 200);
     desk.kill().await.expect("stop");
 }
 
@@ -278,28 +254,13 @@ async fn operators_own_tokens_name_them_in_the_trail_and_revocation_is_immediate
     let (mut desk, base) = start_desk(&db, false).await;
     let client = reqwest::Client::new();
     let case_id = file_notice(&client, &base, "ntc_op").await;
-    let shared = client
-        .get(format!("{base}/cases/{case_id}"))
-        .bearer_auth(OPERATOR)
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(
-        shared.status().as_u16(),
-        401,
-        "no shared token is configured"
-    );
-    let acted: Value = client
-        .post(format!("{base}/cases/{case_id}/acknowledge"))
-        .bearer_auth(&token)
-        // A header cannot make an operator's token speak for someone else.
-        .header("x-operator", "someone-else")
-        .send()
-        .await
-        .expect("acknowledge")
-        .json()
-        .await
-        .expect("json");
+    let case_url = format!("{base}/cases/{case_id}");
+    let (status, _) = call(&client, case_url.clone(), Some(OPERATOR), None).await;
+    assert_eq!(status, 401, "no shared token is configured");
+    // The request also says `x-operator: li.wei`: a header cannot make an operator's token
+    // speak for someone else.
+    let ack = format!("{base}/cases/{case_id}/acknowledge");
+    let (_, acted) = call(&client, ack, Some(&token), Some(json!({}))).await;
     assert_eq!(acted["state"], "acknowledged", "{acted}");
     let last = acted["events"]
         .as_array()
@@ -313,17 +274,8 @@ async fn operators_own_tokens_name_them_in_the_trail_and_revocation_is_immediate
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let after = client
-        .get(format!("{base}/cases/{case_id}"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("get");
-    assert_eq!(
-        after.status().as_u16(),
-        401,
-        "a revoked token stops at once"
-    );
+    let (status, _) = call(&client, case_url, Some(&token), None).await;
+    assert_eq!(status, 401, "a revoked token stops at once");
     let out = takedown(&["operators", "revoke", "0000000000000000", "--db", db_arg]);
     assert!(!out.status.success());
     desk.kill().await.expect("stop");
