@@ -13,6 +13,7 @@
 //! - [`evidence`]: `takedown evidence show` — a capture and the verification of its WARC records.
 //! - [`eval`]: `takedown eval images|titles` — the matcher over files, CSV out.
 //! - [`report`]: the HTML report of matches with images side by side.
+//! - [`shutdown`]: SIGTERM as SIGINT — stop taking work, drain within a deadline, exit 0.
 
 pub mod backends;
 pub mod cli;
@@ -23,3 +24,4 @@ pub mod evidence;
 pub mod pipeline;
 pub mod registry;
 pub mod report;
+pub mod shutdown;

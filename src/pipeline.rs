@@ -24,13 +24,17 @@ use std::{
     time::Duration,
 };
 
-use anyhow::Context;
 use takedown_bus::Topic;
 use takedown_crawler::{Crawler, events::Event as CrawlerEvent};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::{backends::Backends, config::Config, registry};
+use crate::{
+    backends::Backends,
+    config::Config,
+    registry,
+    shutdown::{self, StopSignal},
+};
 
 /// One stage of the pipeline, as `takedown serve STAGE` names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,7 +135,7 @@ const RESTART_DELAY: Duration = Duration::from_millis(500);
 pub enum RunMode {
     /// Exit when everything is crawled and every topic is drained.
     UntilIdle,
-    /// Run until Ctrl-C.
+    /// Run until SIGINT (Ctrl-C) or SIGTERM.
     Forever,
 }
 
@@ -177,17 +181,27 @@ pub async fn run_stages(config: &Config, stages: &[Stage], mode: RunMode) -> any
         (entry.start)(&context, &mut tasks)?;
     }
 
+    // SIGTERM stops a run exactly as Ctrl-C does, in either mode: the stages are cancelled,
+    // finish or hand back (uncommitted) what they hold, and the process exits 0.
     match mode {
-        RunMode::UntilIdle => wait_until_idle(&data, stages, &crawls_running).await?,
+        RunMode::UntilIdle => tokio::select! {
+            idle = wait_until_idle(&data, stages, &crawls_running) => idle?,
+            signal = shutdown::stop_signal() => Event::Stopping { signal }.emit(),
+        },
         RunMode::Forever => {
-            tokio::signal::ctrl_c()
-                .await
-                .context("waiting for Ctrl-C")?;
-            Event::Stopping.emit();
+            let signal = shutdown::stop_signal().await;
+            Event::Stopping { signal }.emit();
         }
     }
     cancel.cancel();
-    while tasks.join_next().await.is_some() {}
+    let joined = shutdown::drain("pipeline stages", async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    if joined.is_none() {
+        // Dropping the set aborts what is left; none of it was committed.
+        tasks.abort_all();
+    }
     Ok(())
 }
 
@@ -391,8 +405,8 @@ where
 /// The supervisor's observable events, each with its level, message and fields named once
 /// (a stage's own events are in its crate's `events` module).
 enum Event<'a> {
-    /// Ctrl-C: the run stops its stages.
-    Stopping,
+    /// SIGINT or SIGTERM: the run stops its stages.
+    Stopping { signal: StopSignal },
     /// A stage failed; it is started again after [`RESTART_DELAY`].
     Restarting {
         stage: &'a str,
@@ -410,7 +424,9 @@ enum Event<'a> {
 impl Event<'_> {
     fn emit(&self) {
         match self {
-            Event::Stopping => tracing::info!("stopping"),
+            Event::Stopping { signal } => {
+                tracing::info!(signal = signal.name(), "stopping the stages")
+            }
             Event::Restarting { stage, error } => {
                 // `{:#}`: the error with its whole chain of causes on one line.
                 let error = format!("{error:#}");

@@ -92,7 +92,7 @@ impl CrawlArgs {
     }
 }
 
-/// Crawls the source until done or Ctrl-C, then prints the run's metrics.
+/// Crawls the source until done or SIGINT/SIGTERM, then prints the run's metrics.
 pub async fn run(args: CrawlArgs) -> anyhow::Result<ExitCode> {
     let config = args.source_config()?;
     let id = config.id.clone();
@@ -105,9 +105,8 @@ pub async fn run(args: CrawlArgs) -> anyhow::Result<ExitCode> {
     let cancel = CancellationToken::new();
     let stop = cancel.clone();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            stop.cancel();
-        }
+        crate::shutdown::shutdown_signal().await;
+        stop.cancel();
     });
     let display = tokio::spawn(show_progress(crawler.progress(), args.max_pages));
     let started = std::time::Instant::now();

@@ -17,7 +17,7 @@ pub struct RunArgs {
     until_idle: bool,
 }
 
-/// Loads the config and runs the pipeline until idle or Ctrl-C.
+/// Loads the config and runs the pipeline until idle or SIGINT/SIGTERM.
 pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let config = Config::load(&args.config)?;
     pipeline::run(&config, RunMode::until_idle_if(args.until_idle)).await?;

@@ -9,6 +9,7 @@ use super::DataArgs;
 use crate::{
     config::Config,
     pipeline::{self, RunMode, Stage},
+    shutdown,
 };
 
 /// What every `serve STAGE` takes.
@@ -92,7 +93,7 @@ pub struct PlatformArgs {
     tick_every: u64,
 }
 
-/// Serves the chosen component until Ctrl-C (a stage also until idle, if asked).
+/// Serves the chosen component until SIGINT or SIGTERM (a stage also until idle, if asked).
 pub async fn run(command: ServeCommand) -> anyhow::Result<ExitCode> {
     match command {
         ServeCommand::Crawler(args) => stage(Stage::Crawler, args).await?,
@@ -111,10 +112,6 @@ async fn stage(stage: Stage, args: StageArgs) -> anyhow::Result<()> {
     let config = Config::load(&args.config)?;
     let mode = RunMode::until_idle_if(args.until_idle);
     pipeline::run_stages(&config, &[stage], mode).await
-}
-
-async fn shutdown_signal() {
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// The API's state: the store, blobs and bus `--config`'s [backends] table names
@@ -137,7 +134,8 @@ async fn api(args: ApiArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {listen}"))?;
     tracing::info!(addr = %listener.local_addr()?, "API listening");
-    takedown_api::serve(state, listener, shutdown_signal()).await?;
+    let (signal, stopping) = shutdown::shared_stop_signal();
+    shutdown::serve_until_stopped(takedown_api::serve(state, listener, signal), stopping).await?;
     Ok(())
 }
 
@@ -182,6 +180,6 @@ async fn platform(args: PlatformArgs) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let scheme = if tls.is_some() { "HTTPS" } else { "HTTP" };
     tracing::info!(%addr, scheme, "platform desk listening");
-    desk.run(listener, tls, shutdown_signal()).await?;
+    desk.run(listener, tls, shutdown::shutdown_signal()).await?;
     Ok(())
 }
