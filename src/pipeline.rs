@@ -157,6 +157,8 @@ pub async fn run(config: &Config, mode: RunMode) -> anyhow::Result<()> {
 
 /// Runs `stages` of `config` in this process, on the backends the config names.
 pub async fn run_stages(config: &Config, stages: &[Stage], mode: RunMode) -> anyhow::Result<()> {
+    // Installed first, so a SIGTERM during start-up is a clean stop too.
+    let stop = shutdown::stop_signal();
     let data = Backends::open(&config.backends, &config.data_dir).await?;
     // Registering is idempotent, so every process may do it; the matcher needs the rights.
     for file in &config.rights_files {
@@ -186,10 +188,10 @@ pub async fn run_stages(config: &Config, stages: &[Stage], mode: RunMode) -> any
     match mode {
         RunMode::UntilIdle => tokio::select! {
             idle = wait_until_idle(&data, stages, &crawls_running) => idle?,
-            signal = shutdown::stop_signal() => Event::Stopping { signal }.emit(),
+            signal = stop => Event::Stopping { signal }.emit(),
         },
         RunMode::Forever => {
-            let signal = shutdown::stop_signal().await;
+            let signal = stop.await;
             Event::Stopping { signal }.emit();
         }
     }

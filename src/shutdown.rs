@@ -30,41 +30,55 @@ impl StopSignal {
     }
 }
 
-/// Resolves at the first SIGINT or SIGTERM, saying which. If a handler cannot be
-/// installed (no signal support), that signal is simply never awaited: the process then
-/// stops only on the other one, or by being killed.
-pub async fn stop_signal() -> StopSignal {
-    let interrupt = async {
+/// A future that resolves at the first SIGINT or SIGTERM, saying which. The handlers are
+/// installed when this is called, not when the future is first polled, so a signal that
+/// arrives in between is not lost (nor left to its default action, which kills with 143).
+/// Call it before the process announces it is up. If a handler cannot be installed (no
+/// signal support), that signal is simply never awaited.
+pub fn stop_signal() -> impl Future<Output = StopSignal> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt()).ok();
+        let mut terminate = signal(SignalKind::terminate()).ok();
+        async move {
+            tokio::select! {
+                _ = recv_or_pending(interrupt.as_mut()) => StopSignal::Interrupt,
+                _ = recv_or_pending(terminate.as_mut()) => StopSignal::Terminate,
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut stream) => {
-                stream.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+        StopSignal::Interrupt
+    }
+}
+
+/// The next delivery of `signal`, or never if its handler could not be installed.
+#[cfg(unix)]
+async fn recv_or_pending(signal: Option<&mut tokio::signal::unix::Signal>) {
+    match signal {
+        Some(signal) => {
+            signal.recv().await;
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    let received = tokio::select! {
-        () = interrupt => StopSignal::Interrupt,
-        () = terminate => StopSignal::Terminate,
-    };
-    received
+        None => std::future::pending::<()>().await,
+    }
 }
 
 /// [`stop_signal`] as the `()` future a server's graceful shutdown takes; logs the signal.
-pub async fn shutdown_signal() {
-    let signal = stop_signal().await;
-    tracing::info!(
-        signal = signal.name(),
-        "stopping: finishing the requests in flight"
-    );
+/// Installs the handlers at once, like [`stop_signal`].
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    let stop = stop_signal();
+    async move {
+        let signal = stop.await;
+        tracing::info!(
+            signal = signal.name(),
+            "stopping: finishing the requests in flight"
+        );
+    }
 }
 
 /// Runs `work` (a server or pipeline already told to stop) for at most [`DRAIN_TIMEOUT`];
@@ -106,8 +120,9 @@ pub fn shared_stop_signal() -> (
     tokio::sync::watch::Receiver<bool>,
 ) {
     let (tell, stopping) = tokio::sync::watch::channel(false);
+    let stop = shutdown_signal();
     let signal = async move {
-        shutdown_signal().await;
+        stop.await;
         let _ = tell.send(true);
     };
     (signal, stopping)

@@ -104,8 +104,9 @@ pub async fn run(args: CrawlArgs) -> anyhow::Result<ExitCode> {
     )?;
     let cancel = CancellationToken::new();
     let stop = cancel.clone();
+    let stop_signal = crate::shutdown::shutdown_signal();
     tokio::spawn(async move {
-        crate::shutdown::shutdown_signal().await;
+        stop_signal.await;
         stop.cancel();
     });
     let display = tokio::spawn(show_progress(crawler.progress(), args.max_pages));

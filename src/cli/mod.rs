@@ -1,6 +1,7 @@
 //! The `takedown` command line: one module per command group, each with its clap arguments
 //! and a `run` that returns the process's exit code. `main` parses, sets up logging once
-//! ([`init_logging`] at [`Command::default_log_level`]) and calls [`Command::run`].
+//! ([`init_logging`] in `--log-format` at [`Command::default_log_level`]) and calls
+//! [`Command::run`].
 
 use std::process::ExitCode;
 
@@ -29,9 +30,28 @@ pub use data::DataArgs;
     about = "Finds counterfeit and infringing listings and gets them taken down, with evidence."
 )]
 pub struct Cli {
+    /// How log lines on stderr are written: `text` for people, `json` (one object a line)
+    /// for a log collector.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "TAKEDOWN_LOG_FORMAT",
+        default_value_t = LogFormat::Text
+    )]
+    pub log_format: LogFormat,
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The format of the log lines on stderr.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines; coloured only on a terminal and when `NO_COLOR` is unset.
+    Text,
+    /// One JSON object per line (timestamp, level, target, fields, spans), never coloured.
+    Json,
 }
 
 /// Every `takedown` command, by group.
@@ -106,15 +126,26 @@ impl Command {
     }
 }
 
-/// Sets up `tracing` to stderr, filtered by `RUST_LOG` or else `default`. Called once, by
-/// `main`.
-pub fn init_logging(default: &str) {
+/// Sets up `tracing` to stderr in `format`, filtered by `RUST_LOG` or else `default`.
+/// Called once, by `main`.
+pub fn init_logging(format: LogFormat, default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.with_ansi(colour_on_stderr()).init(),
+        LogFormat::Json => builder.json().with_ansi(false).init(),
+    }
+}
+
+/// Colour only for a person at a terminal: stderr is a terminal and `NO_COLOR`
+/// (<https://no-color.org>: set and not empty) is not set.
+fn colour_on_stderr() -> bool {
+    use std::io::IsTerminal;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+    !no_color && std::io::stderr().is_terminal()
 }
 
 /// Writes one JSON object per line to stdout.

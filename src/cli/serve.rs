@@ -128,18 +128,20 @@ async fn api_state(data: &DataArgs) -> anyhow::Result<takedown_api::AppState> {
 }
 
 async fn api(args: ApiArgs) -> anyhow::Result<()> {
+    // Before anything is announced: a SIGTERM from then on is a clean stop.
+    let (signal, stopping) = shutdown::shared_stop_signal();
     let state = api_state(&args.data).await?;
     let listen = &args.listen;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("binding {listen}"))?;
     tracing::info!(addr = %listener.local_addr()?, "API listening");
-    let (signal, stopping) = shutdown::shared_stop_signal();
     shutdown::serve_until_stopped(takedown_api::serve(state, listener, signal), stopping).await?;
     Ok(())
 }
 
 async fn platform(args: PlatformArgs) -> anyhow::Result<()> {
+    let stop = shutdown::shutdown_signal();
     let secret_env = &args.secret_env;
     let secret_text = std::env::var(secret_env)
         .with_context(|| format!("environment variable {secret_env} is not set"))?;
@@ -180,6 +182,6 @@ async fn platform(args: PlatformArgs) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let scheme = if tls.is_some() { "HTTPS" } else { "HTTP" };
     tracing::info!(%addr, scheme, "platform desk listening");
-    desk.run(listener, tls, shutdown::shutdown_signal()).await?;
+    desk.run(listener, tls, stop).await?;
     Ok(())
 }
