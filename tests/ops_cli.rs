@@ -132,3 +132,119 @@ fn an_unknown_log_format_is_a_usage_error() {
         "{stderr}"
     );
 }
+
+/// Runs the binary to completion with `RUST_LOG=warn`.
+async fn takedown(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_takedown"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .await
+        .expect("run takedown")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crawl_says_it_stopped_at_max_pages_and_sites_on_one_host_get_their_own_source() {
+    let sample = takedown_sample::generate();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let origin = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(takedown_sample::serve(
+        std::sync::Arc::new(sample.site),
+        listener,
+        std::future::pending(),
+    ));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let data = data.to_str().expect("utf8");
+    let market = format!("{origin}/market/");
+    let out = takedown(&[
+        "crawl",
+        &market,
+        "--allow-loopback",
+        "--max-pages",
+        "3",
+        "--data-dir",
+        data,
+    ])
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("stopped at --max-pages 3"), "{stderr}");
+    assert!(stderr.contains("URLs left"), "{stderr}");
+
+    // The fair catalog on the same host and port is another source, with its own frontier
+    // and budget: the market's three pages do not use it up.
+    let fair = format!("{origin}/fair/");
+    let out = takedown(&[
+        "crawl",
+        &fair,
+        "--allow-loopback",
+        "--kind",
+        "fair_catalog",
+        "--max-pages",
+        "3",
+        "--data-dir",
+        data,
+    ])
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let port = origin.rsplit(':').next().expect("port");
+    assert!(
+        stderr.contains(&format!("source http_127.0.0.1_{port}_fair: ")),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(&format!("source http_127.0.0.1_{port}_fair: 0 pages")),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn read_commands_refuse_a_data_directory_that_does_not_exist() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("typo");
+    let missing_arg = missing.to_str().expect("utf8");
+    for command in [
+        vec!["listings", "--data-dir", missing_arg],
+        vec!["matches", "--data-dir", missing_arg],
+        vec!["notices", "--data-dir", missing_arg],
+        vec!["notices", "dead-letters", "--data-dir", missing_arg],
+        vec!["evidence", "show", "cap_x", "--data-dir", missing_arg],
+    ] {
+        let out = takedown(&command).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{command:?}: {stderr}");
+        assert!(
+            stderr.contains("does not exist") && stderr.contains("typo"),
+            "{command:?}: {stderr}"
+        );
+        assert!(!missing.exists(), "{command:?} created the directory");
+    }
+}
+
+#[test]
+fn help_lists_the_exit_codes_and_a_wrong_kind_is_a_usage_error() {
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_takedown"))
+        .arg("--help")
+        .output()
+        .expect("run takedown");
+    let text = String::from_utf8_lossy(&help.stdout);
+    for line in [
+        "Exit codes:",
+        "2  usage error",
+        "4  rights import",
+        "5  crawl",
+    ] {
+        assert!(text.contains(line), "{line} missing in {text}");
+    }
+    let wrong = std::process::Command::new(env!("CARGO_BIN_EXE_takedown"))
+        .args(["crawl", "https://shop.example/", "--kind", "bazaar"])
+        .output()
+        .expect("run takedown");
+    assert_eq!(wrong.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert!(stderr.contains("fair_catalog"), "{stderr}");
+}

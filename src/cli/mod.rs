@@ -27,7 +27,8 @@ pub use data::DataArgs;
 #[command(
     name = "takedown",
     version,
-    about = "Finds counterfeit and infringing listings and gets them taken down, with evidence."
+    about = "Finds counterfeit and infringing listings and gets them taken down, with evidence.",
+    after_help = EXIT_CODES_HELP
 )]
 pub struct Cli {
     /// How log lines on stderr are written: `text` for people, `json` (one object a line)
@@ -159,5 +160,30 @@ fn print_json_lines<T: serde::Serialize>(items: impl IntoIterator<Item = T>) -> 
     Ok(())
 }
 
-/// Exit code 2: the command did its work but refused some rows (`rights import|bulk`).
-const ROWS_REFUSED: u8 = 2;
+/// The process's exit codes, one meaning each; listed in `takedown --help` ([`EXIT_CODES_HELP`])
+/// and the README. Scripts depend on them: extend, never renumber.
+pub mod exit_codes {
+    /// 1: the command failed (the error and its causes are on stderr).
+    pub const FAILED: u8 = 1;
+    /// 2: the command line was wrong (clap's usage error, the Unix convention).
+    pub const USAGE: u8 = 2;
+    /// 3: `evidence show`: the evidence does not verify.
+    pub const NOT_VERIFIED: u8 = 3;
+    /// 4: `rights import|bulk`: the command did its work but refused some rows (until
+    /// 2026-12 this was 2, which a usage error also is).
+    pub const ROWS_REFUSED: u8 = 4;
+    /// 5: `crawl`: every fetch failed; nothing was crawled.
+    pub const NOTHING_FETCHED: u8 = 5;
+}
+
+/// The exit codes as `takedown --help` lists them.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success
+  1  the command failed (the error is on stderr)
+  2  usage error (a wrong or missing argument)
+  3  evidence show: the evidence does not verify
+  4  rights import|bulk: some rows were refused (the rest were registered)
+  5  crawl: every fetch failed";
+
+use exit_codes::ROWS_REFUSED;
