@@ -248,3 +248,23 @@ fn help_lists_the_exit_codes_and_a_wrong_kind_is_a_usage_error() {
     let stderr = String::from_utf8_lossy(&wrong.stderr);
     assert!(stderr.contains("fair_catalog"), "{stderr}");
 }
+
+#[test]
+fn completions_cover_the_commands_and_a_wrong_shell_is_refused() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_takedown"))
+            .args(["completions", shell])
+            .output()
+            .expect("run takedown");
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8_lossy(&out.stdout);
+        for word in ["crawl", "dead-letters", "log-format", "fair_catalog"] {
+            assert!(script.contains(word), "{shell}: {word} missing");
+        }
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_takedown"))
+        .args(["completions", "cmd"])
+        .output()
+        .expect("run takedown");
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod calendar;
+pub mod completions;
 pub mod crawl;
 mod data;
 pub mod demo;
@@ -95,6 +96,8 @@ pub enum Command {
     /// The platform desk's operators and their tokens.
     #[command(subcommand)]
     Operators(operators::OperatorsCommand),
+    /// Print the shell completion script (bash, elvish, fish, powershell, zsh) to stdout.
+    Completions(completions::CompletionsArgs),
 }
 
 impl Command {
@@ -123,6 +126,7 @@ impl Command {
             Command::Tenants(command) => tenants::run(command).await,
             Command::Calendar(command) => calendar::run(command).await,
             Command::Operators(command) => operators::run(command).await,
+            Command::Completions(args) => completions::run(args),
         }
     }
 }
@@ -187,3 +191,35 @@ Exit codes:
   5  crawl: every fetch failed";
 
 use exit_codes::ROWS_REFUSED;
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every argument of every command, with its command path, that has no help text.
+    fn arguments_without_help(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+            if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                missing.push(format!("{path} {}", arg.get_id()));
+            }
+        }
+        for sub in command.get_subcommands() {
+            arguments_without_help(sub, &format!("{path} {}", sub.get_name()), missing);
+        }
+    }
+
+    #[test]
+    fn every_argument_has_help_text() {
+        let mut missing = Vec::new();
+        arguments_without_help(&Cli::command(), "takedown", &mut missing);
+        assert!(missing.is_empty(), "arguments without help: {missing:#?}");
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -10,7 +10,8 @@ use crate::{
 /// `takedown run`'s arguments.
 #[derive(clap::Args)]
 pub struct RunArgs {
-    #[arg(long)]
+    /// The TOML config: data directory, rights files, policy, sources, platforms, backends.
+    #[arg(long, value_name = "FILE")]
     config: PathBuf,
     /// Exit when the crawl is done and every topic is drained.
     #[arg(long)]

@@ -47,6 +47,7 @@ pub enum ServeCommand {
 /// `takedown serve api`'s arguments.
 #[derive(clap::Args)]
 pub struct ApiArgs {
+    /// The address and port to serve the API on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
     #[command(flatten)]
@@ -56,6 +57,7 @@ pub struct ApiArgs {
 /// `takedown serve platform`'s arguments.
 #[derive(clap::Args)]
 pub struct PlatformArgs {
+    /// The address and port to serve the desk on.
     #[arg(long, default_value = "127.0.0.1:8090")]
     listen: String,
     /// The handler's case database.
