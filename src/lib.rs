@@ -3,6 +3,7 @@
 //! the command line, sets up logging and hands over to [`cli`].
 //!
 //! Module map:
+//! - [`admin`]: `/healthz`, `/readyz` and Prometheus `/metrics`, one router for every process.
 //! - [`cli`]: every `takedown` command — one module per command group, each with its clap
 //!   arguments and a `run` returning the exit code.
 //! - [`config`]: the TOML of `takedown run --config` and `takedown serve STAGE`.
@@ -15,6 +16,7 @@
 //! - [`report`]: the HTML report of matches with images side by side.
 //! - [`shutdown`]: SIGTERM as SIGINT — stop taking work, drain within a deadline, exit 0.
 
+pub mod admin;
 pub mod backends;
 pub mod cli;
 pub mod config;

@@ -30,6 +30,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
+    admin,
     backends::Backends,
     config::Config,
     registry,
@@ -157,9 +158,38 @@ pub async fn run(config: &Config, mode: RunMode) -> anyhow::Result<()> {
 
 /// Runs `stages` of `config` in this process, on the backends the config names.
 pub async fn run_stages(config: &Config, stages: &[Stage], mode: RunMode) -> anyhow::Result<()> {
+    run_stages_with_admin(config, stages, mode, None).await
+}
+
+/// As [`run_stages`], serving the admin routes ([`crate::admin`]: health, readiness,
+/// Prometheus metrics) on `admin_listen` when given.
+pub async fn run_stages_with_admin(
+    config: &Config,
+    stages: &[Stage],
+    mode: RunMode,
+    admin_listen: Option<&str>,
+) -> anyhow::Result<()> {
     // Installed first, so a SIGTERM during start-up is a clean stop too.
     let stop = shutdown::stop_signal();
     let data = Backends::open(&config.backends, &config.data_dir).await?;
+    let admin_stop = CancellationToken::new();
+    let admin = match admin_listen {
+        Some(addr) => {
+            let groups = STAGES
+                .iter()
+                .filter(|entry| stages.contains(&entry.stage))
+                .flat_map(|entry| entry.groups.iter().copied())
+                .collect();
+            let state = admin::AdminState::new(
+                Some(data.clone()),
+                groups,
+                stages.contains(&Stage::Notifier),
+            )?;
+            let stopped = admin_stop.clone();
+            Some(admin::serve(addr, state, async move { stopped.cancelled().await }).await?)
+        }
+        None => None,
+    };
     // Registering is idempotent, so every process may do it; the matcher needs the rights.
     for file in &config.rights_files {
         registry::import_owner_file(&data.store, &data.blobs, file).await?;
@@ -204,6 +234,11 @@ pub async fn run_stages(config: &Config, stages: &[Stage], mode: RunMode) -> any
         // Dropping the set aborts what is left; none of it was committed.
         tasks.abort_all();
     }
+    // The admin routes answer until the stages are down, so probes see the drain.
+    admin_stop.cancel();
+    if let Some(admin) = admin {
+        let _ = shutdown::drain("admin routes", admin).await;
+    }
     Ok(())
 }
 
@@ -238,6 +273,7 @@ async fn crawl_once_or_forever(
             report,
         }
         .emit();
+        count_crawl(&id, report);
     };
     match mode {
         RunMode::UntilIdle => log(&crawler.run(&cancel).await?),
@@ -245,6 +281,24 @@ async fn crawl_once_or_forever(
         RunMode::Forever => crawler.run_until_cancelled(&cancel, log).await?,
     }
     Ok(())
+}
+
+/// Crawl fetches by outcome, and failures by kind, as Prometheus counters.
+fn count_crawl(source: &str, report: &takedown_crawler::CrawlReport) {
+    for (outcome, count) in [
+        ("fetched", report.pages),
+        ("not_modified", report.not_modified),
+        ("failed", report.failed),
+    ] {
+        metrics::counter!("takedown_crawl_fetches_total", "source" => source.to_owned(), "outcome" => outcome)
+            .increment(count);
+    }
+    for (kind, count) in &report.errors {
+        metrics::counter!("takedown_crawl_errors_total", "source" => source.to_owned(), "kind" => kind.clone())
+            .increment(*count);
+    }
+    metrics::counter!("takedown_crawl_listings_total", "source" => source.to_owned())
+        .increment(report.listings);
 }
 
 fn start_hasher(cx: &StageContext<'_>, tasks: &mut JoinSet<()>) -> anyhow::Result<()> {
@@ -430,6 +484,8 @@ impl Event<'_> {
                 tracing::info!(signal = signal.name(), "stopping the stages")
             }
             Event::Restarting { stage, error } => {
+                metrics::counter!("takedown_stage_restarts_total", "stage" => stage.to_string())
+                    .increment(1);
                 // `{:#}`: the error with its whole chain of causes on one line.
                 let error = format!("{error:#}");
                 tracing::error!(%stage, %error, "stage failed; restarting");
