@@ -3,6 +3,7 @@
 //! the command line, sets up logging and hands over to [`cli`].
 //!
 //! Module map:
+//! - [`admin`]: `/healthz`, `/readyz` and Prometheus `/metrics`, one router for every process.
 //! - [`cli`]: every `takedown` command — one module per command group, each with its clap
 //!   arguments and a `run` returning the exit code.
 //! - [`config`]: the TOML of `takedown run --config` and `takedown serve STAGE`.
@@ -13,9 +14,11 @@
 //! - [`evidence`]: `takedown evidence show` — a capture and the verification of its WARC records.
 //! - [`eval`]: `takedown eval images|titles` — the matcher over files, CSV out.
 //! - [`report`]: the HTML report of matches with images side by side.
+//! - [`shutdown`]: SIGTERM as SIGINT — stop taking work, drain within a deadline, exit 0.
 
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod backends;
 pub mod cli;
 pub mod config;
@@ -25,3 +28,4 @@ pub mod evidence;
 pub mod pipeline;
 pub mod registry;
 pub mod report;
+pub mod shutdown;

@@ -11,6 +11,6 @@ use takedown::cli::{Cli, init_logging};
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
-    init_logging(cli.command.default_log_level());
+    init_logging(cli.log_format, cli.command.default_log_level());
     cli.command.run().await
 }

@@ -24,13 +24,18 @@ use std::{
     time::Duration,
 };
 
-use anyhow::Context;
 use takedown_bus::Topic;
 use takedown_crawler::{Crawler, events::Event as CrawlerEvent};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::{backends::Backends, config::Config, registry};
+use crate::{
+    admin,
+    backends::Backends,
+    config::Config,
+    registry,
+    shutdown::{self, StopSignal},
+};
 
 /// One stage of the pipeline, as `takedown serve STAGE` names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,7 +136,7 @@ const RESTART_DELAY: Duration = Duration::from_millis(500);
 pub enum RunMode {
     /// Exit when everything is crawled and every topic is drained.
     UntilIdle,
-    /// Run until Ctrl-C.
+    /// Run until SIGINT (Ctrl-C) or SIGTERM.
     Forever,
 }
 
@@ -153,7 +158,38 @@ pub async fn run(config: &Config, mode: RunMode) -> anyhow::Result<()> {
 
 /// Runs `stages` of `config` in this process, on the backends the config names.
 pub async fn run_stages(config: &Config, stages: &[Stage], mode: RunMode) -> anyhow::Result<()> {
+    run_stages_with_admin(config, stages, mode, None).await
+}
+
+/// As [`run_stages`], serving the admin routes ([`crate::admin`]: health, readiness,
+/// Prometheus metrics) on `admin_listen` when given.
+pub async fn run_stages_with_admin(
+    config: &Config,
+    stages: &[Stage],
+    mode: RunMode,
+    admin_listen: Option<&str>,
+) -> anyhow::Result<()> {
+    // Installed first, so a SIGTERM during start-up is a clean stop too.
+    let stop = shutdown::stop_signal();
     let data = Backends::open(&config.backends, &config.data_dir).await?;
+    let admin_stop = CancellationToken::new();
+    let admin = match admin_listen {
+        Some(addr) => {
+            let groups = STAGES
+                .iter()
+                .filter(|entry| stages.contains(&entry.stage))
+                .flat_map(|entry| entry.groups.iter().copied())
+                .collect();
+            let state = admin::AdminState::new(
+                Some(data.clone()),
+                groups,
+                stages.contains(&Stage::Notifier),
+            )?;
+            let stopped = admin_stop.clone();
+            Some(admin::serve(addr, state, async move { stopped.cancelled().await }).await?)
+        }
+        None => None,
+    };
     // Registering is idempotent, so every process may do it; the matcher needs the rights.
     for file in &config.rights_files {
         registry::import_owner_file(&data.store, &data.blobs, file).await?;
@@ -177,17 +213,32 @@ pub async fn run_stages(config: &Config, stages: &[Stage], mode: RunMode) -> any
         (entry.start)(&context, &mut tasks)?;
     }
 
+    // SIGTERM stops a run exactly as Ctrl-C does, in either mode: the stages are cancelled,
+    // finish or hand back (uncommitted) what they hold, and the process exits 0.
     match mode {
-        RunMode::UntilIdle => wait_until_idle(&data, stages, &crawls_running).await?,
+        RunMode::UntilIdle => tokio::select! {
+            idle = wait_until_idle(&data, stages, &crawls_running) => idle?,
+            signal = stop => Event::Stopping { signal }.emit(),
+        },
         RunMode::Forever => {
-            tokio::signal::ctrl_c()
-                .await
-                .context("waiting for Ctrl-C")?;
-            Event::Stopping.emit();
+            let signal = stop.await;
+            Event::Stopping { signal }.emit();
         }
     }
     cancel.cancel();
-    while tasks.join_next().await.is_some() {}
+    let joined = shutdown::drain("pipeline stages", async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    if joined.is_none() {
+        // Dropping the set aborts what is left; none of it was committed.
+        tasks.abort_all();
+    }
+    // The admin routes answer until the stages are down, so probes see the drain.
+    admin_stop.cancel();
+    if let Some(admin) = admin {
+        let _ = shutdown::drain("admin routes", admin).await;
+    }
     Ok(())
 }
 
@@ -222,6 +273,7 @@ async fn crawl_once_or_forever(
             report,
         }
         .emit();
+        count_crawl(&id, report);
     };
     match mode {
         RunMode::UntilIdle => log(&crawler.run(&cancel).await?),
@@ -229,6 +281,24 @@ async fn crawl_once_or_forever(
         RunMode::Forever => crawler.run_until_cancelled(&cancel, log).await?,
     }
     Ok(())
+}
+
+/// Crawl fetches by outcome, and failures by kind, as Prometheus counters.
+fn count_crawl(source: &str, report: &takedown_crawler::CrawlReport) {
+    for (outcome, count) in [
+        ("fetched", report.pages),
+        ("not_modified", report.not_modified),
+        ("failed", report.failed),
+    ] {
+        metrics::counter!("takedown_crawl_fetches_total", "source" => source.to_owned(), "outcome" => outcome)
+            .increment(count);
+    }
+    for (kind, count) in &report.errors {
+        metrics::counter!("takedown_crawl_errors_total", "source" => source.to_owned(), "kind" => kind.clone())
+            .increment(*count);
+    }
+    metrics::counter!("takedown_crawl_listings_total", "source" => source.to_owned())
+        .increment(report.listings);
 }
 
 fn start_hasher(cx: &StageContext<'_>, tasks: &mut JoinSet<()>) -> anyhow::Result<()> {
@@ -391,8 +461,8 @@ where
 /// The supervisor's observable events, each with its level, message and fields named once
 /// (a stage's own events are in its crate's `events` module).
 enum Event<'a> {
-    /// Ctrl-C: the run stops its stages.
-    Stopping,
+    /// SIGINT or SIGTERM: the run stops its stages.
+    Stopping { signal: StopSignal },
     /// A stage failed; it is started again after [`RESTART_DELAY`].
     Restarting {
         stage: &'a str,
@@ -410,8 +480,12 @@ enum Event<'a> {
 impl Event<'_> {
     fn emit(&self) {
         match self {
-            Event::Stopping => tracing::info!("stopping"),
+            Event::Stopping { signal } => {
+                tracing::info!(signal = signal.name(), "stopping the stages")
+            }
             Event::Restarting { stage, error } => {
+                metrics::counter!("takedown_stage_restarts_total", "stage" => stage.to_string())
+                    .increment(1);
                 // `{:#}`: the error with its whole chain of causes on one line.
                 let error = format!("{error:#}");
                 tracing::error!(%stage, %error, "stage failed; restarting");

@@ -56,7 +56,8 @@ fn rights_import_reports_bad_rows_by_line_and_keeps_the_good_ones() {
         data_arg,
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    // 4: rows refused (2 is a usage error).
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
     assert!(
         stderr.contains("marks.csv:3: valid_from: must be a date YYYY-MM-DD, not \"not-a-date\""),
         "{stderr}"
@@ -164,8 +165,15 @@ async fn crawl_from_the_command_line_then_list_as_json() {
         data_arg,
     ])
     .await;
+    // Every fetch failed: exit 5, said so (it used to exit 0).
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(
-        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).contains("every fetch failed"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );

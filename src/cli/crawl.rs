@@ -15,17 +15,21 @@ use super::DataArgs;
 pub struct CrawlArgs {
     /// Where to start.
     url: String,
+    /// The source's page budget: the crawl stops after this many pages (in this and earlier
+    /// runs of the same source) and says how many URLs it left.
     #[arg(long, default_value_t = 1000)]
     max_pages: u64,
     /// Allow 127.0.0.0/8 and ::1 (refused by default, like every internal address).
     #[arg(long)]
     allow_loopback: bool,
-    /// The source id (default: the URL's host).
+    /// The source id, which keys its frontier (default: from the URL's scheme, host, port
+    /// and path prefix, e.g. `http_127.0.0.1_8080_market`, so another site on the same host
+    /// gets a frontier of its own).
     #[arg(long)]
     source: Option<String>,
-    /// marketplace or fair_catalog.
-    #[arg(long, default_value = "marketplace")]
-    kind: String,
+    /// What the site is.
+    #[arg(long, value_enum, default_value_t = KindArg::Marketplace)]
+    kind: KindArg,
     /// The platform whose handler would receive notices (default: the source id).
     #[arg(long)]
     platform: Option<String>,
@@ -52,23 +56,66 @@ pub struct CrawlArgs {
     data: DataArgs,
 }
 
+/// `--kind`: the source kinds, as the config's `kind` spells them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum KindArg {
+    /// An online marketplace: listing pages with a title, seller, price and images.
+    Marketplace,
+    /// A trade fair's exhibitor catalog: exhibitors and their products.
+    #[value(name = "fair_catalog")]
+    FairCatalog,
+}
+
+impl From<KindArg> for SourceKind {
+    fn from(kind: KindArg) -> Self {
+        match kind {
+            KindArg::Marketplace => SourceKind::Marketplace,
+            KindArg::FairCatalog => SourceKind::FairCatalog,
+        }
+    }
+}
+
+/// The default source id of a start URL: scheme, host, port (when not the scheme's
+/// default) and the path's directory, joined by `_`, with anything outside
+/// `A-Z a-z 0-9 . _ -` made `-`. Two sites on one host (another port, another path) get
+/// two ids, so neither reuses the other's frontier.
+pub fn default_source_id(url: &url::Url) -> String {
+    let mut parts = vec![url.scheme().to_owned()];
+    parts.extend(url.host_str().map(str::to_owned));
+    parts.extend(url.port().map(|port| port.to_string()));
+    // The directory: `/market/item/2` → `market/item`; the last segment names a page.
+    let path = url.path();
+    let directory = path.rsplit_once('/').map_or("", |(directory, _)| directory);
+    parts.extend(
+        directory
+            .split('/')
+            .filter(|segment| !segment.is_empty())
+            .map(str::to_owned),
+    );
+    parts
+        .join("_")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
 impl CrawlArgs {
-    /// The source these flags describe: the URL's host as its id unless `--source` names
-    /// one, and every flag given laid over the source defaults.
+    /// The source these flags describe: [`default_source_id`] as its id unless `--source`
+    /// names one, and every flag given laid over the source defaults.
     pub fn source_config(&self) -> anyhow::Result<SourceConfig> {
         let parsed =
             url::Url::parse(&self.url).with_context(|| format!("{:?} is not a URL", self.url))?;
         let id = match &self.source {
             Some(id) => id.clone(),
-            None => parsed.host_str().unwrap_or("source").to_owned(),
+            None => default_source_id(&parsed),
         };
-        let kind: SourceKind = serde_json::from_value(serde_json::Value::String(self.kind.clone()))
-            .with_context(|| {
-                format!(
-                    "--kind {:?}: expected marketplace or fair_catalog",
-                    self.kind
-                )
-            })?;
+        let kind = SourceKind::from(self.kind);
         let platform = self.platform.as_deref().unwrap_or(&id);
         let mut config = SourceConfig::new(&id, kind, platform, vec![self.url.clone()]);
         self.overlay(&mut config);
@@ -92,7 +139,7 @@ impl CrawlArgs {
     }
 }
 
-/// Crawls the source until done or Ctrl-C, then prints the run's metrics.
+/// Crawls the source until done or SIGINT/SIGTERM, then prints the run's metrics.
 pub async fn run(args: CrawlArgs) -> anyhow::Result<ExitCode> {
     let config = args.source_config()?;
     let id = config.id.clone();
@@ -104,10 +151,10 @@ pub async fn run(args: CrawlArgs) -> anyhow::Result<ExitCode> {
     )?;
     let cancel = CancellationToken::new();
     let stop = cancel.clone();
+    let stop_signal = crate::shutdown::shutdown_signal();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            stop.cancel();
-        }
+        stop_signal.await;
+        stop.cancel();
     });
     let display = tokio::spawn(show_progress(crawler.progress(), args.max_pages));
     let started = std::time::Instant::now();
@@ -115,7 +162,33 @@ pub async fn run(args: CrawlArgs) -> anyhow::Result<ExitCode> {
     // The display ends on the run's last snapshot; a panicked display loses nothing.
     let _ = display.await;
     print_report(&id, &report, started.elapsed());
+    let (left, done, failed) = backends
+        .store
+        .frontier_counts(&id)
+        .await
+        .context("counting the frontier")?;
+    if left > 0 && done + failed >= args.max_pages {
+        eprintln!(
+            "stopped at --max-pages {}: {left} URLs left in source {id}'s frontier \
+             (run again with a larger --max-pages to continue)",
+            args.max_pages
+        );
+    } else if left > 0 && cancel.is_cancelled() {
+        eprintln!("stopped on a signal: {left} URLs left in source {id}'s frontier");
+    }
+    if every_fetch_failed(&report) {
+        eprintln!(
+            "every fetch failed ({} pages): nothing was crawled",
+            report.failed
+        );
+        return Ok(ExitCode::from(super::exit_codes::NOTHING_FETCHED));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// True when the run tried pages and not one came back (fetched or unchanged).
+fn every_fetch_failed(report: &CrawlReport) -> bool {
+    report.failed > 0 && report.pages == 0 && report.not_modified == 0
 }
 
 /// One line of numbers: the progress bar's message and the periodic log line.
@@ -215,5 +288,32 @@ fn print_report(id: &str, report: &CrawlReport, elapsed: Duration) {
             stats.latency_p50_ms,
             stats.latency_max_ms
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(url: &str) -> String {
+        default_source_id(&url::Url::parse(url).expect("url"))
+    }
+
+    #[test]
+    fn the_default_source_id_tells_sites_on_one_host_apart() {
+        assert_eq!(id("https://shop.example/"), "https_shop.example");
+        assert_eq!(id("https://shop.example:8443/"), "https_shop.example_8443");
+        assert_eq!(id("https://shop.example:443/"), "https_shop.example");
+        assert_eq!(id("http://shop.example/"), "http_shop.example");
+        assert_eq!(
+            id("http://127.0.0.1:8080/market/"),
+            "http_127.0.0.1_8080_market"
+        );
+        assert_eq!(
+            id("http://127.0.0.1:8080/market/item/2"),
+            "http_127.0.0.1_8080_market_item"
+        );
+        assert_eq!(id("http://[::1]:81/a b/"), "http_---1-_81_a-20b");
+        assert_ne!(id("http://h/one/"), id("http://h/two/"));
     }
 }

@@ -10,11 +10,11 @@ use crate::{
 /// Which data a command reads: the backends a config names, or a data directory.
 #[derive(clap::Args)]
 pub struct DataArgs {
-    /// Read the data directory named in this config.
-    #[arg(long, conflicts_with = "data_dir")]
+    /// Read the data directory (or the [backends]) named in this config.
+    #[arg(long, value_name = "FILE", conflicts_with = "data_dir")]
     pub config: Option<PathBuf>,
     /// The data directory (default: takedown-data).
-    #[arg(long)]
+    #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 }
 
@@ -23,6 +23,21 @@ impl DataArgs {
     /// a scaled deployment), else the data directory's embedded ones.
     pub async fn storage(&self) -> anyhow::Result<Storage> {
         let (backends, dir) = self.backends_config()?;
+        Storage::open(&backends, &dir).await
+    }
+
+    /// As [`DataArgs::storage`], for the commands that only read: an embedded data
+    /// directory that does not exist is refused by name, rather than created empty and
+    /// reported as holding nothing (a mistyped `--data-dir` looked like an empty store).
+    pub async fn existing_storage(&self) -> anyhow::Result<Storage> {
+        let (backends, dir) = self.backends_config()?;
+        let embedded_store = backends.store_url()?.is_none();
+        if embedded_store && !dir.is_dir() {
+            anyhow::bail!(
+                "data directory {} does not exist (check --data-dir or the config's data_dir;                  `takedown crawl` or `takedown run` creates it)",
+                dir.display()
+            );
+        }
         Storage::open(&backends, &dir).await
     }
 

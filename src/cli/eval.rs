@@ -14,11 +14,14 @@ pub enum EvalCommand {
     /// why a file was not compared; evidence: the hash kind and distance, or
     /// `orb256-ransac:INLIERS` for a verified match).
     Images {
-        #[arg(long)]
+        /// The registered images: a CSV of right_id,file.
+        #[arg(long, value_name = "RIGHTS.csv")]
         rights: PathBuf,
-        #[arg(long)]
+        /// The folder of photos to match (searched recursively).
+        #[arg(long, value_name = "DIR")]
         queries: PathBuf,
-        #[arg(long)]
+        /// Where to write the predictions CSV.
+        #[arg(long, value_name = "FILE")]
         out: PathBuf,
         /// Do not judge registrations' specificity against the shipped background set
         /// (every registered hash matches at its kind's bounds): to measure what it changes.
@@ -43,11 +46,14 @@ pub enum EvalCommand {
     /// Titles: MARKS.csv has columns right_id,text; TITLES.csv a column title;
     /// out: title,right_id,score.
     Titles {
-        #[arg(long)]
+        /// The registered word marks: a CSV of right_id,text.
+        #[arg(long, value_name = "MARKS.csv")]
         rights: PathBuf,
-        #[arg(long)]
+        /// The titles to match: a CSV with a title column.
+        #[arg(long, value_name = "TITLES.csv")]
         titles: PathBuf,
-        #[arg(long)]
+        /// Where to write the predictions CSV.
+        #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
 }

@@ -2,17 +2,16 @@
 
 use std::process::ExitCode;
 
-use super::DataArgs;
-
-/// Exit code 3: the evidence does not verify.
-const NOT_VERIFIED: u8 = 3;
+use super::{DataArgs, exit_codes::NOT_VERIFIED};
 
 /// `takedown evidence`'s subcommands.
 #[derive(clap::Subcommand)]
 pub enum EvidenceCommand {
     /// What was fetched, when, from where, with digests; exits 3 if it does not verify.
     Show {
+        /// The capture's id (a listing's `capture_id`, from `takedown listings --json`).
         capture: String,
+        /// The evidence as one pretty-printed JSON document instead of text.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -27,7 +26,7 @@ pub async fn run(command: EvidenceCommand) -> anyhow::Result<ExitCode> {
         json,
         data,
     } = command;
-    let storage = data.storage().await?;
+    let storage = data.existing_storage().await?;
     let evidence = crate::evidence::show(&storage, &capture).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&evidence)?);

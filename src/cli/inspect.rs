@@ -55,7 +55,7 @@ pub struct ListingsArgs {
 
 /// `takedown matches`: every match with its decision, JSON lines.
 pub async fn matches(data: DataArgs) -> anyhow::Result<ExitCode> {
-    let storage = data.storage().await?;
+    let storage = data.existing_storage().await?;
     let matches = storage.store.matches().await?;
     print_json_lines(
         matches
@@ -71,7 +71,7 @@ pub async fn notices(args: NoticesArgs) -> anyhow::Result<ExitCode> {
         Some(NoticesCommand::DeadLetters { json, data }) => dead_letters(json, &data).await?,
         Some(NoticesCommand::Requeue { ids, all, data }) => requeue(ids, all, &data).await?,
         None => {
-            let storage = args.data.storage().await?;
+            let storage = args.data.existing_storage().await?;
             let notices = storage.store.notices().await?;
             print_json_lines(notices.iter().map(|n| {
                 serde_json::json!({ "notice": n.notice, "status": n.status, "case_id": n.case_id })
@@ -82,7 +82,7 @@ pub async fn notices(args: NoticesArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn dead_letters(json: bool, data: &DataArgs) -> anyhow::Result<()> {
-    let storage = data.storage().await?;
+    let storage = data.existing_storage().await?;
     let dead = storage.store.dead_letters().await?;
     if json {
         print_json_lines(dead.iter().map(|d| {
@@ -106,7 +106,7 @@ async fn dead_letters(json: bool, data: &DataArgs) -> anyhow::Result<()> {
 }
 
 async fn requeue(ids: Vec<String>, all: bool, data: &DataArgs) -> anyhow::Result<()> {
-    let storage = data.storage().await?;
+    let storage = data.existing_storage().await?;
     let ids = if all {
         storage
             .store
@@ -135,7 +135,7 @@ async fn requeue(ids: Vec<String>, all: bool, data: &DataArgs) -> anyhow::Result
 
 /// `takedown listings`: a table, or JSON lines with `--json`.
 pub async fn listings(args: ListingsArgs) -> anyhow::Result<ExitCode> {
-    let storage = args.data.storage().await?;
+    let storage = args.data.existing_storage().await?;
     let listings = storage.store.listings(args.source.as_deref()).await?;
     if args.json {
         print_json_lines(listings)?;

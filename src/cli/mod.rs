@@ -1,12 +1,14 @@
 //! The `takedown` command line: one module per command group, each with its clap arguments
 //! and a `run` that returns the process's exit code. `main` parses, sets up logging once
-//! ([`init_logging`] at [`Command::default_log_level`]) and calls [`Command::run`].
+//! ([`init_logging`] in `--log-format` at [`Command::default_log_level`]) and calls
+//! [`Command::run`].
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 pub mod calendar;
+pub mod completions;
 pub mod crawl;
 mod data;
 pub mod demo;
@@ -26,12 +28,32 @@ pub use data::DataArgs;
 #[command(
     name = "takedown",
     version,
-    about = "Finds counterfeit and infringing listings and gets them taken down, with evidence."
+    about = "Finds counterfeit and infringing listings and gets them taken down, with evidence.",
+    after_help = EXIT_CODES_HELP
 )]
 pub struct Cli {
+    /// How log lines on stderr are written: `text` for people, `json` (one object a line)
+    /// for a log collector.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "TAKEDOWN_LOG_FORMAT",
+        default_value_t = LogFormat::Text
+    )]
+    pub log_format: LogFormat,
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The format of the log lines on stderr.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines; coloured only on a terminal and when `NO_COLOR` is unset.
+    Text,
+    /// One JSON object per line (timestamp, level, target, fields, spans), never coloured.
+    Json,
 }
 
 /// Every `takedown` command, by group.
@@ -74,6 +96,8 @@ pub enum Command {
     /// The platform desk's operators and their tokens.
     #[command(subcommand)]
     Operators(operators::OperatorsCommand),
+    /// Print the shell completion script (bash, elvish, fish, powershell, zsh) to stdout.
+    Completions(completions::CompletionsArgs),
 }
 
 impl Command {
@@ -102,19 +126,31 @@ impl Command {
             Command::Tenants(command) => tenants::run(command).await,
             Command::Calendar(command) => calendar::run(command).await,
             Command::Operators(command) => operators::run(command).await,
+            Command::Completions(args) => completions::run(args),
         }
     }
 }
 
-/// Sets up `tracing` to stderr, filtered by `RUST_LOG` or else `default`. Called once, by
-/// `main`.
-pub fn init_logging(default: &str) {
+/// Sets up `tracing` to stderr in `format`, filtered by `RUST_LOG` or else `default`.
+/// Called once, by `main`.
+pub fn init_logging(format: LogFormat, default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.with_ansi(colour_on_stderr()).init(),
+        LogFormat::Json => builder.json().with_ansi(false).init(),
+    }
+}
+
+/// Colour only for a person at a terminal: stderr is a terminal and `NO_COLOR`
+/// (<https://no-color.org>: set and not empty) is not set.
+fn colour_on_stderr() -> bool {
+    use std::io::IsTerminal;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+    !no_color && std::io::stderr().is_terminal()
 }
 
 /// Writes one JSON object per line to stdout.
@@ -128,5 +164,62 @@ fn print_json_lines<T: serde::Serialize>(items: impl IntoIterator<Item = T>) -> 
     Ok(())
 }
 
-/// Exit code 2: the command did its work but refused some rows (`rights import|bulk`).
-const ROWS_REFUSED: u8 = 2;
+/// The process's exit codes, one meaning each; listed in `takedown --help` ([`EXIT_CODES_HELP`])
+/// and the README. Scripts depend on them: extend, never renumber.
+pub mod exit_codes {
+    /// 1: the command failed (the error and its causes are on stderr).
+    pub const FAILED: u8 = 1;
+    /// 2: the command line was wrong (clap's usage error, the Unix convention).
+    pub const USAGE: u8 = 2;
+    /// 3: `evidence show`: the evidence does not verify.
+    pub const NOT_VERIFIED: u8 = 3;
+    /// 4: `rights import|bulk`: the command did its work but refused some rows (until
+    /// 2026-12 this was 2, which a usage error also is).
+    pub const ROWS_REFUSED: u8 = 4;
+    /// 5: `crawl`: every fetch failed; nothing was crawled.
+    pub const NOTHING_FETCHED: u8 = 5;
+}
+
+/// The exit codes as `takedown --help` lists them.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success
+  1  the command failed (the error is on stderr)
+  2  usage error (a wrong or missing argument)
+  3  evidence show: the evidence does not verify
+  4  rights import|bulk: some rows were refused (the rest were registered)
+  5  crawl: every fetch failed";
+
+use exit_codes::ROWS_REFUSED;
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every argument of every command, with its command path, that has no help text.
+    fn arguments_without_help(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+            if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                missing.push(format!("{path} {}", arg.get_id()));
+            }
+        }
+        for sub in command.get_subcommands() {
+            arguments_without_help(sub, &format!("{path} {}", sub.get_name()), missing);
+        }
+    }
+
+    #[test]
+    fn every_argument_has_help_text() {
+        let mut missing = Vec::new();
+        arguments_without_help(&Cli::command(), "takedown", &mut missing);
+        assert!(missing.is_empty(), "arguments without help: {missing:#?}");
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -9,9 +9,11 @@ use crate::registry;
 #[derive(clap::Subcommand)]
 pub enum RightsCommand {
     /// Bulk-import rights for one brand owner (CSV, or JSON array if FILE ends in .json)
-    /// with the API's validation; a progress bar on stderr, refused rows listed; exit 2 if any.
+    /// with the API's validation; a progress bar on stderr, refused rows listed; exit 4 if any.
     Bulk {
+        /// The rights file: CSV (the README's columns) or a JSON array.
         file: PathBuf,
+        /// The brand owner (tenant id) the rights belong to; it must be registered.
         #[arg(long)]
         owner: String,
         /// No progress bar.
@@ -22,6 +24,7 @@ pub enum RightsCommand {
     },
     /// Register rights from an owner file (JSON) or, with --owner, a CSV of rights.
     Import {
+        /// An owner file (JSON: owner, rights, authorized sellers) or, with --owner, a CSV.
         file: PathBuf,
         /// The owner of the CSV's rights (an owner already registered).
         #[arg(long)]
@@ -31,7 +34,7 @@ pub enum RightsCommand {
     },
 }
 
-/// Runs a `rights` subcommand; exit 2 when rows were refused.
+/// Runs a `rights` subcommand; exit 4 when rows were refused.
 pub async fn run(command: RightsCommand) -> anyhow::Result<ExitCode> {
     match command {
         RightsCommand::Bulk {

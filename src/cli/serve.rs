@@ -7,8 +7,11 @@ use anyhow::Context;
 
 use super::DataArgs;
 use crate::{
+    admin,
+    backends::Backends,
     config::Config,
     pipeline::{self, RunMode, Stage},
+    shutdown,
 };
 
 /// What every `serve STAGE` takes.
@@ -21,6 +24,9 @@ pub struct StageArgs {
     /// Exit once the stage has nothing left to do (its topics drained, its crawls done).
     #[arg(long)]
     until_idle: bool,
+    /// Serve /healthz, /readyz and Prometheus /metrics on this address (off by default).
+    #[arg(long, value_name = "ADDR")]
+    admin_listen: Option<String>,
 }
 
 /// `takedown serve`'s subcommands.
@@ -46,8 +52,13 @@ pub enum ServeCommand {
 /// `takedown serve api`'s arguments.
 #[derive(clap::Args)]
 pub struct ApiArgs {
+    /// The address and port to serve the API on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
+    /// Serve /healthz, /readyz and Prometheus /metrics on this address too (off by
+    /// default), apart from the API's port so they need no API key and stay internal.
+    #[arg(long, value_name = "ADDR")]
+    admin_listen: Option<String>,
     #[command(flatten)]
     data: DataArgs,
 }
@@ -55,6 +66,7 @@ pub struct ApiArgs {
 /// `takedown serve platform`'s arguments.
 #[derive(clap::Args)]
 pub struct PlatformArgs {
+    /// The address and port to serve the desk on.
     #[arg(long, default_value = "127.0.0.1:8090")]
     listen: String,
     /// The handler's case database.
@@ -92,7 +104,7 @@ pub struct PlatformArgs {
     tick_every: u64,
 }
 
-/// Serves the chosen component until Ctrl-C (a stage also until idle, if asked).
+/// Serves the chosen component until SIGINT or SIGTERM (a stage also until idle, if asked).
 pub async fn run(command: ServeCommand) -> anyhow::Result<ExitCode> {
     match command {
         ServeCommand::Crawler(args) => stage(Stage::Crawler, args).await?,
@@ -110,38 +122,53 @@ pub async fn run(command: ServeCommand) -> anyhow::Result<ExitCode> {
 async fn stage(stage: Stage, args: StageArgs) -> anyhow::Result<()> {
     let config = Config::load(&args.config)?;
     let mode = RunMode::until_idle_if(args.until_idle);
-    pipeline::run_stages(&config, &[stage], mode).await
-}
-
-async fn shutdown_signal() {
-    let _ = tokio::signal::ctrl_c().await;
+    let admin = args.admin_listen.as_deref();
+    pipeline::run_stages_with_admin(&config, &[stage], mode, admin).await
 }
 
 /// The API's state: the store, blobs and bus `--config`'s [backends] table names
 /// (PostgreSQL and Kafka in deployment) and its notice policy; otherwise the data
 /// directory's embedded ones and the default policy. Approved notices go on that bus,
 /// where the notifier reads them.
-async fn api_state(data: &DataArgs) -> anyhow::Result<takedown_api::AppState> {
+async fn api_state(data: &DataArgs) -> anyhow::Result<(takedown_api::AppState, Backends)> {
     let config = data.config.as_deref().map(Config::load).transpose()?;
     let policy = config.map(|config| config.policy).unwrap_or_default();
     let backends = data.backends().await?;
-    Ok(takedown_api::AppState::new(backends.store)
-        .with_blobs(backends.blobs)
-        .with_filer(backends.bus, policy))
+    let state = takedown_api::AppState::new(backends.store.clone())
+        .with_blobs(backends.blobs.clone())
+        .with_filer(backends.bus.clone(), policy);
+    Ok((state, backends))
 }
 
 async fn api(args: ApiArgs) -> anyhow::Result<()> {
-    let state = api_state(&args.data).await?;
+    // Before anything is announced: a SIGTERM from then on is a clean stop.
+    let (signal, stopping) = shutdown::shared_stop_signal();
+    let (state, backends) = api_state(&args.data).await?;
+    let admin = match &args.admin_listen {
+        Some(addr) => {
+            let admin_state = admin::AdminState::new(Some(backends), Vec::new(), false)?;
+            let mut stopped = stopping.clone();
+            let until_stopped = async move {
+                let _ = stopped.wait_for(|stopped| *stopped).await;
+            };
+            Some(admin::serve(addr, admin_state, until_stopped).await?)
+        }
+        None => None,
+    };
     let listen = &args.listen;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("binding {listen}"))?;
     tracing::info!(addr = %listener.local_addr()?, "API listening");
-    takedown_api::serve(state, listener, shutdown_signal()).await?;
+    shutdown::serve_until_stopped(takedown_api::serve(state, listener, signal), stopping).await?;
+    if let Some(admin) = admin {
+        let _ = shutdown::drain("admin routes", admin).await;
+    }
     Ok(())
 }
 
 async fn platform(args: PlatformArgs) -> anyhow::Result<()> {
+    let stop = shutdown::shutdown_signal();
     let secret_env = &args.secret_env;
     let secret_text = std::env::var(secret_env)
         .with_context(|| format!("environment variable {secret_env} is not set"))?;
@@ -182,6 +209,6 @@ async fn platform(args: PlatformArgs) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let scheme = if tls.is_some() { "HTTPS" } else { "HTTP" };
     tracing::info!(%addr, scheme, "platform desk listening");
-    desk.run(listener, tls, shutdown_signal()).await?;
+    desk.run(listener, tls, stop).await?;
     Ok(())
 }

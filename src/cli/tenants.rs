@@ -2,7 +2,6 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context;
 use takedown_model::TenantKind;
 use takedown_store::Store;
 
@@ -13,10 +12,10 @@ use super::DataArgs;
 pub enum TenantsCommand {
     /// Create a tenant and print its first API key (shown only this once).
     Create {
-        /// brand_owner, platform, fair_organizer, or operator (manages tenants and keys,
-        /// reads every tenant's audit log, never a tenant's data).
-        #[arg(long)]
-        kind: String,
+        /// What the tenant is.
+        #[arg(long, value_enum)]
+        kind: TenantKindArg,
+        /// The tenant's display name.
         #[arg(long)]
         name: String,
         /// The tenant id (default: made from the name); a platform's id is the platform
@@ -33,8 +32,10 @@ pub enum TenantsCommand {
     },
     /// Revoke one key of a tenant; it stops working at once.
     RevokeKey {
+        /// The tenant id whose key is revoked.
         #[arg(long)]
         tenant: String,
+        /// The key's id (as `takedown tenants list` shows it; not the key itself).
         key_id: String,
         #[command(flatten)]
         data: DataArgs,
@@ -49,7 +50,7 @@ pub async fn run(command: TenantsCommand) -> anyhow::Result<ExitCode> {
             name,
             id,
             data,
-        } => create(&kind, &name, id.as_deref(), &data).await?,
+        } => create(kind, &name, id.as_deref(), &data).await?,
         TenantsCommand::List { data } => list(&data.storage().await?.store).await?,
         TenantsCommand::RevokeKey {
             tenant,
@@ -60,20 +61,51 @@ pub async fn run(command: TenantsCommand) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `--kind`: a tenant kind, or `None` for an operator.
-fn parse_kind(kind: &str) -> anyhow::Result<Option<TenantKind>> {
-    if kind == "operator" {
-        return Ok(None);
-    }
-    let parsed = serde_json::from_value::<TenantKind>(serde_json::Value::String(kind.to_owned()))
-        .with_context(|| {
-        format!("--kind {kind:?}: expected brand_owner, platform, fair_organizer or operator")
-    })?;
-    Ok(Some(parsed))
+/// `tenants create --kind`: the tenant kinds, as the API spells them, and the operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TenantKindArg {
+    /// A brand owner: registers rights, reviews matches, files notices.
+    #[value(name = "brand_owner")]
+    BrandOwner,
+    /// A platform: receives notices; its id is the platform name its notices carry.
+    Platform,
+    /// A trade fair's organizer: receives notices about exhibitors.
+    #[value(name = "fair_organizer")]
+    FairOrganizer,
+    /// An operator: manages tenants and keys, reads every tenant's audit log, never a
+    /// tenant's data.
+    Operator,
 }
 
-async fn create(kind: &str, name: &str, id: Option<&str>, data: &DataArgs) -> anyhow::Result<()> {
-    let tenant_kind = parse_kind(kind)?;
+impl TenantKindArg {
+    /// The tenant kind, or `None` for an operator (who is not a tenant).
+    fn tenant_kind(self) -> Option<TenantKind> {
+        match self {
+            TenantKindArg::BrandOwner => Some(TenantKind::BrandOwner),
+            TenantKindArg::Platform => Some(TenantKind::Platform),
+            TenantKindArg::FairOrganizer => Some(TenantKind::FairOrganizer),
+            TenantKindArg::Operator => None,
+        }
+    }
+
+    /// The name `--kind` takes, for the confirmation line.
+    fn name(self) -> &'static str {
+        match self {
+            TenantKindArg::BrandOwner => "brand_owner",
+            TenantKindArg::Platform => "platform",
+            TenantKindArg::FairOrganizer => "fair_organizer",
+            TenantKindArg::Operator => "operator",
+        }
+    }
+}
+
+async fn create(
+    kind: TenantKindArg,
+    name: &str,
+    id: Option<&str>,
+    data: &DataArgs,
+) -> anyhow::Result<()> {
+    let tenant_kind = kind.tenant_kind();
     let store = data.storage().await?.store;
     let (created, key) = match tenant_kind {
         Some(tenant_kind) => {
@@ -86,7 +118,10 @@ async fn create(kind: &str, name: &str, id: Option<&str>, data: &DataArgs) -> an
             (operator.id, key)
         }
     };
-    eprintln!("created {kind} {created}; its API key follows (shown only once):");
+    eprintln!(
+        "created {} {created}; its API key follows (shown only once):",
+        kind.name()
+    );
     println!("{key}");
     Ok(())
 }
