@@ -13,9 +13,10 @@ use anyhow::Context;
 use base64::Engine;
 use serde::Serialize;
 use takedown_crawler::SourceConfig;
-use takedown_model::{Decision, SourceKind};
+use takedown_model::{Decision, Right, SourceKind};
 use takedown_platform::{CaseRow, CaseStore, HandlerState};
 use takedown_sample::SampleData;
+use takedown_store::{MatchRecord, NoticeRecord};
 use takedown_webhook::Secret;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -213,53 +214,18 @@ async fn outcome(
     matches.sort_by(|a, b| {
         (&a.found.listing_url, &a.found.right_id).cmp(&(&b.found.listing_url, &b.found.right_id))
     });
-    let rows: Vec<DemoRow> = matches
-        .iter()
-        .map(|m| {
-            let notice = notices.get(&m.found.id);
-            DemoRow {
-                listing_url: m.found.listing_url.clone(),
-                platform: m.found.platform.clone(),
-                seller: m.found.seller.clone(),
-                title: titles
-                    .get(m.found.listing_id.as_str())
-                    .map(|t| t.to_string())
-                    .unwrap_or_default(),
-                right_id: m.found.right_id.clone(),
-                right_name: rights
-                    .get(&m.found.right_id)
-                    .map(|r| r.name.clone())
-                    .unwrap_or_default(),
-                kind: m.found.kind.as_str().to_owned(),
-                score: m.found.score,
-                decision: if m.decision == Decision::AutoFile {
-                    "auto_file"
-                } else {
-                    "review"
-                }
-                .to_owned(),
-                notice_id: notice.map(|n| n.notice.id.clone()),
-                notice_status: notice
-                    .map(|n| n.status.as_str().to_owned())
-                    .unwrap_or_else(|| "review".to_owned()),
-                case_id: notice.and_then(|n| n.case_id.clone()),
-            }
-        })
-        .collect();
+    let row_data = RowData {
+        notices: &notices,
+        rights: &rights,
+        titles: &titles,
+    };
+    let rows: Vec<DemoRow> = matches.iter().map(|m| row_data.row(m)).collect();
 
     let found: BTreeSet<(String, String)> = rows
         .iter()
         .map(|r| (url_path(&r.listing_url), r.right_id.clone()))
         .collect();
-    let expected: BTreeSet<(String, String)> = sample
-        .expected
-        .iter()
-        .flat_map(|e| {
-            e.expected_rights
-                .iter()
-                .map(|r| (e.url_path.clone(), r.clone()))
-        })
-        .collect();
+    let expected = planted_pairs(sample);
     let missed = expected
         .difference(&found)
         .map(|(p, r)| format!("{p} {r}"))
@@ -284,6 +250,63 @@ async fn outcome(
         report: report_path.display().to_string(),
         cases,
     })
+}
+
+/// What a match's table row is looked up in: notices by match id, rights by id, listing
+/// titles by listing id.
+struct RowData<'a> {
+    notices: &'a BTreeMap<String, NoticeRecord>,
+    rights: &'a BTreeMap<String, Right>,
+    titles: &'a BTreeMap<&'a str, &'a str>,
+}
+
+impl RowData<'_> {
+    /// The table row of one match, with its notice's id, status and case when it has one.
+    fn row(&self, m: &MatchRecord) -> DemoRow {
+        let notice = self.notices.get(&m.found.id);
+        DemoRow {
+            listing_url: m.found.listing_url.clone(),
+            platform: m.found.platform.clone(),
+            seller: m.found.seller.clone(),
+            title: self
+                .titles
+                .get(m.found.listing_id.as_str())
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+            right_id: m.found.right_id.clone(),
+            right_name: self
+                .rights
+                .get(&m.found.right_id)
+                .map(|r| r.name.clone())
+                .unwrap_or_default(),
+            kind: m.found.kind.as_str().to_owned(),
+            score: m.found.score,
+            decision: if m.decision == Decision::AutoFile {
+                "auto_file"
+            } else {
+                "review"
+            }
+            .to_owned(),
+            notice_id: notice.map(|n| n.notice.id.clone()),
+            notice_status: notice
+                .map(|n| n.status.as_str().to_owned())
+                .unwrap_or_else(|| "review".to_owned()),
+            case_id: notice.and_then(|n| n.case_id.clone()),
+        }
+    }
+}
+
+/// The sample's planted cases as (URL path, right id) pairs.
+fn planted_pairs(sample: &SampleData) -> BTreeSet<(String, String)> {
+    sample
+        .expected
+        .iter()
+        .flat_map(|e| {
+            e.expected_rights
+                .iter()
+                .map(|r| (e.url_path.clone(), r.clone()))
+        })
+        .collect()
 }
 
 /// The table the demo prints.

@@ -122,8 +122,43 @@ pub fn images_with(
     out: &Path,
     options: EvalOptions,
 ) -> anyhow::Result<EvalSummary> {
-    let base = rights_csv.parent().unwrap_or(Path::new("."));
     let limits = ImageLimits::default();
+    let mut summary = EvalSummary::default();
+    let index = register_rights(rights_csv, &options, &limits, &mut summary)?;
+
+    let mut params = VERIFY_PARAMS;
+    if let Some(n) = options.min_inliers {
+        params.min_inliers = n;
+    }
+    let mut writer =
+        csv::Writer::from_path(out).with_context(|| format!("writing {}", out.display()))?;
+    writer.write_record(["query_file", "right_id", "score", "error", "evidence"])?;
+    let files = image_files(queries)?;
+    let started = Instant::now();
+    let outcomes = match_photos(&index, queries, &files, &limits, &options, &params);
+    let elapsed = started.elapsed();
+    write_predictions(&mut writer, outcomes, &mut summary)?;
+    writer.flush()?;
+    summary.elapsed = elapsed;
+    eprintln!(
+        "{} images in {:.1} s on {} threads: {:.1} images/s",
+        summary.queries,
+        elapsed.as_secs_f64(),
+        rayon::current_num_threads(),
+        summary.images_per_second()
+    );
+    Ok(summary)
+}
+
+/// The index of every image of RIGHTS.csv, its specificity judged by `options`; the images
+/// judged too generic are noted in `summary`.
+fn register_rights(
+    rights_csv: &Path,
+    options: &EvalOptions,
+    limits: &ImageLimits,
+    summary: &mut EvalSummary,
+) -> anyhow::Result<ImageIndex> {
+    let base = rights_csv.parent().unwrap_or(Path::new("."));
     let mut policy = if options.no_specificity {
         SpecificityPolicy::off()
     } else {
@@ -133,18 +168,7 @@ pub fn images_with(
         policy.neighbours = k;
     }
     let mut index = ImageIndex::with_policy(policy);
-    let mut summary = EvalSummary::default();
-    let mut reader = csv_reader(rights_csv)?;
-    let mut rows = Vec::new();
-    for (i, row) in reader.deserialize::<RightFile>().enumerate() {
-        rows.push(row.with_context(|| {
-            format!(
-                "{}: row {} needs columns right_id,file",
-                rights_csv.display(),
-                i + 2
-            )
-        })?);
-    }
+    let rows = read_right_files(rights_csv)?;
     // Hashing and local features are the costly part of registering: done on every core,
     // then inserted in file order (the index and its specificity verdicts are the same as a
     // sequential run's).
@@ -152,13 +176,13 @@ pub fn images_with(
         .into_par_iter()
         .map(|row| {
             let path = base.join(&row.file);
-            let bytes = takedown_fsread::read_in(base, &row.file, image_cap(&limits))
+            let bytes = takedown_fsread::read_in(base, &row.file, image_cap(limits))
                 .with_context(|| format!("right {}", row.right_id))?;
-            let hashes = hash_reference_views(&bytes, &limits)
+            let hashes = hash_reference_views(&bytes, limits)
                 .with_context(|| format!("right {}: {}", row.right_id, path.display()))?;
             // Local features are computed once per registration, and only when they are used.
             let features = (options.verification != VerifyPolicy::Off)
-                .then(|| features_from_bytes(&bytes, &limits, &REFERENCE_FEATURES))
+                .then(|| features_from_bytes(&bytes, limits, &REFERENCE_FEATURES))
                 .transpose()
                 .with_context(|| format!("right {}: {}", row.right_id, path.display()))?;
             Ok((row, bytes, ReferenceViews { hashes, features }))
@@ -182,15 +206,34 @@ pub fn images_with(
                 .push((row.right_id.clone(), row.file.display().to_string()));
         }
     }
+    Ok(index)
+}
 
-    let mut params = VERIFY_PARAMS;
-    if let Some(n) = options.min_inliers {
-        params.min_inliers = n;
+/// The rows of RIGHTS.csv (`right_id,file`), in file order.
+fn read_right_files(rights_csv: &Path) -> anyhow::Result<Vec<RightFile>> {
+    let mut reader = csv_reader(rights_csv)?;
+    let mut rows = Vec::new();
+    for (i, row) in reader.deserialize::<RightFile>().enumerate() {
+        rows.push(row.with_context(|| {
+            format!(
+                "{}: row {} needs columns right_id,file",
+                rights_csv.display(),
+                i + 2
+            )
+        })?);
     }
-    let mut writer =
-        csv::Writer::from_path(out).with_context(|| format!("writing {}", out.display()))?;
-    writer.write_record(["query_file", "right_id", "score", "error", "evidence"])?;
-    let files = image_files(queries)?;
+    Ok(rows)
+}
+
+/// Matches every photo on every core, with a progress bar; in the files' order.
+fn match_photos(
+    index: &ImageIndex,
+    queries: &Path,
+    files: &[PathBuf],
+    limits: &ImageLimits,
+    options: &EvalOptions,
+    params: &VerifyParams,
+) -> Vec<QueryOutcome> {
     let progress = ProgressBar::with_draw_target(
         Some(u64::try_from(files.len()).unwrap_or(u64::MAX)),
         // Drawn only when stderr is a terminal: a redirected run's log stays clean.
@@ -200,19 +243,27 @@ pub fn images_with(
         ProgressStyle::with_template("{bar:40} {pos}/{len} images, {per_sec}, eta {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let started = Instant::now();
     // Every photo on every core; `collect` keeps the files' order, so the CSV is the same
     // as a sequential run's.
     let outcomes: Vec<QueryOutcome> = files
         .par_iter()
         .map(|file| {
-            let outcome = match_photo(&index, queries, file, &limits, &options, &params);
+            let outcome = match_photo(index, queries, file, limits, options, params);
             progress.inc(1);
             outcome
         })
         .collect();
     progress.finish_and_clear();
-    let elapsed = started.elapsed();
+    outcomes
+}
+
+/// Writes one prediction row per match (a no-match row, or an error row, for a photo
+/// without) and counts the photos in `summary`.
+fn write_predictions<W: std::io::Write>(
+    writer: &mut csv::Writer<W>,
+    outcomes: Vec<QueryOutcome>,
+    summary: &mut EvalSummary,
+) -> anyhow::Result<()> {
     for outcome in outcomes {
         summary.queries += 1;
         match outcome {
@@ -238,16 +289,7 @@ pub fn images_with(
             }
         }
     }
-    writer.flush()?;
-    summary.elapsed = elapsed;
-    eprintln!(
-        "{} images in {:.1} s on {} threads: {:.1} images/s",
-        summary.queries,
-        elapsed.as_secs_f64(),
-        rayon::current_num_threads(),
-        summary.images_per_second()
-    );
-    Ok(summary)
+    Ok(())
 }
 
 /// A registered image's hashes and (when verification runs) its local features.

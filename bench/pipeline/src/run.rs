@@ -114,6 +114,25 @@ struct Observer {
 }
 
 impl Observer {
+    /// Opens the run's store and bus: PostgreSQL and Kafka when given, else the embedded
+    /// ones in `data_dir`.
+    async fn open(
+        store_url: Option<&str>,
+        broker: Option<&Broker>,
+        data_dir: &Path,
+    ) -> anyhow::Result<Self> {
+        Ok(Self {
+            store: match store_url {
+                Some(url) => Store::connect(url).await?,
+                None => Store::open(&data_dir.join("takedown.db")).await?,
+            },
+            bus: match broker {
+                Some(b) => Arc::new(KafkaBus::new(KafkaConfig::new(b.brokers.clone()))?),
+                None => Arc::new(EmbeddedBus::open(&data_dir.join("bus.db")).await?),
+            },
+        })
+    }
+
     async fn drained(&self) -> anyhow::Result<bool> {
         let (pending, done, _) = self.store.frontier_counts(stages::SOURCE).await?;
         if pending > 0 || done == 0 {
@@ -177,16 +196,7 @@ pub async fn run(
     let handler = start_handler(&dir).await?;
 
     let db_name = format!("bench_pipeline_{}_h{hashers}_r{run_no}", std::process::id());
-    let mut broker: Option<Broker> = None;
-    let mut store_url = None;
-    if backend == Backend::Kafka {
-        let server = env
-            .postgres
-            .as_deref()
-            .context("a Kafka run needs --postgres (a PostgreSQL server URL)")?;
-        broker = Some(services::start_broker(&env.tansu, &logs.join("tansu.log")).await?);
-        store_url = Some(services::fresh_database(server, &db_name)?);
-    }
+    let (broker, store_url) = start_backend(env, backend, &logs, &db_name).await?;
     let scaled = match (&store_url, &broker) {
         (Some(store), Some(broker)) => Some((store.as_str(), broker.brokers.as_str())),
         _ => None,
@@ -207,51 +217,13 @@ pub async fn run(
     // This process serves the site and the handler for every run: count only this run.
     let bench_cpu_before = stages::cpu_seconds(std::process::id());
     let started = Instant::now();
-    let mut processes = Vec::new();
-    let mut spawn = |stage: &'static str, index: usize| -> anyhow::Result<()> {
-        processes.push(
-            stages::serve(&env.takedown, stage, index, &config, &logs)
-                .with_context(|| format!("starting {}", env.takedown.display()))?,
-        );
-        Ok(())
-    };
-    for h in 0..hashers {
-        spawn("hasher", h)?;
-    }
-    for stage in ["matcher", "actioner", "notifier", "crawler"] {
-        spawn(stage, 0)?;
-    }
-
-    let observer = Observer {
-        store: match &store_url {
-            Some(url) => Store::connect(url).await?,
-            None => Store::open(&data_dir.join("takedown.db")).await?,
-        },
-        bus: match &broker {
-            Some(b) => Arc::new(KafkaBus::new(KafkaConfig::new(b.brokers.clone()))?),
-            None => Arc::new(EmbeddedBus::open(&data_dir.join("bus.db")).await?),
-        },
-    };
+    let mut processes = spawn_stages(env, hashers, &config, &logs)?;
+    let observer = Observer::open(store_url.as_deref(), broker.as_ref(), &data_dir).await?;
     let expected = env.market.infringing.len();
     let waited = wait(env, &observer, &handler, expected, &mut processes, started).await;
 
     // CPU before stopping anything: /proc goes away with the process.
-    let mut cpu_secs: BTreeMap<String, f64> = BTreeMap::new();
-    for p in &processes {
-        if let Some(cpu) = p.child.id().and_then(stages::cpu_seconds) {
-            *cpu_secs.entry(p.stage.to_owned()).or_default() += cpu;
-        }
-    }
-    if let (Some(before), Some(now)) = (bench_cpu_before, stages::cpu_seconds(std::process::id())) {
-        cpu_secs.insert("bench".into(), now - before);
-    }
-    if let Some(cpu) = broker
-        .as_ref()
-        .and_then(Broker::pid)
-        .and_then(stages::cpu_seconds)
-    {
-        cpu_secs.insert("broker".into(), cpu);
-    }
+    let cpu_secs = stage_cpu_seconds(&processes, broker.as_ref(), bench_cpu_before);
     for p in &mut processes {
         let _ = p.child.start_kill();
     }
@@ -278,6 +250,68 @@ pub async fn run(
         let _ = std::fs::remove_dir_all(&data_dir);
     }
     result
+}
+
+/// For a Kafka run, a fresh broker and a fresh PostgreSQL database (its URL); nothing for
+/// an embedded run.
+async fn start_backend(
+    env: &Env,
+    backend: Backend,
+    logs: &Path,
+    db_name: &str,
+) -> anyhow::Result<(Option<Broker>, Option<String>)> {
+    if backend != Backend::Kafka {
+        return Ok((None, None));
+    }
+    let server = env
+        .postgres
+        .as_deref()
+        .context("a Kafka run needs --postgres (a PostgreSQL server URL)")?;
+    let broker = services::start_broker(&env.tansu, &logs.join("tansu.log")).await?;
+    let store_url = services::fresh_database(server, db_name)?;
+    Ok((Some(broker), Some(store_url)))
+}
+
+/// Starts `hashers` hashers, then the matcher, actioner, notifier and crawler.
+fn spawn_stages(
+    env: &Env,
+    hashers: usize,
+    config: &Path,
+    logs: &Path,
+) -> anyhow::Result<Vec<StageProcess>> {
+    let stage_list = (0..hashers)
+        .map(|h| ("hasher", h))
+        .chain(["matcher", "actioner", "notifier", "crawler"].map(|stage| (stage, 0)));
+    let mut processes = Vec::new();
+    for (stage, index) in stage_list {
+        processes.push(
+            stages::serve(&env.takedown, stage, index, config, logs)
+                .with_context(|| format!("starting {}", env.takedown.display()))?,
+        );
+    }
+    Ok(processes)
+}
+
+/// CPU seconds per stage (summed over its processes), of this process since
+/// `bench_cpu_before` (`bench`) and of the broker; read while the processes still run.
+fn stage_cpu_seconds(
+    processes: &[StageProcess],
+    broker: Option<&Broker>,
+    bench_cpu_before: Option<f64>,
+) -> BTreeMap<String, f64> {
+    let mut cpu_secs: BTreeMap<String, f64> = BTreeMap::new();
+    for p in processes {
+        if let Some(cpu) = p.child.id().and_then(stages::cpu_seconds) {
+            *cpu_secs.entry(p.stage.to_owned()).or_default() += cpu;
+        }
+    }
+    if let (Some(before), Some(now)) = (bench_cpu_before, stages::cpu_seconds(std::process::id())) {
+        cpu_secs.insert("bench".into(), now - before);
+    }
+    if let Some(cpu) = broker.and_then(Broker::pid).and_then(stages::cpu_seconds) {
+        cpu_secs.insert("broker".into(), cpu);
+    }
+    cpu_secs
 }
 
 /// How the wait ended: when drained with every notice in (or why not), and the wall time.

@@ -533,18 +533,7 @@ impl Crawler {
                 return Ok(outcome);
             }
         };
-        let added_by_this_run = self.known_urls().get(&entry.url) == Some(&true);
-        let (etag, last_modified) = if added_by_this_run {
-            (None, None)
-        } else {
-            self.store
-                .frontier_validators(&self.source.id, &entry.url)
-                .await?
-        };
-        let known = Validators {
-            etag,
-            last_modified,
-        };
+        let known = self.known_validators(&entry.url).await?;
         let conditional = (!known.is_empty()).then_some(&known);
         let fetched = match self
             .fetch(&url, Expect::Page, self.source.max_page_bytes, conditional)
@@ -565,18 +554,7 @@ impl Crawler {
                 return Ok(outcome);
             }
             Err(e) => {
-                Event::PageFetchFailed {
-                    source: &self.source.id,
-                    url: url.as_str(),
-                    error: &e,
-                }
-                .emit();
-                let detail = if e.is_transient() {
-                    format!("{TRANSIENT}{e}")
-                } else {
-                    e.to_string()
-                };
-                self.fail(&entry.url, &detail).await?;
+                self.page_fetch_failed(&entry.url, &url, &e).await?;
                 outcome.errors.push(e.kind());
                 outcome.result = PageResult::Failed;
                 return Ok(outcome);
@@ -587,12 +565,76 @@ impl Crawler {
             Some(format) => self.exhibitor_list(&url, &fetched.body, format, &mut outcome),
             None => extract(&url, &String::from_utf8_lossy(&fetched.body)),
         };
+        self.store_products(page.products, &fetched.capture.id, &mut outcome)
+            .await?;
+        if entry.depth < self.source.max_depth {
+            for link in &page.links {
+                if self.enqueue(link, entry.depth + 1).await? == Enqueued::Trapped {
+                    outcome.trapped += 1;
+                }
+            }
+        }
+        self.store
+            .frontier_done(
+                &self.source.id,
+                &entry.url,
+                fetched.validators.etag.as_deref(),
+                fetched.validators.last_modified.as_deref(),
+            )
+            .await?;
+        Ok(outcome)
+    }
 
+    /// The validators stored for a page from an earlier run, for a conditional fetch; none
+    /// for a page this run added (it has none yet).
+    async fn known_validators(&self, page_url: &str) -> Result<Validators, CrawlError> {
+        let added_by_this_run = self.known_urls().get(page_url) == Some(&true);
+        let (etag, last_modified) = if added_by_this_run {
+            (None, None)
+        } else {
+            self.store
+                .frontier_validators(&self.source.id, page_url)
+                .await?
+        };
+        Ok(Validators {
+            etag,
+            last_modified,
+        })
+    }
+
+    /// Logs a page that could not be fetched and finishes its frontier entry with the reason
+    /// (marked transient when a later run may succeed).
+    async fn page_fetch_failed(
+        &self,
+        entry_url: &str,
+        url: &Url,
+        error: &FetchError,
+    ) -> Result<(), CrawlError> {
+        Event::PageFetchFailed {
+            source: &self.source.id,
+            url: url.as_str(),
+            error,
+        }
+        .emit();
+        let detail = if error.is_transient() {
+            format!("{TRANSIENT}{error}")
+        } else {
+            error.to_string()
+        };
+        self.fail(entry_url, &detail).await
+    }
+
+    /// Stores and publishes one listing per product of the page captured as `capture_id`,
+    /// and stores each exhibitor they name with the ids of its listings.
+    async fn store_products(
+        &self,
+        products: Vec<ExtractedProduct>,
+        capture_id: &str,
+        outcome: &mut PageOutcome,
+    ) -> Result<(), CrawlError> {
         let mut exhibitors: BTreeMap<String, Exhibitor> = BTreeMap::new();
-        for product in page.products {
-            let listing = self
-                .listing(product, &fetched.capture.id, &mut outcome)
-                .await?;
+        for product in products {
+            let listing = self.listing(product, capture_id, outcome).await?;
             if let Some(ex) = &listing.exhibitor {
                 let id = stable_id("exh", &[&self.source.id, &ex.fair, &ex.company]);
                 exhibitors
@@ -616,22 +658,7 @@ impl Crawler {
         for exhibitor in exhibitors.values() {
             self.store.upsert_exhibitor(exhibitor).await?;
         }
-        if entry.depth < self.source.max_depth {
-            for link in &page.links {
-                if self.enqueue(link, entry.depth + 1).await? == Enqueued::Trapped {
-                    outcome.trapped += 1;
-                }
-            }
-        }
-        self.store
-            .frontier_done(
-                &self.source.id,
-                &entry.url,
-                fetched.validators.etag.as_deref(),
-                fetched.validators.last_modified.as_deref(),
-            )
-            .await?;
-        Ok(outcome)
+        Ok(())
     }
 
     /// The products of an exhibitor list published as CSV or XLSX, as a page without links:

@@ -115,34 +115,57 @@ pub fn message(filed: &FiledNotice, from: Mailbox, to: &str) -> Result<Message, 
 
 /// The readable body: who, which right, where, why, evidence, statements, signature.
 pub fn text_body(filed: &FiledNotice) -> String {
-    let zh = filed.regime.is_chinese();
-    let label = |en: &str, cn: &str| {
-        if zh {
+    let mut body = BodyWriter {
+        zh: filed.regime.is_chinese(),
+        out: String::new(),
+    };
+    write_parties(&mut body, filed);
+    write_locations(&mut body, filed);
+    write_statements(&mut body, filed);
+    body.out
+}
+
+/// The body text being written, and whether its labels are bilingual.
+struct BodyWriter {
+    /// Chinese regimes label every field in Chinese and English.
+    zh: bool,
+    out: String,
+}
+
+impl BodyWriter {
+    /// The field label, `中文 / English` under a Chinese regime, English otherwise.
+    fn label(&self, en: &str, cn: &str) -> String {
+        if self.zh {
             format!("{cn} / {en}")
         } else {
             en.to_owned()
         }
-    };
-    let mut out = String::new();
-    let mut line = |s: String| {
-        out.push_str(&s);
-        out.push('\n');
-    };
-    line(label("IP infringement notice", "知识产权侵权通知"));
-    line(format!(
+    }
+
+    /// Appends one line.
+    fn line(&mut self, text: String) {
+        self.out.push_str(&text);
+        self.out.push('\n');
+    }
+}
+
+/// Heading, notice id, regime, notifier, rights holder, agent, right and seller.
+fn write_parties(body: &mut BodyWriter, filed: &FiledNotice) {
+    body.line(body.label("IP infringement notice", "知识产权侵权通知"));
+    body.line(format!(
         "{}: {}",
-        label("Notice id", "通知编号"),
+        body.label("Notice id", "通知编号"),
         filed.notice.id
     ));
-    line(format!(
+    body.line(format!(
         "{}: {}",
-        label("Regime", "适用规则"),
+        body.label("Regime", "适用规则"),
         filed.regime.as_str()
     ));
-    line(String::new());
-    line(format!(
+    body.line(String::new());
+    body.line(format!(
         "{}: {}{}",
-        label("Notifier", "通知人"),
+        body.label("Notifier", "通知人"),
         filed.notifier.name,
         filed
             .notifier
@@ -151,83 +174,90 @@ pub fn text_body(filed: &FiledNotice) -> String {
             .map(|e| format!(" <{e}>"))
             .unwrap_or_default()
     ));
-    line(format!(
+    body.line(format!(
         "{}: {}",
-        label("Rights holder", "权利人"),
+        body.label("Rights holder", "权利人"),
         filed.rights_holder.name
     ));
     if let Some(agent) = &filed.agent_authorization {
-        line(format!(
+        body.line(format!(
             "{}: {} ({})",
-            label("Agent authorization", "授权委托"),
+            body.label("Agent authorization", "授权委托"),
             agent.agent.name,
             agent.document
         ));
     }
-    line(format!(
+    body.line(format!(
         "{}: {} \"{}\", {} {}, {} {}, {} {}",
-        label("Right", "权利"),
+        body.label("Right", "权利"),
         filed.right.kind.replace('_', " "),
         filed.right.name,
-        label("no.", "注册号"),
+        body.label("no.", "注册号"),
         filed.right.registration_number,
-        label("office", "登记机关"),
+        body.label("office", "登记机关"),
         filed.right.office,
-        label("classes", "类别"),
+        body.label("classes", "类别"),
         filed.right.classes.join(", ")
     ));
-    line(format!(
+    body.line(format!(
         "{}: {}",
-        label("Seller", "销售者"),
+        body.label("Seller", "销售者"),
         filed.notice.seller
     ));
-    line(String::new());
-    line(label("Infringing locations", "侵权位置"));
+}
+
+/// The infringing listings, each with its booth and evidence captures.
+fn write_locations(body: &mut BodyWriter, filed: &FiledNotice) {
+    body.line(String::new());
+    body.line(body.label("Infringing locations", "侵权位置"));
     for item in &filed.items {
         let booth = item
             .booth
             .as_ref()
             .map(|b| format!(" ({} {} {})", b.fair, b.booth, b.exhibitor))
             .unwrap_or_default();
-        line(format!("  - {}{booth}", item.listing_url));
+        body.line(format!("  - {}{booth}", item.listing_url));
         for evidence in &item.evidence {
-            line(format!(
+            body.line(format!(
                 "      {}: {} sha256:{}",
-                label("evidence", "证据"),
+                body.label("evidence", "证据"),
                 evidence.capture_id,
                 evidence.body_digest
             ));
         }
     }
-    line(String::new());
-    line(label("Explanation", "侵权理由"));
+}
+
+/// Explanation, good-faith and accuracy statements, automation note and signature.
+fn write_statements(body: &mut BodyWriter, filed: &FiledNotice) {
+    body.line(String::new());
+    body.line(body.label("Explanation", "侵权理由"));
     if let Some(text) = &filed.explanation_text.zh {
-        line(format!("  {text}"));
+        body.line(format!("  {text}"));
     }
-    line(format!("  {}", filed.explanation_text.en));
+    body.line(format!("  {}", filed.explanation_text.en));
     for (en, cn, text) in [
         ("Good-faith statement", "善意声明", &filed.good_faith),
         ("Accuracy statement", "真实性保证", &filed.accuracy),
     ] {
-        line(label(en, cn));
+        body.line(body.label(en, cn));
         if let Some(zh) = &text.zh {
-            line(format!("  {zh}"));
+            body.line(format!("  {zh}"));
         }
-        line(format!("  {}", text.en));
+        body.line(format!("  {}", text.en));
     }
     if filed.automated_detection {
-        line(label(
+        body.line(body.label(
             "This listing was found by automated matching and checked against the owner's policy.",
             "该商品系通过自动比对发现，并按权利人的规则核对。",
         ));
     }
     if let Some(signature) = &filed.signature {
-        line(format!(
+        body.line(format!(
             "{}: {}, {}",
-            label("Signed", "签署"),
+            body.label("Signed", "签署"),
             signature.name,
             signature.date
         ));
     }
-    out
 }

@@ -308,9 +308,18 @@ impl Notifier {
         delivery: &takedown_store::Delivery,
         now: DateTime<Utc>,
     ) -> Result<(), NotifierError> {
-        let notice_id = delivery.notice_id.as_str();
         let instant = Instant::now();
-        let held = self.guard(&delivery.platform, |g| {
+        if let Err(held) = self.check_safeguards(&delivery.platform, instant) {
+            return self.hold(delivery.notice_id.as_str(), held, now).await;
+        }
+        let outcome = self.send(delivery).await;
+        self.settle(delivery, outcome, instant, now).await
+    }
+
+    /// Whether the platform's safeguards (disabled endpoint, open breaker, rate limit) let a
+    /// delivery go at `instant`; taking a rate-limit token when they do.
+    fn check_safeguards(&self, platform: &str, instant: Instant) -> Result<(), Held> {
+        self.guard(platform, |g| {
             if let Some(why) = &g.disabled {
                 return Err(Held::Disabled(why.clone()));
             }
@@ -318,20 +327,28 @@ impl Notifier {
                 .allow(instant)
                 .map_err(|until| Held::Until(until.saturating_duration_since(instant)))?;
             g.rate.try_acquire(instant).map_err(Held::Until)
-        });
+        })
+    }
+
+    /// Handles a delivery the safeguards held: dead-letters it for a disabled endpoint,
+    /// postpones it until the breaker or rate limit lets it go.
+    async fn hold(
+        &self,
+        notice_id: &str,
+        held: Held,
+        now: DateTime<Utc>,
+    ) -> Result<(), NotifierError> {
         match held {
-            Ok(()) => {}
-            Err(Held::Disabled(why)) => {
+            Held::Disabled(why) => {
                 let reason = format!("endpoint disabled: {why}");
                 let held = self.dead_letter(notice_id, &reason).await?;
                 if !held {
                     return Ok(());
                 }
-                return self
-                    .publish(notice_id, CaseEventKind::DeliveryFailed, None, Some(reason))
-                    .await;
+                self.publish(notice_id, CaseEventKind::DeliveryFailed, None, Some(reason))
+                    .await
             }
-            Err(Held::Until(wait)) => {
+            Held::Until(wait) => {
                 Event::HeldBack {
                     notice: notice_id,
                     wait,
@@ -342,11 +359,20 @@ impl Notifier {
                     .postpone_delivery(notice_id, &self.claimant, now + to_chrono(wait))
                     .await?;
                 self.check_claim(notice_id, held);
-                return Ok(());
+                Ok(())
             }
         }
-        let outcome = match self.routes.get(&delivery.platform) {
-            Some(route) => route.adapter.deliver(notice_id, &delivery.payload).await,
+    }
+
+    /// Sends the delivery through its platform's adapter; a platform with no route is a retry.
+    async fn send(&self, delivery: &takedown_store::Delivery) -> Outcome {
+        match self.routes.get(&delivery.platform) {
+            Some(route) => {
+                route
+                    .adapter
+                    .deliver(delivery.notice_id.as_str(), &delivery.payload)
+                    .await
+            }
             None => Outcome::Retry {
                 reason: format!(
                     "no endpoint is configured for platform {:?}",
@@ -354,32 +380,22 @@ impl Notifier {
                 ),
                 after: None,
             },
-        };
+        }
+    }
+
+    /// Records the platform's answer: breaker, log, case event and outbox.
+    async fn settle(
+        &self,
+        delivery: &takedown_store::Delivery,
+        outcome: Outcome,
+        instant: Instant,
+        now: DateTime<Utc>,
+    ) -> Result<(), NotifierError> {
+        let notice_id = delivery.notice_id.as_str();
         match outcome {
             Outcome::Accepted { case_id } => {
-                self.guard(&delivery.platform, |g| g.breaker.record_success());
-                Event::Delivered {
-                    notice: notice_id,
-                    case: &case_id,
-                }
-                .emit();
-                // The case event first, then the outbox: a crash between the two sends the
-                // notice again (the platform de-duplicates by notice id and answers the same
-                // case) and publishes the event again (idempotent downstream, keyed by
-                // notice id). The other order lost the acknowledgement for good: the outbox
-                // said delivered while the notice stayed "filed".
-                self.publish(
-                    notice_id,
-                    CaseEventKind::Acknowledged,
-                    Some(case_id.clone()),
-                    None,
-                )
-                .await?;
-                let held = self
-                    .store
-                    .finish_delivery(notice_id, &self.claimant, Some(&case_id), None)
+                self.on_accepted(&delivery.platform, notice_id, case_id)
                     .await?;
-                self.check_claim(notice_id, held);
             }
             Outcome::Sent { detail } => {
                 // No case id on this channel: the notice is out of the outbox, and the case
@@ -397,67 +413,135 @@ impl Notifier {
                 self.check_claim(notice_id, held);
             }
             Outcome::Rejected(reason) => {
-                // The platform answered: it is up, the notice is what it refused.
-                self.guard(&delivery.platform, |g| g.breaker.record_success());
-                Event::Rejected {
-                    notice: notice_id,
-                    reason: &reason,
-                }
-                .emit();
-                // Event before outbox, as for an acceptance: the platform's answer is final
-                // whoever holds the claim.
-                self.publish(
-                    notice_id,
-                    CaseEventKind::Rejected,
-                    None,
-                    Some(reason.clone()),
-                )
-                .await?;
-                self.dead_letter(notice_id, &reason).await?;
+                self.on_rejected(&delivery.platform, notice_id, reason)
+                    .await?;
             }
             Outcome::Gone(reason) => {
-                Event::EndpointGone {
-                    platform: &delivery.platform,
-                    reason: &reason,
-                }
-                .emit();
-                self.guard(&delivery.platform, |g| g.disabled = Some(reason.clone()));
-                let reason = format!("endpoint disabled: {reason}");
-                self.dead_letter(notice_id, &reason).await?;
-                self.publish(notice_id, CaseEventKind::DeliveryFailed, None, Some(reason))
-                    .await?;
+                self.on_gone(&delivery.platform, notice_id, reason).await?;
             }
             Outcome::Retry { reason, after } => {
                 self.guard(&delivery.platform, |g| g.breaker.record_failure(instant));
-                if delivery.attempts + 1 >= self.safeguards(&delivery.platform).max_attempts {
-                    let reason =
-                        format!("gave up after {} attempts: {reason}", delivery.attempts + 1);
-                    Event::GaveUp {
-                        notice: notice_id,
-                        reason: &reason,
-                    }
-                    .emit();
-                    if !self.dead_letter(notice_id, &reason).await? {
-                        return Ok(());
-                    }
-                    return self
-                        .publish(notice_id, CaseEventKind::DeliveryFailed, None, Some(reason))
-                        .await;
-                }
-                let wait = backoff(delivery.attempts).max(after.unwrap_or_default());
-                Event::RetryScheduled {
-                    notice: notice_id,
-                    reason: &reason,
-                    retry_in: wait,
-                }
-                .emit();
-                let held = self
-                    .store
-                    .retry_delivery(notice_id, &self.claimant, &reason, now + to_chrono(wait))
-                    .await?;
-                self.check_claim(notice_id, held);
+                return self.on_retry(delivery, reason, after, now).await;
             }
         }
+        Ok(())
+    }
+
+    /// The platform accepted the notice and opened a case.
+    async fn on_accepted(
+        &self,
+        platform: &str,
+        notice_id: &str,
+        case_id: String,
+    ) -> Result<(), NotifierError> {
+        self.guard(platform, |g| g.breaker.record_success());
+        Event::Delivered {
+            notice: notice_id,
+            case: &case_id,
+        }
+        .emit();
+        // The case event first, then the outbox: a crash between the two sends the
+        // notice again (the platform de-duplicates by notice id and answers the same
+        // case) and publishes the event again (idempotent downstream, keyed by
+        // notice id). The other order lost the acknowledgement for good: the outbox
+        // said delivered while the notice stayed "filed".
+        self.publish(
+            notice_id,
+            CaseEventKind::Acknowledged,
+            Some(case_id.clone()),
+            None,
+        )
+        .await?;
+        let held = self
+            .store
+            .finish_delivery(notice_id, &self.claimant, Some(&case_id), None)
+            .await?;
+        self.check_claim(notice_id, held);
+        Ok(())
+    }
+
+    /// The platform refused the notice itself.
+    async fn on_rejected(
+        &self,
+        platform: &str,
+        notice_id: &str,
+        reason: String,
+    ) -> Result<(), NotifierError> {
+        // The platform answered: it is up, the notice is what it refused.
+        self.guard(platform, |g| g.breaker.record_success());
+        Event::Rejected {
+            notice: notice_id,
+            reason: &reason,
+        }
+        .emit();
+        // Event before outbox, as for an acceptance: the platform's answer is final
+        // whoever holds the claim.
+        self.publish(
+            notice_id,
+            CaseEventKind::Rejected,
+            None,
+            Some(reason.clone()),
+        )
+        .await?;
+        self.dead_letter(notice_id, &reason).await?;
+        Ok(())
+    }
+
+    /// The platform's endpoint is gone for good: disable it and dead-letter the delivery.
+    async fn on_gone(
+        &self,
+        platform: &str,
+        notice_id: &str,
+        reason: String,
+    ) -> Result<(), NotifierError> {
+        Event::EndpointGone {
+            platform,
+            reason: &reason,
+        }
+        .emit();
+        self.guard(platform, |g| g.disabled = Some(reason.clone()));
+        let reason = format!("endpoint disabled: {reason}");
+        self.dead_letter(notice_id, &reason).await?;
+        self.publish(notice_id, CaseEventKind::DeliveryFailed, None, Some(reason))
+            .await
+    }
+
+    /// A transient failure: schedule the next try after the back-off (or the platform's
+    /// `Retry-After`), or give up after the platform's most attempts.
+    async fn on_retry(
+        &self,
+        delivery: &takedown_store::Delivery,
+        reason: String,
+        after: Option<Duration>,
+        now: DateTime<Utc>,
+    ) -> Result<(), NotifierError> {
+        let notice_id = delivery.notice_id.as_str();
+        if delivery.attempts + 1 >= self.safeguards(&delivery.platform).max_attempts {
+            let reason = format!("gave up after {} attempts: {reason}", delivery.attempts + 1);
+            Event::GaveUp {
+                notice: notice_id,
+                reason: &reason,
+            }
+            .emit();
+            if !self.dead_letter(notice_id, &reason).await? {
+                return Ok(());
+            }
+            return self
+                .publish(notice_id, CaseEventKind::DeliveryFailed, None, Some(reason))
+                .await;
+        }
+        let wait = backoff(delivery.attempts).max(after.unwrap_or_default());
+        Event::RetryScheduled {
+            notice: notice_id,
+            reason: &reason,
+            retry_in: wait,
+        }
+        .emit();
+        let held = self
+            .store
+            .retry_delivery(notice_id, &self.claimant, &reason, now + to_chrono(wait))
+            .await?;
+        self.check_claim(notice_id, held);
         Ok(())
     }
 

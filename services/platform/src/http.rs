@@ -17,7 +17,7 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::json;
-use takedown_model::notice::FiledNotice;
+use takedown_model::notice::{FiledNotice, Notice};
 use takedown_webhook::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, Headers, Secret};
 
 use crate::{
@@ -94,6 +94,26 @@ async fn receive_notice(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let filed = match verified_notice(&state, &headers, &body) {
+        Ok(filed) => filed,
+        Err(refusal) => return *refusal,
+    };
+    if let Err(refusal) = check_complete(&state, &filed) {
+        return *refusal;
+    }
+    if let Err(refusal) = check_not_changed(&state, &filed.notice, &body).await {
+        return *refusal;
+    }
+    open_case(&state, &filed.notice, &body).await
+}
+
+/// The notice in a signed `notice.filed` payload whose webhook id is the notice id; else
+/// the refusal to answer.
+fn verified_notice(
+    state: &HandlerState,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<FiledNotice, Box<Response>> {
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
     let webhook = Headers {
         id: header(HEADER_ID),
@@ -102,61 +122,85 @@ async fn receive_notice(
     };
     if let Err(e) = state.secret.verify(
         &webhook,
-        &body,
+        body,
         chrono::Utc::now().timestamp(),
         state.tolerance_secs,
     ) {
         tracing::warn!(error = %e, "notice refused: signature");
-        return error(StatusCode::UNAUTHORIZED, "signature", e.to_string());
+        return Err(Box::new(error(
+            StatusCode::UNAUTHORIZED,
+            "signature",
+            e.to_string(),
+        )));
     }
-    let payload: Payload = match serde_json::from_slice(&body) {
+    let payload: Payload = match serde_json::from_slice(body) {
         Ok(payload) => payload,
         Err(e) => {
-            let problems = payload_problems(&body);
-            return (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Json(json!({
-                    "error": "malformed",
-                    "message": format!("body is not a notice payload: {e}"),
-                    "problems": problems,
-                })),
-            )
-                .into_response();
+            let problems = payload_problems(body);
+            return Err(Box::new(
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Json(json!({
+                        "error": "malformed",
+                        "message": format!("body is not a notice payload: {e}"),
+                        "problems": problems,
+                    })),
+                )
+                    .into_response(),
+            ));
         }
     };
     if payload.kind != "notice.filed" {
-        return error(
+        return Err(Box::new(error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "type",
             format!("unknown payload type {:?}", payload.kind),
-        );
+        )));
     }
     let filed = payload.data;
-    let notice = &filed.notice;
-    if webhook.id != Some(notice.id.as_str()) {
-        return error(
+    if webhook.id != Some(filed.notice.id.as_str()) {
+        return Err(Box::new(error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "id",
             "webhook-id must equal the notice id",
-        );
+        )));
     }
+    Ok(filed)
+}
+
+/// Refuses a notice missing a field the handler (and, when it checks, the regime) requires.
+fn check_complete(state: &HandlerState, filed: &FiledNotice) -> Result<(), Box<Response>> {
+    let notice = &filed.notice;
     let regime = state.cases.regime_for(&notice.platform);
     let mut missing = completeness(notice);
     if state.cases.regime_checks() {
-        missing.extend(regime.missing_to_accept(&filed));
+        missing.extend(regime.missing_to_accept(filed));
     }
     if !missing.is_empty() {
         tracing::warn!(notice = %notice.id, regime = regime.as_str(), missing = missing.len(), "notice refused: incomplete");
-        return (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(json!({ "error": "incomplete", "regime": regime.as_str(), "fields": missing })),
-        )
-            .into_response();
+        return Err(Box::new(
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(
+                    json!({ "error": "incomplete", "regime": regime.as_str(), "fields": missing }),
+                ),
+            )
+                .into_response(),
+        ));
     }
+    Ok(())
+}
+
+/// Refuses a notice id already received with different content.
+async fn check_not_changed(
+    state: &HandlerState,
+    notice: &Notice,
+    body: &Bytes,
+) -> Result<(), Box<Response>> {
     match state.cases.received_body(&notice.id).await {
-        Ok(Some(first)) if !same_notice(&first, &body) => {
+        Ok(Some(first)) if !same_notice(&first, body) => {
             tracing::warn!(notice = %notice.id, "notice refused: same id, different content");
-            return error(
+            Err(Box::new(error(
                 StatusCode::CONFLICT,
                 "conflict",
                 format!(
@@ -164,21 +208,25 @@ async fn receive_notice(
                      needs a new id",
                     notice.id
                 ),
-            );
+            )))
         }
-        Ok(_) => {}
+        Ok(_) => Ok(()),
         Err(e) => {
             tracing::error!(error = %e, "case store failed");
-            return error(
+            Err(Box::new(error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "storage",
                 "try again later",
-            );
+            )))
         }
     }
+}
+
+/// Opens the notice's case (or finds it, for a redelivery) and answers with its id.
+async fn open_case(state: &HandlerState, notice: &Notice, body: &Bytes) -> Response {
     match state
         .cases
-        .open_case(notice, &String::from_utf8_lossy(&body))
+        .open_case(notice, &String::from_utf8_lossy(body))
         .await
     {
         Ok((case_id, true)) => {

@@ -151,6 +151,9 @@ struct Record {
     products: Vec<(String, Vec<Url>)>,
 }
 
+/// A run of sibling elements read as one record.
+type Run<'a> = Vec<ElementRef<'a>>;
+
 /// Exhibitor products from the page's repeated record blocks.
 pub(crate) fn products(
     doc: &Html,
@@ -161,57 +164,7 @@ pub(crate) fn products(
     let Some(body) = doc.select(&selector("body")).next() else {
         return Vec::new();
     };
-    // Candidate sets of sibling records, each a run of sibling elements.
-    let mut sets: Vec<Vec<Vec<ElementRef<'_>>>> = Vec::new();
-    for parent in std::iter::once(body).chain(body.descendants().filter_map(ElementRef::wrap)) {
-        if matches!(
-            parent.value().name(),
-            "script" | "style" | "head" | "noscript" | "select"
-        ) {
-            continue;
-        }
-        let children: Vec<ElementRef<'_>> =
-            parent.children().filter_map(ElementRef::wrap).collect();
-        if children.len() < 2 {
-            continue;
-        }
-        let mut by_shape: HashMap<String, Vec<ElementRef<'_>>> = HashMap::new();
-        let mut order: Vec<String> = Vec::new();
-        for child in &children {
-            let sig = signature(*child);
-            if !by_shape.contains_key(&sig) {
-                order.push(sig.clone());
-            }
-            by_shape.entry(sig).or_default().push(*child);
-        }
-        for sig in order {
-            if let Some(group) = by_shape.remove(&sig).filter(|g| g.len() >= 2) {
-                sets.push(group.into_iter().map(|c| vec![c]).collect());
-            }
-        }
-        // Unwrapped records: runs starting at each repeat of the first child's tag.
-        let first = children[0].value().name();
-        let starts = children
-            .iter()
-            .filter(|c| c.value().name() == first)
-            .count();
-        let heads = matches!(
-            first,
-            "dt" | "h2" | "h3" | "h4" | "h5" | "h6" | "strong" | "b"
-        );
-        if starts >= 2 && heads && starts < children.len() {
-            let mut runs: Vec<Vec<ElementRef<'_>>> = Vec::new();
-            for child in &children {
-                match runs.last_mut() {
-                    Some(run) if child.value().name() != first => run.push(*child),
-                    _ => runs.push(vec![*child]),
-                }
-            }
-            sets.push(runs);
-        }
-    }
-
-    let labelled: Vec<Vec<(Vec<ElementRef<'_>>, Record)>> = sets
+    let labelled: Vec<Vec<(Run<'_>, Record)>> = candidate_sets(body)
         .into_iter()
         .map(|set| {
             set.into_iter()
@@ -243,45 +196,124 @@ pub(crate) fn products(
             if !seen_roots.insert(run[0].id()) {
                 continue;
             }
-            let exhibitor = ExtractedExhibitor {
-                fair: fair.to_owned(),
-                booth: record.booth.clone(),
-                company: record.company.clone(),
-            };
-            for (p, (title, images)) in record.products.iter().enumerate() {
-                let mut url = page_url.clone();
-                let fragment = match attr(run[0], "id") {
-                    Some(id) => format!("{id}-product-{}", p + 1),
-                    None => format!("record-{}-{}-product-{}", s + 1, r + 1, p + 1),
-                };
-                url.set_fragment(Some(&fragment));
-                out.push(ExtractedProduct {
-                    url,
-                    title: title.clone(),
-                    seller: record.company.clone(),
-                    price: None,
-                    currency: None,
-                    image_urls: images.clone(),
-                    exhibitor: Some(exhibitor.clone()),
-                    brand: None,
-                    sku: None,
-                    source: ProductSource::ExhibitorCard,
-                    provenance: [
-                        (
-                            "seller".to_owned(),
-                            "exhibitor record: company slot".to_owned(),
-                        ),
-                        (
-                            "booth".to_owned(),
-                            "exhibitor record: booth code".to_owned(),
-                        ),
-                    ]
-                    .into(),
-                });
-            }
+            let fallback_id = format!("record-{}-{}", s + 1, r + 1);
+            out.extend(record_products(page_url, fair, run, record, &fallback_id));
         }
     }
     out
+}
+
+/// Candidate sets of sibling records under `body`, each a list of runs of sibling elements.
+fn candidate_sets(body: ElementRef<'_>) -> Vec<Vec<Run<'_>>> {
+    let mut sets = Vec::new();
+    for parent in std::iter::once(body).chain(body.descendants().filter_map(ElementRef::wrap)) {
+        if matches!(
+            parent.value().name(),
+            "script" | "style" | "head" | "noscript" | "select"
+        ) {
+            continue;
+        }
+        let children: Vec<ElementRef<'_>> =
+            parent.children().filter_map(ElementRef::wrap).collect();
+        if children.len() < 2 {
+            continue;
+        }
+        sets.extend(shape_groups(&children));
+        sets.extend(heading_runs(&children));
+    }
+    sets
+}
+
+/// Children sharing a [`signature`] (two or more), each child a record, in first-seen order.
+fn shape_groups<'a>(children: &[ElementRef<'a>]) -> Vec<Vec<Run<'a>>> {
+    let mut by_shape: HashMap<String, Vec<ElementRef<'a>>> = HashMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for child in children {
+        let sig = signature(*child);
+        if !by_shape.contains_key(&sig) {
+            order.push(sig.clone());
+        }
+        by_shape.entry(sig).or_default().push(*child);
+    }
+    order
+        .into_iter()
+        .filter_map(|sig| by_shape.remove(&sig).filter(|g| g.len() >= 2))
+        .map(|group| group.into_iter().map(|c| vec![c]).collect())
+        .collect()
+}
+
+/// Unwrapped records: runs starting at each repeat of the first child's tag, when that tag
+/// is a heading-like one repeated at least twice among other siblings.
+fn heading_runs<'a>(children: &[ElementRef<'a>]) -> Option<Vec<Run<'a>>> {
+    let first = children[0].value().name();
+    let starts = children
+        .iter()
+        .filter(|c| c.value().name() == first)
+        .count();
+    let heads = matches!(
+        first,
+        "dt" | "h2" | "h3" | "h4" | "h5" | "h6" | "strong" | "b"
+    );
+    if !(starts >= 2 && heads && starts < children.len()) {
+        return None;
+    }
+    let mut runs: Vec<Run<'a>> = Vec::new();
+    for child in children {
+        match runs.last_mut() {
+            Some(run) if child.value().name() != first => run.push(*child),
+            _ => runs.push(vec![*child]),
+        }
+    }
+    Some(runs)
+}
+
+/// One product per product name in `record`, its URL fragment named after the record's
+/// `id` attribute, else after `fallback_id`.
+fn record_products(
+    page_url: &Url,
+    fair: &str,
+    run: &[ElementRef<'_>],
+    record: &Record,
+    fallback_id: &str,
+) -> Vec<ExtractedProduct> {
+    let exhibitor = ExtractedExhibitor {
+        fair: fair.to_owned(),
+        booth: record.booth.clone(),
+        company: record.company.clone(),
+    };
+    let record_id = attr(run[0], "id").unwrap_or(fallback_id);
+    record
+        .products
+        .iter()
+        .enumerate()
+        .map(|(p, (title, images))| {
+            let mut url = page_url.clone();
+            url.set_fragment(Some(&format!("{record_id}-product-{}", p + 1)));
+            ExtractedProduct {
+                url,
+                title: title.clone(),
+                seller: record.company.clone(),
+                price: None,
+                currency: None,
+                image_urls: images.clone(),
+                exhibitor: Some(exhibitor.clone()),
+                brand: None,
+                sku: None,
+                source: ProductSource::ExhibitorCard,
+                provenance: [
+                    (
+                        "seller".to_owned(),
+                        "exhibitor record: company slot".to_owned(),
+                    ),
+                    (
+                        "booth".to_owned(),
+                        "exhibitor record: booth code".to_owned(),
+                    ),
+                ]
+                .into(),
+            }
+        })
+        .collect()
 }
 
 /// The element's shape: its tag and the set of tags one and two levels below it.
@@ -372,84 +404,103 @@ fn booth_value(text: &str) -> Option<String> {
         .filter(|b| !b.is_empty())
 }
 
-/// Reads a record's slots; `None` unless it has a booth and a company.
-fn label(run: &[ElementRef<'_>], base: &Url) -> Option<Record> {
-    let leaves = leaves(run);
-    if leaves.is_empty() || leaves.len() > MAX_LEAVES {
-        return None;
-    }
-    // A block showing a price is a shop's product card (its model code is no booth).
-    if leaves.iter().any(|l| find_price(&l.text, None).is_some()) {
-        return None;
-    }
-    let all_labels = [BOOTH_LABELS, COMPANY_LABELS, PRODUCT_LABELS];
-    let is_any_label = |t: &str| all_labels.iter().any(|l| is_label(t, l));
-    // Slot values given by labels: the next leaf after a label leaf, or `Label: value`.
-    let mut booth: Option<(usize, String)> = None;
-    let mut company: Option<(usize, String)> = None;
-    let mut labelled_products: Vec<(usize, String)> = Vec::new();
-    let mut i = 0;
-    while i < leaves.len() {
-        let text = &leaves[i].text;
-        if is_label(text, BOOTH_LABELS) {
-            if let Some(next) = leaves.get(i + 1) {
-                booth = booth.or(Some((
-                    i + 1,
-                    BOOTH_LEAD.replace(&next.text, "").into_owned(),
-                )));
+/// Whether `text` is one of the booth, company or product labels.
+fn is_any_label(text: &str) -> bool {
+    [BOOTH_LABELS, COMPANY_LABELS, PRODUCT_LABELS]
+        .iter()
+        .any(|labels| is_label(text, labels))
+}
+
+/// Slot values a record gives by labels, each with the index of the leaf holding it.
+#[derive(Default)]
+struct LabelledSlots {
+    booth: Option<(usize, String)>,
+    company: Option<(usize, String)>,
+    products: Vec<(usize, String)>,
+}
+
+impl LabelledSlots {
+    /// The next leaf after a label leaf, or `Label: value` in one leaf; the first booth and
+    /// company win, every product counts.
+    fn read(leaves: &[Leaf<'_>]) -> Self {
+        let mut slots = Self::default();
+        for (i, leaf) in leaves.iter().enumerate() {
+            let text = &leaf.text;
+            if is_label(text, BOOTH_LABELS) {
+                if let Some(next) = leaves.get(i + 1) {
+                    slots.booth = slots.booth.or(Some((
+                        i + 1,
+                        BOOTH_LEAD.replace(&next.text, "").into_owned(),
+                    )));
+                }
+            } else if is_label(text, COMPANY_LABELS) {
+                if let Some(next) = leaves.get(i + 1) {
+                    slots.company = slots.company.or(Some((i + 1, next.text.clone())));
+                }
+            } else if is_label(text, PRODUCT_LABELS) {
+                let mut j = i + 1;
+                while let Some(next) = leaves.get(j).filter(|l| !is_any_label(&l.text)) {
+                    slots.products.push((j, next.text.clone()));
+                    j += 1;
+                }
+            } else if let Some(v) = inline_value(text, BOOTH_LABELS) {
+                slots.booth = slots.booth.or(Some((i, v.to_owned())));
+            } else if let Some(v) = inline_value(text, COMPANY_LABELS) {
+                slots.company = slots.company.or(Some((i, v.to_owned())));
+            } else if let Some(v) = inline_value(text, PRODUCT_LABELS) {
+                slots.products.push((i, v.to_owned()));
             }
-        } else if is_label(text, COMPANY_LABELS) {
-            if let Some(next) = leaves.get(i + 1) {
-                company = company.or(Some((i + 1, next.text.clone())));
-            }
-        } else if is_label(text, PRODUCT_LABELS) {
-            let mut j = i + 1;
-            while let Some(next) = leaves.get(j).filter(|l| !is_any_label(&l.text)) {
-                labelled_products.push((j, next.text.clone()));
-                j += 1;
-            }
-        } else if let Some(v) = inline_value(text, BOOTH_LABELS) {
-            booth = booth.or(Some((i, v.to_owned())));
-        } else if let Some(v) = inline_value(text, COMPANY_LABELS) {
-            company = company.or(Some((i, v.to_owned())));
-        } else if let Some(v) = inline_value(text, PRODUCT_LABELS) {
-            labelled_products.push((i, v.to_owned()));
         }
-        i += 1;
+        slots
     }
-    let booth = booth.or_else(|| {
-        leaves
-            .iter()
-            .enumerate()
-            .find_map(|(i, l)| booth_value(&l.text).map(|b| (i, b)))
-    })?;
-    let usable = |i: usize, l: &Leaf<'_>| {
-        i != booth.0 && !is_any_label(&l.text) && booth_value(&l.text).is_none()
-    };
-    let company = company
+}
+
+/// Whether leaf `i` can hold a company or product name: not the booth, a label or a booth code.
+fn usable(i: usize, leaf: &Leaf<'_>, booth_at: usize) -> bool {
+    i != booth_at && !is_any_label(&leaf.text) && booth_value(&leaf.text).is_none()
+}
+
+/// The company slot: labelled, else the first usable prominent leaf, else the first usable one.
+fn company_slot(
+    labelled: Option<(usize, String)>,
+    leaves: &[Leaf<'_>],
+    booth_at: usize,
+) -> Option<(usize, String)> {
+    labelled
         .or_else(|| {
             leaves
                 .iter()
                 .enumerate()
-                .find(|(i, l)| l.prominent && usable(*i, l))
+                .find(|(i, l)| l.prominent && usable(*i, l, booth_at))
                 .map(|(i, l)| (i, l.text.clone()))
         })
         .or_else(|| {
             leaves
                 .iter()
                 .enumerate()
-                .find(|(i, l)| usable(*i, l))
+                .find(|(i, l)| usable(*i, l, booth_at))
                 .map(|(i, l)| (i, l.text.clone()))
-        })?;
-    let product_leaves: Vec<(usize, String)> = if !labelled_products.is_empty() {
-        labelled_products
+        })
+}
+
+/// The leaves naming products: labelled ones, else usable leaves in a list or caption, else
+/// usable leaves after the company; minus UI words, links, addresses and over-long texts.
+fn product_leaves(
+    run: &[ElementRef<'_>],
+    leaves: &[Leaf<'_>],
+    labelled: Vec<(usize, String)>,
+    booth_at: usize,
+    company_at: usize,
+) -> Vec<(usize, String)> {
+    let candidates: Vec<(usize, String)> = if !labelled.is_empty() {
+        labelled
     } else {
         let in_list: Vec<(usize, String)> = leaves
             .iter()
             .enumerate()
             .filter(|(i, l)| {
-                usable(*i, l)
-                    && *i != company.0
+                usable(*i, l, booth_at)
+                    && *i != company_at
                     && std::iter::once(l.el)
                         .chain(l.el.ancestors().filter_map(ElementRef::wrap))
                         .take_while(|a| !run.iter().any(|r| r.id() == a.id()))
@@ -461,14 +512,14 @@ fn label(run: &[ElementRef<'_>], base: &Url) -> Option<Record> {
             leaves
                 .iter()
                 .enumerate()
-                .filter(|(i, l)| *i > company.0 && usable(*i, l))
+                .filter(|(i, l)| *i > company_at && usable(*i, l, booth_at))
                 .map(|(i, l)| (i, l.text.clone()))
                 .collect()
         } else {
             in_list
         }
     };
-    let product_leaves: Vec<(usize, String)> = product_leaves
+    candidates
         .into_iter()
         .filter(|(_, t)| {
             let lower = t.to_lowercase();
@@ -478,56 +529,76 @@ fn label(run: &[ElementRef<'_>], base: &Url) -> Option<Record> {
                 && !lower.starts_with("www.")
                 && !t.contains('@')
         })
-        .collect();
+        .collect()
+}
 
-    // Images: each product's nearest block holding images and no other product name.
-    let record_images: Vec<Url> = {
-        let mut all = Vec::new();
-        for root in run {
-            for img in root.select(&selector("img")) {
-                if let Some(u) = image_url(img, base).filter(|u| !all.contains(u)) {
-                    all.push(u);
-                }
+/// Every image in the record, each once, in document order.
+fn record_images(run: &[ElementRef<'_>], base: &Url) -> Vec<Url> {
+    let mut all = Vec::new();
+    for root in run {
+        for img in root.select(&selector("img")) {
+            if let Some(u) = image_url(img, base).filter(|u| !all.contains(u)) {
+                all.push(u);
             }
         }
-        all
-    };
+    }
+    all
+}
+
+/// The images of the product named at leaf `leaf_at`: those of its nearest enclosing block
+/// that holds images and no other product name, without leaving the record.
+fn own_images(
+    run: &[ElementRef<'_>],
+    base: &Url,
+    leaves: &[Leaf<'_>],
+    product_leaves: &[(usize, String)],
+    leaf_at: usize,
+) -> Vec<Url> {
     let roots: HashSet<_> = run.iter().map(|r| r.id()).collect();
-    let own_images = |leaf_at: usize| -> Vec<Url> {
-        let el = leaves[leaf_at].el;
-        for block in std::iter::once(el).chain(el.ancestors().filter_map(ElementRef::wrap)) {
-            let holds_other = product_leaves.iter().any(|(j, _)| {
-                *j != leaf_at
-                    && leaves[*j]
-                        .el
-                        .ancestors()
-                        .chain(std::iter::once(*leaves[*j].el))
-                        .any(|a| a.id() == block.id())
-            });
-            // Not past the record: its roots, or (for a run of siblings) their parent.
-            let past_record = run[0].ancestors().any(|a| a.id() == block.id());
-            if holds_other || roots.contains(&block.id()) || past_record {
-                return Vec::new();
-            }
-            let imgs: Vec<Url> = block
-                .select(&selector("img"))
-                .filter_map(|i| image_url(i, base))
-                .collect();
-            if !imgs.is_empty() {
-                return imgs;
-            }
+    let el = leaves[leaf_at].el;
+    for block in std::iter::once(el).chain(el.ancestors().filter_map(ElementRef::wrap)) {
+        let holds_other = product_leaves.iter().any(|(j, _)| {
+            *j != leaf_at
+                && leaves[*j]
+                    .el
+                    .ancestors()
+                    .chain(std::iter::once(*leaves[*j].el))
+                    .any(|a| a.id() == block.id())
+        });
+        // Not past the record: its roots, or (for a run of siblings) their parent.
+        let past_record = run[0].ancestors().any(|a| a.id() == block.id());
+        if holds_other || roots.contains(&block.id()) || past_record {
+            return Vec::new();
         }
-        Vec::new()
-    };
+        let imgs: Vec<Url> = block
+            .select(&selector("img"))
+            .filter_map(|i| image_url(i, base))
+            .collect();
+        if !imgs.is_empty() {
+            return imgs;
+        }
+    }
+    Vec::new()
+}
+
+/// Product names (a leaf may list several) with their images; where no product found its
+/// own, the record's images are shared out (one each if the counts match, else all to each).
+fn products_with_images(
+    run: &[ElementRef<'_>],
+    base: &Url,
+    leaves: &[Leaf<'_>],
+    product_leaves: &[(usize, String)],
+    company: &str,
+) -> Vec<(String, Vec<Url>)> {
+    let record_images = record_images(run, base);
     let mut products: Vec<(String, Vec<Url>)> = Vec::new();
-    for (at, text) in &product_leaves {
-        let images = own_images(*at);
-        let names: Vec<String> = text
+    for (at, text) in product_leaves {
+        let images = own_images(run, base, leaves, product_leaves, *at);
+        let names = text
             .split([',', ';', '、', '，', '；', '|'])
             .map(str::trim)
             .filter(|n| !n.is_empty())
-            .map(str::to_owned)
-            .collect();
+            .map(str::to_owned);
         for name in names {
             products.push((name, images.clone()));
         }
@@ -545,8 +616,31 @@ fn label(run: &[ElementRef<'_>], base: &Url) -> Option<Record> {
     }
     // A record with photos but no product names still shows the exhibitor's goods.
     if products.is_empty() && !record_images.is_empty() {
-        products.push((company.1.clone(), record_images));
+        products.push((company.to_owned(), record_images));
     }
+    products
+}
+
+/// Reads a record's slots; `None` unless it has a booth and a company.
+fn label(run: &[ElementRef<'_>], base: &Url) -> Option<Record> {
+    let leaves = leaves(run);
+    if leaves.is_empty() || leaves.len() > MAX_LEAVES {
+        return None;
+    }
+    // A block showing a price is a shop's product card (its model code is no booth).
+    if leaves.iter().any(|l| find_price(&l.text, None).is_some()) {
+        return None;
+    }
+    let slots = LabelledSlots::read(&leaves);
+    let booth = slots.booth.or_else(|| {
+        leaves
+            .iter()
+            .enumerate()
+            .find_map(|(i, l)| booth_value(&l.text).map(|b| (i, b)))
+    })?;
+    let company = company_slot(slots.company, &leaves, booth.0)?;
+    let product_leaves = product_leaves(run, &leaves, slots.products, booth.0, company.0);
+    let products = products_with_images(run, base, &leaves, &product_leaves, &company.1);
     Some(Record {
         booth: booth.1,
         company: company.1,
