@@ -52,10 +52,9 @@ pub async fn run(command: CalendarCommand) -> anyhow::Result<ExitCode> {
             let cases = CaseStore::open(&db)
                 .await
                 .with_context(|| format!("opening the case database {}", db.display()))?;
-            let mut cn = takedown_platform::calendar::CnCalendar::official();
-            for file in cases.imported_calendars().await? {
-                cn = cn.with_file(&file);
-            }
+            let cn = cases
+                .cn_calendar(&takedown_platform::calendar::CnCalendar::official())
+                .await?;
             for (year, source) in cn.years() {
                 println!("CN {year}\t{source}");
             }

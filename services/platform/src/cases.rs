@@ -10,7 +10,7 @@ use sqlx::{Row, SqlitePool, sqlite::SqliteRow};
 use takedown_model::{Notice, stable_id};
 
 use crate::{
-    calendar::{CalendarFile, Period},
+    calendar::{CalendarFile, CnCalendar, Period},
     clock::{Clock, SystemClock},
     flow::{EventKind, Regime, State},
 };
@@ -31,6 +31,9 @@ pub enum CaseError {
     },
     #[error("case {case_id} is no longer in state {expected}: another change came first")]
     Conflict { case_id: String, expected: State },
+    /// A value given by the caller was refused, e.g. an operator without a name.
+    #[error("{0}")]
+    Invalid(&'static str),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -517,11 +520,7 @@ impl CaseStore {
             .collect();
         let name = name.trim().to_owned();
         if name.is_empty() {
-            return Err(CaseError::Corrupt {
-                case_id: String::new(),
-                column: "operators.name",
-                value: "an operator needs a name".to_owned(),
-            });
+            return Err(CaseError::Invalid("an operator needs a name"));
         }
         let issued = takedown_tokens::issue(OPERATOR_TOKEN_PREFIX);
         let row = OperatorRow {
@@ -619,6 +618,25 @@ impl CaseStore {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// How many cases have a window whose end is not known yet.
+    pub async fn count_pending_windows(&self) -> Result<u64, CaseError> {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE pending_windows <> '[]'")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// `base` with the years imported into this database laid over it: the Chinese calendar
+    /// in force for this desk.
+    pub async fn cn_calendar(&self, base: &CnCalendar) -> Result<CnCalendar, CaseError> {
+        let mut cn = base.clone();
+        for file in self.imported_calendars().await? {
+            cn = cn.with_file(&file);
+        }
+        Ok(cn)
     }
 
     /// The holiday tables imported into this database, oldest year first. A stored table that

@@ -8,7 +8,7 @@ use axum::Router;
 use takedown_webhook::Secret;
 
 use crate::{
-    calendar::{CalendarFile, CnCalendar},
+    calendar::CalendarFile,
     cases::{CaseError, CaseStore},
     clock::SystemClock,
     engine::{CaseFlow, FlowError, spawn_ticker},
@@ -91,8 +91,7 @@ impl Desk {
             Some(url) => Arc::new(HttpSellerNotifier::new(url.clone())?),
             None => Arc::new(RecordOnly),
         };
-        let flow = CaseFlow::new(cases.clone(), Arc::new(SystemClock), listings, sellers)
-            .with_cn_calendar(CnCalendar::official());
+        let flow = CaseFlow::new(cases.clone(), Arc::new(SystemClock), listings, sellers);
         flow.reload_calendars().await?;
         for (year, source) in flow.cn_calendar().years() {
             tracing::info!(year, source, "CN holiday table loaded");

@@ -122,11 +122,7 @@ impl CaseFlow {
     /// Reloads the tables imported into the store (`takedown calendar import`) over the
     /// configured ones.
     pub async fn reload_calendars(&self) -> Result<(), FlowError> {
-        let mut cn = (*self.cn_base).clone();
-        for file in self.store.imported_calendars().await? {
-            cn = cn.with_file(&file);
-        }
-        let cn = Arc::new(cn);
+        let cn = Arc::new(self.store.cn_calendar(&self.cn_base).await?);
         match self.cn.write() {
             Ok(mut slot) => *slot = cn,
             Err(poisoned) => *poisoned.into_inner() = cn,
@@ -477,9 +473,7 @@ impl CaseFlow {
         let next = transition(&profile, case.state, &Event::SellerNotified)?;
         let now = self.clock.now();
         let mut after = case.clone();
-        after
-            .pending_windows
-            .retain(|w| w.field != WindowField::Deadline);
+        // `window_end` replaces any pending deadline of the state being left.
         let answer_by = self
             .window_end(
                 WindowField::Deadline,

@@ -46,8 +46,7 @@ pub async fn metrics(store: &CaseStore) -> Result<Metrics, CaseError> {
         })
         .collect();
     let states = store.state_counts().await?.into_iter().collect();
-    let deadlines_unknown =
-        u64::try_from(store.with_pending_windows().await?.len()).unwrap_or(u64::MAX);
+    let deadlines_unknown = store.count_pending_windows().await?;
     Ok(Metrics {
         time_to_measures,
         states,
