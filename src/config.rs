@@ -10,6 +10,8 @@
 //! rights_files = ["owner.json"]
 //! [policy]
 //! auto_file_threshold = 0.8
+//! [matcher]
+//! verification = "weak"  # or "off", "weak_then_all": local-feature checks of weak pairs
 //! [[sources]]
 //! id = "sample-market"
 //! kind = "marketplace"
@@ -79,6 +81,9 @@ pub struct Config {
     /// The filing policy the actioner applies (an owner's own policy replaces it).
     #[serde(default)]
     pub policy: Policy,
+    /// The matcher's settings (`[matcher] verification = "weak"`, the default).
+    #[serde(default)]
+    pub matcher: MatcherConfig,
     /// The sources to crawl, one crawler each.
     #[serde(default)]
     pub sources: Vec<SourceConfig>,
@@ -142,9 +147,9 @@ impl Config {
         HasherConfig::default()
     }
 
-    /// The matcher's configuration (nothing in the file yet: the defaults).
+    /// The matcher's configuration: the `[matcher]` table.
     pub fn matcher(&self) -> MatcherConfig {
-        MatcherConfig::default()
+        self.matcher.clone()
     }
 
     /// The actioner's configuration: the `[policy]` table.

@@ -168,6 +168,7 @@ fn demo_config(
             source("sample-fair", SourceKind::FairCatalog, "/fair/"),
         ],
         platforms: vec![platform("sample-market"), platform("sample-fair")],
+        matcher: Default::default(),
         backends: Default::default(),
     }
 }

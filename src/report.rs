@@ -103,11 +103,16 @@ pub fn write(
                 threshold,
                 region,
                 algorithm,
+                inliers,
             } => (
                 img(data, listing_image),
                 img(data, right_image),
                 format!(
-                    "{algorithm} distance {distance} ≤ {threshold}, view {}{}",
+                    "{}, view {}{}",
+                    match inliers {
+                        Some(n) => format!("{algorithm}: {n} inliers ≥ {threshold}"),
+                        None => format!("{algorithm} distance {distance} ≤ {threshold}"),
+                    },
                     escape(view),
                     region
                         .map(|r| format!(

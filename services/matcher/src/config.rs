@@ -1,24 +1,54 @@
-//! The matcher's configuration.
+//! The matcher's configuration: the `[matcher]` table of `takedown.toml`.
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use takedown_bus::Bus;
+use takedown_matching::verify::VerifyPolicy;
 use takedown_store::{BlobStore, Store};
 
 use crate::Matcher;
 
-/// What the matcher stage is built from. Nothing is configurable yet (the thresholds are
-/// the matching crate's, fitted on the evaluation dataset); the type is the place a
-/// `[matcher]` table would land.
+/// What the matcher stage is built from. The thresholds are the matching crate's (fitted on
+/// the calibration split); what is configurable is when the verification stage runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct MatcherConfig {}
+pub struct MatcherConfig {
+    /// When a listing photo is checked against registered images by local features.
+    #[serde(default)]
+    pub verification: ImageVerification,
+}
+
+/// When the verification stage (local features matched under one perspective mapping)
+/// runs: `[matcher] verification = "off" | "weak" | "weak_then_all"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImageVerification {
+    /// Never: the hashes alone decide (and registered images' features are not computed).
+    Off,
+    /// On the rights the hashes paired with a photo without the pair standing (at most
+    /// eight per photo, closest first): the evaluated operating point.
+    #[default]
+    Weak,
+    /// As `weak`, and against every registered image when the hashes found nothing in a
+    /// photo: finds more logos in scenes, at a cost that grows with the registry.
+    WeakThenAll,
+}
+
+impl From<ImageVerification> for VerifyPolicy {
+    fn from(v: ImageVerification) -> Self {
+        match v {
+            ImageVerification::Off => VerifyPolicy::Off,
+            ImageVerification::Weak => VerifyPolicy::Weak,
+            ImageVerification::WeakThenAll => VerifyPolicy::WeakThenAll,
+        }
+    }
+}
 
 impl MatcherConfig {
     /// The stage: reads hashed listings from `bus` and the rights from `store` (registered
-    /// images from `blobs`), publishes matches on `bus`.
+    /// images, and the listing photos it verifies, from `blobs`), publishes matches on `bus`.
     pub fn build(&self, bus: Arc<dyn Bus>, store: Store, blobs: BlobStore) -> Matcher {
-        Matcher::new(bus, store, blobs)
+        Matcher::with_verification(bus, store, blobs, self.verification.into())
     }
 }

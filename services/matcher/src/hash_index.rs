@@ -22,10 +22,13 @@
 //! would meet them, so ties resolve identically; the randomized test against `ImageIndex`
 //! checks the answers stay identical.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use takedown_matching::{
-    ImageHit, IndexedImage, Mih64Index, MihIndex, Specificity, SpecificityPolicy, Thresholds,
+    ImageHit, IndexedImage, Mih64Index, MihIndex, Reference, References, Specificity,
+    SpecificityPolicy, Thresholds, decide_then_verify,
+    verify::{LocalFeatures, Verification, VerifyParams, VerifyPolicy},
 };
 use takedown_model::RegionHash;
 
@@ -51,6 +54,9 @@ struct Entry {
     view: String,
     digest: String,
     hashes: Vec<Stored>,
+    /// Its local features for the verification stage, computed once at registration (None:
+    /// not computed, or the registration is too generic to match by image).
+    features: Option<Arc<LocalFeatures>>,
 }
 
 type TierKey = (String, usize);
@@ -184,12 +190,28 @@ impl ImageHashIndex {
     /// registration too generic to match by image). Hashes whose bits are not valid hex are
     /// dropped, as the linear index drops them: they could never match.
     pub fn insert(&mut self, image: IndexedImage) -> Specificity {
-        self.add(image, false)
+        self.add(image, None, false)
     }
 
-    /// [`Self::insert`]; with `batch`, the 64-bit tiers leave the hashes to their scanned
-    /// tail until [`Mih64Index::flush`].
-    fn add(&mut self, image: IndexedImage, batch: bool) -> Specificity {
+    /// [`Self::insert`], keeping the image's local features for the verification stage
+    /// ([`Self::query_verified`]), as `ImageIndex::insert_with_features` does: none are kept
+    /// for a registration too generic to match by image.
+    pub fn insert_with_features(
+        &mut self,
+        image: IndexedImage,
+        features: Option<Arc<LocalFeatures>>,
+    ) -> Specificity {
+        self.add(image, features, false)
+    }
+
+    /// [`Self::insert_with_features`]; with `batch`, the 64-bit tiers leave the hashes to
+    /// their scanned tail until [`Mih64Index::flush`].
+    fn add(
+        &mut self,
+        image: IndexedImage,
+        features: Option<Arc<LocalFeatures>>,
+        batch: bool,
+    ) -> Specificity {
         let seq = self.next_seq;
         self.next_seq += 1;
         let judged = self.policy.assess(&image.hashes, &image.variants);
@@ -248,6 +270,7 @@ impl ImageHashIndex {
                 view: image.view,
                 digest: image.digest,
                 hashes: stored,
+                features: features.filter(|f| !judged.too_generic && !f.is_empty()),
             },
         );
         judged
@@ -257,8 +280,16 @@ impl ImageHashIndex {
     /// tier for the batch (a registry refresh, or loading the registry at start) instead of
     /// one every few thousand hashes.
     pub fn extend(&mut self, images: impl IntoIterator<Item = IndexedImage>) {
-        for image in images {
-            self.add(image, true);
+        self.extend_with_features(images.into_iter().map(|image| (image, None)));
+    }
+
+    /// [`Self::extend`] with each image's local features ([`Self::insert_with_features`]).
+    pub fn extend_with_features(
+        &mut self,
+        images: impl IntoIterator<Item = (IndexedImage, Option<Arc<LocalFeatures>>)>,
+    ) {
+        for (image, features) in images {
+            self.add(image, features, true);
         }
         for tier in self.tiers.values_mut() {
             if let Tier::Mih64(index) = tier {
@@ -302,6 +333,42 @@ impl ImageHashIndex {
     /// bound supported by a pair of another kind), the hit that stands; sorted by distance,
     /// then right id. Identical to `ImageIndex::query_with` over the same images.
     pub fn query_with(&self, hashes: &[RegionHash], thresholds: Thresholds) -> Vec<ImageHit> {
+        let mut hits: Vec<ImageHit> = self
+            .candidates(hashes, thresholds)
+            .into_values()
+            .filter_map(|pairs| thresholds.decide_capped(pairs))
+            .collect();
+        hits.sort_by(|a, b| {
+            a.distance
+                .cmp(&b.distance)
+                .then_with(|| a.right_id.cmp(&b.right_id))
+        });
+        hits
+    }
+
+    /// As [`Self::query_with`], then the verification stage under `policy` on the weak
+    /// candidates (and, under `WeakThenAll`, every right when nothing stood): identical to
+    /// `ImageIndex::query_verified` over the same images and features. `query` gives the
+    /// photo's features and is called only when some right is to be verified.
+    pub fn query_verified(
+        &self,
+        hashes: &[RegionHash],
+        thresholds: Thresholds,
+        query: impl FnOnce() -> Option<LocalFeatures>,
+        policy: VerifyPolicy,
+        params: &VerifyParams,
+    ) -> Vec<(ImageHit, Option<Verification>)> {
+        let candidates = self.candidates(hashes, thresholds);
+        decide_then_verify(self, candidates, thresholds, query, policy, params)
+    }
+
+    /// Per right, every pair within its kind's search radius, in the linear scan's order
+    /// (registered image, its hash, the query's hash), with its cap.
+    fn candidates(
+        &self,
+        hashes: &[RegionHash],
+        thresholds: Thresholds,
+    ) -> HashMap<&str, Vec<(ImageHit, Option<u32>)>> {
         // (entry sequence, stored position, query position, distance)
         let mut candidates: Vec<(u64, usize, usize, u32)> = Vec::new();
         for (q, query) in hashes.iter().enumerate() {
@@ -359,16 +426,7 @@ impl ImageHashIndex {
                 .or_default()
                 .push((hit, cap));
         }
-        let mut hits: Vec<ImageHit> = by_right
-            .into_values()
-            .filter_map(|pairs| thresholds.decide_capped(pairs))
-            .collect();
-        hits.sort_by(|a, b| {
-            a.distance
-                .cmp(&b.distance)
-                .then_with(|| a.right_id.cmp(&b.right_id))
-        });
-        hits
+        by_right
     }
 
     fn allocate_id(&mut self) -> Option<u32> {
@@ -378,6 +436,34 @@ impl ImageHashIndex {
         let id = self.next_id;
         self.next_id = self.next_id.checked_add(1)?;
         Some(id)
+    }
+}
+
+impl References for ImageHashIndex {
+    fn references_of(&self, right: &str) -> Vec<Reference<'_>> {
+        let Some(seqs) = self.by_right.get(right) else {
+            return Vec::new();
+        };
+        seqs.iter()
+            .filter_map(|seq| self.entries.get(seq))
+            .filter_map(|e| {
+                Some(Reference {
+                    right_id: &e.right_id,
+                    view: &e.view,
+                    digest: &e.digest,
+                    features: e.features.as_deref()?,
+                })
+            })
+            .collect()
+    }
+
+    fn rights_with_features(&self) -> Vec<&str> {
+        let mut seen = HashSet::new();
+        self.entries
+            .values()
+            .filter(|e| e.features.is_some() && seen.insert(e.right_id.as_str()))
+            .map(|e| e.right_id.as_str())
+            .collect()
     }
 }
 

@@ -38,7 +38,13 @@ use std::{
 };
 
 use takedown_bus::{Bus, BusError, Topic, consume_decoded};
-use takedown_matching::{IMAGE_THRESHOLDS, closest_rights, image_score_for};
+use takedown_matching::{
+    IMAGE_THRESHOLDS, ImageHit, ImageLimits, closest_rights, image_score_for,
+    verify::{
+        LocalFeatures, QUERY_FEATURES, VERIFY_PARAMS, Verification, VerifyPolicy,
+        features_from_bytes, verified_score,
+    },
+};
 use takedown_model::{
     Envelope, HashedListing, Match, MatchKind, MatchReason, RightKind, stable_id,
 };
@@ -46,7 +52,7 @@ use takedown_store::{BlobStore, Store, StoreError};
 use tokio::{sync::Mutex, time::MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-pub use config::MatcherConfig;
+pub use config::{ImageVerification, MatcherConfig};
 pub use hash_index::ImageHashIndex;
 pub use rights::RightsView;
 
@@ -111,12 +117,24 @@ pub struct Matcher {
 }
 
 impl Matcher {
+    /// A matcher that verifies weak candidates by local features (the default policy).
     pub fn new(bus: Arc<dyn Bus>, store: Store, blobs: BlobStore) -> Self {
+        Self::with_verification(bus, store, blobs, VerifyPolicy::default())
+    }
+
+    /// A matcher whose verification stage runs under `verification`.
+    pub fn with_verification(
+        bus: Arc<dyn Bus>,
+        store: Store,
+        blobs: BlobStore,
+        verification: VerifyPolicy,
+    ) -> Self {
+        let view = RightsView::verifying(verification);
         Self {
             bus,
             store,
             blobs,
-            view: Mutex::new(RightsView::default()),
+            view: Mutex::new(view),
             decided: AtomicBool::new(false),
         }
     }
@@ -217,10 +235,15 @@ impl Matcher {
         }
         let rights = self.store.rights().await?;
         let authorized = self.store.authorized_sellers().await?;
-        let plan = self.view.lock().await.plan(rights);
+        let (plan, verification) = {
+            let view = self.view.lock().await;
+            (view.plan(rights), view.verification)
+        };
         let blobs = self.blobs.clone();
-        let arrived =
-            tokio::task::spawn_blocking(move || rights::hash_rights(plan.changed, &blobs)).await?;
+        let arrived = tokio::task::spawn_blocking(move || {
+            rights::hash_rights(plan.changed, &blobs, verification)
+        })
+        .await?;
         let mut view = self.view.lock().await;
         view.commit(&plan.gone, arrived.clone());
         view.set_authorized(authorized);
@@ -243,7 +266,13 @@ impl Matcher {
         // sees it set and hunts that right (see `refresh_registry`).
         self.decided.store(true, Ordering::SeqCst);
         let view = self.view.lock().await;
-        let found = find_matches(&view, &hashed);
+        let photos = BlobPhotos {
+            blobs: &self.blobs,
+            limits: ImageLimits::default(),
+        };
+        // Verification decodes the photo and compares features: CPU work that must not hold
+        // up the runtime's other tasks where the runtime can move them elsewhere.
+        let found = on_cpu(|| find_matches_with(&view, &hashed, &photos));
         drop(view);
         for found in found {
             tracing::info!(listing = %found.listing_url, right = %found.right_id, kind = found.kind.as_str(), score = found.score, "match");
@@ -255,8 +284,65 @@ impl Matcher {
     }
 }
 
-/// Every right the listing infringes, best evidence per right.
+/// Runs `work` where a multi-threaded runtime lets the other tasks go on (inline elsewhere:
+/// a test's single-threaded runtime has no other worker to hand them to).
+fn on_cpu<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
+        _ => work(),
+    }
+}
+
+/// Where the verification stage gets a listing photo's local features.
+pub trait PhotoFeatures {
+    /// The features of the listing photo with `digest`, None when it cannot be had (then
+    /// nothing is verified in it and the hashes alone decide).
+    fn features(&self, digest: &str) -> Option<LocalFeatures>;
+}
+
+/// No photos: the hashes alone decide.
+pub struct NoPhotos;
+
+impl PhotoFeatures for NoPhotos {
+    fn features(&self, _digest: &str) -> Option<LocalFeatures> {
+        None
+    }
+}
+
+/// The listing photos the crawler stored, read from the blob store and decoded within
+/// `limits`.
+pub struct BlobPhotos<'a> {
+    /// Where the crawler stored them.
+    pub blobs: &'a BlobStore,
+    /// The decoding limits (the hasher's defaults).
+    pub limits: ImageLimits,
+}
+
+impl PhotoFeatures for BlobPhotos<'_> {
+    fn features(&self, digest: &str) -> Option<LocalFeatures> {
+        let bytes = self
+            .blobs
+            .get(digest)
+            .inspect_err(|e| tracing::warn!(image = %digest, error = %e, "listing photo not verified: not readable"))
+            .ok()?;
+        features_from_bytes(&bytes, &self.limits, &QUERY_FEATURES)
+            .inspect_err(|e| tracing::warn!(image = %digest, error = %e, "listing photo not verified: not decodable"))
+            .ok()
+    }
+}
+
+/// Every right the listing infringes, best evidence per right, by hashes alone.
 pub fn find_matches(view: &RightsView, hashed: &HashedListing) -> Vec<Match> {
+    find_matches_with(view, hashed, &NoPhotos)
+}
+
+/// Every right the listing infringes, best evidence per right: the hashes decide, and the
+/// view's verification stage confirms weak candidates in the photos `photos` gives.
+pub fn find_matches_with(
+    view: &RightsView,
+    hashed: &HashedListing,
+    photos: &dyn PhotoFeatures,
+) -> Vec<Match> {
     let listing = &hashed.listing;
     let day = listing.captured_at.date_naive();
     let mut best: BTreeMap<String, (MatchKind, f32, MatchReason)> = BTreeMap::new();
@@ -286,14 +372,26 @@ pub fn find_matches(view: &RightsView, hashed: &HashedListing) -> Vec<Match> {
         offer(&hit.right_id, MatchKind::WordMark, hit.score, reason);
     }
     for image in &hashed.images {
-        let hits = view.images.query_with(&image.hashes, IMAGE_THRESHOLDS);
+        let hits = view.images.query_verified(
+            &image.hashes,
+            IMAGE_THRESHOLDS,
+            || photos.features(&image.digest),
+            view.verification,
+            &VERIFY_PARAMS,
+        );
+        // A verified hit is scored by its inliers, a hash hit by its kind and distance.
+        let score_of = |(hit, verified): &(ImageHit, Option<Verification>)| match verified {
+            Some(v) => verified_score(v.inliers, &VERIFY_PARAMS),
+            None => image_score_for(hit),
+        };
         // One right per part of the photo: the closest (and any as strong).
         let closest: BTreeSet<String> =
-            closest_rights(hits.iter().collect(), |h| (h.region, image_score_for(h)))
+            closest_rights(hits.iter().collect(), |h| (h.0.region, score_of(h)))
                 .into_iter()
-                .map(|h| h.right_id.clone())
+                .map(|h| h.0.right_id.clone())
                 .collect();
-        for hit in hits {
+        for found in &hits {
+            let (hit, verified) = found;
             let Some(right) = view.rights.get(&hit.right_id) else {
                 continue;
             };
@@ -314,9 +412,12 @@ pub fn find_matches(view: &RightsView, hashed: &HashedListing) -> Vec<Match> {
                 distance: hit.distance,
                 threshold: hit.threshold,
                 region: hit.region,
+                inliers: verified
+                    .as_ref()
+                    .map(|v| u32::try_from(v.inliers).unwrap_or(u32::MAX)),
             };
             // The estimated precision of hits of this kind at this distance.
-            offer(&hit.right_id, kind, image_score_for(&hit), reason);
+            offer(&hit.right_id, kind, score_of(found), reason);
         }
     }
     best.into_iter()

@@ -3,8 +3,12 @@
 //! rebuilding them or re-hashing anyone else's images.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
-use takedown_matching::{ImageLimits, IndexedImage, WordMarkIndex, hash_reference_views};
+use takedown_matching::{
+    ImageLimits, IndexedImage, WordMarkIndex, hash_reference_views,
+    verify::{LocalFeatures, REFERENCE_FEATURES, VerifyPolicy, features_from_bytes},
+};
 use takedown_model::{Right, RightKind, digest_hex};
 use takedown_store::BlobStore;
 
@@ -18,6 +22,9 @@ pub struct Arrived {
     pub fingerprint: String,
     /// Its registered images, hashed.
     pub images: Vec<IndexedImage>,
+    /// Their local features for the verification stage, by image digest (empty when
+    /// verification is off).
+    pub features: HashMap<String, Arc<LocalFeatures>>,
 }
 
 #[derive(Default)]
@@ -31,6 +38,9 @@ pub struct RightsView {
     authorized: HashSet<(String, String, String)>,
     /// The registry version this view was brought up to.
     version: Option<String>,
+    /// When listing photos are verified against registered images by local features; off,
+    /// the registered images' features are not computed.
+    pub verification: VerifyPolicy,
 }
 
 /// What the store's registry changes in a view: computed under the view's lock, carried
@@ -54,7 +64,7 @@ impl RightsView {
     /// (re-)indexed.
     pub fn apply(&mut self, rights: Vec<Right>, blobs: &BlobStore) -> Vec<Arrived> {
         let plan = self.plan(rights);
-        let arrived = hash_rights(plan.changed, blobs);
+        let arrived = hash_rights(plan.changed, blobs, self.verification);
         self.commit(&plan.gone, arrived.clone());
         arrived
     }
@@ -91,7 +101,7 @@ impl RightsView {
         for a in arrived {
             // A right changed twice between plan and commit is replaced, never doubled.
             self.remove(&a.right.id);
-            images.retain(|image: &IndexedImage| image.right_id != a.right.id);
+            images.retain(|(image, _): &(IndexedImage, _)| image.right_id != a.right.id);
             if a.right.kind == RightKind::WordMark {
                 self.words.add(&a.right.id, &a.right.name);
             }
@@ -105,12 +115,15 @@ impl RightsView {
             {
                 tracing::warn!(right = %a.right.id, territory = %unknown, "territory is neither an ISO 3166 alpha-2 code nor EU: it covers no market");
             }
-            images.extend(a.images);
+            images.extend(a.images.into_iter().map(|image| {
+                let features = a.features.get(&image.digest).cloned();
+                (image, features)
+            }));
             self.fingerprints.insert(a.right.id.clone(), a.fingerprint);
             self.rights.insert(a.right.id.clone(), a.right);
         }
         // One rebuild for the whole refresh, after every removal.
-        self.images.extend(images);
+        self.images.extend_with_features(images);
     }
 
     /// Replaces the authorized sellers.
@@ -128,9 +141,26 @@ impl RightsView {
 
     /// A view over `rights` (images read from `blobs` and hashed).
     pub fn build(rights: Vec<Right>, blobs: &BlobStore) -> Self {
-        let mut view = RightsView::default();
+        Self::build_verified(rights, blobs, VerifyPolicy::default())
+    }
+
+    /// A view over `rights` that verifies under `verification`.
+    pub fn build_verified(
+        rights: Vec<Right>,
+        blobs: &BlobStore,
+        verification: VerifyPolicy,
+    ) -> Self {
+        let mut view = Self::verifying(verification);
         view.apply(rights, blobs);
         view
+    }
+
+    /// An empty view that verifies under `verification`.
+    pub fn verifying(verification: VerifyPolicy) -> Self {
+        RightsView {
+            verification,
+            ..RightsView::default()
+        }
     }
 
     pub fn is_authorized(&self, owner: &str, platform: &str, seller: &str) -> bool {
@@ -146,16 +176,25 @@ impl RightsView {
     }
 }
 
-/// Reads and hashes the registered images of `rights` (CPU work: callers on the async
-/// runtime run it on a blocking thread). An image that cannot be read or hashed is logged
-/// and left out; the right's other images and the other rights still load.
-pub fn hash_rights(rights: Vec<(Right, String)>, blobs: &BlobStore) -> Vec<Arrived> {
+/// Reads and hashes the registered images of `rights`, and unless `verification` is off
+/// computes their local features (CPU work: callers on the async runtime run it on a
+/// blocking thread). An image that cannot be read or hashed is logged and left out; the
+/// right's other images and the other rights still load.
+pub fn hash_rights(
+    rights: Vec<(Right, String)>,
+    blobs: &BlobStore,
+    verification: VerifyPolicy,
+) -> Vec<Arrived> {
     rights
         .into_iter()
-        .map(|(right, fingerprint)| Arrived {
-            images: hash_images(&right, blobs),
-            right,
-            fingerprint,
+        .map(|(right, fingerprint)| {
+            let (images, features) = hash_images(&right, blobs, verification);
+            Arrived {
+                images,
+                features,
+                right,
+                fingerprint,
+            }
         })
         .collect()
 }
@@ -166,14 +205,28 @@ pub fn fingerprint(right: &Right) -> String {
     digest_hex(serde_json::to_string(right).unwrap_or_default().as_bytes())
 }
 
-fn hash_images(right: &Right, blobs: &BlobStore) -> Vec<IndexedImage> {
+/// The hashes of a right's registered images, and their features by digest.
+fn hash_images(
+    right: &Right,
+    blobs: &BlobStore,
+    verification: VerifyPolicy,
+) -> (Vec<IndexedImage>, HashMap<String, Arc<LocalFeatures>>) {
     let limits = ImageLimits::default();
     let mut out = Vec::new();
+    let mut features = HashMap::new();
     for image in &right.images {
-        let hashes = blobs
-            .get(&image.digest)
-            .map_err(|e| e.to_string())
-            .and_then(|bytes| hash_reference_views(&bytes, &limits).map_err(|e| e.to_string()));
+        let bytes = blobs.get(&image.digest).map_err(|e| e.to_string());
+        let hashes = bytes
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|bytes| hash_reference_views(bytes, &limits).map_err(|e| e.to_string()));
+        if let (Ok(bytes), true) = (&bytes, verification != VerifyPolicy::Off) {
+            // An image that hashes decodes for its features too; one that does not is
+            // reported below.
+            if let Ok(found) = features_from_bytes(bytes, &limits, &REFERENCE_FEATURES) {
+                features.insert(image.digest.clone(), Arc::new(found));
+            }
+        }
         match hashes {
             Ok(views) => out.push(IndexedImage {
                 right_id: right.id.clone(),
@@ -187,7 +240,7 @@ fn hash_images(right: &Right, blobs: &BlobStore) -> Vec<IndexedImage> {
             }
         }
     }
-    out
+    (out, features)
 }
 
 #[cfg(test)]
@@ -218,6 +271,7 @@ mod tests {
                 hashes: vec![hash],
                 variants: Vec::new(),
             }],
+            features: HashMap::new(),
         }
     }
 

@@ -168,6 +168,15 @@ fn explanation_zh(found: &Match, right: &Right) -> String {
         ),
         MatchReason::Image {
             view,
+            inliers: Some(inliers),
+            threshold,
+            ..
+        } => format!(
+            "该商品图片中出现了{registered}（视图“{view}”；{inliers} 个局部特征点经透视几何校验一致，至少需 {threshold} 个），销售者为 {}。",
+            found.seller
+        ),
+        MatchReason::Image {
+            view,
             distance,
             threshold,
             algorithm,
@@ -227,6 +236,15 @@ fn explanation(found: &Match, right: &Right) -> String {
         } => format!(
             "The listing title uses \"{span}\", a {} variant (distance {distance}) of the registered {registered}, for goods offered by {}.",
             variant.replace('_', " "),
+            found.seller
+        ),
+        MatchReason::Image {
+            view,
+            inliers: Some(inliers),
+            threshold,
+            ..
+        } => format!(
+            "A listing image shows the registered {registered} (view \"{view}\"): {inliers} of its local features were found in the image, consistent with one perspective mapping (at least {threshold} required), offered by {}.",
             found.seller
         ),
         MatchReason::Image {

@@ -46,8 +46,9 @@ pub mod verify;
 pub use closest::closest_rights;
 pub use image_hash::{
     Background, Cap, ImageError, ImageHit, ImageIndex, ImageLimits, IndexedImage, PHASH64,
-    PHASH64R, ReferenceHashes, SHAPE64, SHAPE64R, Specificity, SpecificityPolicy, TOO_GENERIC,
-    Thresholds, hamming_hex, hash_query, hash_reference, hash_reference_views, hash_whole,
+    PHASH64R, Reference, ReferenceHashes, References, SHAPE64, SHAPE64R, Specificity,
+    SpecificityPolicy, TOO_GENERIC, Thresholds, decide_then_verify, hamming_hex, hash_query,
+    hash_reference, hash_reference_views, hash_whole,
 };
 pub use mih::{MihIndex, linear_query};
 pub use mih64::Mih64Index;

@@ -58,6 +58,12 @@ pub enum MatchReason {
         /// The window of the listing image, or None for the whole image.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         region: Option<[f32; 4]>,
+        /// For a match confirmed by local features (algorithm `orb256-ransac`): how many of
+        /// the registered image's keypoints were found in the listing image consistent with
+        /// one perspective mapping; `distance` is then 0, `threshold` the fewest that count,
+        /// and `region` the box where the registered image was found. None for hash matches.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        inliers: Option<u32>,
     },
 }
 

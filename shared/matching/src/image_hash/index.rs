@@ -4,6 +4,9 @@
 //! multi-index-hashing implementation can replace it without touching callers.
 
 mod corroborate;
+mod verified;
+
+pub use verified::{Reference, References, decide_then_verify};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,9 +15,7 @@ use takedown_model::RegionHash;
 
 use super::phash::hamming_bytes;
 use super::specificity::{Specificity, SpecificityPolicy};
-use crate::verify::{
-    LocalFeatures, MAX_WEAK_CANDIDATES, VERIFIED_ORB, Verification, VerifyParams, VerifyPolicy,
-};
+use crate::verify::{LocalFeatures, Verification, VerifyParams, VerifyPolicy};
 
 /// Ramped hashes ([`super::PHASH64R`], [`super::SHAPE64R`]) are held this many bits tighter
 /// than the plain kind they stand beside: the ramp fixes a symmetric logo's bits, but it also makes
@@ -268,89 +269,7 @@ impl ImageIndex {
         params: &VerifyParams,
     ) -> Vec<(ImageHit, Option<Verification>)> {
         let candidates = self.candidates(hashes, thresholds);
-        let mut hits = Vec::new();
-        let mut weak: Vec<(String, i64)> = Vec::new();
-        for (right, pairs) in candidates {
-            // How far the closest pair was beyond its search radius' strict part: the
-            // candidates' order.
-            let closeness = pairs
-                .iter()
-                .map(|(h, _)| i64::from(h.distance) - i64::from(h.threshold))
-                .min()
-                .unwrap_or(0);
-            match thresholds.decide_capped(pairs) {
-                Some(hit) => hits.push((hit, None)),
-                None => weak.push((right.to_string(), closeness)),
-            }
-        }
-        weak.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
-        weak.truncate(MAX_WEAK_CANDIDATES);
-        let mut to_try: Vec<&str> = weak.iter().map(|(r, _)| r.as_str()).collect();
-        if policy == VerifyPolicy::WeakThenAll && hits.is_empty() {
-            for entry in &self.entries {
-                if !to_try.contains(&entry.right_id.as_str()) {
-                    to_try.push(&entry.right_id);
-                }
-            }
-        }
-        // The photo's features are computed only when some right is to be verified.
-        let query = (policy != VerifyPolicy::Off && !to_try.is_empty())
-            .then(query)
-            .flatten();
-        let Some(query) = query else {
-            let mut plain: Vec<ImageHit> = hits.into_iter().map(|(h, _)| h).collect();
-            sort_hits(&mut plain);
-            return plain.into_iter().map(|h| (h, None)).collect();
-        };
-        for right in to_try {
-            if let Some(found) = self.verify_right(right, &query, params) {
-                hits.push(found);
-            }
-        }
-        hits.sort_by(|a, b| {
-            let inliers = |x: &(ImageHit, Option<Verification>)| {
-                x.1.as_ref().map_or(usize::MAX, |v| v.inliers)
-            };
-            a.0.distance
-                .cmp(&b.0.distance)
-                .then_with(|| inliers(b).cmp(&inliers(a)))
-                .then_with(|| a.0.right_id.cmp(&b.0.right_id))
-        });
-        hits
-    }
-
-    /// The best verification of any registered image of `right` in `query`.
-    fn verify_right(
-        &self,
-        right: &str,
-        query: &LocalFeatures,
-        params: &VerifyParams,
-    ) -> Option<(ImageHit, Option<Verification>)> {
-        let mut best: Option<(&Entry, Verification)> = None;
-        for entry in self.entries.iter().filter(|e| e.right_id == right) {
-            let Some(features) = &entry.features else {
-                continue;
-            };
-            if let Some(v) = crate::verify::verify(features, query, params)
-                && best.as_ref().is_none_or(|(_, b)| v.inliers > b.inliers)
-            {
-                best = Some((entry, v));
-            }
-        }
-        let (entry, v) = best?;
-        Some((
-            ImageHit {
-                right_id: entry.right_id.clone(),
-                view: entry.view.clone(),
-                right_digest: entry.digest.clone(),
-                distance: 0,
-                threshold: u32::try_from(params.min_inliers).unwrap_or(u32::MAX),
-                region: Some(v.region),
-                algorithm: VERIFIED_ORB.to_string(),
-                variant: false,
-            },
-            Some(v),
-        ))
+        decide_then_verify(self, candidates, thresholds, query, policy, params)
     }
 
     /// Per right, every pair within its kind's search radius, in scan order.
@@ -407,8 +326,34 @@ impl ImageIndex {
     }
 }
 
+impl References for ImageIndex {
+    fn references_of(&self, right: &str) -> Vec<Reference<'_>> {
+        self.entries
+            .iter()
+            .filter(|e| e.right_id == right)
+            .filter_map(|e| {
+                Some(Reference {
+                    right_id: &e.right_id,
+                    view: &e.view,
+                    digest: &e.digest,
+                    features: e.features.as_deref()?,
+                })
+            })
+            .collect()
+    }
+
+    fn rights_with_features(&self) -> Vec<&str> {
+        let mut seen = std::collections::HashSet::new();
+        self.entries
+            .iter()
+            .filter(|e| e.features.is_some() && seen.insert(e.right_id.as_str()))
+            .map(|e| e.right_id.as_str())
+            .collect()
+    }
+}
+
 /// Hits by distance, then right id.
-fn sort_hits(hits: &mut [ImageHit]) {
+pub(crate) fn sort_hits(hits: &mut [ImageHit]) {
     hits.sort_by(|a, b| {
         a.distance
             .cmp(&b.distance)

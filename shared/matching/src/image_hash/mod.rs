@@ -39,7 +39,9 @@ use image::{GrayImage, imageops};
 use takedown_model::RegionHash;
 
 pub use crate::decode::{ImageError, ImageLimits};
-pub use index::{ImageHit, ImageIndex, IndexedImage, Thresholds};
+pub use index::{
+    ImageHit, ImageIndex, IndexedImage, Reference, References, Thresholds, decide_then_verify,
+};
 pub use phash::{PHASH64, hamming_bytes, hamming_hex};
 pub use ramp::PHASH64R;
 pub use shape::{SHAPE64, SHAPE64R};
