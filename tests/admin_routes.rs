@@ -1,6 +1,7 @@
 //! The admin routes over loopback: `takedown run --admin-listen` answers `/healthz`,
 //! `/readyz` and a Prometheus `/metrics` that parses and carries the pipeline's gauges and
-//! counters, and still stops with exit 0 on SIGTERM.
+//! counters (consumer lag, outbox, crawl fetches, messages handled per stage, images hashed,
+//! matcher decisions by kind and evidence), and still stops with exit 0 on SIGTERM.
 
 use std::time::{Duration, Instant};
 
@@ -63,11 +64,23 @@ async fn run_serves_health_readiness_and_prometheus_metrics() {
     loop {
         assert!(
             started.elapsed() < Duration::from_secs(120),
-            "no crawl counters in /metrics: {metrics}"
+            "the stages' series did not all appear in /metrics: {metrics}"
         );
         if let Some((200, text)) = get("/metrics").await {
             metrics = text;
-            if metrics.contains("takedown_crawl_fetches_total") {
+            // Each stage's series appear once it has handled something: the crawl's fetches,
+            // every consuming stage's messages, the hasher's images, the matcher's decisions.
+            if [
+                "takedown_crawl_fetches_total",
+                "takedown_messages_handled_total{group=\"matcher\"",
+                "takedown_messages_handled_total{group=\"actioner\"",
+                "takedown_images_hashed_total{outcome=\"hashed\"}",
+                "takedown_matches_total{kind=",
+                "takedown_listings_matched_total",
+            ]
+            .iter()
+            .all(|name| metrics.contains(name))
+            {
                 break;
             }
         }

@@ -12,6 +12,13 @@
 #
 #   export TAKEDOWN_POSTGRES_URL=postgres://postgres@127.0.0.1:PORT/takedown
 #   export TAKEDOWN_POSTGRES_DIR=/tmp/takedown-pg.XXXXXX
+#   export TAKEDOWN_POSTGRES_CA=/tmp/takedown-pg.XXXXXX/tls/ca.pem
+#   export TAKEDOWN_POSTGRES_OTHER_CA=/tmp/takedown-pg.XXXXXX/tls/other-ca.pem
+#
+# The server also speaks TLS (ssl=on) with a certificate for 127.0.0.1 made here by openssl
+# and signed by a throwaway CA (`TAKEDOWN_POSTGRES_CA`), so clients can be tested with
+# `sslmode=verify-full&sslrootcert=…`; `TAKEDOWN_POSTGRES_OTHER_CA` is a CA that did not
+# sign it (a client trusting only it must refuse the server). Plain connections still work.
 #
 # (also written to $TAKEDOWN_POSTGRES_DIR/env). Progress goes to stderr. initdb refuses to
 # run as root, so as root the server runs as the `postgres` user (or `nobody` without one).
@@ -40,6 +47,28 @@ as_server_user() {
   else
     "$@"
   fi
+}
+
+# A throwaway CA, a server certificate for 127.0.0.1/localhost signed by it, and a second CA
+# that signed nothing, in $1 (openssl; the key readable by its owner only, as PostgreSQL
+# requires).
+make_certificates() {
+  local tls="$1"
+  command -v openssl >/dev/null || die "openssl is needed for the server's test certificate"
+  mkdir -p "$tls"
+  (
+    cd "$tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 \
+      -subj "/CN=takedown test PostgreSQL CA" 2>/dev/null
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout other-ca.key -out other-ca.pem -days 2 \
+      -subj "/CN=takedown test CA that signed nothing" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr \
+      -subj "/CN=127.0.0.1" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >san.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+      -out server.crt -days 2 -extfile san.ext 2>/dev/null
+    chmod 600 server.key
+  ) || die "making the test certificates failed"
 }
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -73,6 +102,9 @@ start() {
   mkdir -p "$dir/data" "$dir/socket"
   [[ "$(id -u)" == 0 ]] && chown -R "$SERVER_USER" "$dir"
 
+  make_certificates "$dir/tls"
+  [[ "$(id -u)" == 0 ]] && chown -R "$SERVER_USER" "$dir/tls"
+
   log "initdb in $dir/data ($bindir, as $SERVER_USER)"
   as_server_user "$bindir/initdb" -D "$dir/data" --username=postgres --auth=trust \
     --encoding=UTF8 >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
@@ -80,7 +112,7 @@ start() {
   log "starting on 127.0.0.1:$port"
   # pg_ctl -w waits until the server accepts connections, at most -t seconds.
   as_server_user "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir/socket -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir/socket -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c ssl=on -c ssl_cert_file=$dir/tls/server.crt -c ssl_key_file=$dir/tls/server.key" \
     start >&2 || { cat "$dir/server.log" >&2; die "the server did not start"; }
 
   # Belt and braces: a bounded wait on a real query over TCP.
@@ -99,6 +131,8 @@ start() {
   {
     echo "export TAKEDOWN_POSTGRES_URL=postgres://postgres@127.0.0.1:$port/takedown"
     echo "export TAKEDOWN_POSTGRES_DIR=$dir"
+    echo "export TAKEDOWN_POSTGRES_CA=$dir/tls/ca.pem"
+    echo "export TAKEDOWN_POSTGRES_OTHER_CA=$dir/tls/other-ca.pem"
   } | tee "$dir/env"
   echo "$bindir" >"$dir/bindir"
   log "ready; stop it with: $0 stop $dir"

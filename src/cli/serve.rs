@@ -59,6 +59,12 @@ pub struct ApiArgs {
     /// default), apart from the API's port so they need no API key and stay internal.
     #[arg(long, value_name = "ADDR")]
     admin_listen: Option<String>,
+    /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     #[command(flatten)]
     data: DataArgs,
 }
@@ -143,6 +149,11 @@ async fn api_state(data: &DataArgs) -> anyhow::Result<(takedown_api::AppState, B
 async fn api(args: ApiArgs) -> anyhow::Result<()> {
     // Before anything is announced: a SIGTERM from then on is a clean stop.
     let (signal, stopping) = shutdown::shared_stop_signal();
+    // Read the certificate before binding, so a bad file fails fast and says which.
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(takedown_https::server_config(cert, key)?),
+        _ => None,
+    };
     let (state, backends) = api_state(&args.data).await?;
     let admin = match &args.admin_listen {
         Some(addr) => {
@@ -159,8 +170,18 @@ async fn api(args: ApiArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("binding {listen}"))?;
-    tracing::info!(addr = %listener.local_addr()?, "API listening");
-    shutdown::serve_until_stopped(takedown_api::serve(state, listener, signal), stopping).await?;
+    let scheme = if tls.is_some() { "HTTPS" } else { "HTTP" };
+    tracing::info!(addr = %listener.local_addr()?, scheme, "API listening");
+    match tls {
+        Some(tls) => {
+            let served = takedown_api::serve_tls(state, listener, tls, signal);
+            shutdown::serve_until_stopped(served, stopping).await?
+        }
+        None => {
+            shutdown::serve_until_stopped(takedown_api::serve(state, listener, signal), stopping)
+                .await?
+        }
+    }
     if let Some(admin) = admin {
         let _ = shutdown::drain("admin routes", admin).await;
     }

@@ -30,6 +30,18 @@ pub enum TenantsCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Issue a new API key (every scope) for a tenant that exists: one registered from an
+    /// owner file, or one whose keys were all revoked. The key is shown only this once.
+    IssueKey {
+        /// The tenant id.
+        #[arg(long)]
+        tenant: String,
+        /// A label for the key, shown by `takedown tenants list`'s audit trail.
+        #[arg(long, default_value = "issued by the operator")]
+        label: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
     /// Revoke one key of a tenant; it stops working at once.
     RevokeKey {
         /// The tenant id whose key is revoked.
@@ -52,6 +64,11 @@ pub async fn run(command: TenantsCommand) -> anyhow::Result<ExitCode> {
             data,
         } => create(kind, &name, id.as_deref(), &data).await?,
         TenantsCommand::List { data } => list(&data.storage().await?.store).await?,
+        TenantsCommand::IssueKey {
+            tenant,
+            label,
+            data,
+        } => issue_key(&data.storage().await?.store, &tenant, &label).await?,
         TenantsCommand::RevokeKey {
             tenant,
             key_id,
@@ -109,8 +126,13 @@ async fn create(
     let store = data.storage().await?.store;
     let (created, key) = match tenant_kind {
         Some(tenant_kind) => {
-            let (tenant, key) =
-                takedown_api::keys::create_tenant(&store, tenant_kind, name, id).await?;
+            let created = takedown_api::keys::create_tenant(&store, tenant_kind, name, id).await;
+            if let (Err(takedown_api::error::ApiError::Conflict(_)), Some(id)) = (&created, id) {
+                anyhow::bail!(
+                    "tenant {id:?} exists; `takedown tenants issue-key --tenant {id}` gives it a new key"
+                );
+            }
+            let (tenant, key) = created?;
             (tenant.id, key)
         }
         None => {
@@ -121,6 +143,30 @@ async fn create(
     eprintln!(
         "created {} {created}; its API key follows (shown only once):",
         kind.name()
+    );
+    println!("{key}");
+    Ok(())
+}
+
+async fn issue_key(store: &Store, tenant: &str, label: &str) -> anyhow::Result<()> {
+    let known = store.tenants().await?.into_iter().any(|t| t.id == tenant)
+        || store.operators().await?.into_iter().any(|o| o.id == tenant);
+    if !known {
+        anyhow::bail!(
+            "no tenant {tenant:?} (see `takedown tenants list`; `takedown tenants create` makes one)"
+        );
+    }
+    let (record, key) = takedown_api::keys::issue_key(
+        store,
+        tenant,
+        takedown_api::scopes::Scope::ALL,
+        label,
+        "cli",
+    )
+    .await?;
+    eprintln!(
+        "issued key {} for {tenant}; it follows (shown only once):",
+        record.id
     );
     println!("{key}");
     Ok(())

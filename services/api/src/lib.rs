@@ -260,3 +260,13 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await
 }
+
+/// [`serve`] over HTTPS with `tls` (`takedown_https::server_config`).
+pub async fn serve_tls(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    tls: takedown_https::ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), takedown_https::TlsError> {
+    takedown_https::serve_tls(router(state), listener, tls, shutdown).await
+}

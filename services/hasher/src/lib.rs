@@ -65,6 +65,11 @@ impl Hasher {
                 .collect::<Vec<_>>()
         })
         .await?;
+        let refused = images.iter().filter(|i| i.refused.is_some()).count();
+        metrics::counter!("takedown_images_hashed_total", "outcome" => "hashed")
+            .increment((images.len() - refused) as u64);
+        metrics::counter!("takedown_images_hashed_total", "outcome" => "refused")
+            .increment(refused as u64);
         for image in images.iter().filter(|i| i.refused.is_some()) {
             events::Event::ImageNotHashed {
                 listing: &listing.id,

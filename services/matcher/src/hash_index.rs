@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 use takedown_matching::{
     ImageHit, IndexedImage, Mih64Index, MihIndex, Reference, References, Specificity,
-    SpecificityPolicy, Thresholds, decide_then_verify,
+    SpecificityPolicy, Thresholds, decide_all, decide_then_verify,
     verify::{LocalFeatures, Verification, VerifyParams, VerifyPolicy},
 };
 use takedown_model::RegionHash;
@@ -333,17 +333,7 @@ impl ImageHashIndex {
     /// bound supported by a pair of another kind), the hit that stands; sorted by distance,
     /// then right id. Identical to `ImageIndex::query_with` over the same images.
     pub fn query_with(&self, hashes: &[RegionHash], thresholds: Thresholds) -> Vec<ImageHit> {
-        let mut hits: Vec<ImageHit> = self
-            .candidates(hashes, thresholds)
-            .into_values()
-            .filter_map(|pairs| thresholds.decide_capped(pairs))
-            .collect();
-        hits.sort_by(|a, b| {
-            a.distance
-                .cmp(&b.distance)
-                .then_with(|| a.right_id.cmp(&b.right_id))
-        });
-        hits
+        decide_all(self.candidates(hashes, thresholds), thresholds)
     }
 
     /// As [`Self::query_with`], then the verification stage under `policy` on the weak

@@ -274,13 +274,27 @@ impl Matcher {
         // up the runtime's other tasks where the runtime can move them elsewhere.
         let found = on_cpu(|| find_matches_with(&view, &hashed, &photos));
         drop(view);
+        metrics::counter!("takedown_listings_matched_total", "outcome" => if found.is_empty() { "no_match" } else { "matched" }).increment(1);
         for found in found {
             tracing::info!(listing = %found.listing_url, right = %found.right_id, kind = found.kind.as_str(), score = found.score, "match");
+            metrics::counter!("takedown_matches_total", "kind" => found.kind.as_str(), "evidence" => evidence_kind(&found.reason)).increment(1);
             self.bus
                 .publish(Topic::Matches, &found.owner_id, &Envelope::encode(&found))
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// How a match's evidence was found, for the decisions counter: a word mark in the title, a
+/// hash pair that stood, or local features verified.
+fn evidence_kind(reason: &MatchReason) -> &'static str {
+    match reason {
+        MatchReason::Text { .. } => "title",
+        MatchReason::Image {
+            inliers: Some(_), ..
+        } => "verified",
+        MatchReason::Image { .. } => "hash",
     }
 }
 

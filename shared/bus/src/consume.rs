@@ -2,9 +2,13 @@
 //! at a time, so an offset is committed only after the message's effects are durable —
 //! and its typed variant, which sets payloads that do not decode aside as dead letters.
 
-use std::{future::Future, time::Duration};
+use std::{
+    future::Future,
+    time::{Duration, Instant},
+};
 
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use crate::{Bus, BusError, Consumer, DeadLetter, Message, Topic};
 
@@ -30,7 +34,7 @@ where
     E: From<BusError>,
 {
     let mut consumer = bus.subscribe(group, topic).await?;
-    let result = consume_with(consumer.as_mut(), cancel, handle).await;
+    let result = consume_with(consumer.as_mut(), group, cancel, handle).await;
     let closed = consumer.close().await;
     match result {
         Err(e) => {
@@ -43,8 +47,15 @@ where
     }
 }
 
+/// The loop of [`consume`]. Each message is handled inside a `message` span carrying its
+/// group, topic, partition, offset and key (the listing id, notice id or owner id its
+/// producer keyed it by), so every log line of its handling names it; each handled message
+/// counts in `takedown_messages_handled_total` and its handling time in
+/// `takedown_message_handling_seconds` (by group and topic), read by a process's
+/// `/metrics`.
 async fn consume_with<H, Fut, E>(
     consumer: &mut dyn Consumer,
+    group: &str,
     cancel: &CancellationToken,
     mut handle: H,
 ) -> Result<(), E>
@@ -63,8 +74,24 @@ where
                 return Ok(());
             }
             let committed = message.clone();
-            handle(message).await?;
+            let span = tracing::info_span!(
+                "message",
+                group,
+                topic = %message.topic,
+                partition = message.partition,
+                offset = message.offset,
+                key = %message.key,
+            );
+            let started = Instant::now();
+            handle(message).instrument(span).await?;
             consumer.commit(&committed).await?;
+            let labels = [
+                ("group", group.to_owned()),
+                ("topic", committed.topic.clone()),
+            ];
+            metrics::counter!("takedown_messages_handled_total", &labels).increment(1);
+            metrics::histogram!("takedown_message_handling_seconds", &labels)
+                .record(started.elapsed().as_secs_f64());
         }
     }
     Ok(())

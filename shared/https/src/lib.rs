@@ -1,25 +1,46 @@
-//! Serving the handler over HTTPS: a certificate chain and its private key from PEM files,
-//! rustls with the aws-lc provider (the one the workspace's reqwest uses), served by
-//! `axum-server`. The provider is passed explicitly rather than relying on a process-wide
-//! default, which panics when more than one rustls provider is compiled in.
+//! Serving an axum router over HTTPS (the platform desk, the API): a certificate chain and its
+//! private key from PEM files, rustls with the aws-lc provider (the one the workspace's
+//! reqwest uses), served by `axum-server`. The provider is passed explicitly rather than
+//! relying on a process-wide default, which panics when more than one rustls provider is
+//! compiled in.
 
-use std::{future::Future, path::Path, sync::Arc, time::Duration};
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::{future::Future, net::SocketAddr, path::Path, sync::Arc, time::Duration};
 
 use axum::Router;
 use axum_server::tls_rustls::RustlsConfig;
+/// The server configuration [`server_config`] builds and [`serve_tls`] serves with.
+pub use rustls::ServerConfig;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
 
 /// How long open connections may finish after shutdown is asked for.
 const GRACE: Duration = Duration::from_secs(5);
 
+/// Why HTTPS could not be set up or served.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
+    /// The certificate file could not be read or holds no certificate.
     #[error("TLS certificate {path}: {reason}")]
-    Certificate { path: String, reason: String },
+    Certificate {
+        /// The file.
+        path: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The key file could not be read or holds no private key.
     #[error("TLS private key {path}: {reason}")]
-    Key { path: String, reason: String },
+    Key {
+        /// The file.
+        path: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// rustls refused the pair (a key that does not belong to the certificate).
     #[error("TLS configuration: {0}")]
     Config(String),
+    /// Serving failed.
     #[error("serving HTTPS: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -56,7 +77,8 @@ pub fn server_config(cert_pem: &Path, key_pem: &Path) -> Result<rustls::ServerCo
         .map_err(|e| TlsError::Config(format!("certificate and key do not go together: {e}")))
 }
 
-/// Serves `app` over HTTPS on `listener` until `shutdown` resolves.
+/// Serves `app` over HTTPS on `listener` until `shutdown` resolves; handlers may extract the
+/// peer's address (`ConnectInfo<SocketAddr>`), as under `axum::serve` with connect info.
 pub async fn serve_tls(
     app: Router,
     listener: tokio::net::TcpListener,
@@ -77,7 +99,7 @@ pub async fn serve_tls(
         RustlsConfig::from_config(Arc::new(config)),
     )?
     .handle(handle)
-    .serve(app.into_make_service())
+    .serve(app.into_make_service_with_connect_info::<SocketAddr>())
     .await?;
     Ok(())
 }

@@ -6,7 +6,7 @@
 mod corroborate;
 mod verified;
 
-pub use verified::{Reference, References, decide_then_verify};
+pub use verified::{Reference, References, decide_all, decide_then_verify};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -242,23 +242,17 @@ impl ImageIndex {
     /// As [`ImageIndex::query`], with a threshold per kind of comparison and the
     /// corroboration rule ([`Thresholds::decide`]).
     pub fn query_with(&self, hashes: &[RegionHash], thresholds: Thresholds) -> Vec<ImageHit> {
-        let mut hits: Vec<ImageHit> = self
-            .candidates(hashes, thresholds)
-            .into_values()
-            .filter_map(|pairs| thresholds.decide_capped(pairs))
-            .collect();
-        sort_hits(&mut hits);
-        hits
+        decide_all(self.candidates(hashes, thresholds), thresholds)
     }
 
     /// As [`ImageIndex::query_with`], then the verification stage under `policy`: each
     /// right the hashes paired with the photo but did not stand (a weak candidate, closest
-    /// pair first, at most [`MAX_WEAK_CANDIDATES`]) stands when one of its registered
+    /// pair first, at most [`crate::verify::MAX_WEAK_CANDIDATES`]) stands when one of its registered
     /// images is found in `query` ([`crate::verify::verify`]); under
     /// [`VerifyPolicy::WeakThenAll`], when nothing stood, every registered image is tried.
     /// `query` gives the photo's features ([`crate::verify::QUERY_FEATURES`]); it is called
     /// only when some right is to be verified (None: nothing is verified).
-    /// A verified hit has algorithm [`VERIFIED_ORB`], distance 0, `threshold` the minimum
+    /// A verified hit has algorithm [`crate::verify::VERIFIED_ORB`], distance 0, `threshold` the minimum
     /// inlier count, and the region found; its verification comes alongside.
     pub fn query_verified(
         &self,

@@ -40,7 +40,8 @@ use takedown_model::RegionHash;
 
 pub use crate::decode::{ImageError, ImageLimits};
 pub use index::{
-    ImageHit, ImageIndex, IndexedImage, Reference, References, Thresholds, decide_then_verify,
+    ImageHit, ImageIndex, IndexedImage, Reference, References, Thresholds, decide_all,
+    decide_then_verify,
 };
 pub use phash::{PHASH64, hamming_bytes, hamming_hex};
 pub use ramp::PHASH64R;

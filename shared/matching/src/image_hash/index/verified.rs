@@ -30,6 +30,20 @@ pub trait References {
     fn rights_with_features(&self) -> Vec<&str>;
 }
 
+/// Each right's pairs (`candidates`, as for [`decide_then_verify`]) decided by `thresholds`,
+/// nothing verified: the hits that stand, by distance, then right id.
+pub fn decide_all(
+    candidates: HashMap<&str, Vec<(ImageHit, Option<u32>)>>,
+    thresholds: Thresholds,
+) -> Vec<ImageHit> {
+    let mut hits: Vec<ImageHit> = candidates
+        .into_values()
+        .filter_map(|pairs| thresholds.decide_capped(pairs))
+        .collect();
+    sort_hits(&mut hits);
+    hits
+}
+
 /// Each right's pairs (`candidates`: every pair within its kind's search radius, in the
 /// linear scan's order, with its cap) decided by `thresholds`; then, under `policy`, the
 /// rights whose pairs did not stand (weak candidates, closest pair first, at most
