@@ -85,6 +85,14 @@ pub struct PlatformArgs {
     /// 512(c)(3), fair complaint) asks for.
     #[arg(long)]
     common_checks_only: bool,
+    /// Take notices only under this regime (repeatable: cn_ecommerce, eu_dsa, us_dmca,
+    /// trade_fair); without it every regime is taken. Each notice's case runs under the
+    /// regime the notice names.
+    #[arg(long = "regime", value_name = "REGIME", value_parser = parse_regime)]
+    regimes: Vec<takedown_model::Regime>,
+    /// The regime of a notice that names none.
+    #[arg(long, value_name = "REGIME", default_value = "eu_dsa", value_parser = parse_regime)]
+    default_regime: takedown_model::Regime,
     /// Environment variable holding the operators' bearer token (16+ characters); when it is
     /// set the desk's case routes (/cases, /case-events, /repeat-infringers, /metrics) are
     /// served.
@@ -102,6 +110,17 @@ pub struct PlatformArgs {
     /// Seconds between ticks, which end the statutory windows that ran out.
     #[arg(long, default_value_t = takedown_platform::DEFAULT_TICK_EVERY.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
     tick_every: u64,
+}
+
+/// A regime by its wire name (`cn_ecommerce`, `eu_dsa`, `us_dmca`, `trade_fair`).
+fn parse_regime(name: &str) -> Result<takedown_model::Regime, String> {
+    takedown_model::Regime::parse(name).ok_or_else(|| {
+        let names: Vec<&str> = takedown_model::Regime::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .collect();
+        format!("unknown regime {name:?}; one of {}", names.join(", "))
+    })
 }
 
 /// Serves the chosen component until SIGINT or SIGTERM (a stage also until idle, if asked).
@@ -194,6 +213,8 @@ async fn platform(args: PlatformArgs) -> anyhow::Result<()> {
         db: args.db,
         secret,
         regime_checks: !args.common_checks_only,
+        default_regime: args.default_regime,
+        accepted_regimes: args.regimes,
         operator_token,
         listing_service: args.listing_service,
         seller_notifier: args.seller_notifier,

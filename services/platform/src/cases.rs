@@ -201,8 +201,12 @@ pub fn timestamp(at: DateTime<Utc>) -> String {
 
 #[derive(Debug, Clone)]
 struct Regimes {
+    /// The regime of a notice that names none, on a platform without its own.
     default: Regime,
+    /// The regime of a notice that names none, per platform.
     per_platform: HashMap<String, Regime>,
+    /// The regimes this desk takes notices under; `None`: every regime.
+    accepted: Option<Vec<Regime>>,
     /// Whether received notices must carry what their regime asks for (see `check`).
     checks: bool,
 }
@@ -215,7 +219,8 @@ pub struct CaseStore {
 }
 
 impl CaseStore {
-    /// Opens (and migrates) the database. Cases run under the EU DSA unless configured
+    /// Opens (and migrates) the database. Each case runs under the regime its notice names
+    /// (its `regime` field); a notice that names none runs under the EU DSA unless configured
     /// otherwise with [`CaseStore::with_default_regime`] or [`CaseStore::with_platform_regime`].
     pub async fn open(path: &Path) -> Result<Self, CaseError> {
         let pool = takedown_store::open_sqlite(path).await?;
@@ -234,6 +239,7 @@ impl CaseStore {
             regimes: Arc::new(Regimes {
                 default: Regime::EuDsa,
                 per_platform: HashMap::new(),
+                accepted: None,
                 checks: false,
             }),
         })
@@ -245,12 +251,14 @@ impl CaseStore {
         self
     }
 
+    /// Notices that name no regime open cases under `regime` (unless their platform has its
+    /// own, [`CaseStore::with_platform_regime`]).
     pub fn with_default_regime(mut self, regime: Regime) -> Self {
         Arc::make_mut(&mut self.regimes).default = regime;
         self
     }
 
-    /// Notices for `platform` open cases under `regime`.
+    /// Notices for `platform` that name no regime open cases under `regime`.
     pub fn with_platform_regime(mut self, platform: &str, regime: Regime) -> Self {
         Arc::make_mut(&mut self.regimes)
             .per_platform
@@ -270,7 +278,22 @@ impl CaseStore {
         self.regimes.checks
     }
 
-    /// The regime cases of `platform` run under (and its notices are checked against).
+    /// Takes notices only under `regimes` (a platform that serves one jurisdiction); a notice
+    /// under another is refused. Without this call every regime is taken.
+    pub fn with_accepted_regimes(mut self, regimes: Vec<Regime>) -> Self {
+        Arc::make_mut(&mut self.regimes).accepted = Some(regimes);
+        self
+    }
+
+    /// Whether this desk takes notices under `regime`.
+    pub fn accepts(&self, regime: Regime) -> bool {
+        self.regimes
+            .accepted
+            .as_ref()
+            .is_none_or(|accepted| accepted.contains(&regime))
+    }
+
+    /// The regime a notice for `platform` that names none runs under (and is checked against).
     pub fn regime_for(&self, platform: &str) -> Regime {
         self.regimes
             .per_platform
@@ -279,16 +302,34 @@ impl CaseStore {
             .unwrap_or(self.regimes.default)
     }
 
-    /// Opens a case for the notice, or finds the one already open. Returns the case id and
-    /// whether it was new. A new case starts its audit trail with `received`.
+    /// The regime a notice's case runs under: the one the notice names, else its platform's
+    /// or the desk's default ([`CaseStore::regime_for`]).
+    pub fn regime_of(&self, notice: &Notice, named: Option<Regime>) -> Regime {
+        named.unwrap_or_else(|| self.regime_for(&notice.platform))
+    }
+
+    /// Opens a case for the notice under its platform's (or the default) regime, or finds the
+    /// one already open; see [`CaseStore::open_case_under`].
     pub async fn open_case(
         &self,
         notice: &Notice,
         body: &str,
     ) -> Result<(String, bool), CaseError> {
+        self.open_case_under(notice, self.regime_for(&notice.platform), body)
+            .await
+    }
+
+    /// Opens a case for the notice under `regime`, or finds the one already open (whose
+    /// regime stays the one it was opened under). Returns the case id and whether it was new.
+    /// A new case starts its audit trail with `received`.
+    pub async fn open_case_under(
+        &self,
+        notice: &Notice,
+        regime: Regime,
+        body: &str,
+    ) -> Result<(String, bool), CaseError> {
         let case_id = stable_id("case", &[&notice.id]);
         let now = timestamp(self.clock.now());
-        let regime = self.regime_for(&notice.platform);
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
             "INSERT OR IGNORE INTO cases
@@ -867,6 +908,7 @@ mod tests {
             regimes: Arc::new(Regimes {
                 default: Regime::CnEcommerce,
                 per_platform: HashMap::new(),
+                accepted: None,
                 checks: false,
             }),
         };

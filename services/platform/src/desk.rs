@@ -12,6 +12,7 @@ use crate::{
     cases::{CaseError, CaseStore},
     clock::SystemClock,
     engine::{CaseFlow, FlowError, spawn_ticker},
+    flow::Regime,
     http::{HandlerState, router_with_operations},
     measures::{
         HttpListingService, HttpSellerNotifier, ListingService, MeasureError, RecordOnly,
@@ -53,6 +54,11 @@ pub struct DeskConfig {
     pub secret: Secret,
     /// Refuse notices that lack what their regime asks for.
     pub regime_checks: bool,
+    /// The regime of a notice that names none (each notice's case otherwise runs under the
+    /// regime in its own `regime` field).
+    pub default_regime: Regime,
+    /// Take notices only under these regimes; empty: every regime.
+    pub accepted_regimes: Vec<Regime>,
     /// A shared operators' token, besides the operators' own (`takedown operators add`).
     pub operator_token: Option<OperatorToken>,
     /// Where take-downs and restorations are sent; without one they are recorded only.
@@ -77,9 +83,13 @@ pub struct Desk {
 impl Desk {
     /// Opens the case database, imports the given calendars, and builds the routes.
     pub async fn build(config: DeskConfig) -> Result<Self, DeskError> {
-        let cases = CaseStore::open(&config.db)
+        let mut cases = CaseStore::open(&config.db)
             .await?
-            .with_regime_checks(config.regime_checks);
+            .with_regime_checks(config.regime_checks)
+            .with_default_regime(config.default_regime);
+        if !config.accepted_regimes.is_empty() {
+            cases = cases.with_accepted_regimes(config.accepted_regimes.clone());
+        }
         for file in &config.calendars {
             cases.import_calendar(file).await?;
         }

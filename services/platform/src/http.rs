@@ -1,9 +1,13 @@
 //! The handler's HTTP interface: `POST /notices` (signed), `GET /healthz`, and, when served
 //! with [`OperatorState`], the operators' routes of [`crate::operator`].
 //!
-//! Every notice gets the common completeness checks; with
-//! [`CaseStore::with_regime_checks`] it is also checked against the elements the platform's
-//! own regime asks for (`takedown serve platform` turns this on), each missing one named.
+//! Each notice runs under the regime it names in its own `regime` field (a DMCA, a DSA and a
+//! CN notice reach one desk side by side); a notice that names none runs under its platform's
+//! or the desk's default ([`CaseStore::regime_for`]), and a desk restricted to some regimes
+//! ([`CaseStore::with_accepted_regimes`]) refuses the others. Every notice gets the common
+//! completeness checks; with [`CaseStore::with_regime_checks`] it is also checked against the
+//! elements its regime asks for (`takedown serve platform` turns this on), each missing one
+//! named.
 
 use std::{future::Future, sync::Arc};
 
@@ -17,7 +21,10 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::json;
-use takedown_model::notice::{FiledNotice, Notice};
+use takedown_model::{
+    Regime,
+    notice::{FiledNotice, Notice},
+};
 use takedown_webhook::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, Headers, Secret};
 
 use crate::{
@@ -43,6 +50,26 @@ struct Payload {
     #[serde(rename = "type")]
     kind: String,
     data: FiledNotice,
+}
+
+/// Whether the payload's notice names its regime: [`FiledNotice`] fills an absent `regime`
+/// with the default, and an absent one must fall back to the desk's configuration instead.
+#[derive(Deserialize)]
+struct NamedRegime {
+    data: RegimeField,
+}
+
+/// The notice's `regime` field alone.
+#[derive(Deserialize)]
+struct RegimeField {
+    #[serde(default)]
+    regime: Option<Regime>,
+}
+
+/// A verified notice with the regime its case runs under.
+struct Received {
+    filed: FiledNotice,
+    regime: Regime,
 }
 
 pub fn router(state: HandlerState) -> Router {
@@ -94,26 +121,29 @@ async fn receive_notice(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let filed = match verified_notice(&state, &headers, &body) {
-        Ok(filed) => filed,
+    let received = match verified_notice(&state, &headers, &body) {
+        Ok(received) => received,
         Err(refusal) => return *refusal,
     };
-    if let Err(refusal) = check_complete(&state, &filed) {
+    if let Err(refusal) = check_regime_taken(&state, &received) {
         return *refusal;
     }
-    if let Err(refusal) = check_not_changed(&state, &filed.notice, &body).await {
+    if let Err(refusal) = check_complete(&state, &received) {
         return *refusal;
     }
-    open_case(&state, &filed.notice, &body).await
+    if let Err(refusal) = check_not_changed(&state, &received.filed.notice, &body).await {
+        return *refusal;
+    }
+    open_case(&state, &received, &body).await
 }
 
-/// The notice in a signed `notice.filed` payload whose webhook id is the notice id; else
-/// the refusal to answer.
+/// The notice in a signed `notice.filed` payload whose webhook id is the notice id, with the
+/// regime its case runs under; else the refusal to answer.
 fn verified_notice(
     state: &HandlerState,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Result<FiledNotice, Box<Response>> {
+) -> Result<Received, Box<Response>> {
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
     let webhook = Headers {
         id: header(HEADER_ID),
@@ -165,13 +195,39 @@ fn verified_notice(
             "webhook-id must equal the notice id",
         )));
     }
-    Ok(filed)
+    // The body decoded as a payload above, so it decodes as this narrower view too.
+    let named = serde_json::from_slice::<NamedRegime>(body)
+        .ok()
+        .and_then(|named| named.data.regime);
+    let regime = state.cases.regime_of(&filed.notice, named);
+    Ok(Received { filed, regime })
+}
+
+/// Refuses a notice under a regime this desk does not take.
+fn check_regime_taken(state: &HandlerState, received: &Received) -> Result<(), Box<Response>> {
+    let regime = received.regime;
+    if state.cases.accepts(regime) {
+        return Ok(());
+    }
+    tracing::warn!(notice = %received.filed.notice.id, regime = regime.as_str(), "notice refused: regime not taken");
+    Err(Box::new(
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({
+                "error": "regime",
+                "regime": regime.as_str(),
+                "message": format!("this desk does not take notices under {}", regime.as_str()),
+            })),
+        )
+            .into_response(),
+    ))
 }
 
 /// Refuses a notice missing a field the handler (and, when it checks, the regime) requires.
-fn check_complete(state: &HandlerState, filed: &FiledNotice) -> Result<(), Box<Response>> {
+fn check_complete(state: &HandlerState, received: &Received) -> Result<(), Box<Response>> {
+    let filed = &received.filed;
     let notice = &filed.notice;
-    let regime = state.cases.regime_for(&notice.platform);
+    let regime = received.regime;
     let mut missing = completeness(notice);
     if state.cases.regime_checks() {
         missing.extend(regime.missing_to_accept(filed));
@@ -222,18 +278,21 @@ async fn check_not_changed(
     }
 }
 
-/// Opens the notice's case (or finds it, for a redelivery) and answers with its id.
-async fn open_case(state: &HandlerState, notice: &Notice, body: &Bytes) -> Response {
+/// Opens the notice's case under its regime (or finds it, for a redelivery) and answers with
+/// its id.
+async fn open_case(state: &HandlerState, received: &Received, body: &Bytes) -> Response {
+    let notice = &received.filed.notice;
+    let regime = received.regime;
     match state
         .cases
-        .open_case(notice, &String::from_utf8_lossy(body))
+        .open_case_under(notice, regime, &String::from_utf8_lossy(body))
         .await
     {
         Ok((case_id, true)) => {
-            tracing::info!(case = %case_id, notice = %notice.id, "case opened");
+            tracing::info!(case = %case_id, notice = %notice.id, regime = regime.as_str(), "case opened");
             (
                 StatusCode::CREATED,
-                Json(json!({ "case_id": case_id, "status": "received" })),
+                Json(json!({ "case_id": case_id, "status": "received", "regime": regime })),
             )
                 .into_response()
         }
