@@ -422,3 +422,76 @@ async fn one_desk_runs_each_notice_under_the_regime_it_names() {
     assert_eq!(inbox.as_array().map(Vec::len), Some(1), "{inbox}");
     desk.kill().await.expect("stop");
 }
+
+#[tokio::test]
+async fn a_dsa_internal_complaint_reverses_a_rejection_on_the_served_desk() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("platform.db");
+    let (mut desk, base) = start_desk(&db, true).await;
+    let client = reqwest::Client::new();
+    let op = Some(OPERATOR);
+    // The desk's default regime is the DSA; this notice names none.
+    let case_id = file_notice(&client, &base, "ntc_art20").await;
+    let action = |name: &str| format!("{base}/cases/{case_id}/{name}");
+
+    let reject = json!({ "reason": "no registration found for EUTM 1" });
+    let (_, rejected) = call(&client, action("reject"), op, Some(reject)).await;
+    assert_eq!(rejected["state"], "rejected", "{rejected}");
+    assert!(rejected["complaint_until"].is_string(), "{rejected}");
+
+    let grounds = json!({ "grounds": "EUTM 1 is registered", "evidence": ["extract.pdf"] });
+    let (status, lodged) = call(&client, action("complaint"), op, Some(grounds)).await;
+    assert_eq!(status, 200, "{lodged}");
+    assert_eq!(lodged["state"], "complaint_received", "{lodged}");
+    // A decision needs its reasons.
+    let bare = json!({ "upheld": true, "reason": "" });
+    let (status, _) = call(&client, action("review"), op, Some(bare)).await;
+    assert_eq!(status, 422);
+    let decision = json!({ "upheld": true, "reason": "registration confirmed; counterfeit" });
+    let (_, reversed) = call(&client, action("review"), op, Some(decision)).await;
+    assert_eq!(reversed["state"], "seller_notified", "{reversed}");
+    assert_eq!(
+        reversed["statement_of_reasons"], "registration confirmed; counterfeit",
+        "{reversed}"
+    );
+    // The reversal is a new decision: the seller may in turn complain about its measures.
+    let again = json!({ "grounds": "again" });
+    let (status, _) = call(
+        &client,
+        format!("{base}/cases/{case_id}/complaint"),
+        op,
+        Some(again),
+    )
+    .await;
+    assert_eq!(
+        status, 200,
+        "the seller may complain about the new measures"
+    );
+
+    // On the timeline and in the feed, with who decided and what it reversed.
+    let (_, feed) = call(&client, format!("{base}/case-events"), op, None).await;
+    let events: Vec<&Value> = feed
+        .as_array()
+        .expect("feed")
+        .iter()
+        .filter(|e| e["case_id"] == case_id.as_str())
+        .collect();
+    let names: Vec<&str> = events.iter().filter_map(|e| e["event"].as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "received",
+            "reject",
+            "complaint",
+            "review_decided",
+            "seller_notified",
+            "complaint"
+        ],
+        "{feed}"
+    );
+    assert_eq!(events[2]["detail"]["complainant"], "notifier");
+    assert_eq!(events[3]["detail"]["reverses"], "rejection");
+    assert_eq!(events[3]["actor"], "li.wei");
+    assert_eq!(events[5]["detail"]["complainant"], "seller");
+    desk.kill().await.expect("stop");
+}

@@ -188,6 +188,9 @@ fn flow_error(e: FlowError) -> Response {
             })),
         )
             .into_response(),
+        FlowError::ComplaintWindow { .. } => {
+            error(StatusCode::CONFLICT, "complaint_window_closed", message)
+        }
         FlowError::Transition(TransitionError::Missing { .. }) => {
             error(StatusCode::UNPROCESSABLE_ENTITY, "missing", message)
         }
@@ -219,6 +222,7 @@ fn event_name(action: &str) -> Option<&'static str> {
         "counter-notice" => "counter_notice",
         "forwarded" => "counter_forwarded",
         "escalation" => "escalate",
+        "complaint" => "complaint",
         "review" => "review_decided",
         "resolution" => "resolved",
         "withdraw" => "withdraw",
