@@ -4,6 +4,8 @@
 
 use std::{path::Path, process::Output, time::Duration};
 
+mod prometheus;
+
 use serde_json::{Value, json};
 use takedown_webhook::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, Secret};
 
@@ -493,5 +495,104 @@ async fn a_dsa_internal_complaint_reverses_a_rejection_on_the_served_desk() {
     assert_eq!(events[3]["detail"]["reverses"], "rejection");
     assert_eq!(events[3]["actor"], "li.wei");
     assert_eq!(events[5]["detail"]["complainant"], "seller");
+    desk.kill().await.expect("stop");
+}
+
+#[tokio::test]
+async fn the_desk_serves_health_readiness_and_prometheus_metrics_on_its_admin_address() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("platform.db");
+    let admin = format!("127.0.0.1:{}", free_port());
+    let flags = ["--common-checks-only", "--admin-listen", admin.as_str()];
+    let (mut desk, base) = start_desk_with(&db, true, &flags).await;
+    let client = reqwest::Client::new();
+    let get = |path: &str| {
+        let request = client.get(format!("http://{admin}{path}"));
+        async move {
+            let response = request.send().await.expect("admin request");
+            let status = response.status().as_u16();
+            (status, response.text().await.expect("text"))
+        }
+    };
+    assert_eq!(get("/healthz").await.0, 200);
+    assert_eq!(get("/readyz").await, (200, "ready\n".to_owned()));
+
+    let measured = file_notice(&client, &base, "ntc_m1").await;
+    file_notice(&client, &base, "ntc_m2").await;
+    let mut dmca = full_notice("ntc_m3", "us_dmca");
+    dmca["data"]["owner_id"] = json!("globex");
+    let (status, _) = post_notice(&client, &base, &dmca).await;
+    assert_eq!(status, 201);
+    // Refused at the door: a bad signature, and a payload that is not a notice.
+    let forged = client
+        .post(format!("{base}/notices"))
+        .header(HEADER_ID, "ntc_forged")
+        .header(HEADER_TIMESTAMP, chrono::Utc::now().timestamp().to_string())
+        .header(HEADER_SIGNATURE, "v1,AAAA")
+        .body(notice("ntc_forged").to_string())
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(forged.status().as_u16(), 401);
+    let (status, _) = post_notice(
+        &client,
+        &base,
+        &json!({ "type": "notice.filed", "data": { "id": "ntc_bare" } }),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let reasons = json!({ "statement_of_reasons": "counterfeit logo" });
+    let measures = format!("{base}/cases/{measured}/measures");
+    let (status, _) = call(&client, measures, Some(OPERATOR), Some(reasons)).await;
+    assert_eq!(status, 200);
+
+    let (status, text) = get("/metrics").await;
+    assert_eq!(status, 200);
+    let samples = prometheus::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let value = |name: &str, labels: &[(&str, &str)]| prometheus::value(&samples, name, labels);
+    let received = "takedown_desk_notices_received_total";
+    assert_eq!(
+        value(received, &[("regime", "eu_dsa"), ("sender", "acme")]),
+        Some(2.0)
+    );
+    assert_eq!(
+        value(received, &[("regime", "us_dmca"), ("sender", "globex")]),
+        Some(1.0)
+    );
+    let refused = "takedown_desk_notices_refused_total";
+    assert_eq!(
+        value(refused, &[("reason", "signature")]),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        value(refused, &[("reason", "malformed")]),
+        Some(1.0),
+        "{text}"
+    );
+    let cases = "takedown_desk_cases";
+    let dsa = |state| [("state", state), ("regime", "eu_dsa")];
+    assert_eq!(value(cases, &dsa("seller_notified")), Some(1.0), "{text}");
+    assert_eq!(value(cases, &dsa("received")), Some(1.0), "{text}");
+    assert_eq!(
+        value(cases, &[("state", "received"), ("regime", "us_dmca")]),
+        Some(1.0)
+    );
+    assert_eq!(value(cases, &dsa("rejected")), Some(0.0), "{text}");
+    assert_eq!(value("takedown_desk_deadlines_unknown", &[]), Some(0.0));
+    let missed = "takedown_desk_deadlines_missed";
+    assert_eq!(value(missed, &[("kind", "measures")]), Some(0.0), "{text}");
+    assert_eq!(
+        value(missed, &[("kind", "restoration")]),
+        Some(0.0),
+        "{text}"
+    );
+    let timed = "takedown_desk_time_to_measures_seconds_count";
+    assert_eq!(value(timed, &[("regime", "eu_dsa")]), Some(1.0), "{text}");
+
+    // The operators' JSON /metrics on the desk's own port is unchanged.
+    let (status, json) = call(&client, format!("{base}/metrics"), Some(OPERATOR), None).await;
+    assert_eq!(status, 200);
+    assert!(json["states"].is_object(), "{json}");
     desk.kill().await.expect("stop");
 }

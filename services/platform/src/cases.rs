@@ -712,6 +712,80 @@ impl CaseStore {
         Ok(rows.iter().map(|r| r.get("case_id")).collect())
     }
 
+    /// Answers when the case database does (the desk's readiness).
+    pub async fn ping(&self) -> Result<(), CaseError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// How many cases are in each (state, regime), as stored.
+    pub async fn state_regime_counts(&self) -> Result<Vec<(String, String, u64)>, CaseError> {
+        let rows = sqlx::query(
+            "SELECT status, regime, COUNT(*) AS n FROM cases GROUP BY status, regime
+             ORDER BY status, regime",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let n = u64::try_from(r.get::<i64, _>("n")).unwrap_or(0);
+                (r.get("status"), r.get("regime"), n)
+            })
+            .collect())
+    }
+
+    /// (state, received_at, measures_at) of every case under `regime`, for the regimes that
+    /// set a time for measures.
+    pub async fn measure_moments(
+        &self,
+        regime: Regime,
+    ) -> Result<Vec<(State, DateTime<Utc>, Option<DateTime<Utc>>)>, CaseError> {
+        let rows = sqlx::query(
+            "SELECT case_id, status, received_at, measures_at FROM cases WHERE regime = ?",
+        )
+        .bind(regime.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let case_id: String = r.get("case_id");
+                let status: String = r.get("status");
+                let state = State::parse(&status).ok_or_else(|| CaseError::Corrupt {
+                    case_id: case_id.clone(),
+                    column: "status",
+                    value: status.clone(),
+                })?;
+                let received: String = r.get("received_at");
+                let measures = r
+                    .get::<Option<String>, _>("measures_at")
+                    .map(|at| parse_time(&case_id, "measures_at", &at))
+                    .transpose()?;
+                Ok((
+                    state,
+                    parse_time(&case_id, "received_at", &received)?,
+                    measures,
+                ))
+            })
+            .collect()
+    }
+
+    /// Cases whose latest restoration day (DMCA 512(g)(2)(C): 14 business days) passed by
+    /// `now` with the listing still down and no suit shown (an escalated case stays down by
+    /// right).
+    pub async fn restorations_overdue(&self, now: DateTime<Utc>) -> Result<u64, CaseError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM cases WHERE restore_by IS NOT NULL AND restore_by < ?
+               AND status IN (?, ?)",
+        )
+        .bind(timestamp(now))
+        .bind(State::CounterForwarded.as_str())
+        .bind(State::MeasuresEnded.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     /// How many cases are in each state.
     pub async fn state_counts(&self) -> Result<Vec<(String, u64)>, CaseError> {
         let rows =

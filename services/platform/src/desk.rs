@@ -73,6 +73,25 @@ pub struct DeskConfig {
     pub repeat: RepeatPolicy,
 }
 
+/// A running desk's health as the admin routes see it: whether its case database answers,
+/// and its Prometheus gauges ([`crate::telemetry`]) sampled per scrape.
+#[derive(Clone)]
+pub struct DeskProbe {
+    flow: CaseFlow,
+}
+
+impl DeskProbe {
+    /// Ok when the case database answers.
+    pub async fn ready(&self) -> Result<(), CaseError> {
+        self.flow.store().ping().await
+    }
+
+    /// Sets the desk's gauges from the case database, just before a scrape renders them.
+    pub async fn sample(&self) -> Result<(), CaseError> {
+        crate::telemetry::sample_gauges(&self.flow).await
+    }
+}
+
 /// A built desk, ready to serve.
 pub struct Desk {
     flow: CaseFlow,
@@ -124,6 +143,13 @@ impl Desk {
             router,
             tick_every: config.tick_every,
         })
+    }
+
+    /// What the admin routes (`--admin-listen`) ask of this desk: readiness and its gauges.
+    pub fn probe(&self) -> DeskProbe {
+        DeskProbe {
+            flow: self.flow.clone(),
+        }
     }
 
     /// The desk's routes (for tests that serve them themselves).

@@ -18,6 +18,7 @@ use crate::{
     clock::Clock,
     flow::{Event, EventKind, Profile, Regime, State, TransitionError, WindowAnchor, transition},
     measures::{ListingService, MeasureError, SellerMessage, SellerNotifier},
+    telemetry,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -383,8 +384,13 @@ impl CaseFlow {
             Event::WindowExpired => json!({ "deadline": case.deadline }),
             Event::Acknowledge | Event::SellerNotified | Event::Restored => json!({}),
         };
-        self.commit(&case, after, event.kind(), actor, now, detail)
-            .await
+        let after = self
+            .commit(&case, after, event.kind(), actor, now, detail)
+            .await?;
+        if let (None, Some(taken)) = (case.measures_at, after.measures_at) {
+            telemetry::measures_taken(after.regime, after.received_at, taken);
+        }
+        Ok(after)
     }
 
     async fn commit(

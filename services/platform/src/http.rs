@@ -21,16 +21,14 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::json;
-use takedown_model::{
-    Regime,
-    notice::{FiledNotice, Notice},
-};
+use takedown_model::{Regime, notice::FiledNotice};
 use takedown_webhook::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, Headers, Secret};
 
 use crate::{
     cases::CaseStore,
     check::completeness,
     operator::{OperatorState, operator_router},
+    telemetry::{self, Refusal},
 };
 
 /// Bodies above this are refused before parsing.
@@ -131,7 +129,7 @@ async fn receive_notice(
     if let Err(refusal) = check_complete(&state, &received) {
         return *refusal;
     }
-    if let Err(refusal) = check_not_changed(&state, &received.filed.notice, &body).await {
+    if let Err(refusal) = check_not_changed(&state, &received, &body).await {
         return *refusal;
     }
     open_case(&state, &received, &body).await
@@ -157,6 +155,7 @@ fn verified_notice(
         state.tolerance_secs,
     ) {
         tracing::warn!(error = %e, "notice refused: signature");
+        telemetry::notice_refused(None, Refusal::Signature);
         return Err(Box::new(error(
             StatusCode::UNAUTHORIZED,
             "signature",
@@ -166,6 +165,7 @@ fn verified_notice(
     let payload: Payload = match serde_json::from_slice(body) {
         Ok(payload) => payload,
         Err(e) => {
+            telemetry::notice_refused(None, Refusal::Malformed);
             let problems = payload_problems(body);
             return Err(Box::new(
                 (
@@ -181,6 +181,7 @@ fn verified_notice(
         }
     };
     if payload.kind != "notice.filed" {
+        telemetry::notice_refused(None, Refusal::Malformed);
         return Err(Box::new(error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "type",
@@ -189,6 +190,7 @@ fn verified_notice(
     }
     let filed = payload.data;
     if webhook.id != Some(filed.notice.id.as_str()) {
+        telemetry::notice_refused(None, Refusal::Malformed);
         return Err(Box::new(error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "id",
@@ -210,6 +212,7 @@ fn check_regime_taken(state: &HandlerState, received: &Received) -> Result<(), B
         return Ok(());
     }
     tracing::warn!(notice = %received.filed.notice.id, regime = regime.as_str(), "notice refused: regime not taken");
+    telemetry::notice_refused(Some(regime), Refusal::Regime);
     Err(Box::new(
         (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -234,6 +237,7 @@ fn check_complete(state: &HandlerState, received: &Received) -> Result<(), Box<R
     }
     if !missing.is_empty() {
         tracing::warn!(notice = %notice.id, regime = regime.as_str(), missing = missing.len(), "notice refused: incomplete");
+        telemetry::notice_refused(Some(regime), Refusal::Incomplete);
         return Err(Box::new(
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -250,12 +254,14 @@ fn check_complete(state: &HandlerState, received: &Received) -> Result<(), Box<R
 /// Refuses a notice id already received with different content.
 async fn check_not_changed(
     state: &HandlerState,
-    notice: &Notice,
+    received: &Received,
     body: &Bytes,
 ) -> Result<(), Box<Response>> {
+    let notice = &received.filed.notice;
     match state.cases.received_body(&notice.id).await {
         Ok(Some(first)) if !same_notice(&first, body) => {
             tracing::warn!(notice = %notice.id, "notice refused: same id, different content");
+            telemetry::notice_refused(Some(received.regime), Refusal::Conflict);
             Err(Box::new(error(
                 StatusCode::CONFLICT,
                 "conflict",
@@ -290,6 +296,7 @@ async fn open_case(state: &HandlerState, received: &Received, body: &Bytes) -> R
     {
         Ok((case_id, true)) => {
             tracing::info!(case = %case_id, notice = %notice.id, regime = regime.as_str(), "case opened");
+            telemetry::notice_received(regime, &notice.owner_id);
             (
                 StatusCode::CREATED,
                 Json(json!({ "case_id": case_id, "status": "received", "regime": regime })),

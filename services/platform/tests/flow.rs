@@ -840,3 +840,52 @@ async fn dsa_internal_complaints_are_taken_for_six_months_once_and_decided_by_a_
     assert!(err.to_string().contains("window ended"), "{err}");
     assert_eq!(w.state(&late).await, State::Rejected);
 }
+
+#[tokio::test]
+async fn gauges_count_cases_by_state_and_regime_and_the_deadlines_the_platform_missed() {
+    use takedown_platform::telemetry::DeskGauges;
+    // A fair complaint left unattended past its 24 hours.
+    let fair = world(Regime::TradeFair, "2026-04-15T01:00:00Z").await;
+    let idle = fair.open("ntc_g1", "Booth 1").await;
+    let quick = fair.open("ntc_g2", "Booth 2").await;
+    fair.apply(&quick, measures(None)).await;
+    let gauges = DeskGauges::read(&fair.flow).await.unwrap();
+    assert_eq!(gauges.measures_missed, 0);
+    fair.clock.advance(Duration::hours(25));
+    let gauges = DeskGauges::read(&fair.flow).await.unwrap();
+    assert_eq!(gauges.measures_missed, 1, "{idle} is overdue");
+    let count = |state: State| {
+        gauges
+            .cases
+            .iter()
+            .find(|(s, r, _)| *s == state && *r == Regime::TradeFair)
+            .map(|(_, _, n)| *n)
+    };
+    assert_eq!(count(State::Received), Some(1));
+    assert_eq!(count(State::SellerNotified), Some(1));
+    assert_eq!(count(State::Rejected), Some(0), "every pair is reported");
+    assert_eq!(gauges.cases.len(), State::ALL.len() * Regime::ALL.len());
+
+    // A DMCA listing still down after its latest restoration day (no tick ran).
+    let dmca = world(Regime::UsDmca, "2026-11-10T15:00:00Z").await;
+    let case = dmca.open("ntc_g3", "S").await;
+    dmca.apply(&case, measures(None)).await;
+    dmca.apply(&case, counter(&[])).await;
+    dmca.apply(&case, Event::CounterForwarded { reached_at: None })
+        .await;
+    assert_eq!(
+        DeskGauges::read(&dmca.flow)
+            .await
+            .unwrap()
+            .restorations_missed,
+        0
+    );
+    dmca.clock.advance(Duration::days(30));
+    assert_eq!(
+        DeskGauges::read(&dmca.flow)
+            .await
+            .unwrap()
+            .restorations_missed,
+        1
+    );
+}
