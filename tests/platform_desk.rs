@@ -596,3 +596,64 @@ async fn the_desk_serves_health_readiness_and_prometheus_metrics_on_its_admin_ad
     assert!(json["states"].is_object(), "{json}");
     desk.kill().await.expect("stop");
 }
+
+#[tokio::test]
+async fn the_desk_describes_every_route_it_serves_in_openapi_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("platform.db");
+    let (mut desk, base) = start_desk(&db, true).await;
+    let client = reqwest::Client::new();
+    // Public, like the API's: the document holds no case data.
+    let response = client
+        .get(format!("{base}/openapi.json"))
+        .send()
+        .await
+        .expect("openapi");
+    assert_eq!(response.status().as_u16(), 200);
+    let doc: Value = response.json().await.expect("json");
+    assert!(
+        doc["openapi"].as_str().unwrap_or("").starts_with("3."),
+        "{doc}"
+    );
+    let paths = doc["paths"].as_object().expect("paths");
+    for (path, method) in [
+        ("/notices", "post"),
+        ("/healthz", "get"),
+        ("/cases", "get"),
+        ("/cases/{case_id}", "get"),
+        ("/cases/{case_id}/events", "get"),
+        ("/cases/{case_id}/{action}", "post"),
+        ("/case-events", "get"),
+        ("/tick", "post"),
+        ("/repeat-infringers", "get"),
+        ("/repeat-infringers/appeal", "post"),
+        ("/metrics", "get"),
+    ] {
+        assert!(paths[path][method].is_object(), "{method} {path} in {doc}");
+    }
+    // Every documented operator route needs the operator's token, and says so.
+    let (status, _) = call(&client, format!("{base}/tick"), None, Some(json!({}))).await;
+    assert_eq!(status, 401);
+    assert_eq!(paths["/tick"]["post"]["security"][0]["operator"], json!([]));
+    assert!(doc["components"]["securitySchemes"]["operator"].is_object());
+    // The actions the route takes are the ones the document lists.
+    let actions = paths["/cases/{case_id}/{action}"]["post"]["parameters"][1]["description"]
+        .as_str()
+        .expect("action described");
+    for action in ["measures", "complaint", "review", "counter-notice"] {
+        assert!(actions.contains(action), "{actions}");
+    }
+    for schema in [
+        "CaseView",
+        "CaseSummary",
+        "EventRecord",
+        "ErrorBody",
+        "ActionBody",
+    ] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "{schema} in {doc}"
+        );
+    }
+    desk.kill().await.expect("stop");
+}

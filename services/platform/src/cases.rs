@@ -48,13 +48,15 @@ pub struct CaseRow {
 }
 
 /// A case as the flow sees it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CaseRecord {
     pub case_id: String,
     pub notice_id: String,
     pub platform: String,
     pub seller: String,
     pub listing_url: String,
+    /// The law the case runs under (`cn_ecommerce`, `eu_dsa`, `us_dmca`, `trade_fair`).
+    #[schema(value_type = String)]
     pub regime: Regime,
     pub state: State,
     pub received_at: DateTime<Utc>,
@@ -73,7 +75,7 @@ pub struct CaseRecord {
 }
 
 /// Which of a case's window columns a [`PendingWindow`] will fill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WindowField {
     /// [`CaseRecord::deadline`].
@@ -85,7 +87,7 @@ pub enum WindowField {
 }
 
 /// A window that started but whose end is unknown: kept with what computes it later.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct PendingWindow {
     /// The column the end goes into.
     pub field: WindowField,
@@ -98,7 +100,7 @@ pub struct PendingWindow {
 }
 
 /// One recorded transition.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct EventRecord {
     pub seq: i64,
     pub case_id: String,
@@ -121,7 +123,7 @@ pub struct Audit<'a> {
 }
 
 /// One line of the desk's inbox.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CaseSummary {
     /// The case.
     pub case_id: String,

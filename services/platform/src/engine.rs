@@ -50,7 +50,7 @@ pub enum FlowError {
 }
 
 /// A case with its timeline and the deadlines derived from its regime.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseView {
     #[serde(flatten)]
     pub case: CaseRecord,
@@ -65,7 +65,7 @@ pub struct CaseView {
 }
 
 /// What one tick did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TickReport {
     /// Cases whose window ran out.
     pub expired: Vec<String>,

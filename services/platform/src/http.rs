@@ -17,12 +17,17 @@ use axum::{
     extract::State,
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::get,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use takedown_model::{Regime, notice::FiledNotice};
 use takedown_webhook::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, Headers, Secret};
+use utoipa::{
+    Modify, OpenApi, ToSchema,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     cases::CaseStore,
@@ -70,17 +75,114 @@ struct Received {
     regime: Regime,
 }
 
+/// The notice route and `/healthz`, each registered with its OpenAPI description.
+fn notice_routes() -> OpenApiRouter<Arc<HandlerState>> {
+    OpenApiRouter::new()
+        .routes(routes!(receive_notice))
+        .routes(routes!(healthz))
+}
+
 pub fn router(state: HandlerState) -> Router {
-    Router::new()
-        .route("/notices", post(receive_notice))
-        .route("/healthz", get(|| async { "ok" }))
+    let (routes, _) = notice_routes().split_for_parts();
+    routes
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(Arc::new(state))
 }
 
-/// The notice route plus the operators' routes (case flow, repeat infringers, metrics).
+/// The notice route plus the operators' routes (case flow, repeat infringers, metrics), and
+/// `GET /openapi.json` describing them all (public: it holds no case data).
 pub fn router_with_operations(state: HandlerState, operations: OperatorState) -> Router {
-    router(state).merge(operator_router(operations))
+    let doc = Arc::new(openapi());
+    router(state).merge(operator_router(operations)).route(
+        "/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { Json(doc.as_ref().clone()) }
+        }),
+    )
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "takedown platform desk",
+        description = "A platform's notice-and-takedown desk (`takedown serve platform`): \
+            signed notices in, cases run through the statutory flow of each notice's regime \
+            (CN E-Commerce Law arts. 42-43, EU DSA arts. 16, 17 and 20, US DMCA 512(g), \
+            trade-fair complaints), operators' routes behind bearer tokens."
+    ),
+    modifiers(&OperatorAuth)
+)]
+struct DeskDoc;
+
+/// The operators' bearer tokens as a security scheme.
+struct OperatorAuth;
+
+impl Modify for OperatorAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "operator",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("tdo_<id>_<secret>, or the shared operator token")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI document of the whole desk: the notice route and the operators' routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = DeskDoc::openapi();
+    doc.merge(notice_routes().split_for_parts().1);
+    doc.merge(crate::operator::operator_openapi());
+    doc
+}
+
+/// The process answers.
+#[utoipa::path(get, path = "/healthz", tag = "notices",
+    responses((status = 200, description = "ok", body = String, content_type = "text/plain")))]
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// The answer to a notice that opened (or found) a case.
+#[derive(Serialize, ToSchema)]
+struct Opened {
+    /// The case, `stable_id("case", [notice id])`.
+    case_id: String,
+    /// Always `received`.
+    status: &'static str,
+    /// The regime the new case runs under (the notice's own, else the desk's default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    regime: Option<Regime>,
+    /// Set on a redelivery of a notice already received.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duplicate: Option<bool>,
+}
+
+/// A refusal of a notice: `error` is `signature`, `malformed` (with `problems`), `type`,
+/// `id`, `regime`, `incomplete` (with `regime` and `fields`), `conflict` or `storage`.
+#[derive(Serialize, ToSchema)]
+struct Refused {
+    /// The refusal's code.
+    error: String,
+    /// What went wrong, where there is a sentence for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    /// `malformed`: every problem of the payload, each with where it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problems: Option<Vec<String>>,
+    /// `incomplete`, `regime`: the regime the notice was checked under.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    regime: Option<String>,
+    /// `incomplete`: each missing element with the rule that asks for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    fields: Option<serde_json::Value>,
 }
 
 /// Serves the notice route and the operators' routes until `shutdown` resolves.
@@ -114,6 +216,26 @@ fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response
         .into_response()
 }
 
+/// Receives a notice: a Standard Webhooks signed `notice.filed` payload whose `data` is a
+/// notice as `schemas/notice.schema.json` publishes it. Its case runs under the regime the
+/// notice names in `data.regime` (else the desk's default); a redelivery of the same notice
+/// answers with the same case.
+#[utoipa::path(post, path = "/notices", tag = "notices",
+    params(
+        ("webhook-id" = String, Header, description = "The notice id (the idempotency key)."),
+        ("webhook-timestamp" = i64, Header, description = "Seconds since the epoch; 5 minutes of tolerance."),
+        ("webhook-signature" = String, Header, description = "`v1,<base64 HMAC-SHA256>` over id, timestamp and body."),
+    ),
+    request_body(content = Object, description = "`{\"type\": \"notice.filed\", \"data\": NOTICE}`",
+        content_type = "application/json"),
+    responses(
+        (status = 201, description = "A case was opened.", body = Opened),
+        (status = 200, description = "Already received: the same case.", body = Opened),
+        (status = 401, description = "The signature or timestamp does not verify.", body = Refused),
+        (status = 409, description = "The notice id came before with other content.", body = Refused),
+        (status = 422, description = "Not a notice, a regime the desk does not take, or incomplete.", body = Refused),
+        (status = 503, description = "The case database failed; send again later.", body = Refused),
+    ))]
 async fn receive_notice(
     State(state): State<Arc<HandlerState>>,
     headers: HeaderMap,
@@ -297,17 +419,23 @@ async fn open_case(state: &HandlerState, received: &Received, body: &Bytes) -> R
         Ok((case_id, true)) => {
             tracing::info!(case = %case_id, notice = %notice.id, regime = regime.as_str(), "case opened");
             telemetry::notice_received(regime, &notice.owner_id);
-            (
-                StatusCode::CREATED,
-                Json(json!({ "case_id": case_id, "status": "received", "regime": regime })),
-            )
-                .into_response()
+            let opened = Opened {
+                case_id,
+                status: "received",
+                regime: Some(regime),
+                duplicate: None,
+            };
+            (StatusCode::CREATED, Json(opened)).into_response()
         }
-        Ok((case_id, false)) => (
-            StatusCode::OK,
-            Json(json!({ "case_id": case_id, "status": "received", "duplicate": true })),
-        )
-            .into_response(),
+        Ok((case_id, false)) => {
+            let found = Opened {
+                case_id,
+                status: "received",
+                regime: None,
+                duplicate: Some(true),
+            };
+            (StatusCode::OK, Json(found)).into_response()
+        }
         Err(e) => {
             tracing::error!(error = %e, "case store failed");
             error(
