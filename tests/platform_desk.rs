@@ -549,6 +549,7 @@ async fn the_desk_serves_health_readiness_and_prometheus_metrics_on_its_admin_ad
     let (status, text) = get("/metrics").await;
     assert_eq!(status, 200);
     let samples = prometheus::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert!(text.contains("# HELP takedown_desk_cases "), "{text}");
     let value = |name: &str, labels: &[(&str, &str)]| prometheus::value(&samples, name, labels);
     let received = "takedown_desk_notices_received_total";
     assert_eq!(

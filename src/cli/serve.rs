@@ -256,6 +256,8 @@ async fn platform(args: PlatformArgs) -> anyhow::Result<()> {
         Some(addr) => {
             let probe = std::sync::Arc::new(DeskAdminProbe(desk.probe()));
             let admin_state = admin::AdminState::new(None, Vec::new(), false)?.with_probe(probe);
+            // After the recorder is installed (by `AdminState::new`), or the lines are lost.
+            takedown_platform::telemetry::describe();
             let mut stopped = stopping.clone();
             let until_stopped = async move {
                 let _ = stopped.wait_for(|stopped| *stopped).await;

@@ -55,6 +55,33 @@ impl Refusal {
     }
 }
 
+/// Gives each series its `# HELP` line; call once after the recorder is installed (a
+/// description given before there is one is lost).
+pub fn describe() {
+    metrics::describe_counter!(
+        NOTICES_RECEIVED,
+        "Notices that opened a case, by regime and sender."
+    );
+    metrics::describe_counter!(
+        NOTICES_REFUSED,
+        "Notices refused before a case was opened, by regime and reason."
+    );
+    metrics::describe_histogram!(
+        TIME_TO_MEASURES,
+        metrics::Unit::Seconds,
+        "Time from a notice's receipt to its measures, by regime."
+    );
+    metrics::describe_gauge!(CASES, "Cases by state and regime.");
+    metrics::describe_gauge!(
+        DEADLINES_UNKNOWN,
+        "Cases with a window whose end is unknown (no holiday table for its year)."
+    );
+    metrics::describe_gauge!(
+        DEADLINES_MISSED,
+        "The platform's own deadlines it missed: measures late, DMCA restorations overdue."
+    );
+}
+
 /// A notice opened a case.
 pub fn notice_received(regime: Regime, sender: &str) {
     metrics::counter!(
