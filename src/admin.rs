@@ -3,8 +3,8 @@
 //! the store applies its migrations when it opens, so an open store that answers has them)
 //! and `/metrics` (Prometheus text, through the `metrics` facade and
 //! `metrics-exporter-prometheus`). `takedown run` and `serve STAGE` serve it on
-//! `--admin-listen`; `serve api` on `--admin-listen` too; the platform desk can mount
-//! [`router`] beside its own routes.
+//! `--admin-listen`; `serve api` and `serve platform` on `--admin-listen` too (the desk adds
+//! its own readiness check and gauges as a [`Probe`]).
 //!
 //! Gauges that describe shared state (consumer lag, outbox depth, dead letters) are sampled
 //! when `/metrics` is scraped, so every replica reports the same numbers and no timer runs
@@ -12,6 +12,8 @@
 //! happens.
 
 use std::sync::{Arc, OnceLock};
+
+use futures::future::BoxFuture;
 
 use axum::{Router, extract::State, http::StatusCode, response::IntoResponse, routing::get};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -50,6 +52,15 @@ pub fn metrics_handle() -> Result<PrometheusHandle, AdminError> {
     Ok(RECORDER.get_or_init(|| handle).clone())
 }
 
+/// A process's own readiness check and gauges, beside the backends' (the platform desk's
+/// case database, which is no [`Backends`]).
+pub trait Probe: Send + Sync {
+    /// `Err(why)` while the process cannot serve.
+    fn ready(&self) -> BoxFuture<'_, Result<(), String>>;
+    /// Sets the process's gauges just before `/metrics` renders.
+    fn sample(&self) -> BoxFuture<'_, ()>;
+}
+
 /// What the admin routes look at.
 #[derive(Clone)]
 pub struct AdminState {
@@ -62,6 +73,8 @@ pub struct AdminState {
     groups: Arc<Vec<(&'static str, Topic)>>,
     /// Whether `/metrics` reports the notifier's outbox depth and dead letters.
     outbox: bool,
+    /// The process's own check and gauges, if it has any.
+    probe: Option<Arc<dyn Probe>>,
 }
 
 impl AdminState {
@@ -77,7 +90,14 @@ impl AdminState {
             backends,
             groups: Arc::new(groups),
             outbox,
+            probe: None,
         })
+    }
+
+    /// Also asks `probe` at `/readyz` and samples its gauges at `/metrics`.
+    pub fn with_probe(mut self, probe: Arc<dyn Probe>) -> Self {
+        self.probe = Some(probe);
+        self
     }
 }
 
@@ -117,10 +137,15 @@ pub async fn serve(
 const PROBE_DIGEST: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 async fn readyz(State(state): State<AdminState>) -> impl IntoResponse {
-    let Some(backends) = &state.backends else {
-        return (StatusCode::OK, "ready\n".to_owned());
-    };
     let mut problems = Vec::new();
+    if let Some(probe) = &state.probe
+        && let Err(why) = probe.ready().await
+    {
+        problems.push(why);
+    }
+    let Some(backends) = &state.backends else {
+        return readiness(problems);
+    };
     if let Err(e) = backends.store.pending_deliveries().await {
         problems.push(format!("store: {e}"));
     }
@@ -137,6 +162,11 @@ async fn readyz(State(state): State<AdminState>) -> impl IntoResponse {
         Ok(Err(e)) => problems.push(format!("blobs: {e}")),
         Err(e) => problems.push(format!("blobs: the check panicked: {e}")),
     }
+    readiness(problems)
+}
+
+/// 200 "ready", or 503 with every problem found.
+fn readiness(problems: Vec<String>) -> (StatusCode, String) {
     if problems.is_empty() {
         (StatusCode::OK, "ready\n".to_owned())
     } else {
@@ -146,6 +176,9 @@ async fn readyz(State(state): State<AdminState>) -> impl IntoResponse {
 }
 
 async fn metrics(State(state): State<AdminState>) -> impl IntoResponse {
+    if let Some(probe) = &state.probe {
+        probe.sample().await;
+    }
     if let Some(backends) = &state.backends {
         sample_gauges(&state, backends).await;
     }

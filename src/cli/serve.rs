@@ -91,6 +91,14 @@ pub struct PlatformArgs {
     /// 512(c)(3), fair complaint) asks for.
     #[arg(long)]
     common_checks_only: bool,
+    /// Take notices only under this regime (repeatable: cn_ecommerce, eu_dsa, us_dmca,
+    /// trade_fair); without it every regime is taken. Each notice's case runs under the
+    /// regime the notice names.
+    #[arg(long = "regime", value_name = "REGIME", value_parser = parse_regime)]
+    regimes: Vec<takedown_model::Regime>,
+    /// The regime of a notice that names none.
+    #[arg(long, value_name = "REGIME", default_value = "eu_dsa", value_parser = parse_regime)]
+    default_regime: takedown_model::Regime,
     /// Environment variable holding the operators' bearer token (16+ characters); when it is
     /// set the desk's case routes (/cases, /case-events, /repeat-infringers, /metrics) are
     /// served.
@@ -105,9 +113,25 @@ pub struct PlatformArgs {
     /// A holiday table to import at start (repeatable), as `takedown calendar import` does.
     #[arg(long = "calendar", value_name = "FILE")]
     calendars: Vec<PathBuf>,
+    /// Serve /healthz, /readyz (the case database answers) and Prometheus /metrics (notices
+    /// received and refused, cases by state and regime, time to measures, deadlines missed
+    /// and unknown) on this address (off by default), apart from the desk's port.
+    #[arg(long, value_name = "ADDR")]
+    admin_listen: Option<String>,
     /// Seconds between ticks, which end the statutory windows that ran out.
     #[arg(long, default_value_t = takedown_platform::DEFAULT_TICK_EVERY.as_secs(), value_parser = clap::value_parser!(u64).range(1..=3600))]
     tick_every: u64,
+}
+
+/// A regime by its wire name (`cn_ecommerce`, `eu_dsa`, `us_dmca`, `trade_fair`).
+fn parse_regime(name: &str) -> Result<takedown_model::Regime, String> {
+    takedown_model::Regime::parse(name).ok_or_else(|| {
+        let names: Vec<&str> = takedown_model::Regime::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .collect();
+        format!("unknown regime {name:?}; one of {}", names.join(", "))
+    })
 }
 
 /// Serves the chosen component until SIGINT or SIGTERM (a stage also until idle, if asked).
@@ -188,8 +212,32 @@ async fn api(args: ApiArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The desk's readiness and gauges, as the admin routes ask for them.
+struct DeskAdminProbe(takedown_platform::DeskProbe);
+
+impl admin::Probe for DeskAdminProbe {
+    fn ready(&self) -> futures::future::BoxFuture<'_, Result<(), String>> {
+        Box::pin(async move {
+            self.0
+                .ready()
+                .await
+                .map_err(|e| format!("case database: {e}"))
+        })
+    }
+
+    fn sample(&self) -> futures::future::BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if let Err(e) = self.0.sample().await {
+                // The gauges keep their last values; /readyz says whether the database answers.
+                tracing::warn!(error = %e, "desk gauges not sampled");
+            }
+        })
+    }
+}
+
 async fn platform(args: PlatformArgs) -> anyhow::Result<()> {
-    let stop = shutdown::shutdown_signal();
+    // Before anything is announced: a SIGTERM from then on is a clean stop.
+    let (stop, stopping) = shutdown::shared_stop_signal();
     let secret_env = &args.secret_env;
     let secret_text = std::env::var(secret_env)
         .with_context(|| format!("environment variable {secret_env} is not set"))?;
@@ -215,6 +263,8 @@ async fn platform(args: PlatformArgs) -> anyhow::Result<()> {
         db: args.db,
         secret,
         regime_checks: !args.common_checks_only,
+        default_regime: args.default_regime,
+        accepted_regimes: args.regimes,
         operator_token,
         listing_service: args.listing_service,
         seller_notifier: args.seller_notifier,
@@ -223,6 +273,20 @@ async fn platform(args: PlatformArgs) -> anyhow::Result<()> {
         repeat: takedown_platform::RepeatPolicy::default(),
     })
     .await?;
+    let admin = match &args.admin_listen {
+        Some(addr) => {
+            let probe = std::sync::Arc::new(DeskAdminProbe(desk.probe()));
+            let admin_state = admin::AdminState::new(None, Vec::new(), false)?.with_probe(probe);
+            // After the recorder is installed (by `AdminState::new`), or the lines are lost.
+            takedown_platform::telemetry::describe();
+            let mut stopped = stopping.clone();
+            let until_stopped = async move {
+                let _ = stopped.wait_for(|stopped| *stopped).await;
+            };
+            Some(admin::serve(addr, admin_state, until_stopped).await?)
+        }
+        None => None,
+    };
     let listen = &args.listen;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -231,5 +295,8 @@ async fn platform(args: PlatformArgs) -> anyhow::Result<()> {
     let scheme = if tls.is_some() { "HTTPS" } else { "HTTP" };
     tracing::info!(%addr, scheme, "platform desk listening");
     desk.run(listener, tls, stop).await?;
+    if let Some(admin) = admin {
+        let _ = shutdown::drain("admin routes", admin).await;
+    }
     Ok(())
 }

@@ -35,7 +35,7 @@ pub enum CalendarError {
 }
 
 /// How long a legal window lasts, and in which calendar it is counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "unit", content = "n", rename_all = "snake_case")]
 pub enum Period {
     /// Exactly this many hours from the start instant (trade-fair on-site clocks).

@@ -48,13 +48,15 @@ pub struct CaseRow {
 }
 
 /// A case as the flow sees it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CaseRecord {
     pub case_id: String,
     pub notice_id: String,
     pub platform: String,
     pub seller: String,
     pub listing_url: String,
+    /// The law the case runs under (`cn_ecommerce`, `eu_dsa`, `us_dmca`, `trade_fair`).
+    #[schema(value_type = String)]
     pub regime: Regime,
     pub state: State,
     pub received_at: DateTime<Utc>,
@@ -73,7 +75,7 @@ pub struct CaseRecord {
 }
 
 /// Which of a case's window columns a [`PendingWindow`] will fill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WindowField {
     /// [`CaseRecord::deadline`].
@@ -85,7 +87,7 @@ pub enum WindowField {
 }
 
 /// A window that started but whose end is unknown: kept with what computes it later.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct PendingWindow {
     /// The column the end goes into.
     pub field: WindowField,
@@ -98,7 +100,7 @@ pub struct PendingWindow {
 }
 
 /// One recorded transition.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct EventRecord {
     pub seq: i64,
     pub case_id: String,
@@ -121,7 +123,7 @@ pub struct Audit<'a> {
 }
 
 /// One line of the desk's inbox.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CaseSummary {
     /// The case.
     pub case_id: String,
@@ -201,8 +203,12 @@ pub fn timestamp(at: DateTime<Utc>) -> String {
 
 #[derive(Debug, Clone)]
 struct Regimes {
+    /// The regime of a notice that names none, on a platform without its own.
     default: Regime,
+    /// The regime of a notice that names none, per platform.
     per_platform: HashMap<String, Regime>,
+    /// The regimes this desk takes notices under; `None`: every regime.
+    accepted: Option<Vec<Regime>>,
     /// Whether received notices must carry what their regime asks for (see `check`).
     checks: bool,
 }
@@ -215,7 +221,8 @@ pub struct CaseStore {
 }
 
 impl CaseStore {
-    /// Opens (and migrates) the database. Cases run under the EU DSA unless configured
+    /// Opens (and migrates) the database. Each case runs under the regime its notice names
+    /// (its `regime` field); a notice that names none runs under the EU DSA unless configured
     /// otherwise with [`CaseStore::with_default_regime`] or [`CaseStore::with_platform_regime`].
     pub async fn open(path: &Path) -> Result<Self, CaseError> {
         let pool = takedown_store::open_sqlite(path).await?;
@@ -234,6 +241,7 @@ impl CaseStore {
             regimes: Arc::new(Regimes {
                 default: Regime::EuDsa,
                 per_platform: HashMap::new(),
+                accepted: None,
                 checks: false,
             }),
         })
@@ -245,12 +253,14 @@ impl CaseStore {
         self
     }
 
+    /// Notices that name no regime open cases under `regime` (unless their platform has its
+    /// own, [`CaseStore::with_platform_regime`]).
     pub fn with_default_regime(mut self, regime: Regime) -> Self {
         Arc::make_mut(&mut self.regimes).default = regime;
         self
     }
 
-    /// Notices for `platform` open cases under `regime`.
+    /// Notices for `platform` that name no regime open cases under `regime`.
     pub fn with_platform_regime(mut self, platform: &str, regime: Regime) -> Self {
         Arc::make_mut(&mut self.regimes)
             .per_platform
@@ -270,7 +280,22 @@ impl CaseStore {
         self.regimes.checks
     }
 
-    /// The regime cases of `platform` run under (and its notices are checked against).
+    /// Takes notices only under `regimes` (a platform that serves one jurisdiction); a notice
+    /// under another is refused. Without this call every regime is taken.
+    pub fn with_accepted_regimes(mut self, regimes: Vec<Regime>) -> Self {
+        Arc::make_mut(&mut self.regimes).accepted = Some(regimes);
+        self
+    }
+
+    /// Whether this desk takes notices under `regime`.
+    pub fn accepts(&self, regime: Regime) -> bool {
+        self.regimes
+            .accepted
+            .as_ref()
+            .is_none_or(|accepted| accepted.contains(&regime))
+    }
+
+    /// The regime a notice for `platform` that names none runs under (and is checked against).
     pub fn regime_for(&self, platform: &str) -> Regime {
         self.regimes
             .per_platform
@@ -279,16 +304,34 @@ impl CaseStore {
             .unwrap_or(self.regimes.default)
     }
 
-    /// Opens a case for the notice, or finds the one already open. Returns the case id and
-    /// whether it was new. A new case starts its audit trail with `received`.
+    /// The regime a notice's case runs under: the one the notice names, else its platform's
+    /// or the desk's default ([`CaseStore::regime_for`]).
+    pub fn regime_of(&self, notice: &Notice, named: Option<Regime>) -> Regime {
+        named.unwrap_or_else(|| self.regime_for(&notice.platform))
+    }
+
+    /// Opens a case for the notice under its platform's (or the default) regime, or finds the
+    /// one already open; see [`CaseStore::open_case_under`].
     pub async fn open_case(
         &self,
         notice: &Notice,
         body: &str,
     ) -> Result<(String, bool), CaseError> {
+        self.open_case_under(notice, self.regime_for(&notice.platform), body)
+            .await
+    }
+
+    /// Opens a case for the notice under `regime`, or finds the one already open (whose
+    /// regime stays the one it was opened under). Returns the case id and whether it was new.
+    /// A new case starts its audit trail with `received`.
+    pub async fn open_case_under(
+        &self,
+        notice: &Notice,
+        regime: Regime,
+        body: &str,
+    ) -> Result<(String, bool), CaseError> {
         let case_id = stable_id("case", &[&notice.id]);
         let now = timestamp(self.clock.now());
-        let regime = self.regime_for(&notice.platform);
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
             "INSERT OR IGNORE INTO cases
@@ -671,6 +714,80 @@ impl CaseStore {
         Ok(rows.iter().map(|r| r.get("case_id")).collect())
     }
 
+    /// Answers when the case database does (the desk's readiness).
+    pub async fn ping(&self) -> Result<(), CaseError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// How many cases are in each (state, regime), as stored.
+    pub async fn state_regime_counts(&self) -> Result<Vec<(String, String, u64)>, CaseError> {
+        let rows = sqlx::query(
+            "SELECT status, regime, COUNT(*) AS n FROM cases GROUP BY status, regime
+             ORDER BY status, regime",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let n = u64::try_from(r.get::<i64, _>("n")).unwrap_or(0);
+                (r.get("status"), r.get("regime"), n)
+            })
+            .collect())
+    }
+
+    /// (state, received_at, measures_at) of every case under `regime`, for the regimes that
+    /// set a time for measures.
+    pub async fn measure_moments(
+        &self,
+        regime: Regime,
+    ) -> Result<Vec<(State, DateTime<Utc>, Option<DateTime<Utc>>)>, CaseError> {
+        let rows = sqlx::query(
+            "SELECT case_id, status, received_at, measures_at FROM cases WHERE regime = ?",
+        )
+        .bind(regime.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let case_id: String = r.get("case_id");
+                let status: String = r.get("status");
+                let state = State::parse(&status).ok_or_else(|| CaseError::Corrupt {
+                    case_id: case_id.clone(),
+                    column: "status",
+                    value: status.clone(),
+                })?;
+                let received: String = r.get("received_at");
+                let measures = r
+                    .get::<Option<String>, _>("measures_at")
+                    .map(|at| parse_time(&case_id, "measures_at", &at))
+                    .transpose()?;
+                Ok((
+                    state,
+                    parse_time(&case_id, "received_at", &received)?,
+                    measures,
+                ))
+            })
+            .collect()
+    }
+
+    /// Cases whose latest restoration day (DMCA 512(g)(2)(C): 14 business days) passed by
+    /// `now` with the listing still down and no suit shown (an escalated case stays down by
+    /// right).
+    pub async fn restorations_overdue(&self, now: DateTime<Utc>) -> Result<u64, CaseError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM cases WHERE restore_by IS NOT NULL AND restore_by < ?
+               AND status IN (?, ?)",
+        )
+        .bind(timestamp(now))
+        .bind(State::CounterForwarded.as_str())
+        .bind(State::MeasuresEnded.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     /// How many cases are in each state.
     pub async fn state_counts(&self) -> Result<Vec<(String, u64)>, CaseError> {
         let rows =
@@ -867,6 +984,7 @@ mod tests {
             regimes: Arc::new(Regimes {
                 default: Regime::CnEcommerce,
                 per_platform: HashMap::new(),
+                accepted: None,
                 checks: false,
             }),
         };

@@ -12,6 +12,7 @@ use crate::{
     cases::{CaseError, CaseStore},
     clock::SystemClock,
     engine::{CaseFlow, FlowError, spawn_ticker},
+    flow::Regime,
     http::{HandlerState, router_with_operations},
     measures::{
         HttpListingService, HttpSellerNotifier, ListingService, MeasureError, RecordOnly,
@@ -53,6 +54,11 @@ pub struct DeskConfig {
     pub secret: Secret,
     /// Refuse notices that lack what their regime asks for.
     pub regime_checks: bool,
+    /// The regime of a notice that names none (each notice's case otherwise runs under the
+    /// regime in its own `regime` field).
+    pub default_regime: Regime,
+    /// Take notices only under these regimes; empty: every regime.
+    pub accepted_regimes: Vec<Regime>,
     /// A shared operators' token, besides the operators' own (`takedown operators add`).
     pub operator_token: Option<OperatorToken>,
     /// Where take-downs and restorations are sent; without one they are recorded only.
@@ -67,6 +73,25 @@ pub struct DeskConfig {
     pub repeat: RepeatPolicy,
 }
 
+/// A running desk's health as the admin routes see it: whether its case database answers,
+/// and its Prometheus gauges ([`crate::telemetry`]) sampled per scrape.
+#[derive(Clone)]
+pub struct DeskProbe {
+    flow: CaseFlow,
+}
+
+impl DeskProbe {
+    /// Ok when the case database answers.
+    pub async fn ready(&self) -> Result<(), CaseError> {
+        self.flow.store().ping().await
+    }
+
+    /// Sets the desk's gauges from the case database, just before a scrape renders them.
+    pub async fn sample(&self) -> Result<(), CaseError> {
+        crate::telemetry::sample_gauges(&self.flow).await
+    }
+}
+
 /// A built desk, ready to serve.
 pub struct Desk {
     flow: CaseFlow,
@@ -77,9 +102,13 @@ pub struct Desk {
 impl Desk {
     /// Opens the case database, imports the given calendars, and builds the routes.
     pub async fn build(config: DeskConfig) -> Result<Self, DeskError> {
-        let cases = CaseStore::open(&config.db)
+        let mut cases = CaseStore::open(&config.db)
             .await?
-            .with_regime_checks(config.regime_checks);
+            .with_regime_checks(config.regime_checks)
+            .with_default_regime(config.default_regime);
+        if !config.accepted_regimes.is_empty() {
+            cases = cases.with_accepted_regimes(config.accepted_regimes.clone());
+        }
         for file in &config.calendars {
             cases.import_calendar(file).await?;
         }
@@ -114,6 +143,13 @@ impl Desk {
             router,
             tick_every: config.tick_every,
         })
+    }
+
+    /// What the admin routes (`--admin-listen`) ask of this desk: readiness and its gauges.
+    pub fn probe(&self) -> DeskProbe {
+        DeskProbe {
+            flow: self.flow.clone(),
+        }
     }
 
     /// The desk's routes (for tests that serve them themselves).

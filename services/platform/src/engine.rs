@@ -18,6 +18,7 @@ use crate::{
     clock::Clock,
     flow::{Event, EventKind, Profile, Regime, State, TransitionError, WindowAnchor, transition},
     measures::{ListingService, MeasureError, SellerMessage, SellerNotifier},
+    telemetry,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +29,10 @@ pub enum FlowError {
     SystemEvent { event: EventKind },
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    /// DSA art. 20: the complaint came after its window (six months from the decision) or
+    /// after the decision's complaint was already decided.
+    #[error("case {case_id}: no internal complaint is taken now ({why})")]
+    ComplaintWindow { case_id: String, why: String },
     #[error("case {case_id}: {source}")]
     Calendar {
         case_id: String,
@@ -45,7 +50,7 @@ pub enum FlowError {
 }
 
 /// A case with its timeline and the deadlines derived from its regime.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseView {
     #[serde(flatten)]
     pub case: CaseRecord,
@@ -60,7 +65,7 @@ pub struct CaseView {
 }
 
 /// What one tick did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TickReport {
     /// Cases whose window ran out.
     pub expired: Vec<String>,
@@ -327,8 +332,42 @@ impl CaseFlow {
                 json!({ "reached_at": reached, "window_from": anchor, "window_ends": after.deadline })
             }
             Event::Escalate { reference } => json!({ "reference": reference }),
+            Event::Complaint { grounds, evidence } => {
+                self.check_complaint_window(&case, now)?;
+                let (complainant, against) = if case.state == State::Rejected {
+                    ("notifier", "rejection")
+                } else {
+                    after.counter_at = Some(now);
+                    ("seller", "measures")
+                };
+                // One complaint per decision: its decision is final on the platform's side.
+                after.complaint_until = None;
+                json!({
+                    "grounds": grounds, "evidence": evidence, "complainant": complainant,
+                    "against": against, "lodged_within": case.complaint_until,
+                })
+            }
             Event::ReviewDecided { upheld, reason } => {
-                json!({ "upheld": upheld, "reason": reason })
+                let reverses = match (case.state, upheld) {
+                    (State::ComplaintReceived, true) => {
+                        // The rejection is reversed: the measures are taken now, with the
+                        // review's reasons as the statement of reasons, and the seller may in
+                        // turn complain about this new decision.
+                        self.listings
+                            .take_down(&case.listing_url)
+                            .await
+                            .map_err(measure)?;
+                        after.measures_at = Some(now);
+                        after.statement_of_reasons = Some(reason.clone());
+                        after.complaint_until = self
+                            .complaint_until(&profile, now, &mut after)
+                            .map_err(calendar)?;
+                        Some("rejection")
+                    }
+                    (State::CounterNoticeReceived, false) => Some("measures"),
+                    _ => None,
+                };
+                json!({ "upheld": upheld, "reason": reason, "reverses": reverses })
             }
             Event::Resolved { upheld, reference } => {
                 json!({ "upheld": upheld, "reference": reference })
@@ -345,8 +384,13 @@ impl CaseFlow {
             Event::WindowExpired => json!({ "deadline": case.deadline }),
             Event::Acknowledge | Event::SellerNotified | Event::Restored => json!({}),
         };
-        self.commit(&case, after, event.kind(), actor, now, detail)
-            .await
+        let after = self
+            .commit(&case, after, event.kind(), actor, now, detail)
+            .await?;
+        if let (None, Some(taken)) = (case.measures_at, after.measures_at) {
+            telemetry::measures_taken(after.regime, after.received_at, taken);
+        }
+        Ok(after)
     }
 
     async fn commit(
@@ -370,6 +414,24 @@ impl CaseFlow {
             from = %before.state, to = %after.state, actor, "case transition"
         );
         Ok(after)
+    }
+
+    /// DSA art. 20: a complaint is taken until `complaint_until` (six months from the
+    /// decision), and only once per decision.
+    fn check_complaint_window(
+        &self,
+        case: &CaseRecord,
+        now: DateTime<Utc>,
+    ) -> Result<(), FlowError> {
+        let why = match case.complaint_until {
+            Some(until) if now <= until => return Ok(()),
+            Some(until) => format!("the window ended at {}", until.to_rfc3339()),
+            None => "no complaint window is open for this decision".to_owned(),
+        };
+        Err(FlowError::ComplaintWindow {
+            case_id: case.case_id.clone(),
+            why,
+        })
     }
 
     fn complaint_until(

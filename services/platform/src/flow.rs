@@ -15,6 +15,9 @@
 //! seller_notified          --counter_notice-->    counter_notice_received
 //! counter_notice_received  --counter_forwarded--> counter_forwarded       (CN, DMCA, fair; window)
 //! counter_notice_received  --review_decided-->    closed_upheld | measures_ended   (DSA art. 20)
+//! seller_notified          --complaint-->         counter_notice_received (DSA art. 20: the seller)
+//! rejected                 --complaint-->         complaint_received      (DSA art. 20: the notifier)
+//! complaint_received       --review_decided-->    measures_taken | rejected        (DSA art. 20)
 //! counter_forwarded        --escalate-->          escalated               (measures stay)
 //! counter_forwarded        --window_expired-->    measures_ended
 //! escalated                --resolved-->          closed_upheld | measures_ended
@@ -30,7 +33,19 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::Period;
 
 /// Where a case stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     Received,
@@ -45,10 +60,13 @@ pub enum State {
     ClosedRestored,
     Withdrawn,
     Rejected,
+    /// DSA art. 20: the notifier's internal complaint against a rejection awaits a person's
+    /// decision.
+    ComplaintReceived,
 }
 
 impl State {
-    pub const ALL: [State; 12] = [
+    pub const ALL: [State; 13] = [
         State::Received,
         State::Acknowledged,
         State::MeasuresTaken,
@@ -61,6 +79,7 @@ impl State {
         State::ClosedRestored,
         State::Withdrawn,
         State::Rejected,
+        State::ComplaintReceived,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -77,6 +96,7 @@ impl State {
             State::ClosedRestored => "closed_restored",
             State::Withdrawn => "withdrawn",
             State::Rejected => "rejected",
+            State::ComplaintReceived => "complaint_received",
         }
     }
 
@@ -84,7 +104,8 @@ impl State {
         State::ALL.into_iter().find(|state| state.as_str() == s)
     }
 
-    /// Closed states take no further event.
+    /// Closed states take no further event (but a DSA rejection still takes the notifier's
+    /// internal complaint while its window runs).
     pub fn is_open(self) -> bool {
         !matches!(
             self,
@@ -145,7 +166,18 @@ pub enum Event {
         reference: String,
     },
     WindowExpired,
-    /// DSA art. 20: the platform's own review of an internal complaint.
+    /// DSA art. 20: an internal complaint against the platform's decision, lodged within six
+    /// months of it — by the seller against measures (`seller_notified`), by the notifier
+    /// against a rejection (`rejected`). A person decides it with [`Event::ReviewDecided`].
+    Complaint {
+        grounds: String,
+        #[serde(default)]
+        evidence: Vec<String>,
+    },
+    /// DSA art. 20: the platform's own review of an internal complaint, by a person, with
+    /// reasons. `upheld`: the notice stands — the measures stay (a seller's complaint) or are
+    /// now taken (a notifier's complaint against a rejection); otherwise the measures end or
+    /// the rejection stands.
     ReviewDecided {
         upheld: bool,
         reason: String,
@@ -175,6 +207,7 @@ pub enum EventKind {
     CounterForwarded,
     Escalate,
     WindowExpired,
+    Complaint,
     ReviewDecided,
     Resolved,
     Restored,
@@ -195,6 +228,7 @@ impl EventKind {
             EventKind::CounterForwarded => "counter_forwarded",
             EventKind::Escalate => "escalate",
             EventKind::WindowExpired => "window_expired",
+            EventKind::Complaint => "complaint",
             EventKind::ReviewDecided => "review_decided",
             EventKind::Resolved => "resolved",
             EventKind::Restored => "restored",
@@ -221,6 +255,7 @@ impl Event {
             Event::CounterForwarded { .. } => EventKind::CounterForwarded,
             Event::Escalate { .. } => EventKind::Escalate,
             Event::WindowExpired => EventKind::WindowExpired,
+            Event::Complaint { .. } => EventKind::Complaint,
             Event::ReviewDecided { .. } => EventKind::ReviewDecided,
             Event::Resolved { .. } => EventKind::Resolved,
             Event::Restored => EventKind::Restored,
@@ -426,6 +461,24 @@ pub fn transition(
                 S::MeasuresEnded
             }
         }
+        (S::SellerNotified | S::Rejected, Event::Complaint { grounds, .. })
+            if profile.complaint_window.is_some() =>
+        {
+            require(kind, "grounds", grounds)?;
+            if state == S::Rejected {
+                S::ComplaintReceived
+            } else {
+                S::CounterNoticeReceived
+            }
+        }
+        (S::ComplaintReceived, Event::ReviewDecided { upheld, reason }) => {
+            require(kind, "reason", reason)?;
+            if *upheld {
+                S::MeasuresTaken
+            } else {
+                S::Rejected
+            }
+        }
         (S::CounterForwarded, Event::Escalate { reference }) => {
             require(kind, "reference", reference)?;
             S::Escalated
@@ -578,6 +631,46 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn dsa_complaints_reopen_a_rejection_or_contest_measures_and_a_person_decides() {
+        let dsa = Profile::for_regime(Regime::EuDsa);
+        let complaint = |grounds: &str| Event::Complaint {
+            grounds: grounds.into(),
+            evidence: Vec::new(),
+        };
+        let decided = |upheld| Event::ReviewDecided {
+            upheld,
+            reason: "reasons".into(),
+        };
+        assert_eq!(
+            transition(&dsa, State::Rejected, &complaint("the mark is registered")),
+            Ok(State::ComplaintReceived)
+        );
+        assert_eq!(
+            transition(&dsa, State::SellerNotified, &complaint("I am authorised")),
+            Ok(State::CounterNoticeReceived)
+        );
+        assert!(matches!(
+            transition(&dsa, State::Rejected, &complaint(" ")),
+            Err(TransitionError::Missing {
+                field: "grounds",
+                ..
+            })
+        ));
+        assert_eq!(
+            transition(&dsa, State::ComplaintReceived, &decided(true)),
+            Ok(State::MeasuresTaken)
+        );
+        assert_eq!(
+            transition(&dsa, State::ComplaintReceived, &decided(false)),
+            Ok(State::Rejected)
+        );
+        // Only the DSA has internal complaints.
+        let cn = Profile::for_regime(Regime::CnEcommerce);
+        assert!(transition(&cn, State::Rejected, &complaint("g")).is_err());
+        assert!(transition(&dsa, State::ClosedUpheld, &complaint("g")).is_err());
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //! - [`measures`]: the listing service and the seller notifier the flow acts through.
 //! - [`engine`]: applies events and expired windows, with effects and audit.
 //! - [`repeat`]: repeat infringers per (platform, seller).
-//! - [`metrics`]: time to measures and counts per state.
+//! - [`metrics`]: time to measures and counts per state (the operators' JSON).
+//! - [`telemetry`]: the desk's Prometheus series (notices, cases, deadlines).
 //! - [`http`]: the axum routes for notices; [`operator`]: the operators' routes.
 //! - [`tls`]: serving those routes over HTTPS (rustls) from PEM files.
 //! - [`desk`]: all of it as one process (`takedown serve platform`): routes, flow, ticker.
@@ -35,11 +36,12 @@ pub mod measures;
 pub mod metrics;
 pub mod operator;
 pub mod repeat;
+pub mod telemetry;
 pub mod tls;
 
 pub use cases::{CaseRecord, CaseRow, CaseStore, EventRecord, OperatorRow};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use desk::{DEFAULT_TICK_EVERY, Desk, DeskConfig, DeskError};
+pub use desk::{DEFAULT_TICK_EVERY, Desk, DeskConfig, DeskError, DeskProbe};
 pub use engine::{CaseFlow, CaseView, FlowError, TickReport, spawn_ticker};
 pub use flow::{Event, Profile, Regime, State};
 pub use http::{HandlerState, router, router_with_operations, serve, serve_with_operations};

@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use crate::cases::{CaseError, CaseStore};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Time from receipt to measures on one platform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PlatformTiming {
     pub platform: String,
     /// Cases where measures were taken.
@@ -17,7 +18,8 @@ pub struct PlatformTiming {
     pub max_secs: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The operators' figures (`GET /metrics` on the desk's port, JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Metrics {
     pub time_to_measures: Vec<PlatformTiming>,
     pub states: BTreeMap<String, u64>,

@@ -13,18 +13,18 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::{get, post},
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
-    cases::CaseError,
-    engine::{CaseFlow, FlowError},
+    cases::{CaseError, CaseSummary, EventRecord},
+    engine::{CaseFlow, CaseView, FlowError, TickReport},
     flow::{Event, TransitionError},
-    metrics::metrics,
-    repeat::{RepeatPolicy, repeat_infringers, to_csv},
+    metrics::{Metrics, metrics},
+    repeat::{RepeatInfringer, RepeatPolicy, repeat_infringers, to_csv},
 };
 
 /// Operator request bodies above this are refused.
@@ -82,27 +82,50 @@ pub struct OperatorState {
 #[derive(Debug, Clone)]
 struct Actor(String);
 
+/// The operators' routes, each registered with its OpenAPI description.
+fn operator_routes() -> OpenApiRouter<Arc<OperatorState>> {
+    OpenApiRouter::new()
+        .routes(routes!(get_cases))
+        .routes(routes!(get_case))
+        .routes(routes!(get_case_events))
+        .routes(routes!(post_action))
+        .routes(routes!(get_feed))
+        .routes(routes!(post_tick))
+        .routes(routes!(get_repeat))
+        .routes(routes!(post_appeal))
+        .routes(routes!(get_metrics))
+}
+
+/// The OpenAPI description of the operators' routes.
+pub fn operator_openapi() -> utoipa::openapi::OpenApi {
+    operator_routes().split_for_parts().1
+}
+
 pub fn operator_router(state: OperatorState) -> Router {
     let state = Arc::new(state);
-    Router::new()
-        .route("/cases", get(get_cases))
-        .route("/cases/{case_id}", get(get_case))
-        .route("/cases/{case_id}/events", get(get_case_events))
-        .route("/cases/{case_id}/{action}", post(post_action))
-        .route("/case-events", get(get_feed))
-        .route("/tick", post(post_tick))
-        .route("/repeat-infringers", get(get_repeat))
-        .route("/repeat-infringers/appeal", post(post_appeal))
-        .route("/metrics", get(get_metrics))
+    let (routes, _) = operator_routes().split_for_parts();
+    routes
         .route_layer(middleware::from_fn_with_state(state.clone(), authorize))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
 
+/// Every refusal's body.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// A stable code (`not_found`, `illegal_transition`, `missing`, `unauthorized`, …).
+    pub error: String,
+    /// What went wrong, for a person.
+    pub message: String,
+}
+
 fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
     (
         status,
-        Json(json!({ "error": code, "message": message.into() })),
+        Json(ErrorBody {
+            error: code.to_owned(),
+            message: message.into(),
+        }),
     )
         .into_response()
 }
@@ -188,6 +211,9 @@ fn flow_error(e: FlowError) -> Response {
             })),
         )
             .into_response(),
+        FlowError::ComplaintWindow { .. } => {
+            error(StatusCode::CONFLICT, "complaint_window_closed", message)
+        }
         FlowError::Transition(TransitionError::Missing { .. }) => {
             error(StatusCode::UNPROCESSABLE_ENTITY, "missing", message)
         }
@@ -219,6 +245,7 @@ fn event_name(action: &str) -> Option<&'static str> {
         "counter-notice" => "counter_notice",
         "forwarded" => "counter_forwarded",
         "escalation" => "escalate",
+        "complaint" => "complaint",
         "review" => "review_decided",
         "resolution" => "resolved",
         "withdraw" => "withdraw",
@@ -226,6 +253,58 @@ fn event_name(action: &str) -> Option<&'static str> {
     })
 }
 
+/// What an action's body may carry; each action reads its own fields.
+#[derive(Deserialize, serde::Serialize, utoipa::ToSchema)]
+struct ActionBody {
+    /// `reject`: why the notice is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    /// `measures`: the statement of reasons (required under the DSA, art. 17).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    statement_of_reasons: Option<String>,
+    /// `counter-notice`: the seller's declaration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    declaration: Option<String>,
+    /// `counter-notice`, `complaint`: evidence references (CN and fairs require some).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    evidence: Option<Vec<String>>,
+    /// `forwarded`: when the declaration reached the complainant (default: now).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reached_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// `escalation`, `resolution`: the authority's or court's reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reference: Option<String>,
+    /// `review`, `resolution`: whether the notice stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    upheld: Option<bool>,
+    /// `complaint`: the DSA art. 20 complaint's grounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    grounds: Option<String>,
+}
+
+/// One step of a case. `acknowledge`; `reject` (`reason`); `measures`
+/// (`statement_of_reasons`); `counter-notice` (`declaration`, `evidence`); `forwarded`
+/// (`reached_at`); `escalation` (`reference`); `review` (`upheld`, `reason`: a person's
+/// decision on an internal complaint, DSA art. 20); `complaint` (`grounds`, `evidence`: a
+/// DSA art. 20 complaint against a rejection, by the notifier, or against measures, by the
+/// seller, within six months of the decision); `resolution` (`upheld`, `reference`);
+/// `withdraw` (`reason`).
+#[utoipa::path(post, path = "/cases/{case_id}/{action}", tag = "operator",
+    security(("operator" = [])),
+    params(
+        ("case_id" = String, Path, description = "The case."),
+        ("action" = String, Path, description = "acknowledge, reject, measures, counter-notice, \
+            forwarded, escalation, review, complaint, resolution or withdraw"),
+    ),
+    request_body(content = ActionBody, description = "The action's fields; may be empty."),
+    responses(
+        (status = 200, description = "The case after the step.", body = CaseView),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "Not allowed in the case's state or regime, another \
+            change came first, or the complaint window is closed.", body = ErrorBody),
+        (status = 422, description = "A required field is missing.", body = ErrorBody),
+        (status = 502, description = "The listing service failed.", body = ErrorBody),
+    ))]
 async fn post_action(
     State(state): State<Arc<OperatorState>>,
     Path((case_id, action)): Path<(String, String)>,
@@ -253,6 +332,14 @@ async fn post_action(
             }
         }
     };
+    // The fields an action may carry, typed as documented; others are ignored.
+    if let Err(e) = serde_json::from_value::<ActionBody>(fields.clone()) {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "malformed",
+            format!("{action}: {e}"),
+        );
+    }
     fields["event"] = json!(name);
     let event: Event = match serde_json::from_value(fields) {
         Ok(event) => event,
@@ -270,6 +357,11 @@ async fn post_action(
     }
 }
 
+/// A case with its timeline and the deadlines of its regime.
+#[utoipa::path(get, path = "/cases/{case_id}", tag = "operator", security(("operator" = [])),
+    params(("case_id" = String, Path, description = "The case.")),
+    responses((status = 200, body = CaseView), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
 async fn get_case(
     State(state): State<Arc<OperatorState>>,
     Path(case_id): Path<String>,
@@ -280,6 +372,12 @@ async fn get_case(
     }
 }
 
+/// A case's timeline, oldest first.
+#[utoipa::path(get, path = "/cases/{case_id}/events", tag = "operator",
+    security(("operator" = [])),
+    params(("case_id" = String, Path, description = "The case.")),
+    responses((status = 200, body = Vec<EventRecord>), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
 async fn get_case_events(
     State(state): State<Arc<OperatorState>>,
     Path(case_id): Path<String>,
@@ -290,26 +388,43 @@ async fn get_case_events(
     }
 }
 
-#[derive(Deserialize)]
+/// `GET /case-events`'s query: a page of the desk's whole history.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct FeedQuery {
+    /// Only events after this sequence number (the last one read).
     #[serde(default)]
     after: i64,
+    /// At most this many (1–1000, default 100).
     limit: Option<u32>,
 }
 
 /// `GET /cases`'s query: filters and a page.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct CasesQuery {
+    /// Only cases in this state.
     state: Option<String>,
+    /// Only cases under this regime (`cn_ecommerce`, `eu_dsa`, `us_dmca`, `trade_fair`).
     regime: Option<String>,
+    /// Only cases against this seller.
     seller: Option<String>,
+    /// Only notices from this sender (the owner id in the notice).
     sender: Option<String>,
+    /// Only cases whose window ends before this RFC 3339 time.
     deadline_before: Option<String>,
+    /// Skip this many.
     #[serde(default)]
     offset: u32,
+    /// At most this many (1–1000, default 100).
     limit: Option<u32>,
 }
 
+/// The inbox: cases filtered on the server, nearest deadline first.
+#[utoipa::path(get, path = "/cases", tag = "operator", security(("operator" = [])),
+    params(CasesQuery),
+    responses((status = 200, body = Vec<CaseSummary>), (status = 401, body = ErrorBody),
+        (status = 422, description = "A filter that does not parse.", body = ErrorBody)))]
 async fn get_cases(
     State(state): State<Arc<OperatorState>>,
     Query(query): Query<CasesQuery>,
@@ -357,6 +472,10 @@ async fn get_cases(
     }
 }
 
+/// Every case's transitions in order: what a sender's case feed follows.
+#[utoipa::path(get, path = "/case-events", tag = "operator", security(("operator" = [])),
+    params(FeedQuery),
+    responses((status = 200, body = Vec<EventRecord>), (status = 401, body = ErrorBody)))]
 async fn get_feed(
     State(state): State<Arc<OperatorState>>,
     Query(query): Query<FeedQuery>,
@@ -368,6 +487,10 @@ async fn get_feed(
     }
 }
 
+/// Ends the windows that ran out and retries pending effects now (the desk's ticker does
+/// this on its own every `--tick-every` seconds).
+#[utoipa::path(post, path = "/tick", tag = "operator", security(("operator" = [])),
+    responses((status = 200, body = TickReport), (status = 401, body = ErrorBody)))]
 async fn post_tick(State(state): State<Arc<OperatorState>>) -> Response {
     match state.flow.tick().await {
         Ok(report) => Json(report).into_response(),
@@ -375,14 +498,25 @@ async fn post_tick(State(state): State<Arc<OperatorState>>) -> Response {
     }
 }
 
-#[derive(Deserialize)]
+/// `GET /repeat-infringers`'s query.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct RepeatQuery {
+    /// `json` (default) or `csv`.
     #[serde(default)]
     format: Option<String>,
+    /// Only sellers at or above the threshold.
     #[serde(default)]
     flagged: bool,
 }
 
+/// Sellers with upheld cases per platform, flagged at the threshold, with their appeals.
+#[utoipa::path(get, path = "/repeat-infringers", tag = "operator",
+    security(("operator" = [])), params(RepeatQuery),
+    responses(
+        (status = 200, description = "The list, as JSON or CSV (`format`).", content(
+            (Vec<RepeatInfringer> = "application/json"), (String = "text/csv"))),
+        (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn get_repeat(
     State(state): State<Arc<OperatorState>>,
     Query(query): Query<RepeatQuery>,
@@ -408,13 +542,22 @@ async fn get_repeat(
     }
 }
 
-#[derive(Deserialize)]
+/// A seller's appeal against the repeat-infringer flag.
+#[derive(Deserialize, utoipa::ToSchema)]
 struct Appeal {
+    /// The platform the flag is on.
     platform: String,
+    /// The seller appealing.
     seller: String,
+    /// Why.
     reason: String,
 }
 
+/// Records (or replaces) a seller's appeal; the flag stays and the appeal is shown beside it.
+#[utoipa::path(post, path = "/repeat-infringers/appeal", tag = "operator",
+    security(("operator" = [])), request_body = Appeal,
+    responses((status = 204, description = "Recorded."), (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 async fn post_appeal(
     State(state): State<Arc<OperatorState>>,
     Json(appeal): Json<Appeal>,
@@ -438,6 +581,10 @@ async fn post_appeal(
     }
 }
 
+/// The operators' figures as JSON: time to measures per platform, cases per state, unknown
+/// deadlines (Prometheus text is on `--admin-listen`).
+#[utoipa::path(get, path = "/metrics", tag = "operator", security(("operator" = [])),
+    responses((status = 200, body = Metrics), (status = 401, body = ErrorBody)))]
 async fn get_metrics(State(state): State<Arc<OperatorState>>) -> Response {
     match metrics(state.flow.store()).await {
         Ok(metrics) => Json(metrics).into_response(),

@@ -20,7 +20,8 @@ impl Default for RepeatPolicy {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A seller with upheld cases on one platform, and whether that flags them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RepeatInfringer {
     pub platform: String,
     pub seller: String,

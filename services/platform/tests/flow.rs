@@ -757,3 +757,135 @@ holidays = [{ name = "New Year's Day", from = "2027-01-01", to = "2027-01-01" }]
     assert_eq!(w.flow.tick().await.unwrap().expired, vec![case.clone()]);
     assert_eq!(w.state(&case).await, State::ClosedUpheld);
 }
+
+#[tokio::test]
+async fn dsa_internal_complaints_are_taken_for_six_months_once_and_decided_by_a_person() {
+    let w = world(Regime::EuDsa, "2026-04-10T08:00:00Z").await;
+    let complaint = |grounds: &str| Event::Complaint {
+        grounds: grounds.into(),
+        evidence: vec!["registration-extract.pdf".into()],
+    };
+    // The notifier complains about a rejection; the review reverses it: measures now.
+    let rejected = w.open("ntc_c1", "S1").await;
+    let reject = Event::Reject {
+        reason: "no registration found".into(),
+    };
+    w.apply(&rejected, reject).await;
+    w.clock.advance(Duration::days(30));
+    let lodged = complaint("EUTM 1 is registered; extract attached");
+    assert_eq!(w.apply(&rejected, lodged).await, State::ComplaintReceived);
+    let reversed = Event::ReviewDecided {
+        upheld: true,
+        reason: "the registration exists; counterfeit of EUTM 1".into(),
+    };
+    let view = w.flow.apply(&rejected, reversed, "Li Wei").await.unwrap();
+    assert_eq!(view.case.state, State::SellerNotified);
+    assert_eq!(w.listings.calls().len(), 1, "the listing is taken down");
+    // The new decision opens the seller's own six months.
+    assert_eq!(view.case.complaint_until, Some(at("2026-11-10T08:00:00Z")));
+    let decided = view
+        .events
+        .iter()
+        .find(|e| e.event == "review_decided")
+        .unwrap();
+    assert_eq!(
+        (decided.actor.as_str(), &decided.detail["reverses"]),
+        ("Li Wei", &serde_json::json!("rejection"))
+    );
+
+    // The seller complains about those measures within the window; the review ends them.
+    w.apply(&rejected, complaint("I bought from the owner"))
+        .await;
+    assert_eq!(w.state(&rejected).await, State::CounterNoticeReceived);
+    let ended = Event::ReviewDecided {
+        upheld: false,
+        reason: "invoice from the owner's distributor".into(),
+    };
+    assert_eq!(w.apply(&rejected, ended).await, State::ClosedRestored);
+
+    // A rejection whose complaint was dismissed takes no second complaint.
+    let dismissed = w.open("ntc_c2", "S2").await;
+    let reject = Event::Reject {
+        reason: "not the mark".into(),
+    };
+    w.apply(&dismissed, reject).await;
+    w.apply(&dismissed, complaint("it is the mark")).await;
+    let stands = Event::ReviewDecided {
+        upheld: false,
+        reason: "different goods".into(),
+    };
+    assert_eq!(w.apply(&dismissed, stands).await, State::Rejected);
+    let again = w
+        .flow
+        .apply(&dismissed, complaint("still the mark"), "op-1")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(again, FlowError::ComplaintWindow { .. }),
+        "{again}"
+    );
+
+    // After six months no complaint is taken.
+    let late = w.open("ntc_c3", "S3").await;
+    let reject = Event::Reject {
+        reason: "not the mark".into(),
+    };
+    w.apply(&late, reject).await;
+    w.clock.advance(Duration::days(185));
+    let err = w
+        .flow
+        .apply(&late, complaint("late"), "op-1")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("window ended"), "{err}");
+    assert_eq!(w.state(&late).await, State::Rejected);
+}
+
+#[tokio::test]
+async fn gauges_count_cases_by_state_and_regime_and_the_deadlines_the_platform_missed() {
+    use takedown_platform::telemetry::DeskGauges;
+    // A fair complaint left unattended past its 24 hours.
+    let fair = world(Regime::TradeFair, "2026-04-15T01:00:00Z").await;
+    let idle = fair.open("ntc_g1", "Booth 1").await;
+    let quick = fair.open("ntc_g2", "Booth 2").await;
+    fair.apply(&quick, measures(None)).await;
+    let gauges = DeskGauges::read(&fair.flow).await.unwrap();
+    assert_eq!(gauges.measures_missed, 0);
+    fair.clock.advance(Duration::hours(25));
+    let gauges = DeskGauges::read(&fair.flow).await.unwrap();
+    assert_eq!(gauges.measures_missed, 1, "{idle} is overdue");
+    let count = |state: State| {
+        gauges
+            .cases
+            .iter()
+            .find(|(s, r, _)| *s == state && *r == Regime::TradeFair)
+            .map(|(_, _, n)| *n)
+    };
+    assert_eq!(count(State::Received), Some(1));
+    assert_eq!(count(State::SellerNotified), Some(1));
+    assert_eq!(count(State::Rejected), Some(0), "every pair is reported");
+    assert_eq!(gauges.cases.len(), State::ALL.len() * Regime::ALL.len());
+
+    // A DMCA listing still down after its latest restoration day (no tick ran).
+    let dmca = world(Regime::UsDmca, "2026-11-10T15:00:00Z").await;
+    let case = dmca.open("ntc_g3", "S").await;
+    dmca.apply(&case, measures(None)).await;
+    dmca.apply(&case, counter(&[])).await;
+    dmca.apply(&case, Event::CounterForwarded { reached_at: None })
+        .await;
+    assert_eq!(
+        DeskGauges::read(&dmca.flow)
+            .await
+            .unwrap()
+            .restorations_missed,
+        0
+    );
+    dmca.clock.advance(Duration::days(30));
+    assert_eq!(
+        DeskGauges::read(&dmca.flow)
+            .await
+            .unwrap()
+            .restorations_missed,
+        1
+    );
+}
