@@ -29,6 +29,20 @@ pub enum Event<'a> {
         /// The missing fields, by regime.
         incomplete: &'a dyn Display,
     },
+    /// Auto-filing is paused for an owner on a platform: too many of its recent notices there
+    /// ended rejected or restored; the match waits for review.
+    AutoFilingPaused {
+        /// The owner's tenant id.
+        owner: &'a str,
+        /// The platform.
+        platform: &'a str,
+        /// Recent notices the platform decided.
+        decided: u64,
+        /// Of them, rejected or restored after a counter-notice.
+        bad: u64,
+        /// The share above which filing pauses.
+        max_bad_share: f32,
+    },
     /// A notice was filed (first time only; a redelivered match files nothing new).
     NoticeFiled {
         /// The notice id.
@@ -44,6 +58,21 @@ impl Event<'_> {
     /// Writes the event to the `tracing` subscriber at its level.
     pub fn emit(&self) {
         match self {
+            Event::AutoFilingPaused {
+                owner,
+                platform,
+                decided,
+                bad,
+                max_bad_share,
+            } => {
+                metrics::counter!("takedown_auto_filing_paused_total", "platform" => platform.to_string())
+                    .increment(1);
+                tracing::warn!(
+                    %owner, %platform, decided, bad, max_bad_share,
+                    "auto-filing paused: {bad} of {decided} recent notices on this platform ended rejected or restored (more than {:.0} %); match queued for review",
+                    max_bad_share * 100.0
+                )
+            }
             Event::OwnerPolicyUnreadable { owner, why } => tracing::error!(
                 %owner, %why,
                 "the owner's stored policy is unreadable; match queued for review"

@@ -89,6 +89,10 @@ impl Actioner {
                 Decision::Review
             }
         };
+        let decision = match decision {
+            Decision::AutoFile if self.auto_filing_paused(&found).await? => Decision::Review,
+            other => other,
+        };
         self.store.upsert_match(&found, decision).await?;
         if decision != Decision::AutoFile {
             return Ok(());
@@ -157,6 +161,29 @@ impl Actioner {
             .publish(Topic::Notices, &notice.platform, &Envelope::encode(&filed))
             .await?;
         Ok(())
+    }
+
+    /// Whether the owner's recent notices on the match's platform ended badly often enough
+    /// to pause auto-filing there (`Policy::auto_file_pause`); says so when they did.
+    async fn auto_filing_paused(&self, found: &Match) -> Result<bool, ActionerError> {
+        let pause = self.policy.auto_file_pause;
+        let since = chrono::Utc::now() - chrono::Duration::days(i64::from(pause.window_days));
+        let outcomes = self
+            .store
+            .notice_outcomes(&found.owner_id, &found.platform, since)
+            .await?;
+        let paused = pause.pauses(outcomes.decided, outcomes.bad);
+        if paused {
+            events::Event::AutoFilingPaused {
+                owner: &found.owner_id,
+                platform: &found.platform,
+                decided: outcomes.decided,
+                bad: outcomes.bad,
+                max_bad_share: pause.max_bad_share.get(),
+            }
+            .emit();
+        }
+        Ok(paused)
     }
 
     async fn handle_event(&self, event: CaseEvent) -> Result<(), ActionerError> {

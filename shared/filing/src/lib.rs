@@ -19,4 +19,4 @@ pub mod owner_policy;
 pub mod policy;
 pub mod validate;
 
-pub use policy::{KindThresholds, Policy, Threshold, ThresholdOutOfRange};
+pub use policy::{AutoFilePause, KindThresholds, Policy, Threshold, ThresholdOutOfRange};

@@ -111,6 +111,56 @@ impl KindThresholds {
     }
 }
 
+/// When auto-filing pauses for an owner on one platform: too many of the owner's recent
+/// notices there ended rejected, or restored after a counter-notice. A sender that keeps
+/// filing at such a rate sends false notices (DMCA 512(f), DSA art. 23); while paused, new
+/// matches for that owner and platform wait for a person's review.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoFilePause {
+    /// Above this share of decided notices ending rejected or restored, auto-filing pauses
+    /// (default 0.10).
+    #[serde(default = "default_bad_share")]
+    pub max_bad_share: Threshold,
+    /// How many days back notices count, by when their status last moved (default 90).
+    #[serde(default = "default_pause_window_days")]
+    pub window_days: u32,
+    /// The fewest decided notices in the window before the share counts (default 10): one
+    /// rejection of one notice says little.
+    #[serde(default = "default_min_decided")]
+    pub min_decided: u32,
+}
+
+fn default_bad_share() -> Threshold {
+    Threshold(0.10)
+}
+fn default_pause_window_days() -> u32 {
+    90
+}
+fn default_min_decided() -> u32 {
+    10
+}
+
+impl Default for AutoFilePause {
+    fn default() -> Self {
+        Self {
+            max_bad_share: default_bad_share(),
+            window_days: default_pause_window_days(),
+            min_decided: default_min_decided(),
+        }
+    }
+}
+
+impl AutoFilePause {
+    /// Whether `bad` of `decided` recent notices pause auto-filing.
+    pub fn pauses(&self, decided: u64, bad: u64) -> bool {
+        decided >= u64::from(self.min_decided)
+            && decided > 0
+            && (bad as f64 / decided as f64) > f64::from(self.max_bad_share.get())
+    }
+}
+
+/// The configured filing policy (`[policy]` of `takedown.toml`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
@@ -152,6 +202,9 @@ pub struct Policy {
     /// Whether notices disclose that the listing was found by automated matching.
     #[serde(default = "default_true")]
     pub disclose_automated_detection: bool,
+    /// When auto-filing pauses for an owner on a platform (`[policy.auto_file_pause]`).
+    #[serde(default)]
+    pub auto_file_pause: AutoFilePause,
 }
 
 fn default_true() -> bool {
@@ -177,6 +230,7 @@ impl Default for Policy {
             agent: None,
             signatory: None,
             disclose_automated_detection: true,
+            auto_file_pause: AutoFilePause::default(),
         }
     }
 }

@@ -89,7 +89,7 @@ pub use dead_letters::DeadLetter;
 pub use frontier::FrontierEntry;
 pub use hashes::StoredImageHashes;
 pub use matches::MatchRecord;
-pub use notices::NoticeRecord;
+pub use notices::{NoticeOutcomes, NoticeRecord};
 pub use outbox::Delivery;
 pub use tenants::OwnerRegistration;
 

@@ -38,7 +38,51 @@ impl NoticeRow {
     }
 }
 
+/// How an owner's recent notices on one platform ended, for the auto-filing pause.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoticeOutcomes {
+    /// Notices the platform decided: measures taken (and kept or ended), upheld, rejected,
+    /// or restored after a counter-notice.
+    pub decided: u64,
+    /// Of them, those rejected or restored after a counter-notice.
+    pub bad: u64,
+}
+
 impl Store {
+    /// How `owner`'s notices to `platform` whose status moved at or after `since` ended.
+    pub async fn notice_outcomes(
+        &self,
+        owner: &str,
+        platform: &str,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<NoticeOutcomes> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT status, COUNT(*) FROM notices
+             WHERE owner_id = $1 AND platform = $2 AND updated_at >= $3
+             GROUP BY status",
+        )
+        .bind(owner)
+        .bind(platform)
+        .bind(crate::time_text(since))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut outcomes = NoticeOutcomes::default();
+        for (status, count) in rows {
+            let count = u64::try_from(count).unwrap_or(0);
+            match NoticeStatus::parse(&status) {
+                Some(NoticeStatus::Rejected | NoticeStatus::ClosedRestored) => {
+                    outcomes.decided += count;
+                    outcomes.bad += count;
+                }
+                Some(NoticeStatus::MeasuresTaken | NoticeStatus::ClosedUpheld) => {
+                    outcomes.decided += count;
+                }
+                _ => {}
+            }
+        }
+        Ok(outcomes)
+    }
+
     /// Files a notice unless one exists for its match; true if it was new.
     pub async fn insert_notice(&self, notice: &Notice) -> StoreResult<bool> {
         let result = sqlx::query(
