@@ -16,6 +16,7 @@ pub mod eval;
 pub mod evidence;
 pub mod inspect;
 pub mod operators;
+pub mod report;
 pub mod rights;
 pub mod run;
 pub mod serve;
@@ -96,6 +97,10 @@ pub enum Command {
     /// The platform desk's operators and their tokens.
     #[command(subcommand)]
     Operators(operators::OperatorsCommand),
+    /// Reports over the owner's notices: `report sla`, time from capture to measures per
+    /// platform and regime.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// Print the shell completion script (bash, elvish, fish, powershell, zsh) to stdout.
     Completions(completions::CompletionsArgs),
 }
@@ -126,6 +131,7 @@ impl Command {
             Command::Tenants(command) => tenants::run(command).await,
             Command::Calendar(command) => calendar::run(command).await,
             Command::Operators(command) => operators::run(command).await,
+            Command::Report(command) => report::run(command).await,
             Command::Completions(args) => completions::run(args),
         }
     }
