@@ -96,6 +96,26 @@ fn first_mail(maildir: &Path) -> Option<std::path::PathBuf> {
         .next()
 }
 
+/// A plain aiosmtpd relay (no TLS, no login) saving to `maildir`, killed on drop, and its port.
+async fn start_plain_relay(maildir: &Path) -> (tokio::process::Child, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let server = tokio::process::Command::new("python3")
+        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+        .args(["-c", "aiosmtpd.handlers.Mailbox"])
+        .arg(maildir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start aiosmtpd");
+    assert!(wait_for_port(port).await, "aiosmtpd did not start");
+    (server, port)
+}
+
 #[tokio::test]
 async fn a_notice_arrives_by_mail_readable_bilingual_with_its_json_attached() {
     if !aiosmtpd_available() {
@@ -104,21 +124,7 @@ async fn a_notice_arrives_by_mail_readable_bilingual_with_its_json_attached() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let maildir = dir.path().join("mail");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let _server = tokio::process::Command::new("python3")
-        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-        .args(["-c", "aiosmtpd.handlers.Mailbox"])
-        .arg(&maildir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start aiosmtpd");
-    assert!(wait_for_port(port).await, "aiosmtpd did not start");
+    let (_server, port) = start_plain_relay(&maildir).await;
 
     let sender =
         EmailSender::new("127.0.0.1", port, "Takedown <notices@owner.example>").expect("sender");
@@ -493,6 +499,34 @@ async fn an_untrusted_relay_certificate_is_refused() {
         );
         assert!(relay.has_no_mail());
     }
+}
+
+#[tokio::test]
+async fn starttls_never_falls_back_to_plain_text() {
+    if !aiosmtpd_available() {
+        eprintln!("SKIPPED: python3 with aiosmtpd is needed (pip install aiosmtpd)");
+        return;
+    }
+    // A relay that offers no STARTTLS, as one behind a downgrading middlebox would look.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let maildir = dir.path().join("mail");
+    let (_server, port) = start_plain_relay(&maildir).await;
+    make_certificates(dir.path());
+    let relay = SmtpRelay {
+        host: "127.0.0.1".into(),
+        port,
+        tls: SmtpTls::Starttls,
+        extra_ca_pem: Some(std::fs::read(dir.path().join("ca.pem")).expect("read the CA")),
+        credentials: Some(Credentials::new("takedown".into(), PASSWORD.into())),
+    };
+    let sender = EmailSender::through(&relay, "Takedown <notices@owner.example>").expect("sender");
+    let error = sender
+        .send(&chinese_notice(), "IP desk <ipr@tmall.example>")
+        .await
+        .expect_err("no STARTTLS offered, nothing sent");
+    assert!(!chain(&error).contains(PASSWORD), "{}", chain(&error));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(first_mail(&maildir).is_none(), "a mail went in plain text");
 }
 
 /// An error and its sources, as a log line would show them.
