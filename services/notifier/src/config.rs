@@ -10,6 +10,7 @@
 
 use std::{collections::HashSet, path::PathBuf, sync::Arc, time::Duration};
 
+use lettre::transport::smtp::authentication::Credentials;
 use serde::{Deserialize, Serialize};
 use takedown_bus::Bus;
 use takedown_store::Store;
@@ -18,7 +19,7 @@ use takedown_webhook::Secret;
 use crate::{
     Adapter, EmailAdapter, KafkaAdapter, KafkaTarget, Notifier, PlatformEndpoint, Route,
     Safeguards, WebhookAdapter, adapter,
-    email::EmailSender,
+    email::{EmailSender, SmtpRelay, SmtpTls},
     feed::{CaseFeedPoller, FeedEndpoint},
     kafka,
 };
@@ -95,19 +96,33 @@ pub struct PlatformConfig {
     pub case_feed: Option<CaseFeedConfig>,
 }
 
-/// E-mail delivery: plain SMTP to a relay on a trusted network (no TLS, no login).
+/// E-mail delivery through an SMTP relay: plain by default (a relay on the host or a trusted
+/// network), or over STARTTLS or implicit TLS with an optional login. The password comes only
+/// from the environment (`password_env`), so `Debug` shows nothing secret.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmailConfig {
-    /// The relay's host name or address.
+    /// The relay's host name or address; with TLS, the name its certificate must carry.
     pub relay: String,
-    /// The relay's SMTP port (default 25).
+    /// The relay's SMTP port (default 25; usually 587 for `starttls`, 465 for `implicit`).
     #[serde(default = "default_smtp_port")]
     pub port: u16,
     /// The sender mailbox, e.g. `Takedown <notices@owner.example>`.
     pub from: String,
     /// The platform's IP desk, e.g. `IP desk <ipr@platform.example>`.
     pub to: String,
+    /// `none` (default), `starttls` or `implicit`; a relay beyond the host should use TLS.
+    #[serde(default, skip_serializing_if = "SmtpTls::is_none")]
+    pub tls: SmtpTls,
+    /// A PEM file of CA certificates trusted for the relay on top of the system's roots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    /// The relay login's user name; needs `password_env` and TLS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// The name of an environment variable holding the relay login's password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_env: Option<String>,
 }
 
 fn default_smtp_port() -> u16 {
@@ -338,9 +353,7 @@ impl PlatformConfig {
                         self.invalid("secret/secret_env sign webhooks; an email platform has none")
                     );
                 }
-                if email.relay.trim().is_empty() {
-                    return Err(self.invalid("email.relay is empty"));
-                }
+                self.check_email(email)?;
                 Ok(DeliveryKind::Email(email))
             }
             (None, None, Some(kafka)) => self.kafka_delivery(kafka),
@@ -349,6 +362,66 @@ impl PlatformConfig {
             }
             _ => Err(self.invalid("give only one of endpoint (webhook), [email] or [kafka]")),
         }
+    }
+
+    /// The e-mail table's rules that need no secret: a relay, a login only in full and only
+    /// over TLS, a CA file only with TLS.
+    fn check_email(&self, email: &EmailConfig) -> Result<(), NotifierConfigError> {
+        if email.relay.trim().is_empty() {
+            return Err(self.invalid("email.relay is empty"));
+        }
+        match (&email.username, &email.password_env) {
+            (Some(_), None) => {
+                return Err(self.invalid(
+                    "email.username needs email.password_env (the password is read only from the environment)",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(self.invalid("email.password_env needs email.username"));
+            }
+            _ => {}
+        }
+        if email.tls.is_none() {
+            if email.username.is_some() {
+                return Err(self.invalid(
+                    "email.username: a login needs email.tls = \"starttls\" or \"implicit\" (a password must not cross the network in clear)",
+                ));
+            }
+            if email.ca_file.is_some() {
+                return Err(self.invalid(
+                    "email.ca_file applies only with email.tls = \"starttls\" or \"implicit\"",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The relay as the sender needs it: the CA file read (bounded) and the password taken
+    /// from the environment now.
+    fn smtp_relay(&self, email: &EmailConfig) -> Result<SmtpRelay, NotifierConfigError> {
+        let extra_ca_pem = match &email.ca_file {
+            Some(path) => Some(
+                takedown_fsread::read(path, takedown_fsread::DOCUMENT_MAX_BYTES)
+                    .map_err(self.setup("email.ca_file"))?,
+            ),
+            None => None,
+        };
+        let credentials = match (&email.username, &email.password_env) {
+            (Some(username), Some(var)) => {
+                let password = std::env::var(var).map_err(self.setup(format!(
+                    "environment variable {var} (email.password_env) is not set"
+                )))?;
+                Some(Credentials::new(username.clone(), password))
+            }
+            _ => None,
+        };
+        Ok(SmtpRelay {
+            host: email.relay.clone(),
+            port: email.port,
+            tls: email.tls,
+            extra_ca_pem,
+            credentials,
+        })
     }
 
     fn kafka_delivery<'a>(
@@ -431,8 +504,8 @@ impl PlatformConfig {
                 )
             }
             DeliveryKind::Email(email) => {
-                let sender = EmailSender::new(&email.relay, email.port, &email.from)
-                    .map_err(self.setup("email.from"))?;
+                let sender = EmailSender::through(&self.smtp_relay(email)?, &email.from)
+                    .map_err(self.setup("email"))?;
                 Adapter::Email(
                     EmailAdapter::new(sender, &email.to).map_err(self.setup("email.to"))?,
                 )

@@ -3,57 +3,195 @@
 //! SMTP with `lettre`. Several notices of one group go in one mail ([`EmailSender::send`]
 //! takes the grouped notice: one item per listing).
 //!
-//! No TLS here: the relay is expected on a trusted network (or localhost); a public relay
-//! needs lettre's TLS feature and credentials, which this adapter does not configure yet.
+//! The connection to the relay is plain ([`SmtpTls::None`], for a relay on the host or a
+//! trusted network), upgraded with STARTTLS before anything else is said
+//! ([`SmtpTls::Starttls`]: no fallback to plain text, so a stripped STARTTLS offer fails the
+//! delivery instead of leaking it) or TLS from the first byte ([`SmtpTls::Implicit`]).
+//! Certificates are checked against the system's roots plus any extra CA given, on rustls
+//! with the aws-lc-rs provider the rest of the workspace uses. A login goes only over TLS.
 
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType},
+    transport::smtp::{
+        authentication::Credentials,
+        client::{Certificate, Tls, TlsParameters},
+    },
 };
+use serde::{Deserialize, Serialize};
 use takedown_model::notice::FiledNotice;
 
+/// A failure to build or send a mail; never carries the relay password.
 #[derive(Debug, thiserror::Error)]
 pub enum EmailError {
+    /// A sender or recipient that is not a mailbox.
     #[error("{what} is not a valid mailbox: {address:?}")]
-    Address { what: &'static str, address: String },
+    Address {
+        /// Which address (the sender, the platform's).
+        what: &'static str,
+        /// The address as given.
+        address: String,
+    },
+    /// The attachment's content type was refused.
     #[error("bad content type for the attachment: {0}")]
     ContentType(String),
+    /// The mail could not be put together.
     #[error("could not build the mail for notice {notice}: {source}")]
     Build {
+        /// The notice's id.
         notice: String,
+        /// Why.
         #[source]
         source: lettre::error::Error,
     },
-    #[error("SMTP relay {relay} refused or failed notice {notice}: {source}")]
-    Smtp {
+    /// The extra CA certificates were not usable PEM.
+    #[error("the CA certificates for SMTP relay {relay} are not usable: {reason}")]
+    CaPem {
+        /// The relay, `host:port`.
         relay: String,
-        notice: String,
+        /// What is wrong with them.
+        reason: String,
+    },
+    /// The TLS settings for the relay could not be set up.
+    #[error("could not set up TLS for SMTP relay {relay}: {source}")]
+    Tls {
+        /// The relay, `host:port`.
+        relay: String,
+        /// Why.
         #[source]
         source: lettre::transport::smtp::Error,
     },
+    /// The relay refused the mail, the login or the TLS handshake, or could not be reached.
+    #[error("SMTP relay {relay} refused or failed notice {notice}: {source}")]
+    Smtp {
+        /// The relay, `host:port`.
+        relay: String,
+        /// The notice's id.
+        notice: String,
+        /// Why (the relay's reply; lettre never puts the password in it).
+        #[source]
+        source: lettre::transport::smtp::Error,
+    },
+}
+
+/// How the connection to the relay is protected (`tls` in `[platforms.email]`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain SMTP: only for a relay on the host or a trusted network (the default, as
+    /// before TLS was supported).
+    #[default]
+    None,
+    /// Plain connection upgraded with STARTTLS before anything else, and refused if the
+    /// relay does not offer it (usually port 587).
+    Starttls,
+    /// TLS from the first byte, "SMTPS" (usually port 465).
+    Implicit,
+}
+
+impl SmtpTls {
+    /// Whether this is plain SMTP (so `tls` is left out when a config is written back).
+    pub fn is_none(&self) -> bool {
+        *self == SmtpTls::None
+    }
+}
+
+/// Where the relay is and how to talk to it.
+#[derive(Debug, Clone)]
+pub struct SmtpRelay {
+    /// The relay's host name or address; also the name its certificate must carry.
+    pub host: String,
+    /// The relay's port.
+    pub port: u16,
+    /// Plain, STARTTLS or implicit TLS.
+    pub tls: SmtpTls,
+    /// PEM CA certificates trusted for the relay on top of the system's roots (a private CA).
+    pub extra_ca_pem: Option<Vec<u8>>,
+    /// The login, if the relay wants one (its `Debug` shows no password).
+    pub credentials: Option<Credentials>,
+}
+
+impl SmtpRelay {
+    /// A plain relay with no login, at `host:port`.
+    pub fn plain(host: &str, port: u16) -> Self {
+        Self {
+            host: host.to_owned(),
+            port,
+            tls: SmtpTls::None,
+            extra_ca_pem: None,
+            credentials: None,
+        }
+    }
+
+    /// `host:port`, as errors name the relay.
+    fn shown(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+
+    /// lettre's TLS setting: the relay's name checked against the system's roots plus the
+    /// extra CAs.
+    fn lettre_tls(&self) -> Result<Tls, EmailError> {
+        if self.tls == SmtpTls::None {
+            return Ok(Tls::None);
+        }
+        let mut parameters = TlsParameters::builder(self.host.clone());
+        if let Some(pem) = &self.extra_ca_pem {
+            // lettre reads every certificate of the bundle but accepts a file with none.
+            if !String::from_utf8_lossy(pem).contains("-----BEGIN CERTIFICATE-----") {
+                return Err(EmailError::CaPem {
+                    relay: self.shown(),
+                    reason: "no BEGIN CERTIFICATE block".into(),
+                });
+            }
+            let certificate = Certificate::from_pem(pem).map_err(|e| EmailError::CaPem {
+                relay: self.shown(),
+                reason: e.to_string(),
+            })?;
+            parameters = parameters.add_root_certificate(certificate);
+        }
+        let parameters = parameters
+            .build_rustls()
+            .map_err(|source| EmailError::Tls {
+                relay: self.shown(),
+                source,
+            })?;
+        Ok(match self.tls {
+            SmtpTls::Starttls => Tls::Required(parameters),
+            _ => Tls::Wrapper(parameters),
+        })
+    }
 }
 
 /// Sends notices as mail through one SMTP relay.
 pub struct EmailSender {
     relay: String,
     from: Mailbox,
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    /// Boxed: with its TLS settings it is several times the size of the other adapters.
+    transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
 }
 
 impl EmailSender {
-    /// A sender through the relay at `host:port` (plain SMTP), mailing as `from`.
+    /// A sender through the relay at `host:port` (plain SMTP, no login), mailing as `from`.
     pub fn new(host: &str, port: u16, from: &str) -> Result<Self, EmailError> {
+        Self::through(&SmtpRelay::plain(host, port), from)
+    }
+
+    /// A sender through `relay` (with its TLS and login), mailing as `from`.
+    pub fn through(relay: &SmtpRelay, from: &str) -> Result<Self, EmailError> {
         let from = from.parse().map_err(|_| EmailError::Address {
             what: "the sender",
             address: from.to_owned(),
         })?;
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-            .port(port)
-            .build();
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&relay.host)
+            .port(relay.port)
+            .tls(relay.lettre_tls()?);
+        if let Some(credentials) = &relay.credentials {
+            builder = builder.credentials(credentials.clone());
+        }
         Ok(Self {
-            relay: format!("{host}:{port}"),
+            relay: relay.shown(),
             from,
-            transport,
+            transport: Box::new(builder.build()),
         })
     }
 
