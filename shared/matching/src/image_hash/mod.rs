@@ -27,7 +27,7 @@ mod phash;
 mod prepare;
 mod ramp;
 mod regions;
-mod resize;
+pub(crate) mod resize;
 mod rotate;
 mod sample;
 mod shape;
