@@ -10,7 +10,7 @@
 mod fixtures;
 
 use takedown_matching::verify::{
-    QUERY_FEATURES, REFERENCE_FEATURES, VERIFY_PARAMS, extract, features_from_bytes,
+    LocalFeatures, QUERY_FEATURES, REFERENCE_FEATURES, VERIFY_PARAMS, extract, features_from_bytes,
     match_descriptors, to_gray, verify,
 };
 use takedown_matching::{ImageLimits, hash_query};
@@ -73,6 +73,19 @@ fn photos() -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// The digest of a set of local features: size, keypoints and descriptors.
+fn features_digest(features: &LocalFeatures) -> u64 {
+    let mut digest = Digest::new();
+    digest.u64(u64::from(features.width) << 32 | u64::from(features.height));
+    for (k, d) in features.keypoints.iter().zip(&features.descriptors) {
+        for v in [k.x, k.y, k.response, k.angle, k.scale] {
+            digest.f32(v);
+        }
+        d.iter().for_each(|&w| digest.u64(w));
+    }
+    digest.0
+}
+
 /// Digests of each photo's hashes, features and verifications, in `photos()` order.
 fn digests() -> Vec<(String, u64, u64, u64)> {
     let limits = ImageLimits::default();
@@ -99,14 +112,7 @@ fn digests() -> Vec<(String, u64, u64, u64)> {
                 }
             }
             let query = features_from_bytes(&bytes, &limits, &QUERY_FEATURES).expect("features");
-            let mut features = Digest::new();
-            features.u64(u64::from(query.width) << 32 | u64::from(query.height));
-            for (k, d) in query.keypoints.iter().zip(&query.descriptors) {
-                for v in [k.x, k.y, k.response, k.angle, k.scale] {
-                    features.f32(v);
-                }
-                d.iter().for_each(|&w| features.u64(w));
-            }
+            let features = features_digest(&query);
             let mut verified = Digest::new();
             for reference in &references {
                 for (r, q) in match_descriptors(reference, &query, &VERIFY_PARAMS) {
@@ -122,7 +128,7 @@ fn digests() -> Vec<(String, u64, u64, u64)> {
                     }
                 }
             }
-            (name, hashes.0, features.0, verified.0)
+            (name, hashes.0, features, verified.0)
         })
         .collect()
 }
@@ -228,4 +234,54 @@ fn query_outputs_are_bit_identical_to_the_recorded_ones() {
             .zip(RECORDED)
             .all(|(g, r)| (g.0.as_str(), g.1, g.2, g.3) == *r);
     assert!(same, "query outputs changed; now:\n{table}");
+}
+
+/// (logo, digest of its registration's features), recorded before the speed-ups.
+const RECORDED_REFERENCES: &[(&str, u64)] = &[
+    ("detailed logo 1", 0x219da4971ca61892),
+    ("detailed logo 2", 0xeaa4e25f2b9b179f),
+    ("detailed logo 3", 0x66609a558b7ddcd9),
+    ("detailed logo 4", 0x7cf559c0d7ada58e),
+    ("logo 1", 0xa0297e8e6d97bbbc),
+    ("logo 2", 0x99d1613859e921e9),
+    ("logo 3", 0xd695f7c8e73f7b93),
+    ("logo 4", 0xfa3d3652e77475a3),
+    ("logo 5 at 700x300", 0x20c6fba96d4eb175),
+];
+
+#[test]
+fn reference_features_are_bit_identical_to_the_recorded_ones() {
+    let logos = (1..=4u64)
+        .map(|seed| {
+            (
+                format!("detailed logo {seed}"),
+                fixtures::detailed_logo(seed),
+            )
+        })
+        .chain((1..=4u64).map(|seed| (format!("logo {seed}"), fixtures::logo(seed))))
+        .chain([(
+            "logo 5 at 700x300".to_string(),
+            image::imageops::resize(
+                &fixtures::logo(5),
+                700,
+                300,
+                image::imageops::FilterType::Triangle,
+            ),
+        )]);
+    let got: Vec<(String, u64)> = logos
+        .map(|(name, rgb)| {
+            let features = extract(&to_gray(&rgb), &REFERENCE_FEATURES);
+            (name, features_digest(&features))
+        })
+        .collect();
+    let table: String = got
+        .iter()
+        .map(|(name, d)| format!("    ({name:?}, {d:#018x}),\n"))
+        .collect();
+    let same = got.len() == RECORDED_REFERENCES.len()
+        && got
+            .iter()
+            .zip(RECORDED_REFERENCES)
+            .all(|(g, r)| (g.0.as_str(), g.1) == *r);
+    assert!(same, "reference features changed; now:\n{table}");
 }
