@@ -182,9 +182,10 @@ fn label_regions(rgb: &RgbImage) -> (Vec<usize>, Vec<Piece>) {
             bbox: [u32::MAX, u32::MAX, 0, 0],
         };
         labels[start] = label;
-        stack.push(start);
-        while let Some(i) = stack.pop() {
-            let (x, y) = ((i % w) as u32, (i / w) as u32);
+        // Positions travel with their coordinates: deriving them from the index took a
+        // division per pixel, the largest cost of labelling.
+        stack.push((start, (start % w) as u32, (start / w) as u32));
+        while let Some((i, x, y)) = stack.pop() {
             piece.area += 1;
             piece.bbox = [
                 piece.bbox[0].min(x),
@@ -192,17 +193,25 @@ fn label_regions(rgb: &RgbImage) -> (Vec<usize>, Vec<Piece>) {
                 piece.bbox[2].max(x),
                 piece.bbox[3].max(y),
             ];
-            let neighbours = [
-                (x > 0).then(|| i - 1),
-                (x + 1 < width).then(|| i + 1),
-                (y > 0).then(|| i - w),
-                (y + 1 < height).then(|| i + w),
-            ];
-            for n in neighbours.into_iter().flatten() {
+            let mut visit = |n: usize, nx: u32, ny: u32| {
                 if labels[n] == usize::MAX && near(colour(n)) {
                     labels[n] = label;
-                    stack.push(n);
+                    stack.push((n, nx, ny));
                 }
+            };
+            // The same neighbours in the same order as before (the order changes nothing:
+            // a region is every pixel near its seed's colour connected to it).
+            if x > 0 {
+                visit(i - 1, x - 1, y);
+            }
+            if x + 1 < width {
+                visit(i + 1, x + 1, y);
+            }
+            if y > 0 {
+                visit(i - w, x, y - 1);
+            }
+            if y + 1 < height {
+                visit(i + w, x, y + 1);
             }
         }
         pieces.push(piece);
