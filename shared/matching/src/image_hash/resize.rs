@@ -77,14 +77,21 @@ pub(crate) fn resize_triangle(rgb: &RgbImage, width: u32, height: u32) -> RgbIma
     }
     let src = rgb.as_raw();
     let in_row = in_w as usize * 3;
-    // Each row of the vertical pass's output has one float of slack, so that the
-    // horizontal pass can read every pixel as four lanes (its three channels and one
-    // unused): the same multiplications and additions per channel, three at once.
-    let stride = in_row + 1;
-    // Vertical pass first (as `image` does it), into floats: every product summed in tap
-    // order from zero, whole rows at a time so the additions run side by side.
-    let mut rows = vec![0.0f32; stride * height as usize];
-    for (acc, tap) in rows.chunks_exact_mut(stride).zip(taps(in_h, height)) {
+    // The vertical pass's output row has one float of slack, so that the horizontal pass
+    // can read every pixel as four lanes (its three channels and one unused): the same
+    // multiplications and additions per channel, three at once.
+    let mut acc = vec![0.0f32; in_row + 1];
+    let columns = taps(in_w, width);
+    let mut out = vec![0u8; width as usize * height as usize * 3];
+    // One output row at a time, through one reused row of floats: a whole intermediate
+    // image (2 MB for a 640-px photo) was a fresh allocation, and its page faults, per call.
+    for (tap, out_row) in taps(in_h, height)
+        .into_iter()
+        .zip(out.chunks_exact_mut(width as usize * 3))
+    {
+        // Vertical pass first (as `image` does it), into floats: every product summed in tap
+        // order from zero, a whole row at a time so the additions run side by side.
+        acc.fill(0.0);
         for (i, &w) in tap.weights.iter().enumerate() {
             let start = (tap.first + i) * in_row;
             let Some(line) = src.get(start..start + in_row) else {
@@ -94,21 +101,14 @@ pub(crate) fn resize_triangle(rgb: &RgbImage, width: u32, height: u32) -> RgbIma
                 *a += f32::from(p) * w;
             }
         }
-    }
-    // Horizontal pass, rounded to the nearest level and clamped as `image` does.
-    let columns = taps(in_w, width);
-    let mut out = vec![0u8; width as usize * height as usize * 3];
-    for (row, out_row) in rows
-        .chunks_exact(stride)
-        .zip(out.chunks_exact_mut(width as usize * 3))
-    {
+        // Horizontal pass, rounded to the nearest level and clamped as `image` does.
         for (tap, pixel) in columns.iter().zip(out_row.chunks_exact_mut(3)) {
             let mut t = [0.0f32; 4];
             for (i, &w) in tap.weights.iter().enumerate() {
                 let at = (tap.first + i) * 3;
-                if let Some(lanes) = row.get(at..at + 4) {
-                    for (acc, &v) in t.iter_mut().zip(lanes) {
-                        *acc += v * w;
+                if let Some(lanes) = acc.get(at..at + 4) {
+                    for (sum, &v) in t.iter_mut().zip(lanes) {
+                        *sum += v * w;
                     }
                 }
             }
@@ -130,8 +130,14 @@ pub(crate) fn resize_gray_triangle(gray: &GrayImage, width: u32, height: u32) ->
     }
     let src = gray.as_raw();
     let in_row = in_w as usize;
-    let mut rows = vec![0.0f32; in_row * height as usize];
-    for (acc, tap) in rows.chunks_exact_mut(in_row).zip(taps(in_h, height)) {
+    let mut acc = vec![0.0f32; in_row];
+    let columns = taps(in_w, width);
+    let mut out = vec![0u8; width as usize * height as usize];
+    for (tap, out_row) in taps(in_h, height)
+        .into_iter()
+        .zip(out.chunks_exact_mut(width as usize))
+    {
+        acc.fill(0.0);
         for (i, &w) in tap.weights.iter().enumerate() {
             let start = (tap.first + i) * in_row;
             let Some(line) = src.get(start..start + in_row) else {
@@ -141,15 +147,8 @@ pub(crate) fn resize_gray_triangle(gray: &GrayImage, width: u32, height: u32) ->
                 *a += f32::from(p) * w;
             }
         }
-    }
-    let columns = taps(in_w, width);
-    let mut out = vec![0u8; width as usize * height as usize];
-    for (row, out_row) in rows
-        .chunks_exact(in_row)
-        .zip(out.chunks_exact_mut(width as usize))
-    {
         for (tap, pixel) in columns.iter().zip(out_row.iter_mut()) {
-            let line = row
+            let line = acc
                 .get(tap.first..tap.first + tap.weights.len())
                 .unwrap_or(&[]);
             let mut t = 0.0f32;
