@@ -47,7 +47,8 @@ pub use closest::closest_rights;
 pub use image_hash::{
     Background, Cap, ImageError, ImageHit, ImageIndex, ImageLimits, IndexedImage, PHASH64,
     PHASH64R, ReferenceHashes, SHAPE64, SHAPE64R, Specificity, SpecificityPolicy, TOO_GENERIC,
-    Thresholds, hamming_hex, hash_query, hash_reference, hash_reference_views, hash_whole,
+    Thresholds, hamming_hex, hash_query, hash_query_decoded, hash_reference, hash_reference_views,
+    hash_whole,
 };
 pub use mih::{MihIndex, linear_query};
 pub use mih64::Mih64Index;

@@ -301,6 +301,19 @@ pub fn hash_query(bytes: &[u8], limits: &ImageLimits) -> Result<Vec<RegionHash>,
     Ok(steps.into_hashes())
 }
 
+/// [`hash_query`] of a listing image already decoded with [`QuerySteps::decode`]: the same
+/// hashes, for a caller that also extracts the photo's local features
+/// ([`crate::verify::extract`] of [`crate::verify::to_gray`]) and so decodes it only once.
+pub fn hash_query_decoded(rgb: &image::RgbImage) -> Result<Vec<RegionHash>, ImageError> {
+    let pdq = QuerySteps::pdq(rgb);
+    let mut steps = QuerySteps::prepare_decoded(rgb, pdq)?;
+    steps.shapes();
+    steps.boxes();
+    steps.edge_maps();
+    steps.windows();
+    Ok(steps.into_hashes())
+}
+
 /// [`hash_query`] one step at a time, so that the query bench (`benches/query.rs`) can time
 /// each: `hash_query` is exactly these calls, in this order.
 pub struct QuerySteps {
@@ -331,7 +344,19 @@ impl QuerySteps {
     /// The working copy (refusing tiny and blank images), and the whole picture's hashes:
     /// the pHash, then `pdq`, then the pHash trimmed to the content when that differs.
     pub fn prepare(rgb: image::RgbImage, pdq: Option<RegionHash>) -> Result<Self, ImageError> {
-        let work = prepare::prepare(rgb)?;
+        Ok(Self::from_work(prepare::prepare(rgb)?, pdq))
+    }
+
+    /// [`Self::prepare`] of an image the caller keeps.
+    pub fn prepare_decoded(
+        rgb: &image::RgbImage,
+        pdq: Option<RegionHash>,
+    ) -> Result<Self, ImageError> {
+        Ok(Self::from_work(prepare::prepare_borrowed(rgb)?, pdq))
+    }
+
+    /// The whole picture's hashes from its working copy.
+    fn from_work(work: prepare::Working, pdq: Option<RegionHash>) -> Self {
         let hasher = PHasher::new();
         let integral = Integral::new(&work.gray);
         let mut hashes = vec![hasher.hash(&integral.sample(&integral.full()), None)];
@@ -342,14 +367,14 @@ impl QuerySteps {
                 hashes.push(hash);
             }
         }
-        Ok(QuerySteps {
+        QuerySteps {
             work,
             integral,
             hasher,
             hashes,
             boxes: Vec::new(),
             edges: None,
-        })
+        }
     }
 
     /// The silhouettes of the flat-coloured regions, and their boxes for [`Self::boxes`].

@@ -291,6 +291,7 @@ fn fast9(img: &GrayImage, threshold: u8) -> Vec<(i32, i32, f32)> {
     // Pixels with a positive score, in scan order.
     let mut scored: Vec<usize> = Vec::new();
     let mut passes = vec![false; wu];
+    let mut candidates: Vec<usize> = Vec::with_capacity(wu);
     for y in BORDER as usize..h as usize - border {
         let row = |yy: usize| &px[yy * wu..(yy + 1) * wu];
         let (up, centre, down) = (row(y - 3), row(y), row(y + 3));
@@ -316,10 +317,22 @@ fn fast9(img: &GrayImage, threshold: u8) -> Vec<(i32, i32, f32)> {
                 .sum::<u8>();
             *pass = bright >= 2 || dark >= 2;
         }
-        for x in span {
-            if !passes[x] {
-                continue;
+        // The passing pixels, eight flags at a time: a branch per pixel on flags that pass
+        // at random was a tenth of extracting features.
+        candidates.clear();
+        for (chunk, flags) in passes.chunks(8).enumerate() {
+            let mut bytes = [0u8; 8];
+            for (b, &f) in bytes.iter_mut().zip(flags) {
+                *b = u8::from(f);
             }
+            let mut set = u64::from_le_bytes(bytes);
+            while set != 0 {
+                let x = chunk * 8 + (set.trailing_zeros() / 8) as usize;
+                set &= set - 1;
+                candidates.push(x);
+            }
+        }
+        for &x in &candidates {
             let i = y * wu + x;
             let c = i16::from(px[i]);
             let ring: [i16; 16] = std::array::from_fn(|k| at(i, k));
@@ -413,14 +426,23 @@ fn orientation(img: &GrayImage, x: i32, y: i32) -> f32 {
     let (mut m10, mut m01) = (0i64, 0i64);
     let r2 = ORIENTATION_RADIUS * ORIENTATION_RADIUS;
     for dy in -ORIENTATION_RADIUS..=ORIENTATION_RADIUS {
-        for dx in -ORIENTATION_RADIUS..=ORIENTATION_RADIUS {
-            if dx * dx + dy * dy > r2 {
-                continue;
-            }
-            let v = i64::from(px[((y + dy) * w + x + dx) as usize]);
-            m10 += i64::from(dx) * v;
-            m01 += i64::from(dy) * v;
+        // The disc's span on this row, found once rather than tested pixel by pixel (the
+        // moments are integers: the order of the additions changes nothing).
+        let half = (0..=ORIENTATION_RADIUS)
+            .rev()
+            .find(|dx| dx * dx + dy * dy <= r2)
+            .unwrap_or(0);
+        let start = ((y + dy) * w + x - half) as usize;
+        let Some(row) = px.get(start..start + (2 * half + 1) as usize) else {
+            continue;
+        };
+        let (mut sum, mut weighted) = (0i64, 0i64);
+        for (dx, &v) in (-half..=half).zip(row) {
+            sum += i64::from(v);
+            weighted += i64::from(dx) * i64::from(v);
         }
+        m10 += weighted;
+        m01 += i64::from(dy) * sum;
     }
     (m01 as f32).atan2(m10 as f32)
 }
