@@ -91,11 +91,25 @@ pub(crate) fn shape_hashes(rgb: &RgbImage, hasher: &PHasher) -> (Vec<RegionHash>
     candidates.truncate(MAX_SHAPES);
     let mut out: Vec<RegionHash> = Vec::new();
     let mut boxes = Vec::new();
+    // Whether each label belongs to the candidate at hand: set and cleared per candidate,
+    // so that building a mask is one lookup per pixel (a search of the group's members per
+    // pixel, over boxes of up to most of the image, was half of finding silhouettes).
+    let mut member = vec![false; pieces.len()];
     for (_, bbox, members) in candidates {
-        let mask = GrayImage::from_fn(bbox[2] - bbox[0] + 1, bbox[3] - bbox[1] + 1, |x, y| {
-            let label = labels[((bbox[1] + y) * width + bbox[0] + x) as usize];
-            Luma([if members.contains(&label) { 255 } else { 0 }])
-        });
+        members.iter().for_each(|&m| member[m] = true);
+        let (bw, bh) = (bbox[2] - bbox[0] + 1, bbox[3] - bbox[1] + 1);
+        let mut pixels = vec![0u8; bw as usize * bh as usize];
+        for (y, out_row) in pixels.chunks_exact_mut(bw as usize).enumerate() {
+            let start = (bbox[1] as usize + y) * width as usize + bbox[0] as usize;
+            let row = labels.get(start..start + bw as usize).unwrap_or(&[]);
+            for (out, &label) in out_row.iter_mut().zip(row) {
+                if member.get(label).copied().unwrap_or(false) {
+                    *out = 255;
+                }
+            }
+        }
+        members.iter().for_each(|&m| member[m] = false);
+        let mask = GrayImage::from_raw(bw, bh, pixels).unwrap_or_else(|| GrayImage::new(bw, bh));
         let rect = Rect {
             x: f64::from(bbox[0]),
             y: f64::from(bbox[1]),
