@@ -48,7 +48,7 @@ pub use image_hash::{
     Background, Cap, ImageError, ImageHit, ImageIndex, ImageLimits, IndexedImage, PHASH64,
     PHASH64R, Reference, ReferenceHashes, References, SHAPE64, SHAPE64R, Specificity,
     SpecificityPolicy, TOO_GENERIC, Thresholds, decide_all, decide_then_verify, hamming_hex,
-    hash_query, hash_reference, hash_reference_views, hash_whole,
+    hash_query, hash_query_decoded, hash_reference, hash_reference_views, hash_whole,
 };
 pub use mih::{MihIndex, linear_query};
 pub use mih64::Mih64Index;

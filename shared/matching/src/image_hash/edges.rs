@@ -65,6 +65,13 @@ impl LineSums {
         (steps / n, edge / n)
     }
 
+    /// Edge-pixel share across `line` over points `from..to` (as [`Self::measure`] gives it).
+    fn coverage(&self, line: usize, from: usize, to: usize) -> f64 {
+        let base = line * (self.len + 1);
+        let n = (to - from).max(1) as f64;
+        f64::from(self.edge_pixels[base + to] - self.edge_pixels[base + from]) / n
+    }
+
     /// The line within `reach` of `centre` that is most completely an edge over `from..to`
     /// (stronger steps break ties), located to a fraction of a pixel by the centroid of the
     /// steps around it; None if no line is edge along enough of its length.
@@ -78,13 +85,16 @@ impl LineSums {
     ) -> Option<f64> {
         let lo = (centre - reach).ceil().max(1.0) as usize;
         let hi = ((centre + reach).floor().max(0.0) as usize).min(lines.saturating_sub(1));
+        // Most lines are not edges: their coverage alone rules them out, before the mean
+        // step (a second division) is worked out.
         let (best, _) = (lo..=hi)
-            .map(|line| {
-                let (mean, coverage) = self.measure(line, from, to);
-                (line, coverage + mean / 1000.0, coverage)
+            .filter_map(|line| {
+                let coverage = self.coverage(line, from, to);
+                (coverage >= MIN_COVERAGE).then(|| {
+                    let (mean, _) = self.measure(line, from, to);
+                    (line, coverage + mean / 1000.0)
+                })
             })
-            .filter(|&(_, _, coverage)| coverage >= MIN_COVERAGE)
-            .map(|(line, score, _)| (line, score))
             .max_by(|a, b| a.1.total_cmp(&b.1))?;
         // A resampled border is spread over two or three neighbouring steps.
         let (mut weighted, mut total) = (0.0, 0.0);

@@ -27,7 +27,7 @@ mod phash;
 mod prepare;
 mod ramp;
 mod regions;
-mod resize;
+pub(crate) mod resize;
 mod rotate;
 mod sample;
 mod shape;
@@ -294,27 +294,128 @@ fn variants(sample: &GrayImage) -> [GrayImage; 4] {
 /// twice: plain ([`PHASH64`]) and ramped ([`PHASH64R`], which a symmetric emblem does not
 /// defeat).
 pub fn hash_query(bytes: &[u8], limits: &ImageLimits) -> Result<Vec<RegionHash>, ImageError> {
-    let rgb = crate::decode::decode_rgb(bytes, limits)?;
-    let pdq = crate::pdq::whole_region_hash(&rgb);
-    let work = prepare::prepare(rgb)?;
-    let hasher = PHasher::new();
-    let integral = Integral::new(&work.gray);
-    let mut hashes = vec![hasher.hash(&integral.sample(&integral.full()), None)];
-    hashes.extend(pdq);
-    if let Some(content) = content_rect(&work) {
-        let hash = hasher.hash(&integral.sample(&content), None);
-        if hash.bits != hashes[0].bits {
-            hashes.push(hash);
+    let rgb = QuerySteps::decode(bytes, limits)?;
+    let pdq = QuerySteps::pdq(&rgb);
+    let mut steps = QuerySteps::prepare(rgb, pdq)?;
+    steps.shapes();
+    steps.boxes();
+    steps.edge_maps();
+    steps.windows();
+    Ok(steps.into_hashes())
+}
+
+/// [`hash_query`] of a listing image already decoded with [`QuerySteps::decode`]: the same
+/// hashes, for a caller that also extracts the photo's local features
+/// ([`crate::verify::extract`] of [`crate::verify::to_gray`]) and so decodes it only once.
+pub fn hash_query_decoded(rgb: &image::RgbImage) -> Result<Vec<RegionHash>, ImageError> {
+    let pdq = QuerySteps::pdq(rgb);
+    let mut steps = QuerySteps::prepare_decoded(rgb, pdq)?;
+    steps.shapes();
+    steps.boxes();
+    steps.edge_maps();
+    steps.windows();
+    Ok(steps.into_hashes())
+}
+
+/// [`hash_query`] one step at a time, so that the query bench (`benches/query.rs`) can time
+/// each: `hash_query` is exactly these calls, in this order.
+pub struct QuerySteps {
+    /// The working copy every pHash is computed from.
+    work: prepare::Working,
+    /// The working copy's summed-area table: every sample's source.
+    integral: Integral,
+    hasher: PHasher,
+    /// The hashes so far, in `hash_query`'s order.
+    hashes: Vec<RegionHash>,
+    /// The boxes of the silhouettes, hashed as windows by [`QuerySteps::boxes`].
+    boxes: Vec<Rect>,
+    /// Computed by [`QuerySteps::edge_maps`] (or by [`QuerySteps::windows`] if not yet).
+    edges: Option<EdgeMaps>,
+}
+
+impl QuerySteps {
+    /// Decodes the listing image within `limits` (alpha flattened onto white).
+    pub fn decode(bytes: &[u8], limits: &ImageLimits) -> Result<image::RgbImage, ImageError> {
+        crate::decode::decode_rgb(bytes, limits)
+    }
+
+    /// The decoded image's PDQ hash, when its quality allows.
+    pub fn pdq(rgb: &image::RgbImage) -> Option<RegionHash> {
+        crate::pdq::whole_region_hash(rgb)
+    }
+
+    /// The working copy (refusing tiny and blank images), and the whole picture's hashes:
+    /// the pHash, then `pdq`, then the pHash trimmed to the content when that differs.
+    pub fn prepare(rgb: image::RgbImage, pdq: Option<RegionHash>) -> Result<Self, ImageError> {
+        Ok(Self::from_work(prepare::prepare(rgb)?, pdq))
+    }
+
+    /// [`Self::prepare`] of an image the caller keeps.
+    pub fn prepare_decoded(
+        rgb: &image::RgbImage,
+        pdq: Option<RegionHash>,
+    ) -> Result<Self, ImageError> {
+        Ok(Self::from_work(prepare::prepare_borrowed(rgb)?, pdq))
+    }
+
+    /// The whole picture's hashes from its working copy.
+    fn from_work(work: prepare::Working, pdq: Option<RegionHash>) -> Self {
+        let hasher = PHasher::new();
+        let integral = Integral::new(&work.gray);
+        let mut hashes = vec![hasher.hash(&integral.sample(&integral.full()), None)];
+        hashes.extend(pdq);
+        if let Some(content) = content_rect(&work) {
+            let hash = hasher.hash(&integral.sample(&content), None);
+            if hash.bits != hashes[0].bits {
+                hashes.push(hash);
+            }
+        }
+        QuerySteps {
+            work,
+            integral,
+            hasher,
+            hashes,
+            boxes: Vec::new(),
+            edges: None,
         }
     }
-    let (shapes, boxes) = shape::shape_hashes(&work.rgb, &hasher);
-    hashes.extend(shapes);
-    hashes.extend(regions::box_hashes(&integral, &boxes, &hasher));
-    hashes.extend(regions::window_hashes(
-        &work.rgb,
-        &integral,
-        &EdgeMaps::new(&work.rgb),
-        &hasher,
-    ));
-    Ok(hashes)
+
+    /// The silhouettes of the flat-coloured regions, and their boxes for [`Self::boxes`].
+    pub fn shapes(&mut self) {
+        let (shapes, boxes) = shape::shape_hashes(&self.work.rgb, &self.hasher);
+        self.hashes.extend(shapes);
+        self.boxes = boxes;
+    }
+
+    /// The pixels inside the silhouettes' boxes.
+    pub fn boxes(&mut self) {
+        let boxes = std::mem::take(&mut self.boxes);
+        self.hashes
+            .extend(regions::box_hashes(&self.integral, &boxes, &self.hasher));
+    }
+
+    /// The edge measurements the windows are snapped with.
+    pub fn edge_maps(&mut self) {
+        self.edges = Some(EdgeMaps::new(&self.work.rgb));
+    }
+
+    /// The informative windows, each also snapped onto nearby edges and trimmed to its
+    /// content.
+    pub fn windows(&mut self) {
+        let edges = self
+            .edges
+            .take()
+            .unwrap_or_else(|| EdgeMaps::new(&self.work.rgb));
+        self.hashes.extend(regions::window_hashes(
+            &self.work.rgb,
+            &self.integral,
+            &edges,
+            &self.hasher,
+        ));
+    }
+
+    /// The hashes, in `hash_query`'s order.
+    pub fn into_hashes(self) -> Vec<RegionHash> {
+        self.hashes
+    }
 }

@@ -28,13 +28,31 @@ pub(crate) struct Working {
 
 /// Reduces a decoded image to its working copy, refusing images with nothing to hash.
 pub(crate) fn prepare(rgb: RgbImage) -> Result<Working, ImageError> {
+    check_sides(&rgb)?;
+    let rgb = shrunk(&rgb).unwrap_or(rgb);
+    finish(rgb)
+}
+
+/// [`prepare`] of a decoded image the caller keeps (copied only when it needs no shrinking).
+pub(crate) fn prepare_borrowed(rgb: &RgbImage) -> Result<Working, ImageError> {
+    check_sides(rgb)?;
+    let rgb = shrunk(rgb).unwrap_or_else(|| rgb.clone());
+    finish(rgb)
+}
+
+/// Refuses icons and tracking pixels.
+fn check_sides(rgb: &RgbImage) -> Result<(), ImageError> {
     let (width, height) = rgb.dimensions();
     if width < MIN_SIDE || height < MIN_SIDE {
         return Err(ImageError::LowInformation(format!(
             "image is {width}x{height} px; both sides must be at least {MIN_SIDE} px"
         )));
     }
-    let rgb = shrink(rgb);
+    Ok(())
+}
+
+/// The working copy of the (already reduced) `rgb`, refused when it is blank.
+fn finish(rgb: RgbImage) -> Result<Working, ImageError> {
     let gray = imageops::grayscale(&rgb);
     let std = luma_std(&gray);
     if std < MIN_IMAGE_STD {
@@ -60,28 +78,28 @@ pub(crate) fn luma_std(gray: &GrayImage) -> f32 {
     ((sum_sq as f64 / n - mean * mean).max(0.0)).sqrt() as f32
 }
 
-/// Scales the image down so that its short side is at most `WORK_SHORT_SIDE` and its long
-/// side at most `WORK_LONG_SIDE`; never scales up.
-fn shrink(rgb: RgbImage) -> RgbImage {
+/// The image scaled down so that its short side is at most `WORK_SHORT_SIDE` and its long
+/// side at most `WORK_LONG_SIDE`; None when it is small enough already (never scaled up).
+fn shrunk(rgb: &RgbImage) -> Option<RgbImage> {
     let (width, height) = rgb.dimensions();
     let (short, long) = (width.min(height), width.max(height));
     let scale = (f64::from(WORK_SHORT_SIDE) / f64::from(short))
         .min(f64::from(WORK_LONG_SIDE) / f64::from(long));
     if scale >= 1.0 {
-        return rgb;
+        return None;
     }
     // A filtered resize costs in proportion to the source size times the filter width, which
     // grows with the reduction; an exact box average by an integer factor first brings a
     // 12000-px photo near the target in one linear pass.
     let factor = (1.0 / scale / 2.0).floor() as u32;
-    let rgb = if factor >= 2 {
-        box_shrink(&rgb, factor)
-    } else {
-        rgb
-    };
+    let boxed = (factor >= 2).then(|| box_shrink(rgb, factor));
     let target_w = ((f64::from(width) * scale).round() as u32).max(1);
     let target_h = ((f64::from(height) * scale).round() as u32).max(1);
-    super::resize::resize_triangle(&rgb, target_w, target_h)
+    Some(super::resize::resize_triangle(
+        boxed.as_ref().unwrap_or(rgb),
+        target_w,
+        target_h,
+    ))
 }
 
 #[cfg(test)]

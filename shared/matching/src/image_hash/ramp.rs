@@ -14,10 +14,11 @@
 //! The ramped hash has its own algorithm name ([`PHASH64R`]), compared only with ramped
 //! hashes, under the same per-kind thresholds as `phash64`.
 
-use image::{GrayImage, Luma};
+use image::GrayImage;
 use takedown_model::RegionHash;
 
 use super::phash::PHasher;
+use super::sample::round_to_u8;
 
 /// The algorithm name of ramped pHashes.
 pub const PHASH64R: &str = "phash64r";
@@ -38,10 +39,18 @@ pub(crate) fn ramped_hash(
 ) -> RegionHash {
     let raw = sample.as_raw();
     let mean = raw.iter().map(|&v| f64::from(v)).sum::<f64>() / raw.len().max(1) as f64;
-    let ramped = GrayImage::from_fn(sample.width(), sample.height(), |x, y| {
-        let v = f64::from(sample.get_pixel(x, y).0[0]);
-        Luma([(mean + (v - mean) * weight(x, y)).round().clamp(0.0, 255.0) as u8])
-    });
+    let width = sample.width().max(1) as usize;
+    let pixels: Vec<u8> = raw
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let (x, y) = ((i % width) as u32, (i / width) as u32);
+            // `round().clamp(0, 255) as u8`, without a call into libm per pixel.
+            round_to_u8(mean + (f64::from(v) - mean) * weight(x, y))
+        })
+        .collect();
+    let ramped = GrayImage::from_raw(sample.width(), sample.height(), pixels)
+        .unwrap_or_else(|| sample.clone());
     let mut hash = hasher.hash(&ramped, region);
     hash.algorithm = PHASH64R.to_string();
     hash
@@ -51,6 +60,7 @@ pub(crate) fn ramped_hash(
 mod tests {
     use super::*;
     use crate::hamming_hex;
+    use image::Luma;
 
     /// Four dots around a centre dot: symmetric about both axes.
     fn emblem() -> GrayImage {

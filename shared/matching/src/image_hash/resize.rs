@@ -11,7 +11,7 @@
 //! resizer (`fast_image_resize`) would be faster still, but its fixed-point arithmetic
 //! moves pixels by one level and so hash bits.
 
-use image::RgbImage;
+use image::{GrayImage, RgbImage};
 
 /// Which source pixels one output pixel averages, and with what weights.
 struct Taps {
@@ -77,14 +77,21 @@ pub(crate) fn resize_triangle(rgb: &RgbImage, width: u32, height: u32) -> RgbIma
     }
     let src = rgb.as_raw();
     let in_row = in_w as usize * 3;
-    // Each row of the vertical pass's output has one float of slack, so that the
-    // horizontal pass can read every pixel as four lanes (its three channels and one
-    // unused): the same multiplications and additions per channel, three at once.
-    let stride = in_row + 1;
-    // Vertical pass first (as `image` does it), into floats: every product summed in tap
-    // order from zero, whole rows at a time so the additions run side by side.
-    let mut rows = vec![0.0f32; stride * height as usize];
-    for (acc, tap) in rows.chunks_exact_mut(stride).zip(taps(in_h, height)) {
+    // The vertical pass's output row has one float of slack, so that the horizontal pass
+    // can read every pixel as four lanes (its three channels and one unused): the same
+    // multiplications and additions per channel, three at once.
+    let mut acc = vec![0.0f32; in_row + 1];
+    let columns = taps(in_w, width);
+    let mut out = vec![0u8; width as usize * height as usize * 3];
+    // One output row at a time, through one reused row of floats: a whole intermediate
+    // image (2 MB for a 640-px photo) was a fresh allocation, and its page faults, per call.
+    for (tap, out_row) in taps(in_h, height)
+        .into_iter()
+        .zip(out.chunks_exact_mut(width as usize * 3))
+    {
+        // Vertical pass first (as `image` does it), into floats: every product summed in tap
+        // order from zero, a whole row at a time so the additions run side by side.
+        acc.fill(0.0);
         for (i, &w) in tap.weights.iter().enumerate() {
             let start = (tap.first + i) * in_row;
             let Some(line) = src.get(start..start + in_row) else {
@@ -94,21 +101,14 @@ pub(crate) fn resize_triangle(rgb: &RgbImage, width: u32, height: u32) -> RgbIma
                 *a += f32::from(p) * w;
             }
         }
-    }
-    // Horizontal pass, rounded to the nearest level and clamped as `image` does.
-    let columns = taps(in_w, width);
-    let mut out = vec![0u8; width as usize * height as usize * 3];
-    for (row, out_row) in rows
-        .chunks_exact(stride)
-        .zip(out.chunks_exact_mut(width as usize * 3))
-    {
+        // Horizontal pass, rounded to the nearest level and clamped as `image` does.
         for (tap, pixel) in columns.iter().zip(out_row.chunks_exact_mut(3)) {
             let mut t = [0.0f32; 4];
             for (i, &w) in tap.weights.iter().enumerate() {
                 let at = (tap.first + i) * 3;
-                if let Some(lanes) = row.get(at..at + 4) {
-                    for (acc, &v) in t.iter_mut().zip(lanes) {
-                        *acc += v * w;
+                if let Some(lanes) = acc.get(at..at + 4) {
+                    for (sum, &v) in t.iter_mut().zip(lanes) {
+                        *sum += v * w;
                     }
                 }
             }
@@ -118,6 +118,47 @@ pub(crate) fn resize_triangle(rgb: &RgbImage, width: u32, height: u32) -> RgbIma
         }
     }
     RgbImage::from_raw(width, height, out).unwrap_or_else(|| RgbImage::new(width, height))
+}
+
+/// `imageops::resize(gray, width, height, FilterType::Triangle)`, byte for byte: the same
+/// arithmetic as [`resize_triangle`] on one channel (`image` resizes a grey image through
+/// the same four-lane float path, of which only the first lane is kept).
+pub(crate) fn resize_gray_triangle(gray: &GrayImage, width: u32, height: u32) -> GrayImage {
+    let (in_w, in_h) = gray.dimensions();
+    if (in_w, in_h) == (width, height) || in_w == 0 || in_h == 0 || width == 0 || height == 0 {
+        return image::imageops::resize(gray, width, height, image::imageops::FilterType::Triangle);
+    }
+    let src = gray.as_raw();
+    let in_row = in_w as usize;
+    let mut acc = vec![0.0f32; in_row];
+    let columns = taps(in_w, width);
+    let mut out = vec![0u8; width as usize * height as usize];
+    for (tap, out_row) in taps(in_h, height)
+        .into_iter()
+        .zip(out.chunks_exact_mut(width as usize))
+    {
+        acc.fill(0.0);
+        for (i, &w) in tap.weights.iter().enumerate() {
+            let start = (tap.first + i) * in_row;
+            let Some(line) = src.get(start..start + in_row) else {
+                continue;
+            };
+            for (a, &p) in acc.iter_mut().zip(line) {
+                *a += f32::from(p) * w;
+            }
+        }
+        for (tap, pixel) in columns.iter().zip(out_row.iter_mut()) {
+            let line = acc
+                .get(tap.first..tap.first + tap.weights.len())
+                .unwrap_or(&[]);
+            let mut t = 0.0f32;
+            for (&v, &w) in line.iter().zip(&tap.weights) {
+                t += v * w;
+            }
+            *pixel = round_to_u8(t);
+        }
+    }
+    GrayImage::from_raw(width, height, out).unwrap_or_else(|| GrayImage::new(width, height))
 }
 
 #[cfg(test)]
@@ -182,6 +223,10 @@ mod tests {
         // one, an enlargement and degenerate sides.
         for (w, h, nw, nh) in [
             (640, 480, 341, 256),
+            (640, 640, 457, 457),
+            (640, 640, 327, 327),
+            (1024, 768, 640, 480),
+            (320, 214, 229, 153),
             (480, 640, 256, 341),
             (517, 389, 340, 256),
             (300, 300, 256, 256),
@@ -203,6 +248,13 @@ mod tests {
             let theirs = imageops::resize(&rgb, nw, nh, FilterType::Triangle);
             assert_eq!(ours.dimensions(), theirs.dimensions());
             assert!(ours.as_raw() == theirs.as_raw(), "{w}x{h} -> {nw}x{nh}");
+            let gray = imageops::grayscale(&rgb);
+            let ours = resize_gray_triangle(&gray, nw, nh);
+            let theirs = imageops::resize(&gray, nw, nh, FilterType::Triangle);
+            assert!(
+                ours.as_raw() == theirs.as_raw(),
+                "grey {w}x{h} -> {nw}x{nh}"
+            );
         }
     }
 }

@@ -36,7 +36,7 @@ impl Rect {
 /// into libm per pixel on the baseline x86-64 target. Clamping first gives the same result
 /// (rounding keeps values in 0..=255 there), the fraction of a clamped value is exact
 /// (Sterbenz), and NaN gives 0 both ways.
-fn round_to_u8(v: f64) -> u8 {
+pub(crate) fn round_to_u8(v: f64) -> u8 {
     let v = v.clamp(0.0, 255.0);
     let whole = v as u32;
     let up = u32::from(v - f64::from(whole) >= 0.5);
@@ -46,13 +46,14 @@ fn round_to_u8(v: f64) -> u8 {
 /// Summed-area table of a grey image: `sums[y * (w + 1) + x]` is the sum of the pixels
 /// above and to the left of the grid point (x, y).
 ///
-/// The sums are integers (`i64`: exact, and converted to `f64` in one instruction), so
-/// building the table is a chain of integer additions and every value read back equals
-/// the `f64` table this replaced, which keeps the samples — and the hash bits — unchanged.
+/// The sums are built as integers (`i64`: exact) and kept as `f64`, which holds every sum
+/// of up to 2⁴⁵ pixels exactly: every value read back equals the `f64` table this crate
+/// first used, which keeps the samples — and the hash bits — unchanged, and a sample reads
+/// them with no conversion (a sample reads 1,156 of them).
 pub(crate) struct Integral {
     width: usize,
     height: usize,
-    sums: Vec<i64>,
+    sums: Vec<f64>,
 }
 
 /// Where a fractional grid coordinate falls in the table: the two grid lines around it and
@@ -101,7 +102,7 @@ impl Integral {
         Integral {
             width,
             height,
-            sums,
+            sums: sums.into_iter().map(|s| s as f64).collect(),
         }
     }
 
@@ -113,28 +114,37 @@ impl Integral {
         self.height as u32
     }
 
-    /// The summed-area table at a fractional point. Within a pixel the table is bilinear
-    /// (the image is constant there), so bilinear interpolation of the grid is exact.
-    fn at(&self, x: &Lerp, y: &Lerp) -> f64 {
-        let stride = self.width + 1;
-        let s = |xx: usize, yy: usize| self.sums.get(yy * stride + xx).copied().unwrap_or(0) as f64;
-        // The same expression, in the same order, as before the table became integer.
-        let top = s(x.lo, y.lo) * (1.0 - x.frac) + s(x.hi, y.lo) * x.frac;
-        let bottom = s(x.lo, y.hi) * (1.0 - x.frac) + s(x.hi, y.hi) * x.frac;
-        top * (1.0 - y.frac) + bottom * y.frac
-    }
-
     /// The mean of the image over each cell of a `SAMPLE_PX`² grid laid over `rect`.
+    ///
+    /// The table is read at each grid point by bilinear interpolation: within a pixel the
+    /// table is bilinear (the image is constant there), so the interpolation is exact. The
+    /// expression and its order are those of the first version, which read each point
+    /// through a bounds-checked lookup; here the grid's two table rows are sliced once per
+    /// grid row.
     pub(crate) fn sample(&self, rect: &Rect) -> GrayImage {
         const N: usize = SAMPLE_PX as usize;
+        let stride = self.width + 1;
         // The grid's columns are the same on every row: placed once.
         let xs: [Lerp; N + 1] =
             std::array::from_fn(|i| Lerp::new(rect.x + rect.w * i as f64 / N as f64, self.width));
         let mut grid = [[0.0f64; N + 1]; N + 1];
         for (j, row) in grid.iter_mut().enumerate() {
             let y = Lerp::new(rect.y + rect.h * j as f64 / N as f64, self.height);
+            let (Some(lo), Some(hi)) = (
+                self.sums.get(y.lo * stride..(y.lo + 1) * stride),
+                self.sums.get(y.hi * stride..(y.hi + 1) * stride),
+            ) else {
+                continue;
+            };
             for (cell, x) in row.iter_mut().zip(&xs) {
-                *cell = self.at(x, &y);
+                let (Some(&lo_lo), Some(&lo_hi), Some(&hi_lo), Some(&hi_hi)) =
+                    (lo.get(x.lo), lo.get(x.hi), hi.get(x.lo), hi.get(x.hi))
+                else {
+                    continue;
+                };
+                let top = lo_lo * (1.0 - x.frac) + lo_hi * x.frac;
+                let bottom = hi_lo * (1.0 - x.frac) + hi_hi * x.frac;
+                *cell = top * (1.0 - y.frac) + bottom * y.frac;
             }
         }
         let area = (rect.w / N as f64) * (rect.h / N as f64);

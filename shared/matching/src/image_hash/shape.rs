@@ -91,11 +91,25 @@ pub(crate) fn shape_hashes(rgb: &RgbImage, hasher: &PHasher) -> (Vec<RegionHash>
     candidates.truncate(MAX_SHAPES);
     let mut out: Vec<RegionHash> = Vec::new();
     let mut boxes = Vec::new();
+    // Whether each label belongs to the candidate at hand: set and cleared per candidate,
+    // so that building a mask is one lookup per pixel (a search of the group's members per
+    // pixel, over boxes of up to most of the image, was half of finding silhouettes).
+    let mut member = vec![false; pieces.len()];
     for (_, bbox, members) in candidates {
-        let mask = GrayImage::from_fn(bbox[2] - bbox[0] + 1, bbox[3] - bbox[1] + 1, |x, y| {
-            let label = labels[((bbox[1] + y) * width + bbox[0] + x) as usize];
-            Luma([if members.contains(&label) { 255 } else { 0 }])
-        });
+        members.iter().for_each(|&m| member[m] = true);
+        let (bw, bh) = (bbox[2] - bbox[0] + 1, bbox[3] - bbox[1] + 1);
+        let mut pixels = vec![0u8; bw as usize * bh as usize];
+        for (y, out_row) in pixels.chunks_exact_mut(bw as usize).enumerate() {
+            let start = (bbox[1] as usize + y) * width as usize + bbox[0] as usize;
+            let row = labels.get(start..start + bw as usize).unwrap_or(&[]);
+            for (out, &label) in out_row.iter_mut().zip(row) {
+                if member.get(label).copied().unwrap_or(false) {
+                    *out = 255;
+                }
+            }
+        }
+        members.iter().for_each(|&m| member[m] = false);
+        let mask = GrayImage::from_raw(bw, bh, pixels).unwrap_or_else(|| GrayImage::new(bw, bh));
         let rect = Rect {
             x: f64::from(bbox[0]),
             y: f64::from(bbox[1]),
@@ -182,9 +196,10 @@ fn label_regions(rgb: &RgbImage) -> (Vec<usize>, Vec<Piece>) {
             bbox: [u32::MAX, u32::MAX, 0, 0],
         };
         labels[start] = label;
-        stack.push(start);
-        while let Some(i) = stack.pop() {
-            let (x, y) = ((i % w) as u32, (i / w) as u32);
+        // Positions travel with their coordinates: deriving them from the index took a
+        // division per pixel, the largest cost of labelling.
+        stack.push((start, (start % w) as u32, (start / w) as u32));
+        while let Some((i, x, y)) = stack.pop() {
             piece.area += 1;
             piece.bbox = [
                 piece.bbox[0].min(x),
@@ -192,17 +207,25 @@ fn label_regions(rgb: &RgbImage) -> (Vec<usize>, Vec<Piece>) {
                 piece.bbox[2].max(x),
                 piece.bbox[3].max(y),
             ];
-            let neighbours = [
-                (x > 0).then(|| i - 1),
-                (x + 1 < width).then(|| i + 1),
-                (y > 0).then(|| i - w),
-                (y + 1 < height).then(|| i + w),
-            ];
-            for n in neighbours.into_iter().flatten() {
+            let mut visit = |n: usize, nx: u32, ny: u32| {
                 if labels[n] == usize::MAX && near(colour(n)) {
                     labels[n] = label;
-                    stack.push(n);
+                    stack.push((n, nx, ny));
                 }
+            };
+            // The same neighbours in the same order as before (the order changes nothing:
+            // a region is every pixel near its seed's colour connected to it).
+            if x > 0 {
+                visit(i - 1, x - 1, y);
+            }
+            if x + 1 < width {
+                visit(i + 1, x + 1, y);
+            }
+            if y > 0 {
+                visit(i - w, x, y - 1);
+            }
+            if y + 1 < height {
+                visit(i + w, x, y + 1);
             }
         }
         pieces.push(piece);
