@@ -19,10 +19,12 @@ use rayon::prelude::*;
 use serde::Deserialize;
 use takedown_matching::{
     IMAGE_THRESHOLDS, ImageIndex, ImageLimits, IndexedImage, ReferenceHashes, SpecificityPolicy,
-    WordMarkIndex, closest_rights, hash_query, hash_reference_views, image_score_for,
+    WordMarkIndex, closest_rights, hash_query_decoded, hash_reference_views,
+    image_hash::QuerySteps,
+    image_score_for,
     verify::{
         LocalFeatures, QUERY_FEATURES, REFERENCE_FEATURES, VERIFY_PARAMS, VerifyParams,
-        VerifyPolicy, features_from_bytes, verified_score,
+        VerifyPolicy, extract, features_from_bytes, to_gray, verified_score,
     },
 };
 
@@ -321,22 +323,23 @@ fn match_photo(
     params: &VerifyParams,
 ) -> QueryOutcome {
     let name = file.display().to_string();
+    // The photo is decoded once, for its hashes and (when some right is verified) its
+    // local features.
     let hashed = takedown_fsread::read_in(queries, file, image_cap(limits))
         .map_err(|e| e.to_string())
-        .and_then(|bytes| {
-            let hashes = hash_query(&bytes, limits).map_err(|e| e.to_string())?;
-            Ok((hashes, bytes))
+        .and_then(|bytes| QuerySteps::decode(&bytes, limits).map_err(|e| e.to_string()))
+        .and_then(|rgb| {
+            let hashes = hash_query_decoded(&rgb).map_err(|e| e.to_string())?;
+            Ok((hashes, rgb))
         });
-    let (hashes, bytes) = match hashed {
+    let (hashes, rgb) = match hashed {
         Ok(hashed) => hashed,
         Err(reason) => return QueryOutcome::Failed { name, reason },
     };
-    // The photo decoded once for the hashes; a photo that decodes for them decodes for its
-    // features too.
     let hits = index.query_verified(
         &hashes,
         IMAGE_THRESHOLDS,
-        || features_from_bytes(&bytes, limits, &QUERY_FEATURES).ok(),
+        || Some(extract(&to_gray(&rgb), &QUERY_FEATURES)),
         options.verification,
         params,
     );
