@@ -192,6 +192,17 @@ impl Store {
         .transpose()
     }
 
+    /// A notice's platform and payload as the outbox holds them (what [`notice_leaf`]
+    /// describes once the delivery was answered); `None` for a notice not in the outbox.
+    pub async fn notice_as_sent(&self, notice_id: &str) -> StoreResult<Option<(String, String)>> {
+        Ok(
+            sqlx::query_as("SELECT platform, payload FROM deliveries WHERE notice_id = $1")
+                .bind(notice_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     /// How many leaves have their place in the tree.
     pub async fn log_size(&self) -> StoreResult<u64> {
         let max: Option<i64> = sqlx::query_scalar("SELECT MAX(idx) FROM log_leaves")
