@@ -47,7 +47,7 @@ pub fn log_key(data_dir: &Path) -> anyhow::Result<LogKey> {
 }
 
 fn read_key_file(path: &Path) -> anyhow::Result<LogKey> {
-    let text = std::fs::read_to_string(path)
+    let text = takedown_fsread::read_to_string(path, takedown_fsread::DOCUMENT_MAX_BYTES)
         .with_context(|| format!("reading the log key {}", path.display()))?;
     LogKey::from_private_key(&text)
         .with_context(|| format!("the log key {} is not usable", path.display()))
@@ -140,9 +140,9 @@ pub async fn checkpoint_now(store: &Store, key: &LogKey) -> anyhow::Result<Signe
 /// What `evidence prove` reports: the leaf, where it is, and the proof against a checkpoint.
 #[derive(Debug, Serialize)]
 pub struct InclusionReport {
-    /// `capture` or `notice`.
+    /// `capture`, `notice` or `case_event`.
     pub kind: &'static str,
-    /// The capture's or notice's id.
+    /// The capture's or notice's id, or a case event's `NOTICE/KIND/CASE`.
     pub id: String,
     /// The leaf's place in the tree.
     pub leaf_index: u64,
@@ -171,19 +171,19 @@ impl InclusionReport {
     }
 }
 
-/// Proves a capture or notice (by id) is in the log, against the latest checkpoint (a new
+/// Proves a capture, notice or case event (by its leaf id) is in the log, against the latest checkpoint (a new
 /// one if the latest does not cover it yet), and checks the row still says what its leaf
 /// says.
 pub async fn prove(store: &Store, key: &LogKey, id: &str) -> anyhow::Result<InclusionReport> {
     let mut found = None;
-    for kind in [LeafKind::Capture, LeafKind::Notice] {
+    for kind in [LeafKind::Capture, LeafKind::Notice, LeafKind::CaseEvent] {
         if let Some(leaf) = store.log_leaf(kind, id).await? {
             found = Some(leaf);
             break;
         }
     }
     let leaf = found.ok_or_else(|| {
-        anyhow::anyhow!("no capture or notice {id:?} in the evidence log (a notice is logged once its delivery was answered)")
+        anyhow::anyhow!("no capture, notice or case event {id:?} in the evidence log (a notice is logged once its delivery was answered; a case event as NOTICE/KIND/CASE)")
     })?;
     let mut signed = match store.latest_checkpoint().await? {
         Some(latest) if leaf.index.is_some_and(|index| index < latest.size) => SignedCheckpoint {
@@ -212,6 +212,7 @@ pub async fn prove(store: &Store, key: &LogKey, id: &str) -> anyhow::Result<Incl
             .notice_as_sent(id)
             .await?
             .map(|(platform, payload)| notice_leaf(id, &platform, &payload)),
+        LeafKind::CaseEvent => store.case_event_as_recorded(id).await?,
     };
     match &current {
         None => problems.push(format!(
@@ -309,7 +310,8 @@ pub async fn verify_consistency(
     old_note_path: &Path,
 ) -> anyhow::Result<Result<ConsistencyReport, Inconsistency>> {
     let path = old_note_path.display().to_string();
-    let text = std::fs::read(old_note_path).with_context(|| format!("reading {path}"))?;
+    let text = takedown_fsread::read(old_note_path, takedown_fsread::DOCUMENT_MAX_BYTES)
+        .with_context(|| format!("reading {path}"))?;
     let old = match checkpoint::open(&text, key.verifier_key()) {
         Ok(old) => old,
         Err(e) => {

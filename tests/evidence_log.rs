@@ -119,7 +119,8 @@ async fn captures_are_logged_proven_checkpointed_and_tampering_is_caught() {
     // The key is made on first use, readable by its owner only, and printed as a verifier key.
     let verifier_key = ok(&takedown(&["evidence", "log-key", "--data-dir", d], &[]).await);
     let verifier_key = verifier_key.trim().to_owned();
-    let parts: Vec<&str> = verifier_key.split('+').collect();
+    // The key's base64 may itself hold '+': only the first two separate fields.
+    let parts: Vec<&str> = verifier_key.splitn(3, '+').collect();
     assert_eq!(parts.len(), 3, "<name>+<id>+<key>: {verifier_key}");
     assert_eq!(parts[1].len(), 8);
     assert_eq!(BASE64_STANDARD.decode(parts[2]).expect("base64")[0], 0x01);
@@ -330,4 +331,71 @@ async fn captures_are_logged_proven_checkpointed_and_tampering_is_caught() {
         "{}",
         text(&out.stderr)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_notice_the_demo_sent_is_in_the_log_with_its_exact_payload() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let outcome = takedown::demo::run(&takedown::demo::DemoOptions {
+        dir: dir.path().join("demo"),
+        report: None,
+    })
+    .await
+    .expect("demo runs");
+    let data = dir.path().join("demo").join("data");
+    let d = data.to_str().expect("utf8");
+    let notices: Vec<String> = outcome
+        .rows
+        .iter()
+        .filter_map(|r| r.notice_id.clone())
+        .collect();
+    assert!(!notices.is_empty(), "the demo files notices");
+    let mut conn = sqlx::SqliteConnection::connect(&format!(
+        "sqlite://{}",
+        data.join("takedown.db").display()
+    ))
+    .await
+    .expect("open");
+    for notice in &notices {
+        let out = takedown(&["evidence", "prove", notice, "--data-dir", d], &[]).await;
+        let proof: serde_json::Value = serde_json::from_str(&ok(&out)).expect("json");
+        assert_eq!(proof["kind"], "notice", "{proof}");
+        let payload: String =
+            sqlx::query_scalar("SELECT payload FROM deliveries WHERE notice_id = $1")
+                .bind(notice)
+                .fetch_one(&mut conn)
+                .await
+                .expect("the payload sent");
+        let digest: String = hash(&[payload.as_bytes()])
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let leaf = proof["leaf"].as_str().expect("leaf");
+        assert!(
+            leaf.contains(&format!("payload_sha256 {digest}\n")),
+            "{leaf}"
+        );
+    }
+    // And every capture and case event the demo recorded is a leaf too, one per row.
+    let counts: (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM captures),
+                (SELECT COUNT(*) FROM log_leaves WHERE kind = 'capture'),
+                (SELECT COUNT(*) FROM notice_events),
+                (SELECT COUNT(*) FROM log_leaves WHERE kind = 'case_event')",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("count");
+    assert_eq!(counts.0, counts.1, "captures and their leaves");
+    assert_eq!(counts.2, counts.3, "case events and their leaves");
+    assert!(counts.2 > 0, "the platform's cases came back as events");
+    let (notice, kind, case): (String, String, String) =
+        sqlx::query_as("SELECT notice_id, kind, case_id FROM notice_events LIMIT 1")
+            .fetch_one(&mut conn)
+            .await
+            .expect("an event");
+    let event = format!("{notice}/{kind}/{case}");
+    let out = takedown(&["evidence", "prove", &event, "--data-dir", d], &[]).await;
+    let proof: serde_json::Value = serde_json::from_str(&ok(&out)).expect("json");
+    assert_eq!(proof["kind"], "case_event", "{proof}");
 }

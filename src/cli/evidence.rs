@@ -34,10 +34,10 @@ pub enum EvidenceCommand {
         #[command(flatten)]
         data: DataArgs,
     },
-    /// Proves a capture or notice is in the evidence log: its leaf, index and inclusion
-    /// proof against the latest checkpoint, as JSON; exits 3 if it does not verify.
+    /// Proves a capture, notice or case event is in the evidence log: its leaf, index and
+    /// inclusion proof against the latest checkpoint, as JSON; exits 3 if it does not verify.
     Prove {
-        /// A capture id or a notice id.
+        /// A capture id, a notice id, or a case event as NOTICE/KIND/CASE.
         id: String,
         #[command(flatten)]
         data: DataArgs,

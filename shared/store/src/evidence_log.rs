@@ -36,6 +36,8 @@ pub enum LeafKind {
     Capture,
     /// A notice as sent: the digest of the exact payload delivered to the platform.
     Notice,
+    /// A case event the platform reported on a notice, as recorded.
+    CaseEvent,
 }
 
 impl LeafKind {
@@ -44,6 +46,7 @@ impl LeafKind {
         match self {
             LeafKind::Capture => "capture",
             LeafKind::Notice => "notice",
+            LeafKind::CaseEvent => "case_event",
         }
     }
 }
@@ -136,6 +139,28 @@ pub fn notice_leaf(notice_id: &str, platform: &str, payload: &str) -> String {
     )
 }
 
+/// The id a case event's leaf is kept under: `<notice id>/<event kind>/<case id>`, the
+/// event's key in the store (notice ids hold no `/`).
+pub fn case_event_ref(notice_id: &str, kind: &str, case_id: &str) -> String {
+    format!("{notice_id}/{kind}/{case_id}")
+}
+
+/// The leaf of a case event: which notice, what happened, the case, when, and the SHA-256
+/// of the event exactly as recorded (JSON, with the platform's detail).
+pub fn case_event_leaf(notice_id: &str, kind: &str, case_id: &str, at: &str, body: &str) -> String {
+    let digest = digest_hex(body.as_bytes());
+    leaf_text(
+        LeafKind::CaseEvent,
+        &[
+            ("notice", notice_id),
+            ("event", kind),
+            ("case_id", case_id),
+            ("at", at),
+            ("event_sha256", &digest),
+        ],
+    )
+}
+
 /// Queues a leaf in the writer's transaction; a leaf of this kind and id already queued is
 /// kept as it was.
 pub(crate) async fn queue_leaf(
@@ -201,6 +226,26 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await?,
         )
+    }
+
+    /// A case event's leaf as its row reads now, by the leaf's id
+    /// ([`case_event_ref`]); `None` when the event is not (or no longer) recorded.
+    pub async fn case_event_as_recorded(&self, leaf_ref: &str) -> StoreResult<Option<String>> {
+        let mut parts = leaf_ref.splitn(3, '/');
+        let (Some(notice_id), Some(kind), Some(case_id)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return Ok(None);
+        };
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT at, body FROM notice_events WHERE notice_id = $1 AND kind = $2 AND case_id = $3",
+        )
+        .bind(notice_id)
+        .bind(kind)
+        .bind(case_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(at, body)| case_event_leaf(notice_id, kind, case_id, &at, &body)))
     }
 
     /// How many leaves have their place in the tree.
@@ -414,6 +459,7 @@ mod tests {
         every_leaf_proves_against_every_later_root,
         integrators_racing_place_each_leaf_once,
         a_notice_joins_the_log_when_it_was_sent,
+        a_case_event_joins_the_log_with_its_row,
     );
 
     async fn a_capture_is_one_leaf_however_often_it_is_written(store: Store) {
@@ -504,6 +550,42 @@ mod tests {
         assert_eq!(hashes as u64, merkle::stored_hash_count(40));
     }
 
+    /// A measurement, not a check: `cargo test -p takedown-store --lib evidence_log --
+    /// --ignored --nocapture` prints the rates on SQLite (a debug build: the store's own
+    /// code unoptimised, its dependencies at opt-level 2).
+    #[tokio::test]
+    #[ignore = "a measurement, run by hand"]
+    async fn measure_queueing_integrating_and_proving_on_sqlite() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("store.db"))
+            .await
+            .expect("open");
+        let n = 20_000u64;
+        let captures: Vec<_> = (0..n)
+            .map(|i| capture(&format!("cap_{i:06}"), &format!("http://shop.test/{i}")))
+            .collect();
+        let started = std::time::Instant::now();
+        for c in &captures {
+            store.insert_capture(c).await.expect("capture");
+        }
+        let queued = started.elapsed();
+        let started = std::time::Instant::now();
+        assert_eq!(store.integrate_log().await.expect("integrate"), n);
+        let integrated = started.elapsed();
+        let started = std::time::Instant::now();
+        let mut proof_len = 0;
+        for i in (0..n).step_by(97) {
+            proof_len = proof_len.max(store.log_inclusion_proof(i, n).await.expect("proof").len());
+        }
+        let proofs = started.elapsed() / (n as u32 / 97 + 1);
+        println!(
+            "{n} captures written with their leaves: {:.0}/s; integrated: {:.0} leaves/s; \
+             an inclusion proof: {proofs:?} ({proof_len} hashes)",
+            n as f64 / queued.as_secs_f64(),
+            n as f64 / integrated.as_secs_f64(),
+        );
+    }
+
     async fn a_notice_joins_the_log_when_it_was_sent(store: Store) {
         let payload = r#"{"notice":"as sent"}"#;
         store
@@ -536,5 +618,45 @@ mod tests {
             .expect("queued");
         assert_eq!(leaf.data, notice_leaf("ntc_1", "shop", payload));
         assert!(leaf.data.contains(&digest_hex(payload.as_bytes())));
+    }
+
+    async fn a_case_event_joins_the_log_with_its_row(store: Store) {
+        use takedown_model::{CaseEvent, CaseEventKind, NoticeStatus};
+        store
+            .insert_notice(&notice("ntc_1", "acme", "shop"))
+            .await
+            .expect("notice");
+        let event = CaseEvent {
+            notice_id: "ntc_1".into(),
+            kind: CaseEventKind::Acknowledged,
+            case_id: Some("case-1".into()),
+            detail: None,
+            at: Utc::now(),
+        };
+        for _ in 0..2 {
+            store
+                .record_case_event(&event, NoticeStatus::Acknowledged)
+                .await
+                .expect("event");
+        }
+        let leaf_ref = case_event_ref("ntc_1", "acknowledged", "case-1");
+        let leaf = store
+            .log_leaf(LeafKind::CaseEvent, &leaf_ref)
+            .await
+            .expect("read")
+            .expect("queued");
+        assert_eq!(
+            store.case_event_as_recorded(&leaf_ref).await.expect("read"),
+            Some(leaf.data)
+        );
+        assert_eq!(
+            store.integrate_log().await.expect("integrate"),
+            1,
+            "one leaf"
+        );
+        assert_eq!(
+            store.case_event_as_recorded("ntc_1/x").await.expect("read"),
+            None
+        );
     }
 }

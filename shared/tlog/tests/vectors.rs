@@ -358,7 +358,7 @@ fn a_checkpoint_is_signed_in_the_c2sp_form_and_opens_with_the_verifier_key() {
     // names it in hex.
     let public = base64::Engine::decode(
         &base64::prelude::BASE64_STANDARD,
-        key.verifier_key().rsplit('+').next().expect("key part"),
+        key.verifier_key().splitn(3, '+').nth(2).expect("key part"),
     )
     .expect("base64");
     use sha2::Digest;
