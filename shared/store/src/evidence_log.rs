@@ -305,6 +305,7 @@ impl Store {
         needed.dedup();
         let mut fetched = read_hashes(&mut tx, &needed).await?;
         let mut new_hashes = Vec::new();
+        let mut placements = Vec::with_capacity(pending.len());
         for (i, row) in pending.iter().enumerate() {
             let seq: i64 = row.try_get("seq")?;
             let data: String = row.try_get("data")?;
@@ -317,14 +318,28 @@ impl Store {
                 fetched.insert(first + offset as u64, hash);
                 new_hashes.push((first + offset as u64, hash));
             }
-            let updated =
-                sqlx::query("UPDATE log_leaves SET idx = $1 WHERE seq = $2 AND idx IS NULL")
-                    .bind(to_i64(index)?)
-                    .bind(seq)
-                    .execute(&mut *tx)
-                    .await?;
-            if updated.rows_affected() != 1 {
-                // Another integrator placed it meanwhile; roll back and start again.
+            placements.push((seq, to_i64(index)?));
+        }
+        // One statement places a few hundred leaves: `idx = CASE seq WHEN … THEN … END`.
+        for chunk in placements.chunks(ROWS_PER_STATEMENT / 2) {
+            let cases: Vec<String> = (0..chunk.len())
+                .map(|i| format!("WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2))
+                .collect();
+            let seqs: Vec<String> = (0..chunk.len())
+                .map(|i| format!("${}", 2 * i + 1))
+                .collect();
+            let sql = format!(
+                "UPDATE log_leaves SET idx = CASE seq {} END WHERE seq IN ({}) AND idx IS NULL",
+                cases.join(" "),
+                seqs.join(", ")
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for (seq, index) in chunk {
+                query = query.bind(*seq).bind(*index);
+            }
+            let updated = query.execute(&mut *tx).await?;
+            if updated.rows_affected() != chunk.len() as u64 {
+                // Another integrator placed some meanwhile; roll back and start again.
                 return Err(StoreError::Database(sqlx::Error::RowNotFound));
             }
         }
