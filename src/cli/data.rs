@@ -41,6 +41,11 @@ impl DataArgs {
         Storage::open(&backends, &dir).await
     }
 
+    /// The data directory: the config's `data_dir`, else --data-dir (or `takedown-data`).
+    pub fn data_dir(&self) -> anyhow::Result<PathBuf> {
+        Ok(self.backends_config()?.1)
+    }
+
     /// Store, blobs and bus, chosen like [`DataArgs::storage`].
     pub async fn backends(&self) -> anyhow::Result<Backends> {
         let (backends, dir) = self.backends_config()?;

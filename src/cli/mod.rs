@@ -177,13 +177,16 @@ pub mod exit_codes {
     pub const FAILED: u8 = 1;
     /// 2: the command line was wrong (clap's usage error, the Unix convention).
     pub const USAGE: u8 = 2;
-    /// 3: `evidence show`: the evidence does not verify.
+    /// 3: `evidence show|prove|verify-consistency`: the evidence does not verify.
     pub const NOT_VERIFIED: u8 = 3;
     /// 4: `rights import|bulk`: the command did its work but refused some rows (until
     /// 2026-12 this was 2, which a usage error also is).
     pub const ROWS_REFUSED: u8 = 4;
     /// 5: `crawl`: every fetch failed; nothing was crawled.
     pub const NOTHING_FETCHED: u8 = 5;
+    /// 6: `evidence verify-consistency`: the log does not extend the older checkpoint (a
+    /// fork, or leaves rewritten or removed).
+    pub const FORKED: u8 = 6;
 }
 
 /// The exit codes as `takedown --help` lists them.
@@ -192,9 +195,10 @@ Exit codes:
   0  success
   1  the command failed (the error is on stderr)
   2  usage error (a wrong or missing argument)
-  3  evidence show: the evidence does not verify
+  3  evidence show|prove: the evidence does not verify
   4  rights import|bulk: some rows were refused (the rest were registered)
-  5  crawl: every fetch failed";
+  5  crawl: every fetch failed
+  6  evidence verify-consistency: the log does not extend the checkpoint (a fork)";
 
 use exit_codes::ROWS_REFUSED;
 

@@ -3,13 +3,18 @@
 
 use takedown_model::Capture;
 
-use crate::{Store, StoreResult, from_json, to_json};
+use crate::{
+    Store, StoreResult,
+    evidence_log::{LeafKind, capture_leaf, queue_leaf},
+    from_json, to_json,
+};
 
 impl Store {
-    /// Records a fetch; a capture with this id already stored is kept as it was (evidence is
-    /// never overwritten).
+    /// Records a fetch and queues its leaf in the evidence log, together; a capture with this
+    /// id already stored is kept as it was (evidence is never overwritten), and its leaf too.
     pub async fn insert_capture(&self, capture: &Capture) -> StoreResult<()> {
-        sqlx::query(
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
             "INSERT INTO captures (id, url, body, fetched_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT DO NOTHING",
         )
@@ -17,8 +22,19 @@ impl Store {
         .bind(&capture.url)
         .bind(to_json(capture))
         .bind(crate::time_text(capture.fetched_at))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if inserted.rows_affected() == 1 {
+            // The leaf describes the row as first written; a repeated write changes neither.
+            queue_leaf(
+                &mut tx,
+                LeafKind::Capture,
+                &capture.id,
+                &capture_leaf(capture),
+            )
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -17,6 +17,8 @@
 //! - [`hashes`]: listing image hashes kept for retro-hunts, and the retro-hunts done.
 //! - [`access`]: API keys (hashes only) and the audit log.
 //! - [`delegations`]: brand owners' grants to agents acting for them.
+//! - [`evidence_log`]: the transparency log over captures and notices sent: leaves, the
+//!   Merkle tree's hashes, signed checkpoints.
 //! - [`owned`]: tenant-scoped reads and writes for the API (review decisions, tenant documents).
 //! - `connect` (private): the URL → backend → pool → migrations path.
 //!
@@ -62,6 +64,7 @@ pub mod case_feeds;
 mod connect;
 pub mod dead_letters;
 pub mod delegations;
+pub mod evidence_log;
 pub mod exhibitors;
 pub mod frontier;
 pub mod hashes;
@@ -134,6 +137,10 @@ pub enum StoreError {
         /// The kind the existing tenant has (it never changes).
         kind: String,
     },
+    /// The evidence log's stored state does not add up (a hash missing or malformed, an
+    /// index out of range): the tables were damaged or edited.
+    #[error("evidence log: {0}")]
+    Log(String),
     /// [`Store::connect`] was given an address it cannot open.
     #[error(
         "unsupported database address {url:?}: {reason} (expected sqlite://PATH, a file path, or postgres://…)"

@@ -3,7 +3,11 @@
 
 use takedown_model::{CaseEvent, Notice, NoticeStatus};
 
-use crate::{Store, StoreError, StoreResult, from_json, now_text, to_json};
+use crate::{
+    Store, StoreError, StoreResult,
+    evidence_log::{LeafKind, case_event_leaf, case_event_ref, queue_leaf},
+    from_json, now_text, to_json,
+};
 
 /// A notice as stored, with how far it has come.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,21 +128,29 @@ impl Store {
     ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
         let kind = to_json(&event.kind);
+        let kind = kind.trim_matches('"');
+        let case_id = event.case_id.as_deref().unwrap_or("");
+        let body = to_json(event);
+        let at = crate::time_text(event.at);
         let inserted = sqlx::query(
             "INSERT INTO notice_events (notice_id, kind, case_id, body, at)
              SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM notices WHERE id = $1)
              ON CONFLICT DO NOTHING",
         )
         .bind(&event.notice_id)
-        .bind(kind.trim_matches('"'))
-        .bind(event.case_id.as_deref().unwrap_or(""))
-        .bind(to_json(event))
-        .bind(crate::time_text(event.at))
+        .bind(kind)
+        .bind(case_id)
+        .bind(&body)
+        .bind(&at)
         .execute(&mut *tx)
         .await?
         .rows_affected()
             == 1;
         if inserted {
+            // The event joins the evidence log with the row that records it.
+            let leaf = case_event_leaf(&event.notice_id, kind, case_id, &at, &body);
+            let leaf_ref = case_event_ref(&event.notice_id, kind, case_id);
+            queue_leaf(&mut tx, LeafKind::CaseEvent, &leaf_ref, &leaf).await?;
             sqlx::query(
                 "UPDATE notices SET status = $1, case_id = COALESCE($2, case_id), updated_at = $3
                  WHERE id = $4",

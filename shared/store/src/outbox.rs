@@ -5,7 +5,11 @@
 use chrono::{DateTime, Utc};
 use takedown_model::Notice;
 
-use crate::{Store, StoreResult, now_text, time_text};
+use crate::{
+    Store, StoreResult,
+    evidence_log::{LeafKind, notice_leaf, queue_leaf},
+    now_text, time_text,
+};
 
 /// A notice waiting in the outbox.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -147,6 +151,7 @@ impl Store {
         case_id: Option<&str>,
         rejection: Option<&str>,
     ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
         let result = sqlx::query(
             "UPDATE deliveries SET state = $1, case_id = $2, last_error = $3, attempts = attempts + 1,
                  claimed_by = NULL, claimed_until = NULL
@@ -161,9 +166,22 @@ impl Store {
         .bind(rejection)
         .bind(notice_id)
         .bind(claimant)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(result.rows_affected() == 1)
+        let finished = result.rows_affected() == 1;
+        if finished {
+            // The platform answered, so the notice was sent: its payload joins the evidence
+            // log, in the transaction that records the answer.
+            let (platform, payload): (String, String) =
+                sqlx::query_as("SELECT platform, payload FROM deliveries WHERE notice_id = $1")
+                    .bind(notice_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let leaf = notice_leaf(notice_id, &platform, &payload);
+            queue_leaf(&mut tx, LeafKind::Notice, notice_id, &leaf).await?;
+        }
+        tx.commit().await?;
+        Ok(finished)
     }
 
     /// Schedules another attempt after a failure that may pass (network, 5xx, 429) and

@@ -1,0 +1,27 @@
+//! A transparency log over evidence: an append-only Merkle tree hashed as RFC 9162 (and RFC
+//! 6962) define it, inclusion and consistency proofs with their verification, and
+//! checkpoints in the C2SP `tlog-checkpoint` format signed as C2SP signed notes (Ed25519) —
+//! the format of Go's checksum database, Sigstore and Trillian Tessera, so tools people
+//! already trust can check ours.
+//!
+//! Module map:
+//! - [`merkle`]: leaf and node hashes, the stored-hash layout, proofs and their checks, and
+//!   [`MemoryLog`], the whole tree in memory (tests, small logs).
+//! - [`checkpoint`]: the checkpoint body, the log's signing key, signing and opening notes.
+//!
+//! The algorithms are Go's `golang.org/x/mod/sumdb/tlog` and `sumdb/note` as ported by
+//! Cloudflare (`tlog_tiles`, `signed_note`); this crate gives them typed errors, the size-0
+//! edge cases, and a way to run them over a store that is read asynchronously
+//! ([`merkle::hashes_needed`] then [`merkle::FetchedHashes`]).
+//!
+//! **Architecture Invariant:** knows bytes and hashes only — nothing of captures, notices,
+//! storage or transport. What a leaf says is the caller's.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod checkpoint;
+pub mod merkle;
+
+pub use checkpoint::{Checkpoint, CheckpointError, LogKey};
+pub use merkle::{FetchedHashes, Hash, MemoryLog, ProofError};
