@@ -10,6 +10,8 @@
 //! rights_files = ["owner.json"]
 //! [policy]
 //! auto_file_threshold = 0.8
+//! [evidence]
+//! checkpoint_every_secs = 300   # signed checkpoints of the evidence log; 0: off
 //! [matcher]
 //! verification = "weak"  # or "off", "weak_then_all": local-feature checks of weak pairs
 //! [[sources]]
@@ -93,6 +95,32 @@ pub struct Config {
     /// Store and bus: the embedded defaults unless this names PostgreSQL and Kafka.
     #[serde(default)]
     pub backends: BackendsConfig,
+    /// The evidence log's automatic checkpoints (`[evidence]`).
+    #[serde(default)]
+    pub evidence: EvidenceConfig,
+}
+
+/// The `[evidence]` table: how often a process that runs the notifier signs a checkpoint of
+/// the evidence log (`takedown evidence checkpoint` does it on demand).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceConfig {
+    /// Seconds between signed checkpoints while the log grows (default 300); 0 turns them
+    /// off. A run that ends (`--until-idle`, SIGTERM) signs one last checkpoint.
+    #[serde(default = "default_checkpoint_every_secs")]
+    pub checkpoint_every_secs: u64,
+}
+
+fn default_checkpoint_every_secs() -> u64 {
+    300
+}
+
+impl Default for EvidenceConfig {
+    fn default() -> Self {
+        Self {
+            checkpoint_every_secs: default_checkpoint_every_secs(),
+        }
+    }
 }
 
 impl Config {

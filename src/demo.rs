@@ -169,6 +169,7 @@ fn demo_config(
         ],
         platforms: vec![platform("sample-market"), platform("sample-fair")],
         matcher: Default::default(),
+        evidence: Default::default(),
         backends: Default::default(),
     }
 }

@@ -212,6 +212,18 @@ pub async fn run_stages_with_admin(
     for entry in STAGES.iter().filter(|entry| stages.contains(&entry.stage)) {
         (entry.start)(&context, &mut tasks)?;
     }
+    // The notifier's processes sign the evidence log's checkpoints: notices leave there, and
+    // one signer per deployment is the usual shape (concurrent signers of one tree with one
+    // key write the same note: Ed25519 is deterministic).
+    let checkpoints = if stages.contains(&Stage::Notifier) {
+        Checkpointer::start(config, &data)
+    } else {
+        None
+    };
+    if let Some(checkpointer) = &checkpoints {
+        let (checkpointer, cancel) = (checkpointer.clone(), cancel.clone());
+        tasks.spawn(async move { checkpointer.every_interval(&cancel).await });
+    }
 
     // SIGTERM stops a run exactly as Ctrl-C does, in either mode: the stages are cancelled,
     // finish or hand back (uncommitted) what they hold, and the process exits 0.
@@ -233,6 +245,10 @@ pub async fn run_stages_with_admin(
     if joined.is_none() {
         // Dropping the set aborts what is left; none of it was committed.
         tasks.abort_all();
+    }
+    // What the run added to the log is signed before it ends.
+    if let Some(checkpointer) = &checkpoints {
+        checkpointer.sign().await;
     }
     // The admin routes answer until the stages are down, so probes see the drain.
     admin_stop.cancel();
@@ -458,6 +474,63 @@ where
     }
 }
 
+/// Signs checkpoints of the evidence log on the run's clock (`[evidence]`), with the key
+/// `takedown evidence log-key` shows.
+#[derive(Clone)]
+struct Checkpointer {
+    store: takedown_store::Store,
+    key: Arc<takedown_tlog::LogKey>,
+    every: Duration,
+}
+
+impl Checkpointer {
+    /// None when checkpoints are off, or the key cannot be had (said once: the run goes on,
+    /// the log still records, `takedown evidence checkpoint` can sign later).
+    fn start(config: &Config, data: &Backends) -> Option<Self> {
+        let every = config.evidence.checkpoint_every_secs;
+        if every == 0 {
+            return None;
+        }
+        match crate::evidence_log::log_key(&config.data_dir) {
+            Ok(key) => Some(Self {
+                store: data.store.clone(),
+                key: Arc::new(key),
+                every: Duration::from_secs(every),
+            }),
+            Err(error) => {
+                Event::CheckpointFailed { error: &error }.emit();
+                None
+            }
+        }
+    }
+
+    /// Signs a checkpoint every interval until cancelled.
+    async fn every_interval(&self, cancel: &CancellationToken) {
+        let mut ticks = tokio::time::interval(self.every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.tick().await; // the first tick is immediate: nothing to sign yet
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = ticks.tick() => self.sign().await,
+            }
+        }
+    }
+
+    /// Integrates what is queued and signs the tree if it grew; a failure (a rewritten log
+    /// refused, the store away) is reported, never fatal to the run.
+    async fn sign(&self) {
+        match crate::evidence_log::checkpoint_now(&self.store, &self.key).await {
+            Ok(signed) => Event::Checkpointed {
+                size: signed.size,
+                root: &signed.root,
+            }
+            .emit(),
+            Err(error) => Event::CheckpointFailed { error: &error }.emit(),
+        }
+    }
+}
+
 /// The supervisor's observable events, each with its level, message and fields named once
 /// (a stage's own events are in its crate's `events` module).
 enum Event<'a> {
@@ -475,6 +548,10 @@ enum Event<'a> {
     },
     /// A platform's case-feed poller ended (the run is stopping).
     FeedPollerStopped { platform: &'a str },
+    /// The evidence log's checkpoint of `size` leaves is signed (new or unchanged).
+    Checkpointed { size: u64, root: &'a str },
+    /// A checkpoint could not be signed.
+    CheckpointFailed { error: &'a anyhow::Error },
 }
 
 impl Event<'_> {
@@ -496,6 +573,15 @@ impl Event<'_> {
             }
             Event::FeedPollerStopped { platform } => {
                 tracing::debug!(%platform, "case feed poller stopped");
+            }
+            Event::Checkpointed { size, root } => {
+                metrics::gauge!("takedown_evidence_log_signed_size").set(*size as f64);
+                tracing::info!(size, %root, "evidence log checkpoint signed");
+            }
+            Event::CheckpointFailed { error } => {
+                metrics::counter!("takedown_evidence_checkpoint_failures_total").increment(1);
+                let error = format!("{error:#}");
+                tracing::error!(%error, "evidence log checkpoint not signed");
             }
         }
     }
