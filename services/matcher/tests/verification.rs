@@ -6,10 +6,13 @@
 
 use std::{sync::Arc, time::Duration};
 
-use image::{ImageFormat, Rgb, RgbImage};
+use image::{ImageFormat, RgbImage};
 use takedown_bus::{Bus, EmbeddedBus, Topic};
 use takedown_matcher::MatcherConfig;
-use takedown_matching::{ImageLimits, hash_query};
+use takedown_matching::{
+    ImageLimits, hash_query,
+    synthetic::{self, ground, logo},
+};
 use takedown_model::{
     Envelope, HashedImage, HashedListing, Listing, ListingImage, Match, MatchReason, Right,
     RightImage, RightKind, SourceKind, Tenant, TenantKind, stable_id,
@@ -17,76 +20,8 @@ use takedown_model::{
 use takedown_store::{BlobStore, Store};
 use tokio_util::sync::CancellationToken;
 
-/// A tiny deterministic generator for the pictures.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u32) -> u32 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        ((self.0 >> 16) as u32) % n
-    }
-}
-
-/// A made-up logo: filled rectangles and discs of a few colours on white.
-fn logo(seed: u64, size: u32) -> RgbImage {
-    let mut rng = Rng(seed);
-    let mut img = RgbImage::from_pixel(size, size, Rgb([255, 255, 255]));
-    for _ in 0..14 {
-        let colour = Rgb([
-            rng.below(200) as u8,
-            rng.below(200) as u8,
-            rng.below(200) as u8,
-        ]);
-        let (cx, cy) = (rng.below(size) as i32, rng.below(size) as i32);
-        let r = 8 + rng.below(size / 6) as i32;
-        let disc = rng.below(2) == 0;
-        for y in (cy - r).max(0)..(cy + r).min(size as i32) {
-            for x in (cx - r).max(0)..(cx + r).min(size as i32) {
-                let (dx, dy) = (x - cx, y - cy);
-                if !disc || dx * dx + dy * dy <= r * r {
-                    img.put_pixel(x as u32, y as u32, colour);
-                }
-            }
-        }
-    }
-    img
-}
-
-/// A photo-like ground: smooth blotches and grain.
-fn ground(seed: u64, w: u32, h: u32) -> RgbImage {
-    let mut rng = Rng(seed);
-    let blobs: Vec<(f32, f32, f32, [f32; 3])> = (0..30)
-        .map(|_| {
-            (
-                rng.below(w) as f32,
-                rng.below(h) as f32,
-                20.0 + rng.below(120) as f32,
-                [
-                    rng.below(255) as f32,
-                    rng.below(255) as f32,
-                    rng.below(255) as f32,
-                ],
-            )
-        })
-        .collect();
-    RgbImage::from_fn(w, h, |x, y| {
-        let mut c = [120.0f32, 110.0, 100.0];
-        for (bx, by, r, col) in &blobs {
-            let d = ((x as f32 - bx).powi(2) + (y as f32 - by).powi(2)).sqrt();
-            let t = (1.0 - d / r).clamp(0.0, 1.0) * 0.6;
-            for k in 0..3 {
-                c[k] = c[k] * (1.0 - t) + col[k] * t;
-            }
-        }
-        let grain = ((x * 7 + y * 13) % 11) as f32 - 5.0;
-        Rgb(c.map(|v| (v + grain).clamp(0.0, 255.0) as u8))
-    })
-}
-
-/// `logo` drawn onto `photo` by the affine map taking its top-left, top-right and
-/// bottom-left corners to `origin`, `origin + across` and `origin + down` (pixels).
+/// The registered logo drawn onto `photo` by the affine map taking its top-left, top-right
+/// and bottom-left corners to `origin`, `origin + across` and `origin + down` (pixels).
 fn paste(
     photo: &mut RgbImage,
     logo: &RgbImage,
@@ -94,19 +29,14 @@ fn paste(
     across: [f64; 2],
     down: [f64; 2],
 ) {
-    let det = across[0] * down[1] - across[1] * down[0];
-    let (w, h) = (f64::from(logo.width()), f64::from(logo.height()));
-    for y in 0..photo.height() {
-        for x in 0..photo.width() {
-            let (dx, dy) = (f64::from(x) - origin[0], f64::from(y) - origin[1]);
-            // Solve (dx, dy) = s·across + t·down for the logo's fractions (s, t).
-            let s = (dx * down[1] - dy * down[0]) / det;
-            let t = (across[0] * dy - across[1] * dx) / det;
-            if (0.0..1.0).contains(&s) && (0.0..1.0).contains(&t) {
-                photo.put_pixel(x, y, *logo.get_pixel((s * w) as u32, (t * h) as u32));
-            }
-        }
-    }
+    let at = |a: f64, d: f64| {
+        [
+            origin[0] + a * across[0] + d * down[0],
+            origin[1] + a * across[1] + d * down[1],
+        ]
+    };
+    let quad = [at(0.0, 0.0), at(1.0, 0.0), at(1.0, 1.0), at(0.0, 1.0)];
+    assert!(synthetic::paste(photo, logo, quad), "a proper quad");
 }
 
 fn png(img: &RgbImage) -> Vec<u8> {

@@ -40,6 +40,7 @@ pub mod mih;
 pub mod mih64;
 pub mod pdq;
 pub mod score;
+pub mod synthetic;
 pub mod text;
 pub mod verify;
 
