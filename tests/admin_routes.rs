@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 mod common;
+mod prometheus;
 
 use common::*;
 
@@ -17,20 +18,11 @@ fn free_addr() -> String {
     listener.local_addr().expect("addr").to_string()
 }
 
-/// Every sample line of Prometheus text is `name{labels} value`, the value a number.
+/// The text parses as the Prometheus exposition format (the strict parser the desk's test
+/// uses too).
 fn assert_prometheus_text(text: &str) {
-    for line in text
-        .lines()
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-    {
-        let (series, value) = line.rsplit_once(' ').expect("name and value");
-        assert!(value.parse::<f64>().is_ok(), "value in {line:?}");
-        let name = series.split('{').next().expect("name");
-        assert!(
-            name.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
-            "metric name in {line:?}"
-        );
+    if let Err(problem) = prometheus::parse(text) {
+        panic!("not Prometheus text: {problem}\n{text}");
     }
 }
 

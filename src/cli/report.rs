@@ -7,7 +7,7 @@ use std::{collections::BTreeMap, process::ExitCode};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use takedown_model::CaseEventKind;
+use takedown_model::{CaseEventKind, NoticeStatus};
 
 use super::DataArgs;
 use crate::config::Config;
@@ -87,6 +87,9 @@ async fn sla(args: SlaArgs) -> anyhow::Result<ExitCode> {
         .into_iter()
         .map(|m| (m.found.id.clone(), m.found.matched_at))
         .collect();
+    let measured = store
+        .first_case_events(CaseEventKind::MeasuresTaken)
+        .await?;
     let mut groups: BTreeMap<(String, &'static str), Group> = BTreeMap::new();
     for record in store.notices().await? {
         let notice = &record.notice;
@@ -96,20 +99,13 @@ async fn sla(args: SlaArgs) -> anyhow::Result<ExitCode> {
         let regime = policy.regime_for(&notice.platform).as_str();
         let group = groups.entry((notice.platform.clone(), regime)).or_default();
         group.notices += 1;
-        let events = store.case_events(&notice.id).await?;
-        let measured = events
-            .iter()
-            .filter(|e| e.kind == CaseEventKind::MeasuresTaken)
-            .map(|e| e.at)
-            .min();
-        let ended_otherwise = events.iter().any(|e| {
-            matches!(
-                e.kind,
-                CaseEventKind::Rejected | CaseEventKind::Withdrawn | CaseEventKind::DeliveryFailed
-            )
-        });
-        match (measured, captured.get(&notice.match_id)) {
-            (Some(at), Some(capture)) => group.secs.push((at - *capture).num_seconds()),
+        // Refused, withdrawn or undeliverable: it will not get measures.
+        let ended_otherwise = matches!(
+            record.status,
+            NoticeStatus::Rejected | NoticeStatus::Withdrawn | NoticeStatus::DeliveryFailed
+        );
+        match (measured.get(&notice.id), captured.get(&notice.match_id)) {
+            (Some(at), Some(capture)) => group.secs.push((*at - *capture).num_seconds()),
             // Measures without the match's capture time (a match from another store) count
             // as measures, not as a time.
             (Some(_), None) => group.untimed += 1,

@@ -149,9 +149,8 @@ async fn create(
 }
 
 async fn issue_key(store: &Store, tenant: &str, label: &str) -> anyhow::Result<()> {
-    let known = store.tenants().await?.into_iter().any(|t| t.id == tenant)
-        || store.operators().await?.into_iter().any(|o| o.id == tenant);
-    if !known {
+    // A tenant or operator holds the id (the same check that refuses a second `create`).
+    if !store.account_id_taken(tenant).await? {
         anyhow::bail!(
             "no tenant {tenant:?} (see `takedown tenants list`; `takedown tenants create` makes one)"
         );

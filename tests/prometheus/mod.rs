@@ -4,6 +4,8 @@
 //! `# TYPE` per family declared before its samples, the suffixes a summary or histogram may
 //! carry, and no series twice.
 
+#![allow(dead_code)] // each test file uses its part
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// One sample line.

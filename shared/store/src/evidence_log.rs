@@ -565,42 +565,6 @@ mod tests {
         assert_eq!(hashes as u64, merkle::stored_hash_count(40));
     }
 
-    /// A measurement, not a check: `cargo test -p takedown-store --lib evidence_log --
-    /// --ignored --nocapture` prints the rates on SQLite (a debug build: the store's own
-    /// code unoptimised, its dependencies at opt-level 2).
-    #[tokio::test]
-    #[ignore = "a measurement, run by hand"]
-    async fn measure_queueing_integrating_and_proving_on_sqlite() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&dir.path().join("store.db"))
-            .await
-            .expect("open");
-        let n = 20_000u64;
-        let captures: Vec<_> = (0..n)
-            .map(|i| capture(&format!("cap_{i:06}"), &format!("http://shop.test/{i}")))
-            .collect();
-        let started = std::time::Instant::now();
-        for c in &captures {
-            store.insert_capture(c).await.expect("capture");
-        }
-        let queued = started.elapsed();
-        let started = std::time::Instant::now();
-        assert_eq!(store.integrate_log().await.expect("integrate"), n);
-        let integrated = started.elapsed();
-        let started = std::time::Instant::now();
-        let mut proof_len = 0;
-        for i in (0..n).step_by(97) {
-            proof_len = proof_len.max(store.log_inclusion_proof(i, n).await.expect("proof").len());
-        }
-        let proofs = started.elapsed() / (n as u32 / 97 + 1);
-        println!(
-            "{n} captures written with their leaves: {:.0}/s; integrated: {:.0} leaves/s; \
-             an inclusion proof: {proofs:?} ({proof_len} hashes)",
-            n as f64 / queued.as_secs_f64(),
-            n as f64 / integrated.as_secs_f64(),
-        );
-    }
-
     async fn a_notice_joins_the_log_when_it_was_sent(store: Store) {
         let payload = r#"{"notice":"as sent"}"#;
         store

@@ -1,7 +1,7 @@
 //! Notices filed (one per match) with their status and the platform's case id, and the case
 //! events that moved them there.
 
-use takedown_model::{CaseEvent, Notice, NoticeStatus};
+use takedown_model::{CaseEvent, CaseEventKind, Notice, NoticeStatus};
 
 use crate::{
     Store, StoreError, StoreResult,
@@ -164,6 +164,28 @@ impl Store {
         }
         tx.commit().await?;
         Ok(inserted)
+    }
+
+    /// For every notice with a case event of `kind`, when the first such event happened (the
+    /// platform's clock): e.g. when measures were first taken, for `takedown report sla`.
+    pub async fn first_case_events(
+        &self,
+        kind: CaseEventKind,
+    ) -> StoreResult<std::collections::HashMap<String, chrono::DateTime<chrono::Utc>>> {
+        let kind = to_json(&kind);
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT notice_id, MIN(at) FROM notice_events WHERE kind = $1 GROUP BY notice_id",
+        )
+        .bind(kind.trim_matches('"'))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(notice, at)| {
+                let at = chrono::DateTime::parse_from_rfc3339(&at)
+                    .map_err(|_| StoreError::NotFound(format!("case event time {at:?}")))?;
+                Ok((notice, at.with_timezone(&chrono::Utc)))
+            })
+            .collect()
     }
 
     /// The case events recorded for a notice, oldest first.
