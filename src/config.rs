@@ -106,7 +106,9 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct EvidenceConfig {
     /// Seconds between signed checkpoints while the log grows (default 300); 0 turns them
-    /// off. A run that ends (`--until-idle`, SIGTERM) signs one last checkpoint.
+    /// off. A run that ends (`--until-idle`, SIGTERM) signs one last checkpoint. On a shared
+    /// store (PostgreSQL) checkpoints are signed only where `TAKEDOWN_LOG_KEY` gives the
+    /// deployment's key.
     #[serde(default = "default_checkpoint_every_secs")]
     pub checkpoint_every_secs: u64,
 }

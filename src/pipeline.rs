@@ -491,6 +491,19 @@ impl Checkpointer {
         if every == 0 {
             return None;
         }
+        // On a shared store every signer must hold the same key: a key made in one process's
+        // own data directory would be a second log's, whose checkpoints the others refuse.
+        let shared_store = !matches!(config.backends.store_url(), Ok(None));
+        let key_given = std::env::var_os(crate::evidence_log::LOG_KEY_ENV)
+            .is_some_and(|value| !value.is_empty());
+        if shared_store && !key_given {
+            let error = anyhow::anyhow!(
+                "the store is shared: set {} to the deployment's log key to sign checkpoints here",
+                crate::evidence_log::LOG_KEY_ENV
+            );
+            Event::CheckpointFailed { error: &error }.emit();
+            return None;
+        }
         match crate::evidence_log::log_key(&config.data_dir) {
             Ok(key) => Some(Self {
                 store: data.store.clone(),

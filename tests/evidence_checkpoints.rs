@@ -10,15 +10,39 @@ mod common;
 
 use common::*;
 
-/// Runs the sample pipeline to its end with `extra` in the config; returns the data dir.
-async fn run_with(root: &std::path::Path, extra: &str) -> std::path::PathBuf {
+/// Runs the sample pipeline to its end with `extra` in the config and `env` set; returns the
+/// data dir.
+async fn run_with_env(
+    root: &std::path::Path,
+    extra: &str,
+    env: &[(&str, &std::path::Path)],
+) -> std::path::PathBuf {
     let cancel = CancellationToken::new();
     let (site, owner_file) = start_site(root, &cancel).await;
     let handler = start_handler(root, &cancel).await;
     let config = write_config(root, &owner_file, &site, &handler.url, extra);
-    run_to_end(&config).await;
+    let mut command = run_command(&config);
+    command.env_remove("TAKEDOWN_LOG_KEY");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let status = command.status().await.expect("run started");
+    assert!(status.success(), "takedown run failed: {status}");
     cancel.cancel();
     root.join("data")
+}
+
+async fn run_with(root: &std::path::Path, extra: &str) -> std::path::PathBuf {
+    run_with_env(root, extra, &[]).await
+}
+
+async fn latest_checkpoint(
+    db: &std::path::Path,
+) -> Option<takedown_store::evidence_log::StoredCheckpoint> {
+    let store = takedown_store::Store::open(db).await.expect("store");
+    let latest = store.latest_checkpoint().await.expect("read");
+    store.close().await;
+    latest
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -80,4 +104,49 @@ async fn checkpoints_off_leaves_the_log_unsigned() {
         "no key is made when nothing signs"
     );
     store.close().await;
+}
+
+/// On a store named by URL (shared by processes that may not share a data directory) the run
+/// signs only with the deployment's key from `TAKEDOWN_LOG_KEY`, never one of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_shared_store_only_the_deployments_key_signs() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let shared = |name: &str| {
+        let db = root.path().join(name);
+        let table = format!("[backends]\nstore_url = \"sqlite://{}\"\n", db.display());
+        (db, table)
+    };
+
+    let (db, table) = shared("without-key.db");
+    let first = root.path().join("first");
+    std::fs::create_dir_all(&first).expect("dir");
+    let data = run_with(&first, &table).await;
+    assert!(
+        latest_checkpoint(&db).await.is_none(),
+        "no key of its own signs"
+    );
+    assert!(!data.join("log-key").exists(), "and none is made");
+
+    let keys = root.path().join("keys");
+    std::fs::create_dir_all(&keys).expect("dir");
+    let made = std::process::Command::new(env!("CARGO_BIN_EXE_takedown"))
+        .args(["evidence", "log-key", "--data-dir"])
+        .arg(&keys)
+        .env_remove("TAKEDOWN_LOG_KEY")
+        .output()
+        .expect("log-key");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let (db, table) = shared("with-key.db");
+    let second = root.path().join("second");
+    std::fs::create_dir_all(&second).expect("dir");
+    let key_file = keys.join("log-key");
+    run_with_env(&second, &table, &[("TAKEDOWN_LOG_KEY", &key_file)]).await;
+    assert!(
+        latest_checkpoint(&db).await.is_some(),
+        "the deployment's key signs"
+    );
 }
