@@ -195,13 +195,24 @@ async fn metrics(State(state): State<AdminState>) -> impl IntoResponse {
 /// was (`/readyz` says why).
 async fn sample_gauges(state: &AdminState, backends: &Backends) {
     for (group, topic) in state.groups.iter() {
-        if let Ok(lag) = backends.bus.lag(group, *topic).await {
+        // One read gives both series: the group's total (the series dashboards already
+        // use) and each partition's, where a partition stuck behind a dead member shows.
+        if let Ok(lags) = backends.bus.partition_lags(group, *topic).await {
             metrics::gauge!(
                 "takedown_consumer_lag",
                 "group" => *group,
                 "topic" => format!("{topic:?}")
             )
-            .set(lag as f64);
+            .set(lags.values().sum::<u64>() as f64);
+            for (partition, lag) in lags {
+                metrics::gauge!(
+                    "takedown_consumer_partition_lag",
+                    "group" => *group,
+                    "topic" => format!("{topic:?}"),
+                    "partition" => partition.to_string()
+                )
+                .set(lag as f64);
+            }
         }
     }
     if state.outbox {

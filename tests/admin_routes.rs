@@ -81,6 +81,7 @@ async fn run_serves_health_readiness_and_prometheus_metrics() {
     assert_prometheus_text(&metrics);
     for name in [
         "takedown_consumer_lag",
+        "takedown_consumer_partition_lag{group=",
         "takedown_outbox_depth",
         "takedown_crawl_fetches_total",
     ] {

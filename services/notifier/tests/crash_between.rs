@@ -41,6 +41,13 @@ impl Bus for FailsOnce {
     async fn lag(&self, group: &str, topic: Topic) -> BusResult<u64> {
         self.inner.lag(group, topic).await
     }
+    async fn partition_lags(
+        &self,
+        group: &str,
+        topic: Topic,
+    ) -> BusResult<std::collections::BTreeMap<u32, u64>> {
+        self.inner.partition_lags(group, topic).await
+    }
     async fn dead_letter(&self, letter: &DeadLetter) -> BusResult<()> {
         self.inner.dead_letter(letter).await
     }

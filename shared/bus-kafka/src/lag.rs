@@ -2,6 +2,8 @@
 //! offset (or minus the low watermark where the group committed nothing yet, since a new
 //! group starts at the oldest message kept). Read without joining the group.
 
+use std::collections::BTreeMap;
+
 use rdkafka::{
     Offset, TopicPartitionList,
     consumer::{BaseConsumer, Consumer as _},
@@ -10,12 +12,13 @@ use takedown_bus::Topic;
 
 use crate::{KafkaBusError, KafkaConfig};
 
-/// Blocking: metadata, one offset fetch and a watermark query per partition.
-pub(crate) fn lag(
+/// Blocking: metadata, one offset fetch and a watermark query per partition; partition →
+/// messages not committed.
+pub(crate) fn partition_lags(
     reader: &BaseConsumer,
     config: &KafkaConfig,
     topic: Topic,
-) -> Result<u64, KafkaBusError> {
+) -> Result<BTreeMap<u32, u64>, KafkaBusError> {
     let timeout = config.request_timeout;
     let name = config.topic_name(topic);
     let metadata = reader
@@ -37,7 +40,7 @@ pub(crate) fn lag(
     let committed = reader
         .committed_offsets(wanted, timeout)
         .map_err(KafkaBusError::kafka("lag committed offsets"))?;
-    let mut total = 0u64;
+    let mut lags = BTreeMap::new();
     for &partition in &partitions {
         let (low, high) = reader
             .fetch_watermarks(&name, partition, timeout)
@@ -50,7 +53,18 @@ pub(crate) fn lag(
             })
             .unwrap_or(low)
             .max(low);
-        total += u64::try_from(high - done).unwrap_or(0);
+        // Kafka's partition ids are never negative.
+        let id = u32::try_from(partition).unwrap_or(0);
+        lags.insert(id, u64::try_from(high - done).unwrap_or(0));
     }
-    Ok(total)
+    Ok(lags)
+}
+
+/// Blocking: the group's lag over all partitions of `topic`.
+pub(crate) fn lag(
+    reader: &BaseConsumer,
+    config: &KafkaConfig,
+    topic: Topic,
+) -> Result<u64, KafkaBusError> {
+    Ok(partition_lags(reader, config, topic)?.values().sum())
 }

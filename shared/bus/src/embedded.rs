@@ -199,12 +199,19 @@ impl Bus for EmbeddedBus {
     }
 
     async fn lag(&self, group: &str, topic: Topic) -> BusResult<u64> {
+        Ok(self.partition_lags(group, topic).await?.values().sum())
+    }
+
+    async fn partition_lags(&self, group: &str, topic: Topic) -> BusResult<BTreeMap<u32, u64>> {
         let ends = self.end_offsets(topic).await?;
         let committed = self.committed(group, topic).await?;
         Ok(ends
             .iter()
-            .map(|(p, end)| end.saturating_sub(committed.get(p).copied().unwrap_or(0)))
-            .sum())
+            .map(|(p, end)| {
+                let done = committed.get(p).copied().unwrap_or(0);
+                (*p, end.saturating_sub(done))
+            })
+            .collect())
     }
 
     async fn dead_letter(&self, letter: &DeadLetter) -> BusResult<()> {
@@ -383,6 +390,21 @@ mod tests {
                 bus.lag("g", Topic::Listings).await.expect("lag"),
                 10 - first_per_partition.len() as u64
             );
+            // Per partition: what was published there minus the one committed.
+            let lags = bus
+                .partition_lags("g", Topic::Listings)
+                .await
+                .expect("partition lags");
+            for (partition, lag) in &lags {
+                let published = got.iter().filter(|m| m.partition == *partition).count();
+                let committed = usize::from(first_per_partition.contains_key(partition));
+                assert_eq!(
+                    *lag as usize,
+                    published - committed,
+                    "partition {partition}"
+                );
+            }
+            assert_eq!(lags.len(), first_per_partition.len());
         }
         // "Crash": reopen from the file. The uncommitted ones come again, the committed don't.
         let bus = bus(&dir).await;

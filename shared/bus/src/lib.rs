@@ -24,7 +24,7 @@ pub mod consume;
 pub mod embedded;
 pub mod topics;
 
-use std::time::Duration;
+use std::{collections::BTreeMap, time::Duration};
 
 use async_trait::async_trait;
 
@@ -128,6 +128,10 @@ pub trait Bus: Send + Sync {
 
     /// Messages of `topic` not yet committed by `group`, over all partitions.
     async fn lag(&self, group: &str, topic: Topic) -> BusResult<u64>;
+
+    /// The same per partition (partition → messages not committed): a stuck partition
+    /// shows where the total hides it. Partitions with nothing published may be absent.
+    async fn partition_lags(&self, group: &str, topic: Topic) -> BusResult<BTreeMap<u32, u64>>;
 
     /// Sets `letter` aside on the dead-letter topic ([`DEAD_LETTER_TOPIC`]); returns once it is
     /// durable, so the caller may then commit past the original message.

@@ -322,6 +322,15 @@ pub async fn lag_counts_what_is_not_committed(config: KafkaConfig) {
         bus.lag(&group, Topic::Notices).await.expect("lag"),
         before + 3
     );
+    let lags = bus
+        .partition_lags(&group, Topic::Notices)
+        .await
+        .expect("partition lags");
+    assert_eq!(
+        lags.values().sum::<u64>(),
+        before + 3,
+        "partitions add up: {lags:?}"
+    );
 
     let mut consumer = bus
         .subscribe(&group, Topic::Notices)
