@@ -10,6 +10,12 @@
 //! kind = "kafka"                         # or "embedded" (the default)
 //! brokers = "kafka:9092"
 //! replication_factor = 3
+//! [backends.bus.security]                # TLS and SASL; omit for a plaintext broker
+//! protocol = "sasl_ssl"                  # plaintext | ssl | sasl_plaintext | sasl_ssl
+//! ca_file = "/etc/takedown/kafka-ca.pem" # the brokers' CA; the system's trust store if unset
+//! sasl_mechanism = "SCRAM-SHA-512"       # PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512
+//! username = "takedown"
+//! password_env = "TAKEDOWN_KAFKA_PASSWORD"  # the password only from the environment
 //! [backends.blobs]
 //! kind = "s3"                            # or "local" (the default: data_dir/blobs)
 //! bucket = "takedown"
@@ -22,12 +28,19 @@
 //! secret_access_key_env = "AWS_SECRET_ACCESS_KEY"
 //! ```
 
-use std::{path::Path, sync::Arc, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
 
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use takedown_bus::{Bus, EmbeddedBus};
-use takedown_bus_kafka::{KafkaBus, KafkaConfig};
+use takedown_bus_kafka::{
+    ClientCertificate, KafkaBus, KafkaConfig, KafkaSecurity, SaslCredentials, SaslMechanism,
+    Secret, SecurityProtocol,
+};
 use takedown_store::{BlobStore, S3Config, Store};
 
 /// The `[backends]` table.
@@ -72,7 +85,121 @@ pub enum BusConfig {
         /// false on a real Kafka cluster to let the producer batch.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         single_record_batches: Option<bool>,
+        /// TLS and SASL to the brokers (`[backends.bus.security]`); plaintext if absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        security: Option<BusSecurityConfig>,
     },
+}
+
+/// The `[backends.bus.security]` table: how the Kafka clients protect their connections
+/// and authenticate. Files are named, the password only by the environment variable that
+/// holds it, so a config can be shared and committed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusSecurityConfig {
+    /// `plaintext` (the default), `ssl`, `sasl_plaintext` or `sasl_ssl`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// PEM file of the CA(s) that sign the brokers' certificates; the system's trust store
+    /// when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    /// PEM client certificate, for clusters that authenticate clients by TLS (with
+    /// `client_key_file`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_certificate_file: Option<PathBuf>,
+    /// PEM private key of `client_certificate_file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key_file: Option<PathBuf>,
+    /// `PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sasl_mechanism: Option<String>,
+    /// The SASL user name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// The environment variable holding the SASL password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_env: Option<String>,
+}
+
+impl BusSecurityConfig {
+    /// The checked settings, the password read from the environment. Every error names the
+    /// field (and a variable by its name, never its value).
+    pub fn resolve(&self) -> anyhow::Result<KafkaSecurity> {
+        self.resolve_with(|var| std::env::var(var).ok())
+    }
+
+    /// [`BusSecurityConfig::resolve`] with the environment given as a lookup.
+    fn resolve_with(&self, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<KafkaSecurity> {
+        const TABLE: &str = "[backends.bus.security]";
+        let protocol = match self.protocol.as_deref().map(str::trim) {
+            None | Some("plaintext") => SecurityProtocol::Plaintext,
+            Some("ssl") => SecurityProtocol::Ssl,
+            Some("sasl_plaintext") => SecurityProtocol::SaslPlaintext,
+            Some("sasl_ssl") => SecurityProtocol::SaslSsl,
+            Some(other) => bail!(
+                "{TABLE} protocol: {other:?} is not one of plaintext, ssl, sasl_plaintext, sasl_ssl"
+            ),
+        };
+        let readable = |field: &str, path: &PathBuf| -> anyhow::Result<PathBuf> {
+            std::fs::File::open(path)
+                .with_context(|| format!("{TABLE} {field}: cannot read {}", path.display()))?;
+            Ok(path.clone())
+        };
+        let ca_file = self
+            .ca_file
+            .as_ref()
+            .map(|path| readable("ca_file", path))
+            .transpose()?;
+        let client_certificate = match (&self.client_certificate_file, &self.client_key_file) {
+            (None, None) => None,
+            (Some(certificate), Some(key)) => Some(ClientCertificate {
+                certificate_file: readable("client_certificate_file", certificate)?,
+                key_file: readable("client_key_file", key)?,
+            }),
+            _ => bail!("{TABLE}: client_certificate_file and client_key_file go together"),
+        };
+        let sasl = match (&self.sasl_mechanism, &self.username, &self.password_env) {
+            (None, None, None) => None,
+            (Some(mechanism), Some(username), Some(password_env)) => {
+                let mechanism = match mechanism.trim().to_ascii_uppercase().as_str() {
+                    "PLAIN" => SaslMechanism::Plain,
+                    "SCRAM-SHA-256" => SaslMechanism::ScramSha256,
+                    "SCRAM-SHA-512" => SaslMechanism::ScramSha512,
+                    "OAUTHBEARER" => bail!(
+                        "{TABLE} sasl_mechanism: OAUTHBEARER is not supported by this build \
+                         (librdkafka without curl cannot fetch tokens); use SCRAM or PLAIN"
+                    ),
+                    other => bail!(
+                        "{TABLE} sasl_mechanism: {other:?} is not one of PLAIN, SCRAM-SHA-256, \
+                         SCRAM-SHA-512"
+                    ),
+                };
+                let password = match env(password_env) {
+                    Some(value) if !value.is_empty() => Secret::new(value),
+                    _ => bail!(
+                        "{TABLE} password_env: environment variable {password_env} is not set"
+                    ),
+                };
+                Some(SaslCredentials {
+                    mechanism,
+                    username: username.clone(),
+                    password,
+                })
+            }
+            _ => bail!("{TABLE}: sasl_mechanism, username and password_env go together"),
+        };
+        let security = KafkaSecurity {
+            protocol,
+            ca_file,
+            client_certificate,
+            sasl,
+        };
+        security
+            .validate()
+            .with_context(|| format!("{TABLE} does not hold together"))?;
+        Ok(security)
+    }
 }
 
 fn default_replication() -> i32 {
@@ -241,6 +368,7 @@ impl BusConfig {
                 retention_secs,
                 namespace,
                 single_record_batches,
+                security,
             } => {
                 if brokers.trim().is_empty() {
                     bail!("[backends.bus] brokers: empty; give host:port[,host:port…]");
@@ -256,6 +384,9 @@ impl BusConfig {
                 }
                 if let Some(single) = single_record_batches {
                     kafka.single_record_batches = *single;
+                }
+                if let Some(security) = security {
+                    kafka.security = security.resolve()?;
                 }
                 Ok(Some(kafka))
             }
@@ -307,6 +438,80 @@ impl BlobsConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn security_table(toml_text: &str) -> BusSecurityConfig {
+        let config: BackendsConfig = toml::from_str(&format!(
+            "[bus]\nkind = \"kafka\"\nbrokers = \"k:9093\"\n[bus.security]\n{toml_text}"
+        ))
+        .expect("parses");
+        match config.bus {
+            BusConfig::Kafka {
+                security: Some(security),
+                ..
+            } => security,
+            other => panic!("no security table: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_sasl_ssl_table_resolves_with_the_password_from_the_environment() {
+        let ca = tempfile::NamedTempFile::new().expect("ca file");
+        let table = security_table(&format!(
+            "protocol = \"sasl_ssl\"\nca_file = {:?}\nsasl_mechanism = \"scram-sha-512\"\n\
+             username = \"takedown\"\npassword_env = \"KAFKA_PW\"\n",
+            ca.path()
+        ));
+        let env = |var: &str| (var == "KAFKA_PW").then(|| "pw-from-env".to_owned());
+        let security = table.resolve_with(env).expect("resolves");
+        assert_eq!(security.protocol, SecurityProtocol::SaslSsl);
+        assert_eq!(security.ca_file.as_deref(), Some(ca.path()));
+        let sasl = security.sasl.expect("sasl");
+        assert_eq!(sasl.mechanism, SaslMechanism::ScramSha512);
+        assert_eq!(sasl.password.expose(), "pw-from-env");
+
+        let missing = table.resolve_with(|_| None).expect_err("no password");
+        let message = format!("{missing:#}");
+        assert!(
+            message.contains("password_env") && message.contains("KAFKA_PW"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn security_settings_that_cannot_work_are_refused_naming_the_field() {
+        let no_env = |_: &str| None;
+        for (table, expected) in [
+            ("protocol = \"tls\"\n", "protocol: \"tls\" is not one of"),
+            (
+                "protocol = \"sasl_ssl\"\nsasl_mechanism = \"OAUTHBEARER\"\nusername = \"u\"\npassword_env = \"P\"\n",
+                "OAUTHBEARER is not supported",
+            ),
+            (
+                "protocol = \"sasl_ssl\"\nusername = \"u\"\n",
+                "sasl_mechanism, username and password_env go together",
+            ),
+            ("protocol = \"sasl_ssl\"\n", "does not hold together"),
+            (
+                "protocol = \"ssl\"\nca_file = \"/nonexistent/ca.pem\"\n",
+                "ca_file: cannot read /nonexistent/ca.pem",
+            ),
+            (
+                "protocol = \"ssl\"\nclient_key_file = \"/k.pem\"\n",
+                "client_certificate_file and client_key_file go together",
+            ),
+        ] {
+            let error = security_table(table).resolve_with(no_env).expect_err(table);
+            let message = format!("{error:#}");
+            assert!(message.contains(expected), "{table}: {message}");
+        }
+        let unknown: Result<BackendsConfig, _> = toml::from_str(
+            "[bus]\nkind = \"kafka\"\nbrokers = \"k:1\"\n[bus.security]\npassword = \"x\"\n",
+        );
+        assert!(
+            unknown.is_err(),
+            "a password in the file is an unknown field"
+        );
+    }
 
     #[test]
     fn kafka_table_parses_and_validates() {

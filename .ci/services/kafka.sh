@@ -7,6 +7,7 @@
 #   Prints (or writes to ENV_FILE) lines to source:
 #     export TAKEDOWN_KAFKA_BROKERS=127.0.0.1:PORT
 #     export TAKEDOWN_KAFKA_PID=<pid>
+#     export TAKEDOWN_TANSU=<the tansu binary>   (tests that start their own broker use it)
 #   Stop the broker with: kill "$TAKEDOWN_KAFKA_PID"
 #   Its log: ~/.cache/takedown/kafka/tansu-PORT.log (TAKEDOWN_KAFKA_LOG=debug for more).
 #
@@ -19,11 +20,15 @@
 # namespace, so they do not need an empty broker).
 #
 # tansu's default features include no storage engine at all (`memory://` needs the
-# `dynostore` feature), so it is installed with `--features dynostore`.
+# `dynostore` feature), so it is installed with `--features dynostore`; `libsql` adds the
+# SQLite engine, the only one that keeps SCRAM credentials, for the Kafka SASL/TLS test
+# (tests/kafka_security.rs), which starts its own broker with `--authentication`.
 set -euo pipefail
 
 TANSU_VERSION=0.6.0
-TANSU_FEATURES=dynostore
+TANSU_FEATURES=dynostore,libsql
+# How cargo records those features in .crates2.json.
+TANSU_FEATURES_JSON='"features":["dynostore","libsql"]'
 HOST=127.0.0.1
 FIRST_PORT="${TAKEDOWN_KAFKA_PORT:-9092}"
 CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
@@ -39,7 +44,7 @@ installed() {
   [ -x "$TANSU" ] || return 1
   local record="$CARGO_HOME/.crates2.json"
   [ -f "$record" ] || return 1
-  grep -o "\"tansu $TANSU_VERSION [^}]*}" "$record" | grep -q "\"$TANSU_FEATURES\""
+  grep -o "\"tansu $TANSU_VERSION [^}]*}" "$record" | grep -qF "$TANSU_FEATURES_JSON"
 }
 
 accepts() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
@@ -48,6 +53,7 @@ emit() {
   local port="$1" pid="$2" lines
   lines="export TAKEDOWN_KAFKA_BROKERS=$HOST:$port
 export TAKEDOWN_KAFKA_PID=$pid
+export TAKEDOWN_TANSU=$TANSU
 # stop it with: kill \"\$TAKEDOWN_KAFKA_PID\""
   if [ -n "$ENV_FILE" ]; then
     printf '%s\n' "$lines" >"$ENV_FILE"

@@ -2,7 +2,7 @@
 //! batches and orders per partition internally), one group member per `subscribe`.
 
 use std::{
-    collections::HashMap,
+    collections::{BTreeMap, HashMap},
     sync::{Arc, Mutex},
 };
 
@@ -29,6 +29,7 @@ impl KafkaBus {
     /// A bus on the brokers of `config`. Connects lazily: a broker that is down shows up as
     /// the first `publish` or `poll` failing after its timeout, not here.
     pub fn new(config: KafkaConfig) -> Result<Self, KafkaBusError> {
+        config.security.validate()?;
         let producer: FutureProducer = config
             .producer()
             .create()
@@ -98,12 +99,17 @@ impl Bus for KafkaBus {
     }
 
     async fn lag(&self, group: &str, topic: Topic) -> BusResult<u64> {
+        Ok(self.partition_lags(group, topic).await?.values().sum())
+    }
+
+    async fn partition_lags(&self, group: &str, topic: Topic) -> BusResult<BTreeMap<u32, u64>> {
         let reader = self.offset_reader(group)?;
         let config = self.config.clone();
-        let lag = tokio::task::spawn_blocking(move || lag::lag(&reader, &config, topic))
-            .await
-            .map_err(KafkaBusError::from)??;
-        Ok(lag)
+        let lags =
+            tokio::task::spawn_blocking(move || lag::partition_lags(&reader, &config, topic))
+                .await
+                .map_err(KafkaBusError::from)??;
+        Ok(lags)
     }
 
     async fn dead_letter(&self, letter: &DeadLetter) -> BusResult<()> {

@@ -6,6 +6,8 @@ use std::time::Duration;
 use rdkafka::ClientConfig;
 use takedown_bus::{DEAD_LETTER_TOPIC, Topic};
 
+use crate::security::KafkaSecurity;
+
 /// The environment variable [`KafkaConfig::new`] reads the default namespace from.
 pub const NAMESPACE_ENV: &str = "TAKEDOWN_KAFKA_NAMESPACE";
 
@@ -55,7 +57,10 @@ pub struct KafkaConfig {
     /// batch every committed offset starts a batch.
     /// On a broker without that defect, `false` lets librdkafka batch for throughput.
     pub single_record_batches: bool,
-    /// Further librdkafka settings applied last to every client (security, tuning).
+    /// TLS and SASL of every client (plaintext without authentication by default).
+    pub security: KafkaSecurity,
+    /// Further librdkafka settings applied last to every client (tuning). Credentials
+    /// belong in [`KafkaConfig::security`], whose `Debug` hides the password.
     pub settings: Vec<(String, String)>,
 }
 
@@ -78,6 +83,7 @@ impl KafkaConfig {
             stall_timeout: Some(Duration::from_secs(5)),
             idempotent: true,
             single_record_batches: true,
+            security: KafkaSecurity::default(),
             settings: Vec::new(),
         }
     }
@@ -113,6 +119,7 @@ impl KafkaConfig {
                 "socket.timeout.ms",
                 millis(self.request_timeout).to_string(),
             );
+        self.security.apply(&mut config);
         config
     }
 

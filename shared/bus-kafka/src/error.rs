@@ -43,6 +43,9 @@ pub enum KafkaBusError {
         /// The header missing or unreadable.
         header: &'static str,
     },
+    /// The TLS/SASL settings cannot work together.
+    #[error("kafka security settings: {0}")]
+    Security(#[from] crate::security::SecurityError),
     /// The consumer was used after it was closed.
     #[error("the consumer was closed")]
     Closed,
@@ -62,6 +65,7 @@ impl KafkaBusError {
             KafkaBusError::CreateTopic { .. } | KafkaBusError::MissingTopic { .. } => "admin",
             KafkaBusError::MalformedDeadLetter { .. } => "dead-letter read",
             KafkaBusError::Closed => "poll",
+            KafkaBusError::Security(_) => "configure",
             KafkaBusError::Join(_) => "call",
         }
     }

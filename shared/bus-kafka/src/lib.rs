@@ -15,6 +15,8 @@
 //! - `lag`: committed offsets against high watermarks, read without joining the group.
 //! - `dead_letter`: dead letters as records with the original key and payload and the
 //!   source position and reason in headers, and reading them back.
+//! - [`security`]: [`KafkaSecurity`] — TLS (CA, client certificate) and SASL (PLAIN,
+//!   SCRAM) of every client; the password in a [`Secret`] that `Debug` never prints.
 //! - [`error`]: [`KafkaBusError`], turned into `BusError::Backend` at the trait boundary.
 //!
 //! Contract, the same as the embedded bus's: a key is always placed in the same partition
@@ -38,8 +40,13 @@ mod consumer;
 mod dead_letter;
 pub mod error;
 mod lag;
+pub mod security;
 
 pub use admin::{TopicSpec, ensure_topics, topic_specs};
 pub use bus::KafkaBus;
 pub use config::{KafkaConfig, NAMESPACE_ENV};
 pub use error::KafkaBusError;
+pub use security::{
+    ClientCertificate, KafkaSecurity, SaslCredentials, SaslMechanism, Secret, SecurityError,
+    SecurityProtocol,
+};
