@@ -249,7 +249,7 @@ async fn the_bus_reaches_a_broker_requiring_tls_and_scram_and_refuses_wrong_cred
                 "--source",
                 "shop",
                 "--max-pages",
-                "3",
+                "8",
                 "--config",
                 config.as_str(),
             ];
@@ -284,7 +284,7 @@ async fn the_bus_reaches_a_broker_requiring_tls_and_scram_and_refuses_wrong_cred
     let waiting = bus.lag("hasher", Topic::Listings).await.expect("lag");
     assert!(
         waiting >= 1,
-        "the crawl's listings wait for the hasher: {waiting}"
+        "the crawl's listings wait for the hasher: {waiting}; the crawl said {printed}"
     );
 
     // A wrong password: refused, the error names Kafka, the password is not printed.
