@@ -86,8 +86,9 @@ pub enum BusConfig {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         single_record_batches: Option<bool>,
         /// TLS and SASL to the brokers (`[backends.bus.security]`); plaintext if absent.
+        /// Boxed: most configs have none, and the enum stays small.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        security: Option<BusSecurityConfig>,
+        security: Option<Box<BusSecurityConfig>>,
     },
 }
 
@@ -448,7 +449,7 @@ mod tests {
             BusConfig::Kafka {
                 security: Some(security),
                 ..
-            } => security,
+            } => *security,
             other => panic!("no security table: {other:?}"),
         }
     }
