@@ -199,6 +199,9 @@ impl Actioner {
                 NoticeStatus::CounterNotice
             }
             CaseEventKind::Escalated => NoticeStatus::Escalated,
+            CaseEventKind::ComplaintReceived => NoticeStatus::Complaint,
+            CaseEventKind::ComplaintUpheld => NoticeStatus::MeasuresTaken,
+            CaseEventKind::ComplaintDismissed => NoticeStatus::Rejected,
             CaseEventKind::MeasuresEnded | CaseEventKind::ClosedRestored => {
                 NoticeStatus::ClosedRestored
             }
