@@ -707,7 +707,7 @@ impl CaseStore {
                  body = excluded.body, imported_at = excluded.imported_at",
         )
         .bind(&file.region)
-        .bind(i64::from(file.year))
+        .bind(file.year)
         .bind(&file.source)
         .bind(body)
         .bind(timestamp(self.clock.now()))
@@ -1058,6 +1058,13 @@ fn event_from_row(row: &AnyRow) -> EventRecord {
 mod tests {
     use super::*;
 
+    /// SHA-384 of the SQLite migrations 0001–0003 as shipped (see the test below).
+    const APPLIED_IN_THE_FIELD: [&str; 3] = [
+        "d488bd3684c738760e440d6b228424828ad69e5401bd1e2b239b6104405771b8b47831ebb076b6d0945f0aa3f44e793f",
+        "f07855167bc805b29c8e93a3699d80f5e672dd30a2b21bb8b9d273af157f848488f5a6118fc6edd79bc3e3b221f0b039",
+        "6cd55493bee035f958d5495a212370689630035602d24c125cf1a8cfcf009fb28f9f245b4f90f2e5bac4a2a5a1963b9c",
+    ];
+
     /// A database made before the flow existed gains platform, seller and a `received`
     /// event for each of its cases (and, with 0003, no pending windows; with 0004, its
     /// sender from the body).
@@ -1131,11 +1138,3 @@ mod tests {
         assert_eq!(versions(&SQLITE_MIGRATOR), versions(&POSTGRES_MIGRATOR));
     }
 }
-
-/// SHA-384 of the SQLite migrations 0001–0003 as shipped (see the test above).
-#[cfg(test)]
-const APPLIED_IN_THE_FIELD: [&str; 3] = [
-    "d488bd3684c738760e440d6b228424828ad69e5401bd1e2b239b6104405771b8b47831ebb076b6d0945f0aa3f44e793f",
-    "f07855167bc805b29c8e93a3699d80f5e672dd30a2b21bb8b9d273af157f848488f5a6118fc6edd79bc3e3b221f0b039",
-    "6cd55493bee035f958d5495a212370689630035602d24c125cf1a8cfcf009fb28f9f245b4f90f2e5bac4a2a5a1963b9c",
-];
