@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use takedown::backends::Backends;
 use takedown_bus::Topic;
 use takedown_model::{
-    Envelope, Notice, NoticeStatus,
+    CaseEventKind, Envelope, Notice, NoticeStatus,
     notice::{Bilingual, EvidenceRef, FiledNotice, NoticeItem, Party, Regime, Signature},
 };
 use takedown_platform::{
@@ -22,9 +22,9 @@ const SECRET: &str = "run-test-secret-0123456789abcdef";
 const TOKEN: &str = "run-test-operator-token-0123456789";
 
 /// A notice with everything the EU DSA art. 16(2) asks for.
-fn dsa_notice() -> FiledNotice {
+fn dsa_notice(id: &str) -> FiledNotice {
     let notice = Notice {
-        id: "ntc_run".into(),
+        id: id.into(),
         match_id: "mat_run".into(),
         owner_id: "acme".into(),
         owner_name: "Acme GmbH".into(),
@@ -87,13 +87,43 @@ where
 }
 
 async fn status(data: &Backends) -> Option<(NoticeStatus, Option<String>)> {
+    status_of(data, "ntc_run").await
+}
+
+async fn status_of(data: &Backends, id: &str) -> Option<(NoticeStatus, Option<String>)> {
     let notices = data.store.notices().await.ok()?;
-    let n = notices.into_iter().find(|n| n.notice.id == "ntc_run")?;
+    let n = notices.into_iter().find(|n| n.notice.id == id)?;
     Some((n.status, n.case_id))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn run_delivers_by_config_and_follows_the_case_feed() {
+/// The platform's desk in this process and `takedown run` (the owner's side) in another,
+/// with one filed notice waiting for delivery.
+struct Loop {
+    cases: CaseStore,
+    flow: CaseFlow,
+    data: Backends,
+    run: tokio::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Loop {
+    /// Stops the run as Ctrl-C would; it exits cleanly.
+    async fn stop(mut self) {
+        let pid = self.run.id().expect("pid").to_string();
+        let stopped = std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill -INT");
+        assert!(stopped.success());
+        let exit = tokio::time::timeout(Duration::from_secs(30), self.run.wait())
+            .await
+            .expect("run stops after SIGINT")
+            .expect("wait");
+        assert!(exit.success(), "{exit:?}");
+    }
+}
+
+async fn start_loop(notice_id: &str) -> Loop {
     let dir = tempfile::tempdir().expect("tempdir");
 
     // The platform: the reference handler with its operator routes (and so its feed).
@@ -130,7 +160,7 @@ async fn run_delivers_by_config_and_follows_the_case_feed() {
     let data = Backends::open_dir(&dir.path().join("data"))
         .await
         .expect("data");
-    let filed = dsa_notice();
+    let filed = dsa_notice(notice_id);
     data.store
         .insert_notice(&filed.notice)
         .await
@@ -161,7 +191,7 @@ interval_secs = 0.2
         ),
     )
     .expect("config");
-    let mut run = tokio::process::Command::new(env!("CARGO_BIN_EXE_takedown"))
+    let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_takedown"))
         .args(["run", "--config", config.to_str().expect("path")])
         .env("RUN_TEST_SHOP_SECRET", SECRET)
         .env("RUN_TEST_SHOP_TOKEN", TOKEN)
@@ -169,6 +199,24 @@ interval_secs = 0.2
         .kill_on_drop(true)
         .spawn()
         .expect("start takedown run");
+    Loop {
+        cases,
+        flow,
+        data,
+        run,
+        _dir: dir,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_delivers_by_config_and_follows_the_case_feed() {
+    let Loop {
+        cases,
+        flow,
+        data,
+        run,
+        _dir,
+    } = start_loop("ntc_run").await;
 
     // Delivered: the handler opened a case and the owner's notice knows its id.
     let acknowledged = eventually(|| async {
@@ -203,16 +251,85 @@ interval_secs = 0.2
     .await;
     assert!(followed, "feed not followed: {:?}", status(&data).await);
 
-    // Stop the run as Ctrl-C would.
-    let pid = run.id().expect("pid").to_string();
-    let stopped = std::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .expect("kill -INT");
-    assert!(stopped.success());
-    let exit = tokio::time::timeout(Duration::from_secs(30), run.wait())
+    Loop {
+        cases,
+        flow,
+        data,
+        run,
+        _dir,
+    }
+    .stop()
+    .await;
+}
+
+/// DSA art. 20 through the loop: the desk rejects the notice, the owner's complaint against
+/// the rejection shows on the owner's notice while the desk reviews it, and the review's
+/// outcome — here the rejection standing, a second `rejected` on the desk — ends it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complaint_on_the_desk_and_its_review_show_on_the_owners_notice() {
+    let desk = start_loop("ntc_complaint").await;
+    let now = |id| {
+        let data = &desk.data;
+        async move { status_of(data, id).await.map(|(status, _)| status) }
+    };
+    let reached = |want: NoticeStatus| async move {
+        eventually(|| async { now("ntc_complaint").await == Some(want) }).await
+    };
+    assert!(
+        reached(NoticeStatus::Acknowledged).await,
+        "not delivered: {:?}",
+        now("ntc_complaint").await
+    );
+    let case_id = desk.cases.cases().await.expect("cases")[0].case_id.clone();
+    let apply = |event| desk.flow.apply(&case_id, event, "operator");
+    apply(Event::Reject {
+        reason: "the registration number does not match the register".into(),
+    })
+    .await
+    .expect("reject");
+    assert!(
+        reached(NoticeStatus::Rejected).await,
+        "{:?}",
+        now("ntc_complaint").await
+    );
+
+    apply(Event::Complaint {
+        grounds: "the register shows the number; extract attached".into(),
+        evidence: vec!["cap_register".into()],
+    })
+    .await
+    .expect("complaint");
+    assert!(
+        reached(NoticeStatus::Complaint).await,
+        "{:?}",
+        now("ntc_complaint").await
+    );
+
+    apply(Event::ReviewDecided {
+        upheld: false,
+        reason: "the extract is of another mark".into(),
+    })
+    .await
+    .expect("review");
+    assert!(
+        reached(NoticeStatus::Rejected).await,
+        "{:?}",
+        now("ntc_complaint").await
+    );
+    let events = desk
+        .data
+        .store
+        .case_events("ntc_complaint")
         .await
-        .expect("run stops after SIGINT")
-        .expect("wait");
-    assert!(exit.success(), "{exit:?}");
+        .expect("events");
+    let kinds: Vec<CaseEventKind> = events.iter().map(|e| e.kind).collect();
+    assert!(
+        kinds.ends_with(&[
+            CaseEventKind::Rejected,
+            CaseEventKind::ComplaintReceived,
+            CaseEventKind::ComplaintDismissed
+        ]),
+        "{kinds:?}"
+    );
+    desk.stop().await;
 }

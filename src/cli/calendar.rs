@@ -5,7 +5,7 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use anyhow::Context;
-use takedown_platform::{CaseStore, calendar::CalendarFile};
+use takedown_platform::calendar::CalendarFile;
 
 /// The most a calendar file may hold; a year's table is about 1 KiB.
 const MAX_CALENDAR_BYTES: u64 = 256 * 1024;
@@ -18,15 +18,13 @@ pub enum CalendarCommand {
         /// A calendar file (TOML: region, year, source, holidays, workdays), as in
         /// services/platform/calendars/cn-2026.toml.
         file: PathBuf,
-        /// The desk's case database (`serve platform --db`).
-        #[arg(long, default_value = "platform.db")]
-        db: PathBuf,
+        #[command(flatten)]
+        db: super::operators::CaseDatabaseArgs,
     },
     /// The years the desk can count deadlines in, with each table's source.
     List {
-        /// The desk's case database (`serve platform --db`).
-        #[arg(long, default_value = "platform.db")]
-        db: PathBuf,
+        #[command(flatten)]
+        db: super::operators::CaseDatabaseArgs,
     },
 }
 
@@ -35,9 +33,7 @@ pub async fn run(command: CalendarCommand) -> anyhow::Result<ExitCode> {
     match command {
         CalendarCommand::Import { file, db } => {
             let calendar = read(&file)?;
-            let cases = CaseStore::open(&db)
-                .await
-                .with_context(|| format!("opening the case database {}", db.display()))?;
+            let cases = db.open().await?;
             cases.import_calendar(&calendar).await?;
             println!(
                 "imported {} {} ({} holiday ranges, {} make-up working days) from {}",
@@ -49,9 +45,7 @@ pub async fn run(command: CalendarCommand) -> anyhow::Result<ExitCode> {
             );
         }
         CalendarCommand::List { db } => {
-            let cases = CaseStore::open(&db)
-                .await
-                .with_context(|| format!("opening the case database {}", db.display()))?;
+            let cases = db.open().await?;
             let cn = cases
                 .cn_calendar(&takedown_platform::calendar::CnCalendar::official())
                 .await?;

@@ -75,9 +75,8 @@ pub struct PlatformArgs {
     /// The address and port to serve the desk on.
     #[arg(long, default_value = "127.0.0.1:8090")]
     listen: String,
-    /// The handler's case database.
-    #[arg(long, default_value = "platform.db")]
-    db: PathBuf,
+    #[command(flatten)]
+    db: super::operators::CaseDatabaseArgs,
     /// Environment variable holding the shared signing secret.
     #[arg(long, default_value = "TAKEDOWN_PLATFORM_SECRET")]
     secret_env: String,
@@ -260,7 +259,7 @@ async fn platform(args: PlatformArgs) -> anyhow::Result<()> {
         _ => None,
     };
     let desk = takedown_platform::Desk::build(takedown_platform::DeskConfig {
-        db: args.db,
+        db: args.db.address()?,
         secret,
         regime_checks: !args.common_checks_only,
         default_regime: args.default_regime,

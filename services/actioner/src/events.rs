@@ -43,6 +43,20 @@ pub enum Event<'a> {
         /// The share above which filing pauses.
         max_bad_share: f32,
     },
+    /// The owner filed its daily cap of notices against one seller on a platform
+    /// (`max_notices_per_seller_per_day`); the match waits for review.
+    SellerCapReached {
+        /// The owner's tenant id.
+        owner: &'a str,
+        /// The platform.
+        platform: &'a str,
+        /// The seller the match is against.
+        seller: &'a str,
+        /// Notices filed against the seller there in the last 24 hours.
+        filed: u64,
+        /// The cap.
+        cap: u32,
+    },
     /// A notice was filed (first time only; a redelivered match files nothing new).
     NoticeFiled {
         /// The notice id.
@@ -71,6 +85,20 @@ impl Event<'_> {
                     %owner, %platform, decided, bad, max_bad_share,
                     "auto-filing paused: {bad} of {decided} recent notices on this platform ended rejected or restored (more than {:.0} %); match queued for review",
                     max_bad_share * 100.0
+                )
+            }
+            Event::SellerCapReached {
+                owner,
+                platform,
+                seller,
+                filed,
+                cap,
+            } => {
+                metrics::counter!("takedown_seller_cap_reached_total", "platform" => platform.to_string())
+                    .increment(1);
+                tracing::warn!(
+                    %owner, %platform, %seller, filed, cap,
+                    "per-seller daily cap reached: {filed} notices against this seller on this platform in 24 h; match queued for review"
                 )
             }
             Event::OwnerPolicyUnreadable { owner, why } => tracing::error!(

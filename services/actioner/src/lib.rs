@@ -91,6 +91,7 @@ impl Actioner {
         };
         let decision = match decision {
             Decision::AutoFile if self.auto_filing_paused(&found).await? => Decision::Review,
+            Decision::AutoFile if self.seller_cap_reached(&found).await? => Decision::Review,
             other => other,
         };
         self.store.upsert_match(&found, decision).await?;
@@ -163,6 +164,37 @@ impl Actioner {
         Ok(())
     }
 
+    /// Whether the owner filed `Policy::max_notices_per_seller_per_day` notices against the
+    /// match's seller on its platform in the last 24 hours; says so when they did.
+    async fn seller_cap_reached(&self, found: &Match) -> Result<bool, ActionerError> {
+        let Some(cap) = self.policy.max_notices_per_seller_per_day else {
+            return Ok(false);
+        };
+        let since = chrono::Utc::now() - chrono::Duration::hours(24);
+        let filed = self
+            .store
+            .notices_against_seller(
+                &found.owner_id,
+                &found.platform,
+                &found.seller,
+                since,
+                &found.id,
+            )
+            .await?;
+        let reached = filed >= u64::from(cap);
+        if reached {
+            events::Event::SellerCapReached {
+                owner: &found.owner_id,
+                platform: &found.platform,
+                seller: &found.seller,
+                filed,
+                cap,
+            }
+            .emit();
+        }
+        Ok(reached)
+    }
+
     /// Whether the owner's recent notices on the match's platform ended badly often enough
     /// to pause auto-filing there (`Policy::auto_file_pause`); says so when they did.
     async fn auto_filing_paused(&self, found: &Match) -> Result<bool, ActionerError> {
@@ -199,6 +231,9 @@ impl Actioner {
                 NoticeStatus::CounterNotice
             }
             CaseEventKind::Escalated => NoticeStatus::Escalated,
+            CaseEventKind::ComplaintReceived => NoticeStatus::Complaint,
+            CaseEventKind::ComplaintUpheld => NoticeStatus::MeasuresTaken,
+            CaseEventKind::ComplaintDismissed => NoticeStatus::Rejected,
             CaseEventKind::MeasuresEnded | CaseEventKind::ClosedRestored => {
                 NoticeStatus::ClosedRestored
             }

@@ -59,6 +59,9 @@ struct FeedRecord {
     case_id: String,
     notice_id: String,
     event: String,
+    /// The state the transition left (`None` for a case's first event).
+    #[serde(default)]
+    from: Option<String>,
     to: String,
     #[serde(default)]
     actor: String,
@@ -119,7 +122,11 @@ impl CaseFeedPoller {
                 break;
             };
             for record in &page {
-                let Some(kind) = CaseEventKind::from_platform_state(&record.to) else {
+                let Some(kind) = CaseEventKind::from_platform_transition(
+                    &record.event,
+                    record.from.as_deref(),
+                    &record.to,
+                ) else {
                     continue;
                 };
                 let at = DateTime::parse_from_rfc3339(&record.at)

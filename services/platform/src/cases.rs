@@ -1,13 +1,23 @@
 //! The handler's own database of cases: the case rows, their flow columns (state, regime,
 //! window), the audit trail of transitions, and repeat-infringer appeals. Holds state and
 //! decides nothing; [`crate::engine`] decides.
+//!
+//! On SQLite (a file) or PostgreSQL (a URL), as the owner's store is: one `AnyPool`, every
+//! query written once in the dialect both speak (`$N` placeholders, `ON CONFLICT`,
+//! `RETURNING`, no JSON functions), and a migration set per backend (`migrations/`, whose
+//! files stay byte-identical since databases in the field carry their checksums, and
+//! `migrations-postgres/`, with the same numbering). Several desk replicas may share one
+//! PostgreSQL database: transitions are conditional on the state they leave
+//! ([`CaseStore::record`]), the audit trail is numbered in commit order, and the ticker runs
+//! in one replica at a time under a lease ([`CaseStore::claim_lease`]).
 
 use std::{collections::HashMap, path::Path, sync::Arc};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
-use sqlx::{Row, SqlitePool, sqlite::SqliteRow};
+use sqlx::{AnyPool, Row, any::AnyRow};
 use takedown_model::{Notice, stable_id};
+use takedown_store::Backend;
 
 use crate::{
     calendar::{CalendarFile, CnCalendar, Period},
@@ -15,7 +25,8 @@ use crate::{
     flow::{EventKind, Regime, State},
 };
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations-postgres");
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaseError {
@@ -23,6 +34,9 @@ pub enum CaseError {
     Database(#[from] sqlx::Error),
     #[error("case database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// The case database's address could not be opened.
+    #[error("opening the case database: {0}")]
+    Open(#[from] takedown_store::StoreError),
     #[error("case {case_id} has an unreadable {column}: {value:?}")]
     Corrupt {
         case_id: String,
@@ -215,28 +229,53 @@ struct Regimes {
 
 #[derive(Clone)]
 pub struct CaseStore {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
     clock: Arc<dyn Clock>,
     regimes: Arc<Regimes>,
 }
 
 impl CaseStore {
-    /// Opens (and migrates) the database. Each case runs under the regime its notice names
-    /// (its `regime` field); a notice that names none runs under the EU DSA unless configured
-    /// otherwise with [`CaseStore::with_default_regime`] or [`CaseStore::with_platform_regime`].
+    /// Opens (and migrates) the SQLite file at `path`. Each case runs under the regime its
+    /// notice names (its `regime` field); a notice that names none runs under the EU DSA
+    /// unless configured otherwise with [`CaseStore::with_default_regime`] or
+    /// [`CaseStore::with_platform_regime`].
     pub async fn open(path: &Path) -> Result<Self, CaseError> {
-        let pool = takedown_store::open_sqlite(path).await?;
-        // Wait out another process holding the file locked (the store's rule for SQLite).
-        takedown_store::retry_while_busy(
-            || MIGRATOR.run(&pool),
-            |e: &sqlx::migrate::MigrateError| {
-                use sqlx::migrate::MigrateError::{Execute, ExecuteMigration};
-                matches!(e, Execute(e) | ExecuteMigration(e, _) if takedown_store::is_sqlite_busy(e))
-            },
-        )
-        .await?;
-        Ok(Self {
+        let (pool, backend) = takedown_store::open_sqlite_any(path).await?;
+        Self::migrated(pool, backend).await
+    }
+
+    /// Connects to (and migrates) the case database at `address`: a SQLite file path or
+    /// `sqlite://PATH`, or `postgres://…` — a database of the desk's own (its migrations are
+    /// not the owner's store's), which several desk replicas may share.
+    pub async fn connect(address: &str) -> Result<Self, CaseError> {
+        let (pool, backend) = takedown_store::connect_any(address).await?;
+        Self::migrated(pool, backend).await
+    }
+
+    async fn migrated(pool: AnyPool, backend: Backend) -> Result<Self, CaseError> {
+        match backend {
+            // PostgreSQL serialises migrations with an advisory lock.
+            Backend::Postgres => POSTGRES_MIGRATOR.run(&pool).await?,
+            // Wait out another process holding the file locked (the store's rule for SQLite).
+            Backend::Sqlite => {
+                takedown_store::retry_while_busy(
+                    || SQLITE_MIGRATOR.run(&pool),
+                    |e: &sqlx::migrate::MigrateError| {
+                        use sqlx::migrate::MigrateError::{Execute, ExecuteMigration};
+                        matches!(e, Execute(e) | ExecuteMigration(e, _) if takedown_store::is_sqlite_busy(e))
+                    },
+                )
+                .await?
+            }
+        }
+        Ok(Self::over(pool, backend))
+    }
+
+    fn over(pool: AnyPool, backend: Backend) -> Self {
+        Self {
             pool,
+            backend,
             clock: Arc::new(SystemClock),
             regimes: Arc::new(Regimes {
                 default: Regime::EuDsa,
@@ -244,7 +283,17 @@ impl CaseStore {
                 accepted: None,
                 checks: false,
             }),
-        })
+        }
+    }
+
+    /// Which database the cases are in.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes every connection; later calls on this store (or its clones) fail.
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 
     /// The clock that stamps received notices (a manual one in tests).
@@ -334,9 +383,11 @@ impl CaseStore {
         let now = timestamp(self.clock.now());
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
-            "INSERT OR IGNORE INTO cases
-                 (case_id, notice_id, listing_url, status, body, received_at, platform, seller, regime)
-             VALUES (?, ?, ?, 'received', ?, ?, ?, ?, ?)",
+            "INSERT INTO cases
+                 (case_id, notice_id, listing_url, status, body, received_at, platform, seller,
+                  regime, sender)
+             VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9)
+             ON CONFLICT DO NOTHING",
         )
         .bind(&case_id)
         .bind(&notice.id)
@@ -346,14 +397,16 @@ impl CaseStore {
         .bind(&notice.platform)
         .bind(&notice.seller)
         .bind(regime.as_str())
+        .bind(&notice.owner_id)
         .execute(&mut *tx)
         .await?
         .rows_affected()
             == 1;
         if inserted {
+            self.number_events_in_commit_order(&mut tx).await?;
             sqlx::query(
                 "INSERT INTO case_events (case_id, event, from_state, to_state, actor, at, detail)
-                 VALUES (?, 'received', NULL, 'received', 'notifier', ?, ?)",
+                 VALUES ($1, 'received', NULL, 'received', 'notifier', $2, $3)",
             )
             .bind(&case_id)
             .bind(&now)
@@ -361,12 +414,12 @@ impl CaseStore {
             .execute(&mut *tx)
             .await?;
         } else {
-            sqlx::query("UPDATE cases SET deliveries = deliveries + 1 WHERE notice_id = ?")
+            sqlx::query("UPDATE cases SET deliveries = deliveries + 1 WHERE notice_id = $1")
                 .bind(&notice.id)
                 .execute(&mut *tx)
                 .await?;
         }
-        let row = sqlx::query("SELECT case_id FROM cases WHERE notice_id = ?")
+        let row = sqlx::query("SELECT case_id FROM cases WHERE notice_id = $1")
             .bind(&notice.id)
             .fetch_one(&mut *tx)
             .await?;
@@ -376,7 +429,7 @@ impl CaseStore {
 
     /// The body a notice was first received with, if it was received.
     pub async fn received_body(&self, notice_id: &str) -> Result<Option<String>, CaseError> {
-        let row = sqlx::query("SELECT body FROM cases WHERE notice_id = ?")
+        let row = sqlx::query("SELECT body FROM cases WHERE notice_id = $1")
             .bind(notice_id)
             .fetch_optional(&self.pool)
             .await?;
@@ -408,7 +461,7 @@ impl CaseStore {
             "SELECT case_id, notice_id, platform, seller, listing_url, regime, status, received_at,
                     deadline, measures_at, counter_at, restore_by, complaint_until, statement_of_reasons,
                     pending_windows
-             FROM cases WHERE case_id = ?",
+             FROM cases WHERE case_id = $1",
         )
         .bind(case_id)
         .fetch_optional(&self.pool)
@@ -428,10 +481,10 @@ impl CaseStore {
         let opt = |t: Option<DateTime<Utc>>| t.map(timestamp);
         let mut tx = self.pool.begin().await?;
         let changed = sqlx::query(
-            "UPDATE cases SET status = ?, deadline = ?, measures_at = ?, counter_at = ?,
-                    restore_by = ?, complaint_until = ?, statement_of_reasons = ?,
-                    pending_windows = ?
-             WHERE case_id = ? AND status = ?",
+            "UPDATE cases SET status = $1, deadline = $2, measures_at = $3, counter_at = $4,
+                    restore_by = $5, complaint_until = $6, statement_of_reasons = $7,
+                    pending_windows = $8
+             WHERE case_id = $9 AND status = $10",
         )
         .bind(after.state.as_str())
         .bind(opt(after.deadline))
@@ -452,9 +505,10 @@ impl CaseStore {
                 expected: before,
             });
         }
-        let seq = sqlx::query(
+        self.number_events_in_commit_order(&mut tx).await?;
+        let seq: i64 = sqlx::query_scalar(
             "INSERT INTO case_events (case_id, event, from_state, to_state, actor, at, detail)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq",
         )
         .bind(&after.case_id)
         .bind(audit.event.as_str())
@@ -463,9 +517,8 @@ impl CaseStore {
         .bind(audit.actor)
         .bind(timestamp(audit.at))
         .bind(audit.detail.to_string())
-        .execute(&mut *tx)
-        .await?
-        .last_insert_rowid();
+        .fetch_one(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(seq)
     }
@@ -475,7 +528,7 @@ impl CaseStore {
         let rows = sqlx::query(
             "SELECT e.seq, e.case_id, c.notice_id, e.event, e.from_state, e.to_state, e.actor, e.at, e.detail
              FROM case_events e JOIN cases c ON c.case_id = e.case_id
-             WHERE e.case_id = ? ORDER BY e.seq",
+             WHERE e.case_id = $1 ORDER BY e.seq",
         )
         .bind(case_id)
         .fetch_all(&self.pool)
@@ -488,7 +541,7 @@ impl CaseStore {
         let rows = sqlx::query(
             "SELECT e.seq, e.case_id, c.notice_id, e.event, e.from_state, e.to_state, e.actor, e.at, e.detail
              FROM case_events e JOIN cases c ON c.case_id = e.case_id
-             WHERE e.seq > ? ORDER BY e.seq LIMIT ?",
+             WHERE e.seq > $1 ORDER BY e.seq LIMIT $2",
         )
         .bind(seq)
         .bind(i64::from(limit))
@@ -500,7 +553,7 @@ impl CaseStore {
     /// Cases whose window has ended by `now`.
     pub async fn due(&self, now: DateTime<Utc>) -> Result<Vec<String>, CaseError> {
         let rows = sqlx::query(
-            "SELECT case_id FROM cases WHERE deadline IS NOT NULL AND deadline <= ?
+            "SELECT case_id FROM cases WHERE deadline IS NOT NULL AND deadline <= $1
              ORDER BY deadline, case_id",
         )
         .bind(timestamp(now))
@@ -513,18 +566,18 @@ impl CaseStore {
     /// first).
     pub async fn list(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>, CaseError> {
         let rows = sqlx::query(
-            "SELECT case_id, notice_id, platform, seller,
-                    COALESCE(json_extract(body, '$.data.owner_id'), '') AS sender,
+            "SELECT case_id, notice_id, platform, seller, sender,
                     listing_url, regime, status, received_at, deadline,
-                    pending_windows <> '[]' AS deadline_unknown
+                    CASE WHEN pending_windows <> '[]' THEN 1 ELSE 0 END AS deadline_unknown
              FROM cases
-             WHERE (?1 IS NULL OR status = ?1)
-               AND (?2 IS NULL OR regime = ?2)
-               AND (?3 IS NULL OR seller = ?3)
-               AND (?4 IS NULL OR COALESCE(json_extract(body, '$.data.owner_id'), '') = ?4)
-               AND (?5 IS NULL OR (deadline IS NOT NULL AND deadline < ?5))
-             ORDER BY deadline IS NULL, deadline, received_at, case_id
-             LIMIT ?6 OFFSET ?7",
+             WHERE ($1 IS NULL OR status = $1)
+               AND ($2 IS NULL OR regime = $2)
+               AND ($3 IS NULL OR seller = $3)
+               AND ($4 IS NULL OR sender = $4)
+               AND ($5 IS NULL OR (deadline IS NOT NULL AND deadline < $5))
+             ORDER BY CASE WHEN deadline IS NULL THEN 1 ELSE 0 END, deadline, received_at,
+                      case_id
+             LIMIT $6 OFFSET $7",
         )
         .bind(filter.state.map(State::as_str))
         .bind(filter.regime.map(Regime::as_str))
@@ -548,7 +601,7 @@ impl CaseStore {
                 state: r.get("status"),
                 received_at: r.get("received_at"),
                 deadline: r.get("deadline"),
-                deadline_unknown: r.get("deadline_unknown"),
+                deadline_unknown: r.get::<i64, _>("deadline_unknown") != 0,
             })
             .collect())
     }
@@ -573,7 +626,7 @@ impl CaseStore {
             revoked_at: None,
         };
         sqlx::query(
-            "INSERT INTO operators (id, name, secret_hash, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO operators (id, name, secret_hash, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(&row.id)
         .bind(&row.name)
@@ -605,7 +658,7 @@ impl CaseStore {
     /// Revokes an operator's token at once; false if there is no such operator.
     pub async fn revoke_operator(&self, id: &str) -> Result<bool, CaseError> {
         let changed =
-            sqlx::query("UPDATE operators SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?")
+            sqlx::query("UPDATE operators SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2")
                 .bind(timestamp(self.clock.now()))
                 .bind(id)
                 .execute(&self.pool)
@@ -620,7 +673,7 @@ impl CaseStore {
             return Ok(None);
         };
         let row = sqlx::query(
-            "SELECT name, secret_hash FROM operators WHERE id = ? AND revoked_at IS NULL",
+            "SELECT name, secret_hash FROM operators WHERE id = $1 AND revoked_at IS NULL",
         )
         .bind(presented.id)
         .fetch_optional(&self.pool)
@@ -649,7 +702,7 @@ impl CaseStore {
             value: e.to_string(),
         })?;
         sqlx::query(
-            "INSERT INTO calendars (region, year, source, body, imported_at) VALUES (?, ?, ?, ?, ?)
+            "INSERT INTO calendars (region, year, source, body, imported_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (region, year) DO UPDATE SET source = excluded.source,
                  body = excluded.body, imported_at = excluded.imported_at",
         )
@@ -706,12 +759,67 @@ impl CaseStore {
 
     /// Cases in `state`, oldest first.
     pub async fn in_state(&self, state: State) -> Result<Vec<String>, CaseError> {
-        let rows =
-            sqlx::query("SELECT case_id FROM cases WHERE status = ? ORDER BY received_at, case_id")
-                .bind(state.as_str())
-                .fetch_all(&self.pool)
-                .await?;
+        let rows = sqlx::query(
+            "SELECT case_id FROM cases WHERE status = $1 ORDER BY received_at, case_id",
+        )
+        .bind(state.as_str())
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows.iter().map(|r| r.get("case_id")).collect())
+    }
+
+    /// Takes (or renews) the lease `name` for `holder` until `now + lease`: true when
+    /// `holder` has it now — it was free, had lapsed, or was `holder`'s already. One statement,
+    /// so two replicas asking at once cannot both get it.
+    pub async fn claim_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> Result<bool, CaseError> {
+        let claimed = sqlx::query(
+            "INSERT INTO desk_leases (name, holder, expires_at) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,
+                 expires_at = excluded.expires_at
+             WHERE desk_leases.holder = excluded.holder OR desk_leases.expires_at <= $4",
+        )
+        .bind(name)
+        .bind(holder)
+        .bind(timestamp(now + lease))
+        .bind(timestamp(now))
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(claimed == 1)
+    }
+
+    /// Gives up the lease `name` if `holder` has it, so another replica takes over at once.
+    pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), CaseError> {
+        sqlx::query("DELETE FROM desk_leases WHERE name = $1 AND holder = $2")
+            .bind(name)
+            .bind(holder)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Makes the audit trail's numbers follow commit order. On PostgreSQL an identity value
+    /// is taken when a row is inserted, not when its transaction commits, so two replicas
+    /// writing at once could commit seq 11 before seq 10, and a feed reader that has read
+    /// "after 10" would never see 10: writers of the trail therefore take turns (the lock
+    /// lasts until the transaction ends; readers are not blocked). SQLite has one writer at
+    /// a time already.
+    async fn number_events_in_commit_order(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    ) -> Result<(), CaseError> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("LOCK TABLE case_events IN EXCLUSIVE MODE")
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Answers when the case database does (the desk's readiness).
@@ -744,7 +852,7 @@ impl CaseStore {
         regime: Regime,
     ) -> Result<Vec<(State, DateTime<Utc>, Option<DateTime<Utc>>)>, CaseError> {
         let rows = sqlx::query(
-            "SELECT case_id, status, received_at, measures_at FROM cases WHERE regime = ?",
+            "SELECT case_id, status, received_at, measures_at FROM cases WHERE regime = $1",
         )
         .bind(regime.as_str())
         .fetch_all(&self.pool)
@@ -777,8 +885,8 @@ impl CaseStore {
     /// right).
     pub async fn restorations_overdue(&self, now: DateTime<Utc>) -> Result<u64, CaseError> {
         let count: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM cases WHERE restore_by IS NOT NULL AND restore_by < ?
-               AND status IN (?, ?)",
+            "SELECT COUNT(*) FROM cases WHERE restore_by IS NOT NULL AND restore_by < $1
+               AND status IN ($2, $3)",
         )
         .bind(timestamp(now))
         .bind(State::CounterForwarded.as_str())
@@ -831,7 +939,7 @@ impl CaseStore {
              FROM cases c LEFT JOIN repeat_appeals a
                ON a.platform = c.platform AND a.seller = c.seller
              WHERE c.status = 'closed_upheld'
-             GROUP BY c.platform, c.seller
+             GROUP BY c.platform, c.seller, a.reason, a.appealed_at
              ORDER BY n DESC, c.platform, c.seller",
         )
         .fetch_all(&self.pool)
@@ -860,7 +968,7 @@ impl CaseStore {
         at: DateTime<Utc>,
     ) -> Result<(), CaseError> {
         sqlx::query(
-            "INSERT INTO repeat_appeals (platform, seller, reason, appealed_at) VALUES (?, ?, ?, ?)
+            "INSERT INTO repeat_appeals (platform, seller, reason, appealed_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (platform, seller) DO UPDATE SET reason = excluded.reason,
                  appealed_at = excluded.appealed_at",
         )
@@ -893,7 +1001,7 @@ fn parse_time(
         })
 }
 
-fn record_from_row(row: &SqliteRow) -> Result<CaseRecord, CaseError> {
+fn record_from_row(row: &AnyRow) -> Result<CaseRecord, CaseError> {
     let case_id: String = row.get("case_id");
     let corrupt = |column: &'static str, value: &str| CaseError::Corrupt {
         case_id: case_id.clone(),
@@ -930,7 +1038,7 @@ fn record_from_row(row: &SqliteRow) -> Result<CaseRecord, CaseError> {
     })
 }
 
-fn event_from_row(row: &SqliteRow) -> EventRecord {
+fn event_from_row(row: &AnyRow) -> EventRecord {
     let detail: String = row.get("detail");
     EventRecord {
         seq: row.get("seq"),
@@ -950,12 +1058,20 @@ fn event_from_row(row: &SqliteRow) -> EventRecord {
 mod tests {
     use super::*;
 
+    /// SHA-384 of the SQLite migrations 0001–0003 as shipped (see the test below).
+    const APPLIED_IN_THE_FIELD: [&str; 3] = [
+        "d488bd3684c738760e440d6b228424828ad69e5401bd1e2b239b6104405771b8b47831ebb076b6d0945f0aa3f44e793f",
+        "f07855167bc805b29c8e93a3699d80f5e672dd30a2b21bb8b9d273af157f848488f5a6118fc6edd79bc3e3b221f0b039",
+        "6cd55493bee035f958d5495a212370689630035602d24c125cf1a8cfcf009fb28f9f245b4f90f2e5bac4a2a5a1963b9c",
+    ];
+
     /// A database made before the flow existed gains platform, seller and a `received`
-    /// event for each of its cases (and, with 0003, no pending windows).
+    /// event for each of its cases (and, with 0003, no pending windows; with 0004, its
+    /// sender from the body).
     #[tokio::test]
     async fn migration_0002_backfills_cases_opened_before_it() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = takedown_store::open_sqlite(&dir.path().join("old.db"))
+        let (pool, backend) = takedown_store::open_sqlite_any(&dir.path().join("old.db"))
             .await
             .unwrap();
         sqlx::raw_sql(include_str!("../migrations/0001_cases.sql"))
@@ -964,30 +1080,20 @@ mod tests {
             .unwrap();
         sqlx::query(
             "INSERT INTO cases (case_id, notice_id, listing_url, status, body, received_at)
-             VALUES ('case_1', 'ntc_1', 'http://s/1', 'received', ?, '2026-01-05T10:00:00+00:00')",
+             VALUES ('case_1', 'ntc_1', 'http://s/1', 'received', $1, '2026-01-05T10:00:00+00:00')",
         )
-        .bind(r#"{"type":"notice.filed","data":{"platform":"shop","seller":"Old Seller"}}"#)
+        .bind(r#"{"type":"notice.filed","data":{"platform":"shop","seller":"Old Seller","owner_id":"acme"}}"#)
         .execute(&pool)
         .await
         .unwrap();
-        sqlx::raw_sql(include_str!("../migrations/0002_flow.sql"))
-            .execute(&pool)
-            .await
-            .unwrap();
-        sqlx::raw_sql(include_str!("../migrations/0003_calendars_operators.sql"))
-            .execute(&pool)
-            .await
-            .unwrap();
-        let store = CaseStore {
-            pool,
-            clock: Arc::new(SystemClock),
-            regimes: Arc::new(Regimes {
-                default: Regime::CnEcommerce,
-                per_platform: HashMap::new(),
-                accepted: None,
-                checks: false,
-            }),
-        };
+        for migration in [
+            include_str!("../migrations/0002_flow.sql"),
+            include_str!("../migrations/0003_calendars_operators.sql"),
+            include_str!("../migrations/0004_sender_leases.sql"),
+        ] {
+            sqlx::raw_sql(migration).execute(&pool).await.unwrap();
+        }
+        let store = CaseStore::over(pool, backend).with_default_regime(Regime::CnEcommerce);
         let case = store.load("case_1").await.unwrap().unwrap();
         assert_eq!(
             (case.platform.as_str(), case.seller.as_str(), case.regime),
@@ -1001,5 +1107,34 @@ mod tests {
             (events[0].event.as_str(), events[0].actor.as_str()),
             ("received", "notifier")
         );
+        let listed = store
+            .list(&CaseFilter {
+                sender: Some("acme".into()),
+                limit: 10,
+                ..CaseFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(listed.len(), 1, "the sender is backfilled from the body");
+    }
+
+    /// Databases made before PostgreSQL support carry SQLite migrations 0001–0003 with these
+    /// checksums (SHA-384 of the files); sqlx refuses to open them if a file changes.
+    #[test]
+    fn the_sqlite_migrations_already_applied_in_the_field_are_unchanged() {
+        let ours: Vec<String> = SQLITE_MIGRATOR
+            .iter()
+            .take(3)
+            .map(|m| m.checksum.iter().map(|b| format!("{b:02x}")).collect())
+            .collect();
+        assert_eq!(ours, APPLIED_IN_THE_FIELD);
+    }
+
+    /// Both sets have the same versions, so a version names one schema on either backend.
+    #[test]
+    fn the_postgres_migrations_mirror_the_sqlite_ones() {
+        let versions =
+            |m: &sqlx::migrate::Migrator| m.iter().map(|m| m.version).collect::<Vec<_>>();
+        assert_eq!(versions(&SQLITE_MIGRATOR), versions(&POSTGRES_MIGRATOR));
     }
 }

@@ -2,7 +2,7 @@
 //! operators' routes over the case flow, and the ticker that ends windows by the clock — what
 //! `takedown serve platform` runs. [`DeskConfig`] → [`Desk::build`] → [`Desk::run`].
 
-use std::{future::Future, path::PathBuf, sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use axum::Router;
 use takedown_webhook::Secret;
@@ -48,8 +48,9 @@ pub enum DeskError {
 
 /// What the desk needs; the binary fills it from its flags and environment.
 pub struct DeskConfig {
-    /// The case database (SQLite file).
-    pub db: PathBuf,
+    /// The case database: a SQLite file path (or `sqlite://PATH`), or `postgres://…` — a
+    /// database of the desk's own, which several desk replicas may share.
+    pub db: String,
     /// The webhook secret notices are signed with.
     pub secret: Secret,
     /// Refuse notices that lack what their regime asks for.
@@ -102,7 +103,7 @@ pub struct Desk {
 impl Desk {
     /// Opens the case database, imports the given calendars, and builds the routes.
     pub async fn build(config: DeskConfig) -> Result<Self, DeskError> {
-        let mut cases = CaseStore::open(&config.db)
+        let mut cases = CaseStore::connect(&config.db)
             .await?
             .with_regime_checks(config.regime_checks)
             .with_default_regime(config.default_regime);

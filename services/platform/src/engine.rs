@@ -49,6 +49,14 @@ pub enum FlowError {
     Store(#[from] CaseError),
 }
 
+impl FlowError {
+    /// The case left the state this change started from before it was recorded: another
+    /// replica's tick or an operator moved it first, and this change was not made.
+    pub fn is_overtaken(&self) -> bool {
+        matches!(self, FlowError::Store(CaseError::Conflict { .. }))
+    }
+}
+
 /// A case with its timeline and the deadlines derived from its regime.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseView {
@@ -182,6 +190,7 @@ impl CaseFlow {
             match self.fill_pending_windows(case).await {
                 Ok(true) => report.deadlines_set.push(case_id),
                 Ok(false) => {}
+                Err(e) if e.is_overtaken() => {}
                 Err(e) => report.failed.push((case_id, e.to_string())),
             }
         }
@@ -191,6 +200,7 @@ impl CaseFlow {
                 let case = self.load(&case_id).await?;
                 match self.pending_effect(case).await {
                     Ok(_) => report.completed.push(case_id),
+                    Err(e) if e.is_overtaken() => {}
                     Err(e) => report.failed.push((case_id, e.to_string())),
                 }
             }
@@ -203,6 +213,9 @@ impl CaseFlow {
                     report.expired.push(case_id);
                     self.follow_up(case).await;
                 }
+                // Another replica's tick (or an operator) moved the case first: the window
+                // ended once, there.
+                Err(e) if e.is_overtaken() => {}
                 Err(e) => report.failed.push((case_id, e.to_string())),
             }
         }
@@ -596,13 +609,29 @@ impl CaseFlow {
     }
 }
 
+/// The lease under which one desk replica at a time runs the ticker.
+const TICKER_LEASE: &str = "ticker";
+
 /// Calls [`CaseFlow::tick`] every `every` until `shutdown` resolves. The interval only paces
 /// the ticks; which windows have ended is decided by the flow's clock.
+///
+/// Desk replicas sharing one database tick one at a time: each tick first takes or renews
+/// the ticker's lease (three intervals long, at least five seconds, on the wall clock), so a
+/// seller is told once and a restoration asked for once; a replica that dies leaves its
+/// lease to lapse and another takes over. Should two ever tick together (a tick outlasting
+/// its lease), a window still ends once: a transition is conditional on the state it leaves.
 pub fn spawn_ticker(
     flow: CaseFlow,
     every: std::time::Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> tokio::task::JoinHandle<()> {
+    let holder = format!(
+        "desk-{}-{}",
+        std::process::id(),
+        Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    );
+    let lease = chrono::Duration::from_std((every * 3).max(std::time::Duration::from_secs(5)))
+        .unwrap_or(chrono::Duration::days(1));
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(every);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -610,14 +639,26 @@ pub fn spawn_ticker(
         loop {
             tokio::select! {
                 _ = &mut shutdown => break,
-                _ = interval.tick() => match flow.tick().await {
-                    Ok(report) if !report.failed.is_empty() => {
-                        tracing::warn!(failed = ?report.failed, "tick left cases to retry");
+                _ = interval.tick() => match flow.store().claim_lease(TICKER_LEASE, &holder, Utc::now(), lease).await {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(e) => {
+                        tracing::error!(error = %e, "ticker lease not taken");
+                        continue;
                     }
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(error = %e, "tick failed"),
                 },
             }
+            match flow.tick().await {
+                Ok(report) if !report.failed.is_empty() => {
+                    tracing::warn!(failed = ?report.failed, "tick left cases to retry");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "tick failed"),
+            }
+        }
+        // Hand the ticking over at once rather than when the lease lapses.
+        if let Err(e) = flow.store().release_lease(TICKER_LEASE, &holder).await {
+            tracing::warn!(error = %e, "ticker lease not released; it lapses");
         }
     })
 }

@@ -503,6 +503,16 @@ pub fn transition(
 mod tests {
     use super::*;
 
+    /// The sender follows the desk through its case feed: every state but `received` (which
+    /// the delivery's answer already told) names an event the owner's notice records.
+    #[test]
+    fn the_sender_side_knows_every_state_the_desk_can_enter() {
+        for state in State::ALL {
+            let known = takedown_model::CaseEventKind::from_platform_state(state.as_str());
+            assert_eq!(known.is_none(), state == State::Received, "{state}");
+        }
+    }
+
     fn counter(evidence: &[&str]) -> Event {
         Event::CounterNotice {
             declaration: "I own the goods; invoice attached".into(),

@@ -3,6 +3,8 @@
 //! each regime, the windows on their calendars, retries of failed effects, repeat infringers
 //! and metrics.
 
+mod common;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -33,9 +35,8 @@ struct World {
 async fn world(regime: Regime, start: &str) -> World {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(at(start));
-    let store = CaseStore::open(&dir.path().join("platform.db"))
+    let store = common::open_cases(dir.path())
         .await
-        .unwrap()
         .with_clock(Arc::new(clock.clone()))
         .with_default_regime(regime);
     let listings = RecordingListings::default();
@@ -139,7 +140,6 @@ fn step(
     )
 }
 
-#[tokio::test]
 async fn cn_without_counter_notice_is_upheld_when_the_window_ends() {
     let w = world(Regime::CnEcommerce, "2026-03-02T02:00:00Z").await;
     let case = w.open("ntc_1", "S1").await;
@@ -206,7 +206,6 @@ async fn cn_without_counter_notice_is_upheld_when_the_window_ends() {
     ));
 }
 
-#[tokio::test]
 async fn cn_counter_notice_window_runs_from_arrival_and_past_spring_festival() {
     let w = world(Regime::CnEcommerce, "2026-01-20T02:00:00Z").await;
     let case = w.open("ntc_2", "S2").await;
@@ -281,7 +280,6 @@ async fn cn_counter_notice_window_runs_from_arrival_and_past_spring_festival() {
     assert_eq!(counter_event.detail["evidence"][0], "invoice-2026-001.pdf");
 }
 
-#[tokio::test]
 async fn escalation_keeps_measures_past_the_window_until_resolved() {
     let w = world(Regime::CnEcommerce, "2026-03-02T02:00:00Z").await;
     let upheld = w.open("ntc_3", "S3").await;
@@ -326,7 +324,6 @@ async fn escalation_keeps_measures_past_the_window_until_resolved() {
     );
 }
 
-#[tokio::test]
 async fn dmca_restores_ten_business_days_after_the_counter_notice_skipping_thanksgiving() {
     // Counter-notice received Thu 19 Nov 2026, 12:00 Eastern; Thanksgiving is 26 Nov.
     let w = world(Regime::UsDmca, "2026-11-10T15:00:00Z").await;
@@ -369,7 +366,6 @@ async fn dmca_restores_ten_business_days_after_the_counter_notice_skipping_thank
     assert_eq!(w.state(&sued).await, State::Escalated);
 }
 
-#[tokio::test]
 async fn dsa_requires_reasons_and_decides_internal_complaints_itself() {
     let w = world(Regime::EuDsa, "2026-04-10T08:00:00Z").await;
     let case = w.open("ntc_7", "S7").await;
@@ -449,7 +445,6 @@ async fn dsa_requires_reasons_and_decides_internal_complaints_itself() {
     assert_eq!(w.state(&quiet).await, State::ClosedUpheld);
 }
 
-#[tokio::test]
 async fn rejection_needs_a_reason_and_only_precedes_measures() {
     let w = world(Regime::EuDsa, "2026-04-10T08:00:00Z").await;
     let case = w.open("ntc_10", "S10").await;
@@ -473,7 +468,6 @@ async fn rejection_needs_a_reason_and_only_precedes_measures() {
     assert!(w.listings.calls().is_empty());
 }
 
-#[tokio::test]
 async fn trade_fair_complaint_runs_on_a_24_hour_clock() {
     let w = world(Regime::TradeFair, "2026-04-15T01:00:00Z").await;
     let case = w.open("ntc_11", "Booth 3.1 B21").await;
@@ -515,7 +509,6 @@ async fn trade_fair_complaint_runs_on_a_24_hour_clock() {
     assert_eq!(w.state(&answered).await, State::ClosedRestored);
 }
 
-#[tokio::test]
 async fn withdrawal_restores_only_what_was_taken_down() {
     let w = world(Regime::CnEcommerce, "2026-03-02T02:00:00Z").await;
     let early = w.open("ntc_14", "S14").await;
@@ -540,7 +533,6 @@ async fn withdrawal_restores_only_what_was_taken_down() {
     assert!(w.flow.tick().await.unwrap().expired.is_empty());
 }
 
-#[tokio::test]
 async fn failed_effects_leave_the_case_in_place_and_tick_retries_them() {
     let w = world(Regime::CnEcommerce, "2026-03-02T02:00:00Z").await;
     let case = w.open("ntc_16", "S16").await;
@@ -575,7 +567,6 @@ async fn failed_effects_leave_the_case_in_place_and_tick_retries_them() {
     assert_eq!(w.state(&case).await, State::ClosedRestored);
 }
 
-#[tokio::test]
 async fn system_events_and_unknown_cases_are_refused() {
     let w = world(Regime::CnEcommerce, "2026-03-02T02:00:00Z").await;
     let case = w.open("ntc_17", "S17").await;
@@ -607,7 +598,6 @@ async fn system_events_and_unknown_cases_are_refused() {
     );
 }
 
-#[tokio::test]
 async fn repeat_infringers_are_flagged_at_the_threshold_and_exported() {
     let w = world(Regime::CnEcommerce, "2026-03-02T02:00:00Z").await;
     let mut cases = Vec::new();
@@ -671,7 +661,6 @@ async fn repeat_infringers_are_flagged_at_the_threshold_and_exported() {
     assert_eq!(m.states.get("closed_upheld"), Some(&3));
 }
 
-#[tokio::test]
 async fn the_background_ticker_applies_expired_windows() {
     let w = world(Regime::TradeFair, "2026-04-15T01:00:00Z").await;
     let case = w.open("ntc_30", "Booth 1").await;
@@ -697,7 +686,6 @@ async fn the_background_ticker_applies_expired_windows() {
 
 /// From 1 January 2027 the built-in tables end: a CN case whose window runs into 2027 must
 /// keep moving with its deadline shown as unknown, and importing the year later fixes it.
-#[tokio::test]
 async fn cn_window_in_a_year_without_a_table_is_unknown_then_set_when_the_year_is_imported() {
     let w = world(Regime::CnEcommerce, "2026-12-24T02:00:00Z").await;
     let case = w.open("ntc_y", "S1").await;
@@ -758,7 +746,6 @@ holidays = [{ name = "New Year's Day", from = "2027-01-01", to = "2027-01-01" }]
     assert_eq!(w.state(&case).await, State::ClosedUpheld);
 }
 
-#[tokio::test]
 async fn dsa_internal_complaints_are_taken_for_six_months_once_and_decided_by_a_person() {
     let w = world(Regime::EuDsa, "2026-04-10T08:00:00Z").await;
     let complaint = |grounds: &str| Event::Complaint {
@@ -841,7 +828,6 @@ async fn dsa_internal_complaints_are_taken_for_six_months_once_and_decided_by_a_
     assert_eq!(w.state(&late).await, State::Rejected);
 }
 
-#[tokio::test]
 async fn gauges_count_cases_by_state_and_regime_and_the_deadlines_the_platform_missed() {
     use takedown_platform::telemetry::DeskGauges;
     // A fair complaint left unattended past its 24 hours.
@@ -889,3 +875,21 @@ async fn gauges_count_cases_by_state_and_regime_and_the_deadlines_the_platform_m
         1
     );
 }
+
+common::on_both_backends!(
+    cn_without_counter_notice_is_upheld_when_the_window_ends,
+    cn_counter_notice_window_runs_from_arrival_and_past_spring_festival,
+    escalation_keeps_measures_past_the_window_until_resolved,
+    dmca_restores_ten_business_days_after_the_counter_notice_skipping_thanksgiving,
+    dsa_requires_reasons_and_decides_internal_complaints_itself,
+    rejection_needs_a_reason_and_only_precedes_measures,
+    trade_fair_complaint_runs_on_a_24_hour_clock,
+    withdrawal_restores_only_what_was_taken_down,
+    failed_effects_leave_the_case_in_place_and_tick_retries_them,
+    system_events_and_unknown_cases_are_refused,
+    repeat_infringers_are_flagged_at_the_threshold_and_exported,
+    the_background_ticker_applies_expired_windows,
+    cn_window_in_a_year_without_a_table_is_unknown_then_set_when_the_year_is_imported,
+    dsa_internal_complaints_are_taken_for_six_months_once_and_decided_by_a_person,
+    gauges_count_cases_by_state_and_regime_and_the_deadlines_the_platform_missed,
+);

@@ -2,14 +2,16 @@
 //! `POST /notices`: bearer-token access, a case moved through measures, counter-notice,
 //! forwarding and expiry, with the HTTP listing service calling a local listing endpoint.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 
 use axum::{Json, Router, http::StatusCode, routing::post};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 use takedown_platform::{
-    CaseFlow, CaseStore, HandlerState, HttpListingService, ManualClock, OperatorState,
-    OperatorToken, RecordingSellers, Regime, RepeatPolicy,
+    CaseFlow, HandlerState, HttpListingService, ManualClock, OperatorState, OperatorToken,
+    RecordingSellers, Regime, RepeatPolicy,
 };
 use takedown_webhook::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, Secret};
 
@@ -60,9 +62,8 @@ async fn start() -> Running {
             .unwrap()
             .to_utc(),
     );
-    let cases = CaseStore::open(&dir.path().join("platform.db"))
+    let cases = common::open_cases(dir.path())
         .await
-        .unwrap()
         .with_clock(Arc::new(clock.clone()))
         .with_platform_regime("shop", Regime::CnEcommerce);
     let (listing_url, listing_calls) = listing_endpoint().await;
@@ -150,7 +151,6 @@ async fn call(method: &str, url: String, token: Option<&str>, body: Option<Value
     )
 }
 
-#[tokio::test]
 async fn operator_routes_need_the_bearer_token() {
     let handler = start().await;
     for token in [None, Some("operator-token-012345678X"), Some("short")] {
@@ -170,7 +170,6 @@ async fn operator_routes_need_the_bearer_token() {
     assert_eq!(status, 200);
 }
 
-#[tokio::test]
 async fn an_operator_moves_a_case_from_notice_to_restoration() {
     let handler = start().await;
     let base = &handler.base;
@@ -263,7 +262,6 @@ async fn an_operator_moves_a_case_from_notice_to_restoration() {
     assert_eq!(metrics["time_to_measures"][0]["platform"], "shop");
 }
 
-#[tokio::test]
 async fn a_refusing_listing_service_leaves_the_case_untouched() {
     let handler = start().await;
     let base = &handler.base;
@@ -287,7 +285,6 @@ async fn a_refusing_listing_service_leaves_the_case_untouched() {
     assert_eq!(view["state"], "received");
 }
 
-#[tokio::test]
 async fn repeat_infringers_export_as_csv_and_take_appeals() {
     let handler = start().await;
     let base = &handler.base;
@@ -340,3 +337,10 @@ async fn repeat_infringers_export_as_csv_and_take_appeals() {
     );
     assert!(csv.contains("shop,S,2,true,true,genuine stock,"), "{csv}");
 }
+
+common::on_both_backends!(
+    operator_routes_need_the_bearer_token,
+    an_operator_moves_a_case_from_notice_to_restoration,
+    a_refusing_listing_service_leaves_the_case_untouched,
+    repeat_infringers_export_as_csv_and_take_appeals,
+);

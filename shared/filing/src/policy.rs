@@ -205,6 +205,12 @@ pub struct Policy {
     /// When auto-filing pauses for an owner on a platform (`[policy.auto_file_pause]`).
     #[serde(default)]
     pub auto_file_pause: AutoFilePause,
+    /// Flood control: at most this many notices an owner files against one seller on one
+    /// platform in 24 hours; past it that seller's further matches wait for review (unset:
+    /// no cap). A platform flooded with one seller's notices reads them as abuse (DSA
+    /// art. 23), and a person should look at a seller that many matches point to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_notices_per_seller_per_day: Option<u32>,
 }
 
 fn default_true() -> bool {
@@ -231,6 +237,7 @@ impl Default for Policy {
             signatory: None,
             disclose_automated_detection: true,
             auto_file_pause: AutoFilePause::default(),
+            max_notices_per_seller_per_day: None,
         }
     }
 }

@@ -22,6 +22,10 @@ pub enum NoticeStatus {
     CounterNotice,
     /// A complaint or suit was reported; measures stay while the authority decides.
     Escalated,
+    /// The owner's internal complaint against the platform's rejection (EU DSA art. 20)
+    /// awaits the platform's review; the review ends it in `measures_taken` (reversed) or
+    /// `rejected` (the rejection stands).
+    Complaint,
     /// The case ended with the measures in place.
     ClosedUpheld,
     /// The case ended with the listing restored.
@@ -41,6 +45,7 @@ impl NoticeStatus {
             NoticeStatus::MeasuresTaken => "measures_taken",
             NoticeStatus::CounterNotice => "counter_notice",
             NoticeStatus::Escalated => "escalated",
+            NoticeStatus::Complaint => "complaint",
             NoticeStatus::ClosedUpheld => "closed_upheld",
             NoticeStatus::ClosedRestored => "closed_restored",
             NoticeStatus::Withdrawn => "withdrawn",
@@ -57,6 +62,7 @@ impl NoticeStatus {
             "measures_taken" => NoticeStatus::MeasuresTaken,
             "counter_notice" => NoticeStatus::CounterNotice,
             "escalated" => NoticeStatus::Escalated,
+            "complaint" => NoticeStatus::Complaint,
             "closed_upheld" => NoticeStatus::ClosedUpheld,
             "closed_restored" => NoticeStatus::ClosedRestored,
             "withdrawn" => NoticeStatus::Withdrawn,
@@ -122,6 +128,14 @@ pub enum CaseEventKind {
     Escalated,
     /// The measures ended (the counter-notice window ran out without a complaint).
     MeasuresEnded,
+    /// The platform received the owner's internal complaint against its rejection (EU DSA
+    /// art. 20); a person reviews it.
+    ComplaintReceived,
+    /// The review upheld the owner's complaint: the rejection is reversed and the measures
+    /// are taken.
+    ComplaintUpheld,
+    /// The review dismissed the owner's complaint: the rejection stands.
+    ComplaintDismissed,
     /// The case ended with the measures in place.
     ClosedUpheld,
     /// The case ended with the listing restored.
@@ -145,11 +159,29 @@ impl CaseEventKind {
             }
             "escalated" => CaseEventKind::Escalated,
             "measures_ended" => CaseEventKind::MeasuresEnded,
+            "complaint_received" => CaseEventKind::ComplaintReceived,
             "closed_upheld" => CaseEventKind::ClosedUpheld,
             "closed_restored" => CaseEventKind::ClosedRestored,
             "withdrawn" => CaseEventKind::Withdrawn,
             _ => return None,
         })
+    }
+
+    /// The kind for one transition of a platform's case feed: its `event`, the state it left
+    /// (`from`) and the one it entered (`to`). The review of the owner's complaint against a
+    /// rejection has kinds of its own — its outcome re-enters `measures_taken` or `rejected`,
+    /// and the owner must see the second `rejected` as an outcome, not a repeat; every other
+    /// transition is named by the state it entered ([`CaseEventKind::from_platform_state`]).
+    pub fn from_platform_transition(event: &str, from: Option<&str>, to: &str) -> Option<Self> {
+        match (event, from, to) {
+            ("review_decided", Some("complaint_received"), "measures_taken") => {
+                Some(CaseEventKind::ComplaintUpheld)
+            }
+            ("review_decided", Some("complaint_received"), "rejected") => {
+                Some(CaseEventKind::ComplaintDismissed)
+            }
+            _ => Self::from_platform_state(to),
+        }
     }
 }
 
@@ -389,5 +421,57 @@ mod tests {
         let back: Notice =
             serde_json::from_str(&serde_json::to_string(&full).expect("json")).expect("decodes");
         assert_eq!(back, plain);
+    }
+
+    /// Every state of the platform desk's flow is followed by the owner (but `received`,
+    /// which the delivery's acknowledgement already told), and the review of the owner's
+    /// complaint is told by its outcome, even where it re-enters a state seen before.
+    #[test]
+    fn every_desk_state_and_the_complaint_review_map_to_a_case_event() {
+        for state in [
+            "acknowledged",
+            "rejected",
+            "measures_taken",
+            "seller_notified",
+            "counter_notice_received",
+            "counter_forwarded",
+            "escalated",
+            "measures_ended",
+            "complaint_received",
+            "closed_upheld",
+            "closed_restored",
+            "withdrawn",
+        ] {
+            assert!(
+                CaseEventKind::from_platform_state(state).is_some(),
+                "{state}"
+            );
+        }
+        assert_eq!(CaseEventKind::from_platform_state("received"), None);
+        let review = |to| {
+            CaseEventKind::from_platform_transition(
+                "review_decided",
+                Some("complaint_received"),
+                to,
+            )
+        };
+        assert_eq!(
+            review("measures_taken"),
+            Some(CaseEventKind::ComplaintUpheld)
+        );
+        assert_eq!(review("rejected"), Some(CaseEventKind::ComplaintDismissed));
+        // The seller's complaint against measures ends as the measures do.
+        assert_eq!(
+            CaseEventKind::from_platform_transition(
+                "review_decided",
+                Some("counter_notice_received"),
+                "measures_ended"
+            ),
+            Some(CaseEventKind::MeasuresEnded)
+        );
+        assert_eq!(
+            NoticeStatus::parse("complaint"),
+            Some(NoticeStatus::Complaint)
+        );
     }
 }

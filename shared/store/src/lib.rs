@@ -226,6 +226,19 @@ impl Store {
     }
 }
 
+/// Connects to the database at `url` as [`Store::connect`] reads it (`sqlite://PATH`, a plain
+/// path, or `postgres://…`) without running the store's migrations: for a database beside
+/// the store with its own schema and migrations, such as the platform desk's case database.
+pub async fn connect_any(url: &str) -> StoreResult<(sqlx::AnyPool, Backend)> {
+    connect::connect_any(url).await
+}
+
+/// Opens the SQLite file at `path` as [`Store::open`] does (created if missing, the store's
+/// pragmas on every connection) without running the store's migrations; see [`connect_any`].
+pub async fn open_sqlite_any(path: &Path) -> StoreResult<(sqlx::AnyPool, Backend)> {
+    connect::open_sqlite_any(path).await
+}
+
 /// A SQLite pool with the settings every takedown database uses: WAL (readers never block
 /// the writer), NORMAL sync (durable across a process crash), a generous busy timeout.
 /// (For SQLite-only databases beside the store, such as the platform's case database.)

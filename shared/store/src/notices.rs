@@ -92,8 +92,9 @@ impl Store {
         let result = sqlx::query(
             // No conflict target: a second notice for the same match (UNIQUE match_id) is
             // ignored just as one with the same id is.
-            "INSERT INTO notices (id, match_id, owner_id, platform, status, body, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+            "INSERT INTO notices
+                 (id, match_id, owner_id, platform, status, body, updated_at, seller, filed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7)
              ON CONFLICT DO NOTHING",
         )
         .bind(&notice.id)
@@ -103,9 +104,36 @@ impl Store {
         .bind(NoticeStatus::Filed.as_str())
         .bind(to_json(notice))
         .bind(now_text())
+        .bind(&notice.seller)
         .execute(&self.pool)
         .await?;
         Ok(result.rows_affected() == 1)
+    }
+
+    /// How many notices `owner` filed against `seller` on `platform` since `since`, the
+    /// notice of match `except` left out (a redelivered match is not counted against
+    /// itself): the actioner's per-seller daily cap.
+    pub async fn notices_against_seller(
+        &self,
+        owner: &str,
+        platform: &str,
+        seller: &str,
+        since: chrono::DateTime<chrono::Utc>,
+        except: &str,
+    ) -> StoreResult<u64> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notices
+             WHERE owner_id = $1 AND platform = $2 AND seller = $3 AND filed_at >= $4
+               AND match_id <> $5",
+        )
+        .bind(owner)
+        .bind(platform)
+        .bind(seller)
+        .bind(crate::time_text(since))
+        .bind(except)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
     }
 
     /// Every notice, by id.
@@ -216,7 +244,51 @@ mod tests {
         },
     };
 
-    on_both_backends!(notices_events_and_deliveries_are_idempotent,);
+    on_both_backends!(
+        notices_events_and_deliveries_are_idempotent,
+        notices_against_a_seller_count_one_owner_platform_and_day,
+    );
+
+    /// The per-seller daily cap's count: one owner, one platform, one seller, filed since the
+    /// instant given, the asking match left out.
+    async fn notices_against_a_seller_count_one_owner_platform_and_day(store: Store) {
+        let filed = |id: &str, owner: &str, platform: &str, seller: &str| {
+            let mut n = notice(id, owner, platform);
+            n.seller = seller.into();
+            n
+        };
+        for n in [
+            filed("ntc_1", "acme", "shop", "Knockoff Co"),
+            filed("ntc_2", "acme", "shop", "Knockoff Co"),
+            filed("ntc_3", "acme", "shop", "Someone Else"),
+            filed("ntc_4", "acme", "elsewhere", "Knockoff Co"),
+            filed("ntc_5", "other", "shop", "Knockoff Co"),
+        ] {
+            assert!(store.insert_notice(&n).await.expect("insert"));
+        }
+        let an_hour_ago = Utc::now() - chrono::Duration::hours(1);
+        let count = |since, except: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .notices_against_seller("acme", "shop", "Knockoff Co", since, except)
+                    .await
+                    .expect("count")
+            }
+        };
+        assert_eq!(count(an_hour_ago, "mat_none").await, 2);
+        assert_eq!(
+            count(an_hour_ago, "m_ntc_1").await,
+            1,
+            "the asking match is left out"
+        );
+        let later = Utc::now() + chrono::Duration::hours(1);
+        assert_eq!(
+            count(later, "mat_none").await,
+            0,
+            "only notices filed since"
+        );
+    }
 
     async fn notices_events_and_deliveries_are_idempotent(store: Store) {
         store

@@ -66,10 +66,15 @@ pub enum Consumer {
 /// Runs one consumer of an actioner with the default policy until its group has consumed
 /// everything published (a bounded wait), then stops it.
 pub async fn drain(world: &World, consumer: Consumer) {
+    drain_with(world, consumer, Policy::default()).await;
+}
+
+/// [`drain`] under `policy`.
+pub async fn drain_with(world: &World, consumer: Consumer, policy: Policy) {
     let actioner = Arc::new(Actioner {
         bus: world.bus.clone(),
         store: world.store.clone(),
-        policy: Policy::default(),
+        policy,
     });
     let cancel = CancellationToken::new();
     let task = {
