@@ -184,15 +184,17 @@ impl<K: Clone + Eq + Hash + Ord> DescriptorIndex<K> {
     }
 
     /// Per key, the votes of its best image (photo descriptors whose closest registered
-    /// descriptor found belongs to that image and lies within `max_distance`); keys with
-    /// votes only, most votes first, then key.
+    /// descriptor found belongs to that image, or is tied with one that does, and lies
+    /// within `max_distance`); keys with votes only, most votes first, then key.
     pub fn votes(&self, query: &LocalFeatures) -> Vec<(K, u32)> {
         let mut per_image = vec![0u32; self.images.len()];
         // A bucket reached by several probes is searched once per descriptor.
-        let mut seen: Vec<u32> = Vec::new();
+        // The images holding the closest descriptor found (several when registered images
+        // share it: the same logo under two rights gets the votes of both).
+        let mut winners: Vec<u32> = Vec::new();
         for descriptor in &query.descriptors {
-            let mut best: Option<(u32, u32)> = None;
-            seen.clear();
+            let mut best = self.params.max_distance.saturating_add(1);
+            winners.clear();
             for (table, positions) in self.positions.iter().enumerate() {
                 let home = key_of(descriptor, positions);
                 let flips = if self.params.multi_probe {
@@ -207,14 +209,21 @@ impl<K: Clone + Eq + Hash + Ord> DescriptorIndex<K> {
                     }
                     for &slot in bucket {
                         let d = distance(descriptor, &self.descriptors[slot as usize]);
-                        if d <= self.params.max_distance && best.is_none_or(|(bd, _)| d < bd) {
-                            best = Some((d, slot));
+                        if d > best {
+                            continue;
+                        }
+                        if d < best {
+                            best = d;
+                            winners.clear();
+                        }
+                        let owner = self.owners[slot as usize];
+                        if !winners.contains(&owner) {
+                            winners.push(owner);
                         }
                     }
                 }
             }
-            if let Some((_, slot)) = best {
-                let owner = self.owners[slot as usize];
+            for &owner in &winners {
                 if let Some(votes) = per_image.get_mut(owner as usize) {
                     *votes += 1;
                 }
