@@ -42,8 +42,8 @@ pub enum VerifyPolicy {
     /// Never: hashes alone (the matcher before this stage).
     Off,
     /// On the rights the hashes found a pair with that did not stand (a loose window or
-    /// silhouette), at most `max_candidates` of them, closest first.
-    #[default]
+    /// silhouette), at most `max_candidates` of them, closest first (the default before
+    /// `Confirmed`).
     Weak,
     /// As `Weak`, and when the hashes found nothing at all for a photo, against every
     /// registered image (costly: see `examples/verify_cost.rs`).
@@ -52,7 +52,9 @@ pub enum VerifyPolicy {
     /// most [`MAX_FEATURE_CANDIDATES`], from the index's [`DescriptorIndex`]) and against
     /// the hashes' weak candidates; a hash hit stands by itself only at a calibrated score
     /// of [`VerifyParams::hash_alone_min_score`] or more, and below it only when its right
-    /// is verified in the photo.
+    /// is verified in the photo. The default: better than `Weak` on every family and on
+    /// flagged distractors on `bench/matching`'s fit split (REPORT.md).
+    #[default]
     Confirmed,
 }
 
