@@ -13,7 +13,7 @@
 //! [evidence]
 //! checkpoint_every_secs = 300   # signed checkpoints of the evidence log; 0: off
 //! [matcher]
-//! verification = "weak"  # or "off", "weak_then_all": local-feature checks of weak pairs
+//! verification = "confirmed"  # or "off", "weak", "weak_then_all": local-feature checks
 //! [[sources]]
 //! id = "sample-market"
 //! kind = "marketplace"
@@ -83,7 +83,7 @@ pub struct Config {
     /// The filing policy the actioner applies (an owner's own policy replaces it).
     #[serde(default)]
     pub policy: Policy,
-    /// The matcher's settings (`[matcher] verification = "weak"`, the default).
+    /// The matcher's settings (`[matcher] verification = "confirmed"`, the default).
     #[serde(default)]
     pub matcher: MatcherConfig,
     /// The sources to crawl, one crawler each.

@@ -84,6 +84,9 @@ pub struct EvalOptions {
     pub verification: VerifyPolicy,
     /// Inliers a verification needs (default `VERIFY_PARAMS.min_inliers`): for fitting it.
     pub min_inliers: Option<usize>,
+    /// The score at which a hash hit stands unverified under `VerifyPolicy::Confirmed`
+    /// (default `VERIFY_PARAMS.hash_alone_min_score`): for fitting it.
+    pub hash_alone_min_score: Option<f32>,
     /// Report every right that stands, not only the closest per part of the photo
     /// (`closest_rights`): to measure what that choice changes.
     pub all_rights: bool,
@@ -131,6 +134,9 @@ pub fn images_with(
     let mut params = VERIFY_PARAMS;
     if let Some(n) = options.min_inliers {
         params.min_inliers = n;
+    }
+    if let Some(score) = options.hash_alone_min_score {
+        params.hash_alone_min_score = score;
     }
     let mut writer =
         csv::Writer::from_path(out).with_context(|| format!("writing {}", out.display()))?;

@@ -32,13 +32,23 @@ pub enum EvalCommand {
         #[arg(long, hide = true)]
         background_neighbours: Option<usize>,
         /// Skip the verification stage (local features and a homography confirming weak
-        /// hash pairs): hashes alone, to measure what it changes.
-        #[arg(long, conflicts_with = "verify_all")]
+        /// hash pairs): hashes alone, to measure what it changes. The same as
+        /// `--verification off`.
+        #[arg(long, conflicts_with_all = ["verify_all", "verification"])]
         no_verification: bool,
         /// Also verify every registered image against a photo the hashes found nothing
-        /// for (costly: every registration is matched).
-        #[arg(long)]
+        /// for (costly: every registration is matched). The same as
+        /// `--verification weak-then-all`.
+        #[arg(long, conflicts_with = "verification")]
         verify_all: bool,
+        /// When the verification stage runs, as the matcher's `[matcher] verification`
+        /// (default: confirmed).
+        #[arg(long, value_enum, value_name = "POLICY")]
+        verification: Option<Verification>,
+        /// The calibrated score at which a hash hit stands without verification under
+        /// `confirmed` (default: the fitted one): for fitting it on a fitting split.
+        #[arg(long, hide = true)]
+        hash_alone_min_score: Option<f32>,
         /// Inliers a verification needs (default 10): for fitting it on a fitting split.
         #[arg(long, hide = true)]
         min_inliers: Option<usize>,
@@ -69,6 +79,8 @@ pub fn run(command: EvalCommand) -> anyhow::Result<ExitCode> {
             background_neighbours,
             no_verification,
             verify_all,
+            verification,
+            hash_alone_min_score,
             min_inliers,
         } => eval::images_with(
             &rights,
@@ -77,8 +89,9 @@ pub fn run(command: EvalCommand) -> anyhow::Result<ExitCode> {
             eval::EvalOptions {
                 no_specificity,
                 background_neighbours,
-                verification: verify_policy(no_verification, verify_all),
+                verification: verify_policy(no_verification, verify_all, verification),
                 min_inliers,
+                hash_alone_min_score,
                 all_rights: false,
             },
         )?,
@@ -106,12 +119,36 @@ pub fn run(command: EvalCommand) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn verify_policy(no_verification: bool, verify_all: bool) -> VerifyPolicy {
+/// `--verification`'s values: the matcher's `[matcher] verification` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Verification {
+    /// Hashes alone.
+    Off,
+    /// The hashes' weak candidates are verified.
+    Weak,
+    /// As weak, and every registration when the hashes found nothing.
+    WeakThenAll,
+    /// Every photo's feature candidates are verified; a hash hit below the fitted score
+    /// stands only when verified.
+    Confirmed,
+}
+
+fn verify_policy(
+    no_verification: bool,
+    verify_all: bool,
+    verification: Option<Verification>,
+) -> VerifyPolicy {
     if no_verification {
         VerifyPolicy::Off
     } else if verify_all {
         VerifyPolicy::WeakThenAll
     } else {
-        VerifyPolicy::Weak
+        match verification {
+            None => VerifyPolicy::default(),
+            Some(Verification::Off) => VerifyPolicy::Off,
+            Some(Verification::Weak) => VerifyPolicy::Weak,
+            Some(Verification::WeakThenAll) => VerifyPolicy::WeakThenAll,
+            Some(Verification::Confirmed) => VerifyPolicy::Confirmed,
+        }
     }
 }

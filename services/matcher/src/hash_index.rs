@@ -28,7 +28,7 @@ use std::sync::Arc;
 use takedown_matching::{
     ImageHit, IndexedImage, Mih64Index, MihIndex, Reference, References, Specificity,
     SpecificityPolicy, Thresholds, decide_all, decide_then_verify,
-    verify::{LocalFeatures, Verification, VerifyParams, VerifyPolicy},
+    verify::{DescriptorIndex, LocalFeatures, Verification, VerifyParams, VerifyPolicy},
 };
 use takedown_model::RegionHash;
 
@@ -168,6 +168,8 @@ pub struct ImageHashIndex {
     next_id: u32,
     /// How registrations' specificity is judged: the same as `ImageIndex`'s.
     policy: SpecificityPolicy,
+    /// Every kept registration's descriptors, by right: the feature candidates.
+    descriptors: DescriptorIndex<String>,
 }
 
 impl ImageHashIndex {
@@ -263,6 +265,10 @@ impl ImageHashIndex {
             .entry(image.right_id.clone())
             .or_default()
             .push(seq);
+        let features = features.filter(|f| !judged.too_generic && !f.is_empty());
+        if let Some(features) = &features {
+            self.descriptors.insert(image.right_id.clone(), features);
+        }
         self.entries.insert(
             seq,
             Entry {
@@ -270,7 +276,7 @@ impl ImageHashIndex {
                 view: image.view,
                 digest: image.digest,
                 hashes: stored,
-                features: features.filter(|f| !judged.too_generic && !f.is_empty()),
+                features,
             },
         );
         judged
@@ -300,6 +306,7 @@ impl ImageHashIndex {
 
     /// Removes every image of a right (it lapsed, was withdrawn or is being re-registered).
     pub fn remove_right(&mut self, right_id: &str) {
+        self.descriptors.remove(&right_id.to_owned());
         for seq in self.by_right.remove(right_id).unwrap_or_default() {
             let Some(entry) = self.entries.remove(&seq) else {
                 continue;
@@ -445,6 +452,10 @@ impl References for ImageHashIndex {
                 })
             })
             .collect()
+    }
+
+    fn feature_candidates(&self, query: &LocalFeatures, k: usize) -> Vec<String> {
+        self.descriptors.top(query, k)
     }
 
     fn rights_with_features(&self) -> Vec<&str> {

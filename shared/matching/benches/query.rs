@@ -25,12 +25,13 @@ use std::time::{Duration, Instant};
 
 use takedown_matching::image_hash::QuerySteps;
 use takedown_matching::verify::{
-    LocalFeatures, QUERY_FEATURES, REFERENCE_FEATURES, VERIFY_PARAMS, extract, to_gray, verify,
+    DescriptorIndex, LocalFeatures, MAX_FEATURE_CANDIDATES, QUERY_FEATURES, REFERENCE_FEATURES,
+    VERIFY_PARAMS, extract, to_gray, verify,
 };
 use takedown_matching::{ImageLimits, hash_query, hash_query_decoded};
 
 /// The steps timed, in the order they run; `hash_query` is the sum of the first seven.
-const STEPS: [&str; 12] = [
+const STEPS: [&str; 13] = [
     "decode",
     "pdq",
     "prepare (shrink, whole + trimmed pHash)",
@@ -40,14 +41,16 @@ const STEPS: [&str; 12] = [
     "windows",
     "features: decode again",
     "features: grey + extract",
+    "feature candidates: descriptor votes, top 8",
     "verify, N = 1",
     "verify, N = 8",
     "hash_query (decode + hashes)",
 ];
 /// Index of the first verification step and of the `hash_query` total in `STEPS`.
-const VERIFY_1: usize = 9;
-const VERIFY_8: usize = 10;
-const HASH_QUERY: usize = 11;
+const VOTES: usize = 9;
+const VERIFY_1: usize = 10;
+const VERIFY_8: usize = 11;
+const HASH_QUERY: usize = 12;
 /// Registered logos verified per photo: the one pasted into it, and 7 that are not there
 /// (`MAX_WEAK_CANDIDATES` is 8).
 const CANDIDATES: usize = 8;
@@ -167,12 +170,19 @@ struct Sample {
     cpu: [Duration; STEPS.len()],
     wall: [Duration; STEPS.len()],
     verified_own: bool,
+    /// Whether the photo's own logo was among the descriptor votes' top 8.
+    voted_own: bool,
     hashes: usize,
     keypoints: usize,
 }
 
 /// Runs the query of `photo` step by step.
-fn measure(photo: &Photo, references: &[LocalFeatures], limits: &ImageLimits) -> Sample {
+fn measure(
+    photo: &Photo,
+    references: &[LocalFeatures],
+    descriptors: &DescriptorIndex<u64>,
+    limits: &ImageLimits,
+) -> Sample {
     let mut cpu = [Duration::ZERO; STEPS.len()];
     let mut wall = [Duration::ZERO; STEPS.len()];
     let mut record = |step: usize, c: Duration, w: Duration| {
@@ -199,6 +209,8 @@ fn measure(photo: &Photo, references: &[LocalFeatures], limits: &ImageLimits) ->
     record(7, c, w);
     let (query, c, w) = timed(|| extract(&to_gray(&rgb), &QUERY_FEATURES));
     record(8, c, w);
+    let (voted, c, w) = timed(|| descriptors.top(&query, MAX_FEATURE_CANDIDATES));
+    record(VOTES, c, w);
     let (own, c, w) = timed(|| verify(&references[0], &query, &VERIFY_PARAMS));
     record(VERIFY_1, c, w);
     let (all, c, w) = timed(|| {
@@ -215,6 +227,7 @@ fn measure(photo: &Photo, references: &[LocalFeatures], limits: &ImageLimits) ->
         cpu,
         wall,
         verified_own: own.is_some(),
+        voted_own: voted.contains(&photo.seed),
         hashes: hashes.len(),
         keypoints: query.len(),
     }
@@ -234,11 +247,18 @@ fn ms(d: Duration) -> String {
 }
 
 /// The whole query of one photo, as the matcher runs it with verification of the weak
-/// candidates: hashes, then features (decoding again), then 8 verifications.
-fn whole_query(photo: &Photo, references: &[LocalFeatures], limits: &ImageLimits) -> usize {
+/// candidates: hashes, then features (decoding again), the descriptor votes, then 8
+/// verifications.
+fn whole_query(
+    photo: &Photo,
+    references: &[LocalFeatures],
+    descriptors: &DescriptorIndex<u64>,
+    limits: &ImageLimits,
+) -> usize {
     let hashes = hash_query(&photo.bytes, limits).expect("hashes");
     let rgb = QuerySteps::decode(&photo.bytes, limits).expect("decodes");
     let query = extract(&to_gray(&rgb), &QUERY_FEATURES);
+    std::hint::black_box(descriptors.top(&query, MAX_FEATURE_CANDIDATES));
     let verified = references
         .iter()
         .filter(|r| verify(r, &query, &VERIFY_PARAMS).is_some())
@@ -251,6 +271,15 @@ fn main() {
     let limits = ImageLimits::default();
     let photos = photos(a.images);
     let references: Vec<Vec<LocalFeatures>> = photos.iter().map(candidates).collect();
+    // Every photo's logo and its 7 others, registered in one descriptor index: the feature
+    // candidates are voted among all of them (192 registrations for 24 photos).
+    let mut descriptors = DescriptorIndex::default();
+    for (photo, refs) in photos.iter().zip(&references) {
+        descriptors.insert(photo.seed, &refs[0]);
+        for (k, other) in refs.iter().enumerate().skip(1) {
+            descriptors.insert(50_000 + photo.seed * 8 + k as u64, other);
+        }
+    }
     // The steps are `hash_query`, exactly.
     for photo in &photos {
         let rgb = QuerySteps::decode(&photo.bytes, &limits).expect("decodes");
@@ -283,7 +312,9 @@ fn main() {
     // Per photo: the median of its runs, step by step.
     let mut per_photo: Vec<Sample> = Vec::new();
     for (photo, refs) in photos.iter().zip(&references) {
-        let runs: Vec<Sample> = (0..a.runs).map(|_| measure(photo, refs, &limits)).collect();
+        let runs: Vec<Sample> = (0..a.runs)
+            .map(|_| measure(photo, refs, &descriptors, &limits))
+            .collect();
         let step_median = |f: fn(&Sample) -> &[Duration; STEPS.len()]| -> [Duration; STEPS.len()] {
             std::array::from_fn(|i| median(runs.iter().map(|s| f(s)[i]).collect()))
         };
@@ -291,11 +322,13 @@ fn main() {
             cpu: step_median(|s| &s.cpu),
             wall: step_median(|s| &s.wall),
             verified_own: runs[0].verified_own,
+            voted_own: runs[0].voted_own,
             hashes: runs[0].hashes,
             keypoints: runs[0].keypoints,
         });
     }
-    let whole_of = |s: &Sample| s.cpu[HASH_QUERY] + s.cpu[7] + s.cpu[8] + s.cpu[VERIFY_8];
+    let whole_of =
+        |s: &Sample| s.cpu[HASH_QUERY] + s.cpu[7] + s.cpu[8] + s.cpu[VOTES] + s.cpu[VERIFY_8];
     let whole: Vec<Duration> = per_photo.iter().map(whole_of).collect();
     let whole_mean = mean(&whole);
     println!();
@@ -326,7 +359,7 @@ fn main() {
             .collect::<Vec<_>>(),
     );
     println!(
-        "| **whole query** (hash_query + features + verify N = 8) | {} | **{}** | | 100 % |",
+        "| **whole query** (hash_query + features + votes + verify N = 8) | {} | **{}** | | 100 % |",
         ms(median(whole.clone())),
         ms(whole_mean)
     );
@@ -337,7 +370,7 @@ fn main() {
             .collect::<Vec<_>>(),
     );
     println!(
-        "| whole query, decoded once (`hash_query_decoded` + features of the same pixels + verify N = 8) | | **{}** | | {:.0} % |",
+        "| whole query, decoded once (`hash_query_decoded` + features of the same pixels + votes + verify N = 8) | | **{}** | | {:.0} % |",
         ms(once),
         100.0 * once.as_secs_f64() / whole_mean.as_secs_f64()
     );
@@ -373,14 +406,16 @@ fn main() {
         ))
     );
     println!(
-        "per photo: {:.0} hashes, {:.0} keypoints (means); own logo verified in {}/{} photos",
+        "per photo: {:.0} hashes, {:.0} keypoints (means); own logo verified in {}/{} photos, among the top 8 votes of {} registrations in {}",
         per_photo.iter().map(|s| s.hashes).sum::<usize>() as f64 / per_photo.len() as f64,
         per_photo.iter().map(|s| s.keypoints).sum::<usize>() as f64 / per_photo.len() as f64,
         per_photo.iter().filter(|s| s.verified_own).count(),
-        per_photo.len()
+        per_photo.len(),
+        descriptors.len(),
+        per_photo.iter().filter(|s| s.voted_own).count(),
     );
     for threads in [1, a.threads] {
-        scaling(threads, &a, &photos, &references, &limits);
+        scaling(threads, &a, &photos, &references, &descriptors, &limits);
     }
 }
 
@@ -390,6 +425,7 @@ fn scaling(
     a: &Args,
     photos: &[Photo],
     references: &[Vec<LocalFeatures>],
+    descriptors: &DescriptorIndex<u64>,
     limits: &ImageLimits,
 ) {
     let jobs = photos.len() * a.runs;
@@ -406,7 +442,12 @@ fn scaling(
                             break;
                         }
                         let i = job % photos.len();
-                        std::hint::black_box(whole_query(&photos[i], &references[i], limits));
+                        std::hint::black_box(whole_query(
+                            &photos[i],
+                            &references[i],
+                            descriptors,
+                            limits,
+                        ));
                     }
                     thread_cpu() - cpu
                 })

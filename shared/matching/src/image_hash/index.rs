@@ -15,7 +15,7 @@ use takedown_model::RegionHash;
 
 use super::phash::hamming_bytes;
 use super::specificity::{Specificity, SpecificityPolicy};
-use crate::verify::{LocalFeatures, Verification, VerifyParams, VerifyPolicy};
+use crate::verify::{DescriptorIndex, LocalFeatures, Verification, VerifyParams, VerifyPolicy};
 
 /// Ramped hashes ([`super::PHASH64R`], [`super::SHAPE64R`]) are held this many bits tighter
 /// than the plain kind they stand beside: the ramp fixes a symmetric logo's bits, but it also makes
@@ -167,6 +167,8 @@ struct Entry {
 pub struct ImageIndex {
     entries: Vec<Entry>,
     policy: SpecificityPolicy,
+    /// Every kept registration's descriptors, by right: the feature candidates.
+    descriptors: DescriptorIndex<String>,
 }
 
 impl ImageIndex {
@@ -182,6 +184,7 @@ impl ImageIndex {
         ImageIndex {
             entries: Vec::new(),
             policy,
+            descriptors: DescriptorIndex::default(),
         }
     }
 
@@ -208,6 +211,9 @@ impl ImageIndex {
         let features = features
             .filter(|f| !judged.too_generic && !f.is_empty())
             .map(Arc::new);
+        if let Some(features) = &features {
+            self.descriptors.insert(entry.right_id.clone(), features);
+        }
         self.entries.push(Entry {
             right_id: entry.right_id,
             view: entry.view,
@@ -221,6 +227,7 @@ impl ImageIndex {
     /// Removes every image of a right (it was withdrawn or is being re-registered).
     pub fn remove_right(&mut self, right_id: &str) {
         self.entries.retain(|e| e.right_id != right_id);
+        self.descriptors.remove(&right_id.to_owned());
     }
 
     /// Number of registered images.
@@ -334,6 +341,10 @@ impl References for ImageIndex {
                 })
             })
             .collect()
+    }
+
+    fn feature_candidates(&self, query: &LocalFeatures, k: usize) -> Vec<String> {
+        self.descriptors.top(query, k)
     }
 
     fn rights_with_features(&self) -> Vec<&str> {

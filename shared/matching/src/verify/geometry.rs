@@ -28,10 +28,14 @@ pub struct VerifyParams {
     /// The inliers must spread over at least this fraction of the registered image's
     /// keypoint extent in each direction (not a single corner of it).
     pub min_spread: f32,
+    /// Under [`super::VerifyPolicy::Confirmed`], a hash hit stands by itself only at this
+    /// calibrated score or above (`image_score_for`); below it, it stands only when its
+    /// right is verified in the photo.
+    pub hash_alone_min_score: f32,
 }
 
-/// The verification's parameters: `min_inliers` chosen on the fit split of
-/// `bench/matching` (REPORT.md, "Verification").
+/// The verification's parameters: `min_inliers` and `hash_alone_min_score` chosen on the
+/// fit split of `bench/matching` (REPORT.md, "Verification").
 pub const VERIFY_PARAMS: VerifyParams = VerifyParams {
     ratio: 0.8,
     max_distance: 64,
@@ -42,7 +46,16 @@ pub const VERIFY_PARAMS: VerifyParams = VerifyParams {
     min_scale: 0.08,
     max_side_ratio: 3.0,
     min_spread: 0.3,
+    hash_alone_min_score: HASH_ALONE_MIN_SCORE,
 };
+
+/// The calibrated score at which a hash hit stands without verification under
+/// [`super::VerifyPolicy::Confirmed`]: the lowest score at which at most 1 % of the `fit`
+/// split's distractors are flagged by hashes alone (`bench/matching/score.py`'s "≤ 1 %"
+/// threshold, REPORT.md "Candidates from local features and a confirmed policy"): strictly
+/// above 0.9231, the fifth-best fit distractor's score; no calibrated score lies between
+/// 0.9231 and 0.93.
+pub const HASH_ALONE_MIN_SCORE: f32 = 0.93;
 
 /// A registered image found in a listing photo.
 #[derive(Debug, Clone, PartialEq)]

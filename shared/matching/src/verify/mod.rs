@@ -8,13 +8,18 @@
 //! uses it to confirm the weak pairs the hashes find and, when asked, to look for every
 //! registered image the hashes found nothing for.
 
+pub mod candidates;
 pub mod features;
 pub mod geometry;
+
+pub use candidates::{CANDIDATE_PARAMS, CandidateParams, DescriptorIndex, MAX_FEATURE_CANDIDATES};
 
 pub use features::{
     FeatureParams, Keypoint, LocalFeatures, QUERY_FEATURES, REFERENCE_FEATURES, extract, to_gray,
 };
-pub use geometry::{VERIFY_PARAMS, Verification, VerifyParams, match_descriptors, verify};
+pub use geometry::{
+    HASH_ALONE_MIN_SCORE, VERIFY_PARAMS, Verification, VerifyParams, match_descriptors, verify,
+};
 
 use crate::decode::{ImageError, ImageLimits};
 
@@ -37,12 +42,20 @@ pub enum VerifyPolicy {
     /// Never: hashes alone (the matcher before this stage).
     Off,
     /// On the rights the hashes found a pair with that did not stand (a loose window or
-    /// silhouette), at most `max_candidates` of them, closest first.
-    #[default]
+    /// silhouette), at most `max_candidates` of them, closest first (the default before
+    /// `Confirmed`).
     Weak,
     /// As `Weak`, and when the hashes found nothing at all for a photo, against every
     /// registered image (costly: see `examples/verify_cost.rs`).
     WeakThenAll,
+    /// Every photo is verified against the registrations its local features vote for (at
+    /// most [`MAX_FEATURE_CANDIDATES`], from the index's [`DescriptorIndex`]) and against
+    /// the hashes' weak candidates; a hash hit stands by itself only at a calibrated score
+    /// of [`VerifyParams::hash_alone_min_score`] or more, and below it only when its right
+    /// is verified in the photo. The default: better than `Weak` on every family and on
+    /// flagged distractors on `bench/matching`'s fit split (REPORT.md).
+    #[default]
+    Confirmed,
 }
 
 /// At most this many weak candidate rights are verified per photo.
@@ -298,5 +311,94 @@ mod tests {
         );
         let found: Vec<&str> = all.iter().map(|(h, _)| h.right_id.as_str()).collect();
         assert_eq!(found, ["pasted"]);
+    }
+
+    #[test]
+    fn confirmed_verifies_feature_candidates_and_holds_weak_hash_hits_to_verification() {
+        use crate::{IMAGE_THRESHOLDS, ImageIndex, IndexedImage, SpecificityPolicy};
+        let mut photo = ground(9, 640, 640);
+        paste(
+            &mut photo,
+            &logo(42, 256),
+            [[80.0, 120.0], [230.0, 70.0], [280.0, 215.0], [130.0, 265.0]],
+        );
+        let mut bytes = Vec::new();
+        photo
+            .write_to(
+                &mut std::io::Cursor::new(&mut bytes),
+                image::ImageFormat::Png,
+            )
+            .expect("png");
+        let limits = crate::ImageLimits::default();
+        let hashes = crate::hash_query(&bytes, &limits).expect("hashed");
+        let query = features_from_bytes(&bytes, &limits, &QUERY_FEATURES).expect("features");
+        let window = hashes
+            .iter()
+            .find(|h| h.algorithm == crate::PHASH64 && h.region.is_some())
+            .expect("a window")
+            .clone();
+        let mut index = ImageIndex::with_policy(SpecificityPolicy::off());
+        // "hashed-there" and "hashed-elsewhere" share one of the photo's window hashes
+        // exactly (a hash hit); only the first is in the photo. "features-only" has no
+        // hash at all and is in the photo too (as a second registration of logo 42).
+        for (right, seed, hashed) in [
+            ("hashed-there", 42, true),
+            ("hashed-elsewhere", 77, true),
+            ("features-only", 42, false),
+        ] {
+            let image = IndexedImage {
+                right_id: right.into(),
+                view: "logo".into(),
+                digest: String::new(),
+                hashes: if hashed {
+                    vec![window.clone()]
+                } else {
+                    Vec::new()
+                },
+                variants: Vec::new(),
+            };
+            index.insert_with_features(image, Some(reference(seed)));
+        }
+        let rights = |policy, params: &VerifyParams| {
+            let mut found: Vec<(String, String)> = index
+                .query_verified(
+                    &hashes,
+                    IMAGE_THRESHOLDS,
+                    || Some(query.clone()),
+                    policy,
+                    params,
+                )
+                .into_iter()
+                .map(|(h, _)| (h.right_id, h.algorithm))
+                .collect();
+            found.sort();
+            found
+        };
+        let weak = rights(VerifyPolicy::Weak, &VERIFY_PARAMS);
+        assert_eq!(weak.len(), 2, "both hash hits stand by hashes: {weak:?}");
+        // Every hash hit below an unreachable score must be verified: the registration
+        // that is not in the photo no longer stands; the one without hashes is found by
+        // its descriptors' votes.
+        let strict = VerifyParams {
+            hash_alone_min_score: 1.01,
+            ..VERIFY_PARAMS
+        };
+        let confirmed = rights(VerifyPolicy::Confirmed, &strict);
+        assert_eq!(
+            confirmed,
+            [
+                ("features-only".to_string(), VERIFIED_ORB.to_string()),
+                ("hashed-there".to_string(), VERIFIED_ORB.to_string()),
+            ]
+        );
+        // Without the photo's features, a hash hit below the score does not stand.
+        let blind = index.query_verified(
+            &hashes,
+            IMAGE_THRESHOLDS,
+            || None,
+            VerifyPolicy::Confirmed,
+            &strict,
+        );
+        assert!(blind.is_empty(), "{blind:?}");
     }
 }

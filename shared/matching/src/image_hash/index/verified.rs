@@ -5,8 +5,10 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{ImageHit, Thresholds, sort_hits};
+use crate::score::image_score_for;
 use crate::verify::{
-    LocalFeatures, MAX_WEAK_CANDIDATES, VERIFIED_ORB, Verification, VerifyParams, VerifyPolicy,
+    LocalFeatures, MAX_FEATURE_CANDIDATES, MAX_WEAK_CANDIDATES, VERIFIED_ORB, Verification,
+    VerifyParams, VerifyPolicy,
 };
 
 /// A registered image with its local features, as an index holds it.
@@ -28,6 +30,9 @@ pub trait References {
     fn references_of(&self, right: &str) -> Vec<Reference<'_>>;
     /// Every right with at least one image with features, in registration order.
     fn rights_with_features(&self) -> Vec<&str>;
+    /// The (at most) `k` rights whose registered images' descriptors the photo's features
+    /// vote for most ([`crate::verify::DescriptorIndex::top`]), most votes first.
+    fn feature_candidates(&self, query: &LocalFeatures, k: usize) -> Vec<String>;
 }
 
 /// Each right's pairs (`candidates`, as for [`decide_then_verify`]) decided by `thresholds`,
@@ -50,8 +55,11 @@ pub fn decide_all(
 /// [`MAX_WEAK_CANDIDATES`]) stand when one of their registered images is found in the
 /// photo's features, which `query` gives and is called only when some right is to be
 /// verified. Under [`VerifyPolicy::WeakThenAll`], when nothing stood, every right with
-/// features is tried. Sorted by distance (verified hits have 0), more inliers first, then
-/// right id.
+/// features is tried. Under [`VerifyPolicy::Confirmed`], a hit that stands by its hashes at
+/// a calibrated score below `params.hash_alone_min_score` stands only when its right is
+/// verified, and the rights the photo's features vote for are verified as well (the
+/// features are then always asked for; without them such a hit does not stand). Sorted by
+/// distance (verified hits have 0), more inliers first, then right id.
 pub fn decide_then_verify(
     index: &(impl References + ?Sized),
     candidates: HashMap<&str, Vec<(ImageHit, Option<u32>)>>,
@@ -62,6 +70,8 @@ pub fn decide_then_verify(
 ) -> Vec<(ImageHit, Option<Verification>)> {
     let mut hits = Vec::new();
     let mut weak: Vec<(&str, i64)> = Vec::new();
+    // Rights whose hash hit is too weak to stand alone under `Confirmed`.
+    let mut to_confirm: Vec<&str> = Vec::new();
     for (right, pairs) in candidates {
         // How far the closest pair was beyond its search radius' strict part: the weak
         // candidates' order.
@@ -71,32 +81,58 @@ pub fn decide_then_verify(
             .min()
             .unwrap_or(0);
         match thresholds.decide_capped(pairs) {
-            Some(hit) => hits.push((hit, None)),
+            Some(hit)
+                if policy != VerifyPolicy::Confirmed
+                    || image_score_for(&hit) >= params.hash_alone_min_score =>
+            {
+                hits.push((hit, None));
+            }
+            Some(_) => to_confirm.push(right),
             None => weak.push((right, closeness)),
         }
     }
     weak.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(b.0)));
     weak.truncate(MAX_WEAK_CANDIDATES);
-    let mut to_try: Vec<&str> = weak.into_iter().map(|(r, _)| r).collect();
+    to_confirm.sort_unstable();
+    let mut to_try: Vec<String> = to_confirm
+        .into_iter()
+        .chain(weak.into_iter().map(|(r, _)| r))
+        .map(str::to_owned)
+        .collect();
     if policy == VerifyPolicy::WeakThenAll && hits.is_empty() {
-        let weak: HashSet<&str> = to_try.iter().copied().collect();
-        let rest: Vec<&str> = index
+        let weak: HashSet<&str> = to_try.iter().map(String::as_str).collect();
+        let rest: Vec<String> = index
             .rights_with_features()
             .into_iter()
             .filter(|r| !weak.contains(r))
+            .map(str::to_owned)
             .collect();
         to_try.extend(rest);
     }
-    // The photo's features are computed only when some right is to be verified.
-    let query = (policy != VerifyPolicy::Off && !to_try.is_empty())
-        .then(query)
-        .flatten();
+    // The photo's features are computed only when some right is to be verified (under
+    // `Confirmed`, always: they name the candidates).
+    let wanted = match policy {
+        VerifyPolicy::Off => false,
+        VerifyPolicy::Confirmed => true,
+        VerifyPolicy::Weak | VerifyPolicy::WeakThenAll => !to_try.is_empty(),
+    };
+    let query = wanted.then(query).flatten();
+    if let (VerifyPolicy::Confirmed, Some(features)) = (policy, &query) {
+        let standing: HashSet<&str> = hits.iter().map(|(h, _)| h.right_id.as_str()).collect();
+        let mut tried: HashSet<String> = to_try.iter().cloned().collect();
+        let voted: Vec<String> = index
+            .feature_candidates(features, MAX_FEATURE_CANDIDATES)
+            .into_iter()
+            .filter(|r| !standing.contains(r.as_str()) && tried.insert(r.clone()))
+            .collect();
+        to_try.extend(voted);
+    }
     let Some(query) = query else {
         let mut plain: Vec<ImageHit> = hits.into_iter().map(|(h, _)| h).collect();
         sort_hits(&mut plain);
         return plain.into_iter().map(|h| (h, None)).collect();
     };
-    for right in to_try {
+    for right in &to_try {
         if let Some(found) = verify_right(&index.references_of(right), &query, params) {
             hits.push(found);
         }
