@@ -129,7 +129,7 @@ impl Actioner {
                 captures.push(capture);
             }
         }
-        let filed = compose::filed(
+        let mut filed = compose::filed(
             &found,
             &right,
             &owner,
@@ -137,6 +137,12 @@ impl Actioner {
             &captures,
             &self.policy,
         );
+        // Each capture's place in the evidence log, proven against the latest checkpoint.
+        for item in &mut filed.items {
+            for evidence in &mut item.evidence {
+                evidence.log = self.store.log_reference(&evidence.capture_id).await?;
+            }
+        }
         if let Err(incomplete) = validate::validate(&filed) {
             // Nothing incomplete is sent: a person completes the owner's details and reviews.
             events::Event::NoticeIncomplete {
