@@ -111,6 +111,8 @@ pub struct BundleSummary {
     pub tree_size: u64,
     /// What the time rests on.
     pub time_source: String,
+    /// What went wrong without spoiling the bundle (a TSA that failed).
+    pub warnings: Vec<String>,
 }
 
 /// Writes the bundle of a notice (by its id, or its platform case id) to `out`. With a
@@ -143,14 +145,17 @@ pub async fn bundle(
             )
         })?;
     let signed = evidence_log::checkpoint_now(store, key).await?;
-    let stamp = match tsa {
-        Some(tsa) => Some(
-            evidence_log::timestamp_checkpoint(store, tsa, &signed)
-                .await
-                .map_err(anyhow::Error::from)?,
-        ),
-        None => None,
-    };
+    // A TSA that fails leaves the bundle without third-party time, said so; the rest of
+    // the evidence holds without it.
+    let mut warnings = Vec::new();
+    if let Some(tsa) = tsa
+        && let Err(failure) = evidence_log::timestamp_checkpoint(store, tsa, &signed).await
+    {
+        warnings.push(format!(
+            "checkpoint {} not time-stamped: {failure}",
+            signed.size
+        ));
+    }
     let stored_stamp = store.checkpoint_timestamp(signed.size).await?;
 
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
@@ -262,9 +267,7 @@ pub async fn bundle(
                 pem.push_str(&pem_certificate(other));
             }
             files.push((TSA_CERTS.into(), pem.into_bytes()));
-            let tsa_url = stamp
-                .as_ref()
-                .map_or(stored.tsa_url.as_str(), |s| s.tsa_url.as_str());
+            let tsa_url = &stored.tsa_url;
             (
                 format!(
                     "RFC 3161 timestamp by {tsa_url}: the checkpoint existed at {}",
@@ -301,6 +304,7 @@ pub async fn bundle(
         captures: capture_count,
         tree_size: signed.size,
         time_source,
+        warnings,
     })
 }
 
@@ -692,6 +696,48 @@ pub fn verify(
                 ),
             ),
         }
+    }
+
+    // Every capture the notice cites is in the bundle, proven: a capture left out would
+    // otherwise go unnoticed.
+    let notice_leaves: Vec<&BundledLeaf> = manifest
+        .leaves
+        .iter()
+        .filter(|l| l.kind == "notice")
+        .collect();
+    match notice_leaves.as_slice() {
+        [notice] => {
+            let payload = notice
+                .files
+                .keys()
+                .find_map(|name| files.get(name))
+                .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(bytes).ok())
+                .unwrap_or_default();
+            let payload = match payload.get("data") {
+                Some(data) if data.is_object() => data.clone(),
+                _ => payload,
+            };
+            for capture in cited_captures(&payload) {
+                if !manifest
+                    .leaves
+                    .iter()
+                    .any(|l| l.kind == "capture" && l.id == capture)
+                {
+                    report.fail(
+                        MANIFEST,
+                        Failure::Tampered,
+                        format!(
+                            "the notice cites capture {capture}, which the bundle does not hold"
+                        ),
+                    );
+                }
+            }
+        }
+        others => report.fail(
+            MANIFEST,
+            Failure::Tampered,
+            format!("{} notice leaves, not one", others.len()),
+        ),
     }
 
     // 5: the notice's older checkpoints.

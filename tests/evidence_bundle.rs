@@ -291,6 +291,33 @@ fn a_demo_notice_bundles_verifies_offline_and_every_tampering_is_named() {
         text(&out.stdout)
     );
 
+    // A capture quietly left out: its leaf and files gone from the bundle and manifest.
+    let changed = tampered(&bundle, "dropped", |files| {
+        let mut manifest: serde_json::Value =
+            serde_json::from_slice(&files["manifest.json"]).expect("manifest");
+        let leaves = manifest["leaves"].as_array_mut().expect("leaves");
+        let at = leaves
+            .iter()
+            .position(|l| l["kind"] == "capture")
+            .expect("a capture");
+        let dropped = leaves.remove(at);
+        files.remove(dropped["leaf_file"].as_str().expect("file"));
+        for name in dropped["files"].as_object().expect("files").keys() {
+            files.remove(name);
+        }
+        files.insert(
+            "manifest.json".into(),
+            serde_json::to_vec(&manifest).expect("json"),
+        );
+    });
+    let out = verify(&changed);
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("which the bundle does not hold"),
+        "{}",
+        text(&out.stdout)
+    );
+
     let changed = tampered(&bundle, "note", |files| {
         let note = text(&files["log/checkpoint.note"]);
         let mut lines: Vec<&str> = note.split('\n').collect();

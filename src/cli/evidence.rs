@@ -261,6 +261,9 @@ async fn bundle(args: BundleArgs) -> anyhow::Result<ExitCode> {
         &args.out,
     )
     .await?;
+    for warning in &summary.warnings {
+        eprintln!("warning: {warning}");
+    }
     println!(
         "{}: notice {} with {} captures, proven against checkpoint {}; {}",
         args.out.display(),

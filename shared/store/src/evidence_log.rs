@@ -623,7 +623,90 @@ mod tests {
         integrators_racing_place_each_leaf_once,
         a_notice_joins_the_log_when_it_was_sent,
         a_case_event_joins_the_log_with_its_row,
+        a_capture_reference_is_proven_once_a_checkpoint_covers_it,
     );
+
+    async fn a_capture_reference_is_proven_once_a_checkpoint_covers_it(store: Store) {
+        let first = capture("cap_1", "http://shop.test/1");
+        store.insert_capture(&first).await.expect("capture");
+        assert_eq!(store.log_reference("cap_none").await.expect("read"), None);
+        let pending = store
+            .log_reference("cap_1")
+            .await
+            .expect("read")
+            .expect("a leaf");
+        assert_eq!(pending.leaf_index, 0, "integrated on the way");
+        assert!(pending.inclusion.is_none() && pending.pending.is_some());
+
+        store
+            .insert_capture(&capture("cap_2", "http://shop.test/2"))
+            .await
+            .expect("capture");
+        let size = store.integrate_log().await.expect("integrate");
+        let root = store.log_root(size).await.expect("root");
+        let key = takedown_tlog::LogKey::from_seed("test/log", &[7; 32]).expect("key");
+        let note = key
+            .sign(&takedown_tlog::Checkpoint {
+                origin: "test/log".into(),
+                size,
+                root,
+            })
+            .expect("sign");
+        store
+            .put_checkpoint(size, &root.to_string(), &note)
+            .await
+            .expect("checkpoint");
+        store
+            .put_checkpoint_timestamp(
+                size,
+                "http://tsa.test/",
+                b"query",
+                b"reply",
+                "2026-12-08T00:00:00Z",
+            )
+            .await
+            .expect("timestamp");
+        let stamp = store
+            .checkpoint_timestamp(size)
+            .await
+            .expect("read")
+            .expect("stored");
+        assert_eq!(
+            (stamp.query.as_slice(), stamp.reply.as_slice()),
+            (&b"query"[..], &b"reply"[..])
+        );
+        assert_eq!(
+            store.checkpoint(size).await.expect("read").map(|c| c.note),
+            Some(note.clone())
+        );
+
+        let proven = store
+            .log_reference("cap_1")
+            .await
+            .expect("read")
+            .expect("a leaf");
+        let inclusion = proven.inclusion.expect("proven");
+        assert_eq!(
+            (inclusion.tree_size, inclusion.checkpoint.as_str()),
+            (size, note.as_str())
+        );
+        let proof: Vec<Hash> = inclusion
+            .proof
+            .iter()
+            .map(|h| Hash::parse_hash(h).expect("base64"))
+            .collect();
+        merkle::verify_inclusion(
+            &proof,
+            0,
+            size,
+            root,
+            merkle::leaf_hash(capture_leaf(&first).as_bytes()),
+        )
+        .expect("the proof holds");
+        let timestamp = inclusion.timestamp.expect("with its timestamp");
+        assert_eq!(timestamp.gen_time, "2026-12-08T00:00:00Z");
+        assert_eq!(timestamp.reply, BASE64_STANDARD.encode(b"reply"));
+    }
 
     async fn a_capture_is_one_leaf_however_often_it_is_written(store: Store) {
         let first = capture("cap_1", "http://shop.test/1");
