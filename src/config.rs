@@ -12,6 +12,8 @@
 //! auto_file_threshold = 0.8
 //! [evidence]
 //! checkpoint_every_secs = 300   # signed checkpoints of the evidence log; 0: off
+//! tsa_url = "https://tsa.example/tsr"   # optional: RFC 3161 timestamps over each checkpoint
+//! tsa_ca_file = "certs/tsa-ca.pem"      # the CA (or TSA certificate) its tokens must chain to
 //! [matcher]
 //! verification = "confirmed"  # or "off", "weak", "weak_then_all": local-feature checks
 //! [[sources]]
@@ -102,7 +104,7 @@ pub struct Config {
 
 /// The `[evidence]` table: how often a process that runs the notifier signs a checkpoint of
 /// the evidence log (`takedown evidence checkpoint` does it on demand).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EvidenceConfig {
     /// Seconds between signed checkpoints while the log grows (default 300); 0 turns them
@@ -111,6 +113,16 @@ pub struct EvidenceConfig {
     /// deployment's key.
     #[serde(default = "default_checkpoint_every_secs")]
     pub checkpoint_every_secs: u64,
+    /// A Time Stamping Authority (RFC 3161, HTTP POST of `application/timestamp-query`)
+    /// that stamps each new checkpoint. Without one checkpoints are still signed, and the
+    /// evidence says that no third-party time exists.
+    #[serde(default)]
+    pub tsa_url: Option<String>,
+    /// The certificate(s) (PEM, or one DER) the TSA's tokens must chain to; relative to the
+    /// config file. Without it a token's signature is checked with the certificate it
+    /// carries, and the evidence says its chain was not checked.
+    #[serde(default)]
+    pub tsa_ca_file: Option<PathBuf>,
 }
 
 fn default_checkpoint_every_secs() -> u64 {
@@ -121,6 +133,8 @@ impl Default for EvidenceConfig {
     fn default() -> Self {
         Self {
             checkpoint_every_secs: default_checkpoint_every_secs(),
+            tsa_url: None,
+            tsa_ca_file: None,
         }
     }
 }
@@ -142,6 +156,9 @@ impl Config {
             if let Some(ca) = &mut platform.ca_file {
                 *ca = base.join(&*ca);
             }
+        }
+        if let Some(ca) = &mut config.evidence.tsa_ca_file {
+            *ca = base.join(&*ca);
         }
         config
             .check()

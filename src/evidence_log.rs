@@ -1,7 +1,9 @@
 //! `takedown evidence log-key|checkpoint|prove|verify-consistency`: the evidence
 //! transparency log as an outsider checks it — the log's verifier key, signed checkpoints
 //! (C2SP signed notes), inclusion proofs of a capture or a notice, and consistency with an
-//! older checkpoint (a fork or a rewrite refused).
+//! older checkpoint (a fork or a rewrite refused). A configured Time Stamping Authority
+//! stamps each new checkpoint (RFC 3161, [`Tsa`]); without one, what shows the evidence
+//! says that no third-party time exists ([`NO_TIMESTAMP`]).
 //!
 //! The signing key comes from `TAKEDOWN_LOG_KEY` (the key itself, `PRIVATE+KEY+…`, or a
 //! file holding it) or else the data directory's `log-key` file, generated on first use
@@ -16,8 +18,10 @@ use takedown_store::{
     evidence_log::{LeafKind, capture_leaf, notice_leaf},
 };
 use takedown_tlog::{
-    Checkpoint, LogKey, checkpoint,
+    Checkpoint, LogKey, TimestampError, TimestampQuery, TrustAnchors, VerifiedTimestamp,
+    checkpoint,
     merkle::{self, Hash},
+    timestamp::{self, verify_reply},
 };
 
 /// The environment variable holding the log's private key, or a path to a file holding it.
@@ -80,6 +84,220 @@ fn create_key_file(path: &Path) -> anyhow::Result<LogKey> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read_key_file(path),
         Err(e) => Err(e).with_context(|| format!("creating the log key {}", path.display())),
     }
+}
+
+/// What the evidence says of its time when no TSA stamped the checkpoint.
+pub const NO_TIMESTAMP: &str = "no trusted timestamp: no Time Stamping Authority stamped this checkpoint, so its time is only our own clock's";
+/// The largest TSA reply read (a token with its certificates is a few KiB).
+const TSA_REPLY_MAX_BYTES: usize = 1 << 20;
+/// How long a TSA may take to answer.
+const TSA_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A Time Stamping Authority to stamp checkpoints with, and what its tokens must chain to.
+#[derive(Debug, Clone)]
+pub struct Tsa {
+    /// Where queries are POSTed.
+    pub url: String,
+    /// The certificates its tokens must chain to; empty when none was configured.
+    pub anchors: TrustAnchors,
+}
+
+impl Tsa {
+    /// The TSA at `url`, trusting the certificates in `ca_file` (PEM or DER) when given.
+    pub fn new(url: &str, ca_file: Option<&Path>) -> anyhow::Result<Self> {
+        let parsed = reqwest::Url::parse(url).with_context(|| format!("TSA URL {url:?}"))?;
+        anyhow::ensure!(
+            matches!(parsed.scheme(), "http" | "https"),
+            "TSA URL {url:?} is not http or https"
+        );
+        let anchors = ca_file.map(read_anchors).transpose()?.unwrap_or_default();
+        Ok(Self {
+            url: url.to_owned(),
+            anchors,
+        })
+    }
+
+    /// The TSA a config's `[evidence]` names (with `url` and `ca_file` overriding it), if
+    /// any.
+    pub fn configured(
+        evidence: Option<&crate::config::EvidenceConfig>,
+        url: Option<&str>,
+        ca_file: Option<&Path>,
+    ) -> anyhow::Result<Option<Self>> {
+        let url = url.or(evidence.and_then(|e| e.tsa_url.as_deref()));
+        let ca_file = ca_file.or(evidence.and_then(|e| e.tsa_ca_file.as_deref()));
+        url.map(|url| Self::new(url, ca_file)).transpose()
+    }
+}
+
+/// The TSA trust anchors in a certificate file (PEM, or one DER certificate).
+pub fn read_anchors(path: &Path) -> anyhow::Result<TrustAnchors> {
+    let bytes = takedown_fsread::read(path, takedown_fsread::DOCUMENT_MAX_BYTES)
+        .with_context(|| format!("reading the TSA CA file {}", path.display()))?;
+    TrustAnchors::from_pem_or_der(&bytes)
+        .with_context(|| format!("the TSA CA file {}", path.display()))
+}
+
+/// A checkpoint's timestamp as checked.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimestampReport {
+    /// The TSA that issued it.
+    pub tsa_url: String,
+    /// The token's `genTime`: when the TSA attests the checkpoint existed (RFC 3339 UTC).
+    pub gen_time: String,
+    /// The token's serial number, hex.
+    pub serial: String,
+    /// The TSA's policy OID.
+    pub policy: String,
+    /// Whether the TSA certificate was checked against a configured trust anchor.
+    pub chain_checked: bool,
+}
+
+impl TimestampReport {
+    fn new(tsa_url: &str, verified: &VerifiedTimestamp) -> Self {
+        Self {
+            tsa_url: tsa_url.to_owned(),
+            gen_time: verified.gen_time.clone(),
+            serial: verified.serial.clone(),
+            policy: verified.policy.clone(),
+            chain_checked: verified.anchored,
+        }
+    }
+}
+
+/// Why a checkpoint could not be stamped.
+#[derive(Debug, thiserror::Error)]
+pub enum TimestampFailure {
+    /// The TSA could not be reached, or answered other than 200 with a reply.
+    #[error("the TSA {url} did not answer: {reason}")]
+    Unreachable {
+        /// The TSA.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The TSA's reply did not verify (see [`TimestampError`]).
+    #[error("the TSA {url}'s reply was refused: {error}")]
+    Refused {
+        /// The TSA.
+        url: String,
+        /// The broken link.
+        error: TimestampError,
+    },
+    /// The checkpoint or the store failed us.
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Stamps a stored checkpoint with `tsa` (RFC 3161 over the SHA-256 of the note's signed
+/// text), verifies the reply fully and stores it; a checkpoint already stamped is
+/// re-verified and reported as it is.
+pub async fn timestamp_checkpoint(
+    store: &Store,
+    tsa: &Tsa,
+    signed: &SignedCheckpoint,
+) -> Result<TimestampReport, TimestampFailure> {
+    let text = checkpoint::signed_text(&signed.note)
+        .map_err(|e| anyhow::anyhow!("checkpoint {}: {e}", signed.size))?;
+    if let Some(stored) = store
+        .checkpoint_timestamp(signed.size)
+        .await
+        .map_err(anyhow::Error::from)?
+    {
+        let imprint: [u8; 32] = timestamp::imprint_of(text.as_bytes());
+        let query =
+            TimestampQuery::from_der(&stored.query).map_err(|error| TimestampFailure::Refused {
+                url: stored.tsa_url.clone(),
+                error,
+            })?;
+        let verified = verify_reply(&stored.reply, &imprint, Some(query.nonce), &tsa.anchors)
+            .map_err(|error| TimestampFailure::Refused {
+                url: stored.tsa_url.clone(),
+                error,
+            })?;
+        return Ok(TimestampReport::new(&stored.tsa_url, &verified));
+    }
+    let query =
+        TimestampQuery::new(text.as_bytes()).map_err(|error| TimestampFailure::Refused {
+            url: tsa.url.clone(),
+            error,
+        })?;
+    let reply = post_query(&tsa.url, &query.der).await?;
+    let verified =
+        verify_reply(&reply, &query.imprint, Some(query.nonce), &tsa.anchors).map_err(|error| {
+            TimestampFailure::Refused {
+                url: tsa.url.clone(),
+                error,
+            }
+        })?;
+    store
+        .put_checkpoint_timestamp(
+            signed.size,
+            &tsa.url,
+            &query.der,
+            &reply,
+            &verified.gen_time,
+        )
+        .await
+        .map_err(anyhow::Error::from)?;
+    Ok(TimestampReport::new(&tsa.url, &verified))
+}
+
+/// POSTs a query (`application/timestamp-query`) and returns the reply's bytes.
+async fn post_query(url: &str, query: &[u8]) -> Result<Vec<u8>, TimestampFailure> {
+    let unreachable = |reason: String| TimestampFailure::Unreachable {
+        url: url.to_owned(),
+        reason,
+    };
+    let client = reqwest::Client::builder()
+        .timeout(TSA_TIMEOUT)
+        .build()
+        .map_err(|e| unreachable(e.to_string()))?;
+    let mut response = client
+        .post(url)
+        .header(reqwest::header::CONTENT_TYPE, "application/timestamp-query")
+        .body(query.to_vec())
+        .send()
+        .await
+        .map_err(|e| unreachable(e.to_string()))?;
+    if !response.status().is_success() {
+        return Err(unreachable(format!("HTTP {}", response.status())));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| unreachable(e.to_string()))?
+    {
+        let chunk: &[u8] = &chunk;
+        body.extend_from_slice(chunk);
+        if body.len() > TSA_REPLY_MAX_BYTES {
+            return Err(unreachable(format!(
+                "the reply is larger than {TSA_REPLY_MAX_BYTES} bytes"
+            )));
+        }
+    }
+    Ok(body)
+}
+
+/// The stored timestamp of the checkpoint over `size` leaves, re-verified against the
+/// checkpoint's text; `Ok(None)` when it has none, `Err` with the reason when it does not
+/// verify.
+pub async fn stored_timestamp(
+    store: &Store,
+    signed: &SignedCheckpoint,
+    anchors: &TrustAnchors,
+) -> anyhow::Result<Option<Result<TimestampReport, String>>> {
+    let Some(stored) = store.checkpoint_timestamp(signed.size).await? else {
+        return Ok(None);
+    };
+    let text = checkpoint::signed_text(&signed.note)?;
+    let imprint: [u8; 32] = timestamp::imprint_of(text.as_bytes());
+    let checked = TimestampQuery::from_der(&stored.query)
+        .and_then(|query| verify_reply(&stored.reply, &imprint, Some(query.nonce), anchors))
+        .map(|verified| TimestampReport::new(&stored.tsa_url, &verified))
+        .map_err(|e| e.to_string());
+    Ok(Some(checked))
 }
 
 /// A signed checkpoint of the log as it is now.
@@ -160,6 +378,10 @@ pub struct InclusionReport {
     pub checkpoint: String,
     /// The key that checks the checkpoint's signature.
     pub verifier_key: String,
+    /// The checkpoint's RFC 3161 timestamp, verified; `None` when it has none.
+    pub timestamp: Option<TimestampReport>,
+    /// What the time of this evidence rests on: the TSA's `genTime`, or [`NO_TIMESTAMP`].
+    pub time_source: String,
     /// Every check that failed; empty means the leaf verifies.
     pub problems: Vec<String>,
 }
@@ -174,7 +396,14 @@ impl InclusionReport {
 /// Proves a capture, notice or case event (by its leaf id) is in the log, against the latest checkpoint (a new
 /// one if the latest does not cover it yet), and checks the row still says what its leaf
 /// says.
-pub async fn prove(store: &Store, key: &LogKey, id: &str) -> anyhow::Result<InclusionReport> {
+/// The checkpoint's timestamp is re-verified against `anchors` (empty: its chain is not
+/// checked).
+pub async fn prove(
+    store: &Store,
+    key: &LogKey,
+    id: &str,
+    anchors: &TrustAnchors,
+) -> anyhow::Result<InclusionReport> {
     let mut found = None;
     for kind in [LeafKind::Capture, LeafKind::Notice, LeafKind::CaseEvent] {
         if let Some(leaf) = store.log_leaf(kind, id).await? {
@@ -241,6 +470,23 @@ pub async fn prove(store: &Store, key: &LogKey, id: &str) -> anyhow::Result<Incl
             }
         }
     }
+    let (timestamp, time_source) = match stored_timestamp(store, &signed, anchors).await? {
+        None => (None, NO_TIMESTAMP.to_owned()),
+        Some(Ok(report)) => {
+            let source = format!(
+                "RFC 3161 timestamp by {}: the checkpoint existed at {}",
+                report.tsa_url, report.gen_time
+            );
+            (Some(report), source)
+        }
+        Some(Err(reason)) => {
+            problems.push(format!(
+                "the timestamp of checkpoint {} does not verify: {reason}",
+                signed.size
+            ));
+            (None, format!("a timestamp that does not verify: {reason}"))
+        }
+    };
     Ok(InclusionReport {
         kind: leaf.kind.as_str(),
         id: id.to_owned(),
@@ -252,6 +498,8 @@ pub async fn prove(store: &Store, key: &LogKey, id: &str) -> anyhow::Result<Incl
         inclusion_proof: proof.iter().map(Hash::to_string).collect(),
         checkpoint: signed.note,
         verifier_key: key.verifier_key().to_owned(),
+        timestamp,
+        time_source,
         problems,
     })
 }

@@ -25,6 +25,7 @@ pub mod config;
 pub mod demo;
 pub mod eval;
 pub mod evidence;
+pub mod evidence_bundle;
 pub mod evidence_log;
 pub mod pipeline;
 pub mod registry;

@@ -481,6 +481,8 @@ struct Checkpointer {
     store: takedown_store::Store,
     key: Arc<takedown_tlog::LogKey>,
     every: Duration,
+    /// The Time Stamping Authority that stamps each new checkpoint (`[evidence] tsa_url`).
+    tsa: Option<Arc<crate::evidence_log::Tsa>>,
 }
 
 impl Checkpointer {
@@ -504,11 +506,20 @@ impl Checkpointer {
             Event::CheckpointFailed { error: &error }.emit();
             return None;
         }
+        // A TSA that cannot be set up is said once; checkpoints are still signed.
+        let tsa = match crate::evidence_log::Tsa::configured(Some(&config.evidence), None, None) {
+            Ok(tsa) => tsa.map(Arc::new),
+            Err(error) => {
+                Event::TimestampFailed { error: &error }.emit();
+                None
+            }
+        };
         match crate::evidence_log::log_key(&config.data_dir) {
             Ok(key) => Some(Self {
                 store: data.store.clone(),
                 key: Arc::new(key),
                 every: Duration::from_secs(every),
+                tsa,
             }),
             Err(error) => {
                 Event::CheckpointFailed { error: &error }.emit();
@@ -533,13 +544,30 @@ impl Checkpointer {
     /// Integrates what is queued and signs the tree if it grew; a failure (a rewritten log
     /// refused, the store away) is reported, never fatal to the run.
     async fn sign(&self) {
-        match crate::evidence_log::checkpoint_now(&self.store, &self.key).await {
-            Ok(signed) => Event::Checkpointed {
-                size: signed.size,
-                root: &signed.root,
+        let signed = match crate::evidence_log::checkpoint_now(&self.store, &self.key).await {
+            Ok(signed) => signed,
+            Err(error) => return Event::CheckpointFailed { error: &error }.emit(),
+        };
+        Event::Checkpointed {
+            size: signed.size,
+            root: &signed.root,
+        }
+        .emit();
+        // An unreachable or refusing TSA leaves this checkpoint without third-party time;
+        // the next one is stamped afresh.
+        if let Some(tsa) = &self.tsa {
+            match crate::evidence_log::timestamp_checkpoint(&self.store, tsa, &signed).await {
+                Ok(stamp) => Event::Timestamped {
+                    size: signed.size,
+                    gen_time: &stamp.gen_time,
+                    tsa: &stamp.tsa_url,
+                }
+                .emit(),
+                Err(failure) => Event::TimestampFailed {
+                    error: &anyhow::Error::from(failure),
+                }
+                .emit(),
             }
-            .emit(),
-            Err(error) => Event::CheckpointFailed { error: &error }.emit(),
         }
     }
 }
@@ -565,6 +593,14 @@ enum Event<'a> {
     Checkpointed { size: u64, root: &'a str },
     /// A checkpoint could not be signed.
     CheckpointFailed { error: &'a anyhow::Error },
+    /// A checkpoint got a verified RFC 3161 timestamp.
+    Timestamped {
+        size: u64,
+        gen_time: &'a str,
+        tsa: &'a str,
+    },
+    /// A checkpoint got no timestamp (TSA unreachable, refusing, or its token refused).
+    TimestampFailed { error: &'a anyhow::Error },
 }
 
 impl Event<'_> {
@@ -595,6 +631,19 @@ impl Event<'_> {
                 metrics::counter!("takedown_evidence_checkpoint_failures_total").increment(1);
                 let error = format!("{error:#}");
                 tracing::error!(%error, "evidence log checkpoint not signed");
+            }
+            Event::Timestamped {
+                size,
+                gen_time,
+                tsa,
+            } => {
+                metrics::gauge!("takedown_evidence_log_timestamped_size").set(*size as f64);
+                tracing::info!(size, %gen_time, %tsa, "evidence log checkpoint timestamped");
+            }
+            Event::TimestampFailed { error } => {
+                metrics::counter!("takedown_evidence_timestamp_failures_total").increment(1);
+                let error = format!("{error:#}");
+                tracing::error!(%error, "evidence log checkpoint not timestamped");
             }
         }
     }

@@ -150,3 +150,60 @@ async fn on_a_shared_store_only_the_deployments_key_signs() {
         "the deployment's key signs"
     );
 }
+
+/// With `[evidence] tsa_url` the run's checkpoints are time-stamped by the TSA (a real one:
+/// `openssl ts -reply` on 127.0.0.1); a TSA that does not answer leaves the checkpoint
+/// signed without a timestamp, and the run goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_timestamps_its_checkpoints_and_survives_a_dead_tsa() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let tsa = common::tsa::TestTsa::start(&root.path().join("tsa"), "Run");
+    let live = root.path().join("live");
+    std::fs::create_dir_all(&live).expect("dir");
+    let table = format!(
+        "[evidence]\ntsa_url = \"{}\"\ntsa_ca_file = \"{}\"\n",
+        tsa.url,
+        tsa.ca_file.display()
+    );
+    let data = run_with(&live, &table).await;
+    let db = data.join("takedown.db");
+    let signed = latest_checkpoint(&db).await.expect("signed");
+    let store = takedown_store::Store::open(&db).await.expect("store");
+    let stamp = store
+        .checkpoint_timestamp(signed.size)
+        .await
+        .expect("read")
+        .expect("the last checkpoint is time-stamped");
+    store.close().await;
+    assert_eq!(stamp.tsa_url, tsa.url);
+    let text = takedown_tlog::checkpoint::signed_text(&signed.note).expect("text");
+    let query = takedown_tlog::TimestampQuery::from_der(&stamp.query).expect("query");
+    let anchors =
+        takedown_tlog::TrustAnchors::from_pem_or_der(&std::fs::read(&tsa.ca_file).expect("ca"))
+            .expect("anchors");
+    takedown_tlog::timestamp::verify_reply(
+        &stamp.reply,
+        &takedown_tlog::timestamp::imprint_of(text.as_bytes()),
+        Some(query.nonce),
+        &anchors,
+    )
+    .expect("the stored token verifies");
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let dead = format!("http://{}/tsa", closed.local_addr().expect("addr"));
+    drop(closed);
+    let unstamped = root.path().join("dead");
+    std::fs::create_dir_all(&unstamped).expect("dir");
+    let data = run_with(&unstamped, &format!("[evidence]\ntsa_url = \"{dead}\"\n")).await;
+    let db = data.join("takedown.db");
+    let signed = latest_checkpoint(&db).await.expect("still signed");
+    let store = takedown_store::Store::open(&db).await.expect("store");
+    assert!(
+        store
+            .checkpoint_timestamp(signed.size)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    store.close().await;
+}

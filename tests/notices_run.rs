@@ -55,6 +55,7 @@ fn dsa_notice(id: &str) -> FiledNotice {
         evidence: vec![EvidenceRef {
             capture_id: "cap_1".into(),
             body_digest: "ab".repeat(32),
+            ..Default::default()
         }],
     }];
     let en = |text: &str| Bilingual {

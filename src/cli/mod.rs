@@ -187,6 +187,16 @@ pub mod exit_codes {
     /// 6: `evidence verify-consistency`: the log does not extend the older checkpoint (a
     /// fork, or leaves rewritten or removed).
     pub const FORKED: u8 = 6;
+    /// 7: `evidence verify`: a file in the bundle is not what its leaf states (tampered).
+    pub const TAMPERED: u8 = 7;
+    /// 8: `evidence verify`: a leaf does not prove into the checkpoint (or the checkpoint
+    /// does not extend an older one the notice cites).
+    pub const BAD_PROOF: u8 = 8;
+    /// 9: `evidence verify`: the checkpoint's signature does not verify with the log's key.
+    pub const BAD_SIGNATURE: u8 = 9;
+    /// 10: `evidence verify`: the timestamp does not verify; `evidence checkpoint`: the
+    /// checkpoint is signed but the TSA gave no timestamp that verifies.
+    pub const BAD_TIMESTAMP: u8 = 10;
 }
 
 /// The exit codes as `takedown --help` lists them.
@@ -198,7 +208,11 @@ Exit codes:
   3  evidence show|prove: the evidence does not verify
   4  rights import|bulk: some rows were refused (the rest were registered)
   5  crawl: every fetch failed
-  6  evidence verify-consistency: the log does not extend the checkpoint (a fork)";
+  6  evidence verify-consistency: the log does not extend the checkpoint (a fork)
+  7  evidence verify: a file in the bundle was changed (it is not what its leaf states)
+  8  evidence verify: a leaf does not prove into the checkpoint
+  9  evidence verify: the checkpoint's signature does not verify
+ 10  evidence verify: the timestamp does not verify; evidence checkpoint: no timestamp";
 
 use exit_codes::ROWS_REFUSED;
 

@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod s3;
+pub mod tsa;
 
 use std::{
     collections::BTreeSet,

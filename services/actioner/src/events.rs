@@ -29,6 +29,16 @@ pub enum Event<'a> {
         /// The missing fields, by regime.
         incomplete: &'a dyn Display,
     },
+    /// A capture's evidence-log reference could not be read; the notice is filed citing the
+    /// capture and its digests only (`takedown evidence prove` gives the proof later).
+    LogReferenceUnavailable {
+        /// The listing the match is about.
+        listing: &'a str,
+        /// The capture cited.
+        capture: &'a str,
+        /// Why.
+        why: &'a dyn Display,
+    },
     /// Auto-filing is paused for an owner on a platform: too many of its recent notices there
     /// ended rejected or restored; the match waits for review.
     AutoFilingPaused {
@@ -116,6 +126,14 @@ impl Event<'_> {
             } => tracing::error!(
                 %listing, %right, %incomplete,
                 "notice not filed; queued for review"
+            ),
+            Event::LogReferenceUnavailable {
+                listing,
+                capture,
+                why,
+            } => tracing::warn!(
+                %listing, %capture, %why,
+                "evidence log reference unavailable; the notice cites the capture without it"
             ),
             Event::NoticeFiled {
                 notice,

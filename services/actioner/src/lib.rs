@@ -130,7 +130,7 @@ impl Actioner {
                 captures.push(capture);
             }
         }
-        let filed = compose::filed(
+        let mut filed = compose::filed(
             &found,
             &right,
             &owner,
@@ -138,6 +138,24 @@ impl Actioner {
             &captures,
             &self.policy,
         );
+        // Each capture's place in the evidence log, proven against the latest checkpoint. A
+        // log that cannot answer does not hold a notice back: it goes citing the capture.
+        for item in &mut filed.items {
+            for evidence in &mut item.evidence {
+                evidence.log = match self.store.log_reference(&evidence.capture_id).await {
+                    Ok(reference) => reference,
+                    Err(why) => {
+                        events::Event::LogReferenceUnavailable {
+                            listing: &found.listing_id,
+                            capture: &evidence.capture_id,
+                            why: &why,
+                        }
+                        .emit();
+                        None
+                    }
+                };
+            }
+        }
         if let Err(incomplete) = validate::validate(&filed) {
             // Nothing incomplete is sent: a person completes the owner's details and reviews.
             events::Event::NoticeIncomplete {

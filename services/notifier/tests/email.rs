@@ -63,6 +63,7 @@ fn chinese_notice() -> FiledNotice {
             evidence: vec![EvidenceRef {
                 capture_id: "cap_1".into(),
                 body_digest: "ab".repeat(32),
+                ..Default::default()
             }],
         },
         NoticeItem {

@@ -45,16 +45,19 @@ pub fn filed(
         Some(authorization) => authorization.agent.clone(),
         None => rights_holder.clone(),
     };
-    let digests: BTreeMap<&str, &str> = captures
-        .iter()
-        .map(|c| (c.id.as_str(), c.body_digest.as_str()))
-        .collect();
+    let at_hand: BTreeMap<&str, &Capture> = captures.iter().map(|c| (c.id.as_str(), c)).collect();
+    // The log references are the store's to add (`Store::log_reference`): composing is pure.
     let evidence = notice
         .evidence
         .iter()
-        .map(|id| EvidenceRef {
-            capture_id: id.clone(),
-            body_digest: digests.get(id.as_str()).copied().unwrap_or("").to_owned(),
+        .map(|id| {
+            let capture = at_hand.get(id.as_str());
+            EvidenceRef {
+                capture_id: id.clone(),
+                body_digest: capture.map(|c| c.body_digest.clone()).unwrap_or_default(),
+                warc_digest: capture.and_then(|c| c.warc_digest.clone()),
+                log: None,
+            }
         })
         .collect();
     let booth = listing.and_then(|l| l.exhibitor.as_ref()).map(|e| Booth {

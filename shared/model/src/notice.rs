@@ -289,6 +289,60 @@ pub struct EvidenceRef {
     /// SHA-256 of the captured body, hex; empty when the capture is not at hand.
     #[serde(default)]
     pub body_digest: String,
+    /// SHA-256 of the capture's WARC records (request, response, metadata), hex; absent
+    /// when the capture is not at hand or was made before WARC records were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warc_digest: Option<String>,
+    /// Where the capture stands in the sender's evidence transparency log; absent in
+    /// notices composed before the log existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<LogReference>,
+}
+
+/// A capture's place in the evidence transparency log (RFC 9162 Merkle tree, C2SP
+/// checkpoints), so a recipient can check it was logged, unaltered, by a given time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LogReference {
+    /// The capture's leaf index in the log.
+    pub leaf_index: u64,
+    /// `SHA-256(0x00 || leaf)`, standard base64: the leaf's hash in the tree.
+    pub leaf_hash: String,
+    /// The inclusion proof against the latest signed checkpoint that covers the leaf;
+    /// absent when none covers it yet (see `pending`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inclusion: Option<InclusionRef>,
+    /// Why there is no inclusion proof yet, when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<String>,
+}
+
+/// An inclusion proof and the checkpoint it is against.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct InclusionRef {
+    /// The checkpoint's tree size.
+    pub tree_size: u64,
+    /// The checkpoint's root hash, standard base64.
+    pub root_hash: String,
+    /// The audit path from the leaf to the root (RFC 9162 §2.1.3), standard base64 hashes.
+    pub proof: Vec<String>,
+    /// The signed checkpoint (C2SP signed note), verifiable with the log's public key.
+    pub checkpoint: String,
+    /// The checkpoint's RFC 3161 timestamp; absent when no Time Stamping Authority stamped
+    /// it (its time is then only the sender's clock's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<TimestampRef>,
+}
+
+/// An RFC 3161 timestamp over a checkpoint's signed text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TimestampRef {
+    /// The Time Stamping Authority that issued it.
+    pub tsa_url: String,
+    /// The token's genTime (RFC 3339): when the TSA attests the checkpoint existed.
+    pub gen_time: String,
+    /// The TSA's reply (`TimeStampResp`), DER in standard base64: `openssl ts -verify -in`
+    /// checks it once decoded.
+    pub reply: String,
 }
 
 /// One infringing location in a notice: a listing (or booth), keyed by its match so that a

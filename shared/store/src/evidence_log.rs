@@ -13,8 +13,12 @@
 //! escaped as `\\`, `\r`, `\n`), so anyone can recompute its hash with `sha256sum`:
 //! see [`capture_leaf`] and [`notice_leaf`].
 
+use base64::{Engine, prelude::BASE64_STANDARD};
 use sqlx::{AssertSqlSafe, Row};
-use takedown_model::{Capture, digest_hex};
+use takedown_model::{
+    Capture, digest_hex,
+    notice::{InclusionRef, LogReference, TimestampRef},
+};
 use takedown_tlog::merkle::{self, FetchedHashes, Hash};
 
 use crate::{Store, StoreError, StoreResult, now_text, time_text};
@@ -27,6 +31,9 @@ const INTEGRATE_BATCH: i64 = 5_000;
 const ROWS_PER_STATEMENT: usize = 500;
 /// Attempts at an integration that lost a race with another integrator.
 const INTEGRATE_ATTEMPTS: u32 = 8;
+
+/// Why a notice's evidence reference carries a leaf index but no inclusion proof.
+pub const PENDING_CHECKPOINT: &str = "not yet in a signed checkpoint when the notice was composed: the log's next checkpoint covers it (`takedown evidence prove CAPTURE` or `evidence bundle` gives the proof)";
 
 /// What a leaf describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +82,23 @@ pub struct StoredCheckpoint {
     pub note: String,
     /// When it was signed (RFC 3339), by our clock.
     pub signed_at: String,
+}
+
+/// An RFC 3161 timestamp over a checkpoint, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckpointTimestamp {
+    /// The checkpoint's tree size.
+    pub size: u64,
+    /// The Time Stamping Authority that issued it.
+    pub tsa_url: String,
+    /// The `TimeStampReq` sent, DER.
+    pub query: Vec<u8>,
+    /// The `TimeStampResp` received, DER, exactly as the TSA sent it.
+    pub reply: Vec<u8>,
+    /// The token's `genTime` (RFC 3339), as verified on receipt.
+    pub gen_time: String,
+    /// When we received it (RFC 3339), by our clock.
+    pub stamped_at: String,
 }
 
 fn escaped(value: &str) -> String {
@@ -405,6 +429,129 @@ impl Store {
         Ok(())
     }
 
+    /// The checkpoint signed over the tree of `size` leaves, if one was.
+    pub async fn checkpoint(&self, size: u64) -> StoreResult<Option<StoredCheckpoint>> {
+        let row =
+            sqlx::query("SELECT size, root, note, signed_at FROM log_checkpoints WHERE size = $1")
+                .bind(to_i64(size)?)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|row| checkpoint_from_row(&row)).transpose()
+    }
+
+    /// Keeps a checkpoint's timestamp; one already stored for that checkpoint is kept as it
+    /// was.
+    pub async fn put_checkpoint_timestamp(
+        &self,
+        size: u64,
+        tsa_url: &str,
+        query: &[u8],
+        reply: &[u8],
+        gen_time: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO log_timestamps (size, tsa_url, query, reply, gen_time, stamped_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(to_i64(size)?)
+        .bind(tsa_url)
+        .bind(hex::encode(query))
+        .bind(hex::encode(reply))
+        .bind(gen_time)
+        .bind(now_text())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The timestamp of the checkpoint over `size` leaves, if it has one.
+    pub async fn checkpoint_timestamp(
+        &self,
+        size: u64,
+    ) -> StoreResult<Option<CheckpointTimestamp>> {
+        let row = sqlx::query(
+            "SELECT size, tsa_url, query, reply, gen_time, stamped_at FROM log_timestamps
+             WHERE size = $1",
+        )
+        .bind(to_i64(size)?)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            let query: String = row.try_get("query")?;
+            let reply: String = row.try_get("reply")?;
+            let bad_hex = |what: &str| {
+                StoreError::Log(format!(
+                    "stored timestamp {what} of checkpoint {size} is not hex"
+                ))
+            };
+            Ok(CheckpointTimestamp {
+                size: to_u64(row.try_get("size")?, "timestamp size")?,
+                tsa_url: row.try_get("tsa_url")?,
+                query: hex::decode(query).map_err(|_| bad_hex("query"))?,
+                reply: hex::decode(reply).map_err(|_| bad_hex("reply"))?,
+                gen_time: row.try_get("gen_time")?,
+                stamped_at: row.try_get("stamped_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// A capture's evidence reference for a notice: the log is integrated first so the
+    /// capture's leaf has its index, then proven against the latest signed checkpoint (with
+    /// its RFC 3161 timestamp when it has one). When no signed checkpoint covers the leaf
+    /// yet, the index is carried with the reason. `None` when the capture has no leaf.
+    pub async fn log_reference(&self, capture_id: &str) -> StoreResult<Option<LogReference>> {
+        if self
+            .log_leaf(LeafKind::Capture, capture_id)
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        self.integrate_log().await?;
+        let Some(leaf) = self.log_leaf(LeafKind::Capture, capture_id).await? else {
+            return Ok(None);
+        };
+        let Some(index) = leaf.index else {
+            return Err(StoreError::Log(format!(
+                "capture {capture_id}'s leaf was not placed by integration"
+            )));
+        };
+        let leaf_hash = merkle::leaf_hash(leaf.data.as_bytes()).to_string();
+        let latest = self.latest_checkpoint().await?;
+        let Some(checkpoint) = latest.filter(|c| index < c.size) else {
+            return Ok(Some(LogReference {
+                leaf_index: index,
+                leaf_hash,
+                inclusion: None,
+                // The actioner holds no signing key: the log's checkpointer (the notifier's
+                // process, or `takedown evidence checkpoint`) signs the next tree head.
+                pending: Some(PENDING_CHECKPOINT.to_owned()),
+            }));
+        };
+        let proof = self.log_inclusion_proof(index, checkpoint.size).await?;
+        let timestamp = self
+            .checkpoint_timestamp(checkpoint.size)
+            .await?
+            .map(|stamp| TimestampRef {
+                tsa_url: stamp.tsa_url,
+                gen_time: stamp.gen_time,
+                reply: BASE64_STANDARD.encode(&stamp.reply),
+            });
+        Ok(Some(LogReference {
+            leaf_index: index,
+            leaf_hash,
+            inclusion: Some(InclusionRef {
+                tree_size: checkpoint.size,
+                root_hash: checkpoint.root,
+                proof: proof.iter().map(Hash::to_string).collect(),
+                checkpoint: checkpoint.note,
+                timestamp,
+            }),
+            pending: None,
+        }))
+    }
+
     /// The checkpoint of the largest tree signed so far.
     pub async fn latest_checkpoint(&self) -> StoreResult<Option<StoredCheckpoint>> {
         let row = sqlx::query(
@@ -412,16 +559,17 @@ impl Store {
         )
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|row| {
-            Ok(StoredCheckpoint {
-                size: to_u64(row.try_get("size")?, "checkpoint size")?,
-                root: row.try_get("root")?,
-                note: row.try_get("note")?,
-                signed_at: row.try_get("signed_at")?,
-            })
-        })
-        .transpose()
+        row.map(|row| checkpoint_from_row(&row)).transpose()
     }
+}
+
+fn checkpoint_from_row(row: &sqlx::any::AnyRow) -> StoreResult<StoredCheckpoint> {
+    Ok(StoredCheckpoint {
+        size: to_u64(row.try_get("size")?, "checkpoint size")?,
+        root: row.try_get("root")?,
+        note: row.try_get("note")?,
+        signed_at: row.try_get("signed_at")?,
+    })
 }
 
 /// Reads stored hashes by index, a few hundred per statement.
@@ -475,7 +623,90 @@ mod tests {
         integrators_racing_place_each_leaf_once,
         a_notice_joins_the_log_when_it_was_sent,
         a_case_event_joins_the_log_with_its_row,
+        a_capture_reference_is_proven_once_a_checkpoint_covers_it,
     );
+
+    async fn a_capture_reference_is_proven_once_a_checkpoint_covers_it(store: Store) {
+        let first = capture("cap_1", "http://shop.test/1");
+        store.insert_capture(&first).await.expect("capture");
+        assert_eq!(store.log_reference("cap_none").await.expect("read"), None);
+        let pending = store
+            .log_reference("cap_1")
+            .await
+            .expect("read")
+            .expect("a leaf");
+        assert_eq!(pending.leaf_index, 0, "integrated on the way");
+        assert!(pending.inclusion.is_none() && pending.pending.is_some());
+
+        store
+            .insert_capture(&capture("cap_2", "http://shop.test/2"))
+            .await
+            .expect("capture");
+        let size = store.integrate_log().await.expect("integrate");
+        let root = store.log_root(size).await.expect("root");
+        let key = takedown_tlog::LogKey::from_seed("test/log", &[7; 32]).expect("key");
+        let note = key
+            .sign(&takedown_tlog::Checkpoint {
+                origin: "test/log".into(),
+                size,
+                root,
+            })
+            .expect("sign");
+        store
+            .put_checkpoint(size, &root.to_string(), &note)
+            .await
+            .expect("checkpoint");
+        store
+            .put_checkpoint_timestamp(
+                size,
+                "http://tsa.test/",
+                b"query",
+                b"reply",
+                "2026-12-08T00:00:00Z",
+            )
+            .await
+            .expect("timestamp");
+        let stamp = store
+            .checkpoint_timestamp(size)
+            .await
+            .expect("read")
+            .expect("stored");
+        assert_eq!(
+            (stamp.query.as_slice(), stamp.reply.as_slice()),
+            (&b"query"[..], &b"reply"[..])
+        );
+        assert_eq!(
+            store.checkpoint(size).await.expect("read").map(|c| c.note),
+            Some(note.clone())
+        );
+
+        let proven = store
+            .log_reference("cap_1")
+            .await
+            .expect("read")
+            .expect("a leaf");
+        let inclusion = proven.inclusion.expect("proven");
+        assert_eq!(
+            (inclusion.tree_size, inclusion.checkpoint.as_str()),
+            (size, note.as_str())
+        );
+        let proof: Vec<Hash> = inclusion
+            .proof
+            .iter()
+            .map(|h| Hash::parse_hash(h).expect("base64"))
+            .collect();
+        merkle::verify_inclusion(
+            &proof,
+            0,
+            size,
+            root,
+            merkle::leaf_hash(capture_leaf(&first).as_bytes()),
+        )
+        .expect("the proof holds");
+        let timestamp = inclusion.timestamp.expect("with its timestamp");
+        assert_eq!(timestamp.gen_time, "2026-12-08T00:00:00Z");
+        assert_eq!(timestamp.reply, BASE64_STANDARD.encode(b"reply"));
+    }
 
     async fn a_capture_is_one_leaf_however_often_it_is_written(store: Store) {
         let first = capture("cap_1", "http://shop.test/1");

@@ -190,6 +190,15 @@ impl LogKey {
     }
 }
 
+/// The text a note's signatures cover — everything before the blank line that precedes
+/// the signature lines, its final newline included. A checkpoint's RFC 3161 timestamp
+/// stamps the SHA-256 of exactly these bytes.
+pub fn signed_text(note: &str) -> Result<&str, CheckpointError> {
+    note.find("\n\n")
+        .map(|end| &note[..=end])
+        .ok_or_else(|| CheckpointError::MalformedNote("no blank line before the signatures".into()))
+}
+
 /// Opens a signed checkpoint: the note must carry a valid signature by `verifier_key`, and
 /// its text must be a checkpoint of the log that key names. Signatures by other keys
 /// (witnesses) are allowed and not checked.

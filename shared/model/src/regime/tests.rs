@@ -48,6 +48,7 @@ fn full() -> FiledNotice {
         evidence: vec![EvidenceRef {
             capture_id: "cap_1".into(),
             body_digest: "ab".repeat(32),
+            ..Default::default()
         }],
     }];
     let both = |en: &str, zh: &str| Bilingual {
