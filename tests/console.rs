@@ -68,7 +68,10 @@ async fn seed_matches(data: &Storage, owner: &str, logo: &Right, word: &Right) -
     let store = &data.store;
     let page_digest = data
         .blobs
-        .put(format!("<html><title>{owner} listing</title><script>alert(1)</script></html>").as_bytes())
+        .put(
+            format!("<html><title>{owner} listing</title><script>alert(1)</script></html>")
+                .as_bytes(),
+        )
         .expect("page blob");
     let photo_digest = data
         .blobs
@@ -155,7 +158,10 @@ async fn seed_matches(data: &Storage, owner: &str, logo: &Right, word: &Right) -
         },
     );
     for m in [&image_match, &text_match] {
-        store.upsert_match(m, Decision::Review).await.expect("match");
+        store
+            .upsert_match(m, Decision::Review)
+            .await
+            .expect("match");
     }
     // A notice for another of the owner's matches (not in the queue).
     let notice = Notice {
@@ -213,7 +219,11 @@ async fn world() -> World {
         "--data-dir",
         data.to_str().expect("utf8"),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let owner_a = sample.owner.owner.id.clone();
 
     let storage = Storage::open_dir(&data).await.expect("storage");
@@ -221,7 +231,7 @@ async fn world() -> World {
     let rights_a = store.rights_of(&owner_a).await.expect("rights");
     let logo_a = rights_a
         .iter()
-        .find(|r| r.kind == RightKind::Logo && !r.images.is_empty())
+        .find(|r| r.kind == RightKind::LogoMark && !r.images.is_empty())
         .expect("the sample owner has a logo")
         .clone();
     let word_a = rights_a
@@ -242,7 +252,7 @@ async fn world() -> World {
     let logo_b = Right {
         id: format!("{}/logo", tenant_b.id),
         owner_id: tenant_b.id.clone(),
-        kind: RightKind::Logo,
+        kind: RightKind::LogoMark,
         name: "OTHERBRAND logo".into(),
         registration_number: "EU-1".into(),
         office: "EUIPO".into(),
@@ -370,7 +380,11 @@ async fn console_sessions_csrf_isolation_and_headers() {
     assert_eq!(location(&home), "/sign-in");
 
     // The sign-in page carries the security headers.
-    let page = client.get(format!("{base}/sign-in")).send().await.expect("page");
+    let page = client
+        .get(format!("{base}/sign-in"))
+        .send()
+        .await
+        .expect("page");
     let csp = page.headers()[header::CONTENT_SECURITY_POLICY]
         .to_str()
         .expect("csp text")
@@ -380,7 +394,10 @@ async fn console_sessions_csrf_isolation_and_headers() {
     assert_eq!(page.headers()[header::X_FRAME_OPTIONS], "DENY");
     assert!(page.headers().contains_key(header::REFERRER_POLICY));
     let html = page.text().await.expect("body");
-    assert!(!html.contains("style=") && !html.contains("<script"), "{html}");
+    assert!(
+        !html.contains("style=") && !html.contains("<script"),
+        "{html}"
+    );
 
     // A bad key: 401, the form again, no session.
     let bad = sign_in(&client, &base, "tdk_nosuchkey_0123456789abcdef").await;
@@ -412,11 +429,7 @@ async fn console_sessions_csrf_isolation_and_headers() {
         .to_owned();
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Strict"), "{cookie}");
-    let session_value = cookie
-        .split(';')
-        .next()
-        .expect("name=value")
-        .to_owned();
+    let session_value = cookie.split(';').next().expect("name=value").to_owned();
     let (status, dashboard) = get(&client, format!("{base}/")).await;
     assert_eq!(status, StatusCode::OK, "{dashboard}");
     assert!(dashboard.contains("waiting for review"), "{dashboard}");
@@ -430,8 +443,14 @@ async fn console_sessions_csrf_isolation_and_headers() {
     assert!(!review.contains(b.image_match.as_str()));
     assert!(review.contains(&format!("/matches/{}/listing-image", a.image_match)));
     assert!(review.contains(&format!("/matches/{}/right-image", a.image_match)));
-    assert!(review.contains(r#"<rect class="region" x="0.2500""#), "{review}");
-    assert!(review.contains("<mark>"), "the title's matched span is marked");
+    assert!(
+        review.contains(r#"<rect class="region" x="0.2500""#),
+        "{review}"
+    );
+    assert!(
+        review.contains("<mark>"),
+        "the title's matched span is marked"
+    );
     let csrf = csrf_of(&review);
 
     // The stylesheet is the binary's own, versioned by digest.
@@ -442,12 +461,18 @@ async fn console_sessions_csrf_isolation_and_headers() {
         .expect("a stylesheet link")
         .to_owned();
     assert!(sheet.starts_with("/static/console-"), "{sheet}");
-    let css = client.get(format!("{base}{sheet}")).send().await.expect("css");
+    let css = client
+        .get(format!("{base}{sheet}"))
+        .send()
+        .await
+        .expect("css");
     assert_eq!(css.status(), StatusCode::OK);
-    assert!(css.headers()[header::CONTENT_TYPE]
-        .to_str()
-        .expect("type")
-        .starts_with("text/css"));
+    assert!(
+        css.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .expect("type")
+            .starts_with("text/css")
+    );
 
     // The owner's images and evidence; the captured page is text under a sandbox.
     for path in ["listing-image", "right-image"] {
@@ -460,7 +485,10 @@ async fn console_sessions_csrf_isolation_and_headers() {
         assert_eq!(image.headers()[header::CONTENT_TYPE], "image/png", "{path}");
     }
     let logo = client
-        .get(format!("{base}/rights/{}/images/{}", a.logo_right, a.logo_digest))
+        .get(format!(
+            "{base}/rights/{}/images/{}",
+            a.logo_right, a.logo_digest
+        ))
         .send()
         .await
         .expect("logo");
@@ -474,14 +502,18 @@ async fn console_sessions_csrf_isolation_and_headers() {
         .await
         .expect("page");
     assert_eq!(captured.status(), StatusCode::OK);
-    assert!(captured.headers()[header::CONTENT_TYPE]
-        .to_str()
-        .expect("type")
-        .starts_with("text/plain"));
-    assert!(captured.headers()[header::CONTENT_SECURITY_POLICY]
-        .to_str()
-        .expect("csp")
-        .contains("sandbox"));
+    assert!(
+        captured.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .expect("type")
+            .starts_with("text/plain")
+    );
+    assert!(
+        captured.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .expect("csp")
+            .contains("sandbox")
+    );
     let (status, notice) = get(&client, format!("{base}/notices/{}", a.notice)).await;
     assert_eq!(status, StatusCode::OK, "{notice}");
     for page in ["rights", "sellers", "notices"] {
@@ -504,7 +536,10 @@ async fn console_sessions_csrf_isolation_and_headers() {
     }
     let theirs = client
         .post(format!("{base}/review/decide"))
-        .form(&[("csrf", csrf.as_str()), ("approve_one", b.image_match.as_str())])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("approve_one", b.image_match.as_str()),
+        ])
         .send()
         .await
         .expect("post");
@@ -587,7 +622,11 @@ async fn console_sessions_csrf_isolation_and_headers() {
 
     // An idle session expires.
     tokio::time::sleep(Duration::from_secs(idle + 2)).await;
-    let expired = other.get(format!("{base}/review")).send().await.expect("get");
+    let expired = other
+        .get(format!("{base}/review"))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(expired.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&expired), "/sign-in");
 
@@ -614,11 +653,7 @@ impl Drop for Chromedriver {
 }
 
 fn chromedriver() -> Chromedriver {
-    let port = free_addr()
-        .rsplit(':')
-        .next()
-        .expect("port")
-        .to_owned();
+    let port = free_addr().rsplit(':').next().expect("port").to_owned();
     let child = std::process::Command::new("chromedriver")
         .arg(format!("--port={port}"))
         .arg("--allowed-ips=127.0.0.1")
@@ -665,7 +700,10 @@ async fn a_reviewer_approves_in_a_real_browser() {
     let browser = browser.expect("chromedriver starts a browser");
 
     // Sign in by typing the key, as a person does.
-    browser.goto(&format!("{base}/sign-in")).await.expect("sign-in page");
+    browser
+        .goto(&format!("{base}/sign-in"))
+        .await
+        .expect("sign-in page");
     browser
         .find(Locator::Id("key"))
         .await
@@ -681,7 +719,9 @@ async fn a_reviewer_approves_in_a_real_browser() {
         .await
         .expect("sign in");
     browser
-        .wait_for_find(Locator::LinkText("Review queue"))
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::LinkText("Review queue"))
         .await
         .expect("signed in")
         .click()
@@ -692,16 +732,22 @@ async fn a_reviewer_approves_in_a_real_browser() {
     let match_id = world.a.image_match.clone();
     for class in ["listing-image", "right-image"] {
         let img = browser
-            .wait_for_find(Locator::Css(&format!("#m-{match_id} img.{class}")))
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css(&format!("#m-{match_id} img.{class}")))
             .await
             .expect("image element");
         let mut width = 0;
         for _ in 0..50 {
-            width = img
-                .prop("naturalWidth")
+            // A number, which fantoccini's `prop` (strings only) does not hand back.
+            width = browser
+                .execute(
+                    "return arguments[0].complete ? arguments[0].naturalWidth : 0",
+                    vec![serde_json::to_value(&img).expect("element reference")],
+                )
                 .await
                 .expect("naturalWidth")
-                .and_then(|w| w.parse::<u64>().ok())
+                .as_u64()
                 .unwrap_or(0);
             if width > 0 {
                 break;
@@ -722,7 +768,9 @@ async fn a_reviewer_approves_in_a_real_browser() {
         .await
         .expect("approve");
     browser
-        .wait_for_find(Locator::Css("p.done"))
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("p.done"))
         .await
         .expect("the decision is confirmed");
     let queue = browser.source().await.expect("source");
@@ -736,7 +784,9 @@ async fn a_reviewer_approves_in_a_real_browser() {
         .expect("open notices");
     let notice_id = stable_id("ntc", &[&match_id]);
     browser
-        .wait_for_find(Locator::LinkText(&notice_id))
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::LinkText(&notice_id))
         .await
         .expect("the approval's notice is listed");
     browser.close().await.expect("close the browser");

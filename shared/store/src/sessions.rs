@@ -103,13 +103,12 @@ impl Store {
         now: DateTime<Utc>,
         idle_since: DateTime<Utc>,
     ) -> StoreResult<u64> {
-        let done = sqlx::query(
-            "DELETE FROM console_sessions WHERE expires_at <= $1 OR last_seen_at < $2",
-        )
-        .bind(time_text(now))
-        .bind(time_text(idle_since))
-        .execute(&self.pool)
-        .await?;
+        let done =
+            sqlx::query("DELETE FROM console_sessions WHERE expires_at <= $1 OR last_seen_at < $2")
+                .bind(time_text(now))
+                .bind(time_text(idle_since))
+                .execute(&self.pool)
+                .await?;
         Ok(done.rows_affected())
     }
 }
@@ -139,13 +138,31 @@ mod tests {
             .await
             .expect("read")
             .expect("live within the idle window");
-        assert_eq!((live.key_id.as_str(), live.csrf_token.as_str()), ("key1", "csrf1"));
+        assert_eq!(
+            (live.key_id.as_str(), live.csrf_token.as_str()),
+            ("key1", "csrf1")
+        );
         // Seen at +20 min, so still live at +45 min; then idle for an hour: gone for good.
         let at = start + Duration::minutes(45);
-        assert!(store.live_console_session("h1", at, at - idle).await.expect("read").is_some());
+        assert!(
+            store
+                .live_console_session("h1", at, at - idle)
+                .await
+                .expect("read")
+                .is_some()
+        );
         let at = start + Duration::minutes(105);
-        assert!(store.live_console_session("h1", at, at - idle).await.expect("read").is_none());
-        assert!(!store.delete_console_session("h1").await.expect("delete"), "already deleted");
+        assert!(
+            store
+                .live_console_session("h1", at, at - idle)
+                .await
+                .expect("read")
+                .is_none()
+        );
+        assert!(
+            !store.delete_console_session("h1").await.expect("delete"),
+            "already deleted"
+        );
 
         // However active, a session ends at its absolute expiry.
         store
@@ -153,8 +170,20 @@ mod tests {
             .await
             .expect("insert");
         let at = start + Duration::minutes(61);
-        assert!(store.live_console_session("h2", at, at - idle).await.expect("read").is_none());
-        assert!(store.live_console_session("nope", at, at - idle).await.expect("read").is_none());
+        assert!(
+            store
+                .live_console_session("h2", at, at - idle)
+                .await
+                .expect("read")
+                .is_none()
+        );
+        assert!(
+            store
+                .live_console_session("nope", at, at - idle)
+                .await
+                .expect("read")
+                .is_none()
+        );
     }
 
     async fn sign_out_deletes_the_session(store: Store) {
@@ -167,8 +196,20 @@ mod tests {
                 .expect("insert");
         }
         assert!(store.delete_console_session("a").await.expect("delete"));
-        assert!(store.live_console_session("a", now, now - idle).await.expect("read").is_none());
-        assert!(store.live_console_session("b", now, now - idle).await.expect("read").is_some());
+        assert!(
+            store
+                .live_console_session("a", now, now - idle)
+                .await
+                .expect("read")
+                .is_none()
+        );
+        assert!(
+            store
+                .live_console_session("b", now, now - idle)
+                .await
+                .expect("read")
+                .is_some()
+        );
         let swept = store
             .delete_expired_console_sessions(now + Duration::hours(2), now)
             .await

@@ -87,11 +87,17 @@ pub fn router(state: AppState) -> Router {
         .route("/review", get(owner::review_page))
         .route("/review/decide", post(owner::decide))
         .route("/matches/{match_id}", get(owner::match_page))
-        .route("/matches/{match_id}/listing-image", get(owner::listing_image))
+        .route(
+            "/matches/{match_id}/listing-image",
+            get(owner::listing_image),
+        )
         .route("/matches/{match_id}/right-image", get(owner::right_image))
         .route("/matches/{match_id}/page", get(owner::captured_page))
         .route("/rights", get(owner::rights_page))
-        .route("/rights/{right_id}/images/{digest}", get(owner::right_view_image))
+        .route(
+            "/rights/{right_id}/images/{digest}",
+            get(owner::right_view_image),
+        )
         .route("/sellers", get(owner::sellers_page))
         .route("/notices", get(owner::notices_page))
         .route("/notices/{notice_id}", get(owner::notice_page))
@@ -119,7 +125,11 @@ async fn security_headers(mut response: Response) -> Response {
             .entry(name)
             .or_insert(HeaderValue::from_static(value));
     };
-    set(headers, header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    set(
+        headers,
+        header::CONTENT_SECURITY_POLICY,
+        CONTENT_SECURITY_POLICY,
+    );
     set(headers, header::X_FRAME_OPTIONS, "DENY");
     set(headers, header::REFERRER_POLICY, "same-origin");
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
@@ -173,7 +183,10 @@ impl IntoResponse for ConsoleError {
             ConsoleError::Csrf => (StatusCode::FORBIDDEN, ConsoleError::Csrf.to_string()),
             ConsoleError::Render(e) => {
                 tracing::error!(error = %e, "console page did not render");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal error".to_owned())
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error".to_owned(),
+                )
             }
             ConsoleError::Api(api) => {
                 // Never storage details to a reader; the API's own words otherwise.

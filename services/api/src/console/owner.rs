@@ -124,7 +124,10 @@ struct OtherKindPage {
 }
 
 /// `GET /`: the dashboard for a brand owner; other kinds see where their pages will be.
-pub async fn home(State(state): State<AppState>, session: Session) -> Result<Response, ConsoleError> {
+pub async fn home(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Response, ConsoleError> {
     if session.caller.role != Role::Tenant(TenantKind::BrandOwner) {
         return page(OtherKindPage {
             nav: Nav::of(&session),
@@ -256,7 +259,10 @@ pub struct MatchView {
 }
 
 /// The listing image shown for a match: the one that matched, or the listing's first.
-fn listing_image_digest(found: &takedown_model::Match, listing: Option<&Listing>) -> Option<String> {
+fn listing_image_digest(
+    found: &takedown_model::Match,
+    listing: Option<&Listing>,
+) -> Option<String> {
     match &found.reason {
         MatchReason::Image { listing_image, .. } => Some(listing_image.clone()),
         MatchReason::Text { .. } => listing?
@@ -276,7 +282,9 @@ async fn match_view(
     let title = listing.as_ref().map(|l| l.title.as_str()).unwrap_or("");
     let (marked, region, has_right_image) = match &found.reason {
         MatchReason::Text { span, .. } => (view::mark_span(title, span), None, false),
-        MatchReason::Image { region, .. } => (view::mark_span(title, ""), view::region(*region), true),
+        MatchReason::Image { region, .. } => {
+            (view::mark_span(title, ""), view::region(*region), true)
+        }
     };
     let prefix = format!("{}/", found.owner_id);
     Ok(MatchView {
@@ -303,7 +311,10 @@ async fn match_view(
     })
 }
 
-async fn right_names(state: &AppState, owner: &str) -> Result<HashMap<String, String>, ConsoleError> {
+async fn right_names(
+    state: &AppState,
+    owner: &str,
+) -> Result<HashMap<String, String>, ConsoleError> {
     Ok(state
         .store
         .rights_of(owner)
@@ -394,7 +405,12 @@ pub async fn decide(
         return Err(ApiError::invalid("match_id", "tick at least one match").into());
     }
     let reason = if form.reason.trim().is_empty() {
-        if approved { "approved in the console review queue" } else { "rejected in the console review queue" }.to_owned()
+        if approved {
+            "approved in the console review queue"
+        } else {
+            "rejected in the console review queue"
+        }
+        .to_owned()
     } else {
         form.reason.clone()
     };
@@ -525,7 +541,11 @@ fn image_response(bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
-async fn owned_match(state: &AppState, session: &Session, match_id: &str) -> Result<MatchRecord, ConsoleError> {
+async fn owned_match(
+    state: &AppState,
+    session: &Session,
+    match_id: &str,
+) -> Result<MatchRecord, ConsoleError> {
     let owner = owner(session)?;
     Ok(state
         .store
@@ -574,11 +594,8 @@ pub async fn captured_page(
         .await?
         .ok_or(ApiError::NotFound)?;
     let bytes = blob(&state, &capture.body_digest)?;
-    let mut response = (
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        bytes,
-    )
-        .into_response();
+    let mut response =
+        ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], bytes).into_response();
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("sandbox; default-src 'none'"),

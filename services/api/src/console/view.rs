@@ -11,7 +11,21 @@ pub fn image_media_type(bytes: &[u8]) -> &'static str {
         [0x89, b'P', b'N', b'G', ..] => "image/png",
         [0xFF, 0xD8, ..] => "image/jpeg",
         [b'G', b'I', b'F', ..] => "image/gif",
-        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "image/webp",
+        [
+            b'R',
+            b'I',
+            b'F',
+            b'F',
+            _,
+            _,
+            _,
+            _,
+            b'W',
+            b'E',
+            b'B',
+            b'P',
+            ..,
+        ] => "image/webp",
         _ => "application/octet-stream",
     }
 }
@@ -137,13 +151,23 @@ mod tests {
     fn the_span_is_marked_verbatim_or_ignoring_case() {
         let marked = mark_span("New VELOTRAX bike bell", "VELOTRAX");
         assert_eq!(
-            (marked.before.as_str(), marked.span.as_str(), marked.after.as_str()),
+            (
+                marked.before.as_str(),
+                marked.span.as_str(),
+                marked.after.as_str()
+            ),
             ("New ", "VELOTRAX", " bike bell")
         );
         let marked = mark_span("Nouveau vélotrax", "VÉLOTRAX");
-        assert_eq!((marked.before.as_str(), marked.span.as_str()), ("Nouveau ", "vélotrax"));
+        assert_eq!(
+            (marked.before.as_str(), marked.span.as_str()),
+            ("Nouveau ", "vélotrax")
+        );
         let marked = mark_span("plain", "absent");
-        assert_eq!((marked.before.as_str(), marked.span.as_str()), ("plain", ""));
+        assert_eq!(
+            (marked.before.as_str(), marked.span.as_str()),
+            ("plain", "")
+        );
     }
 
     #[test]
