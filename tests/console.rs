@@ -201,6 +201,8 @@ struct World {
     data: PathBuf,
     key_a: String,
     key_b: String,
+    /// A fair organizer's key.
+    key_org: String,
     a: Seeded,
     b: Seeded,
 }
@@ -286,11 +288,20 @@ async fn world() -> World {
     )
     .await
     .expect("key a");
+    let (_, key_org) = takedown_api::keys::create_tenant(
+        store,
+        TenantKind::FairOrganizer,
+        "Canton Fair Org",
+        Some("fair-org"),
+    )
+    .await
+    .expect("organizer");
     World {
         _dir: dir,
         data,
         key_a,
         key_b,
+        key_org,
         a,
         b,
     }
@@ -637,6 +648,136 @@ async fn console_sessions_csrf_isolation_and_headers() {
         .await
         .expect("api");
     assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organizer_sees_exhibitors_and_an_owner_uploads_a_logo_view() {
+    let world = world().await;
+    let (_server, base) = serve(&world.data, &[]).await;
+    let api = reqwest::Client::new();
+
+    // A fair and an exhibitor through the JSON API, then the organizer's pages.
+    let fair = api
+        .post(format!("{base}/v1/fairs"))
+        .bearer_auth(&world.key_org)
+        .json(
+            &serde_json::json!({"id": "cf-2027", "name": "Canton Fair 2027", "venue": "Guangzhou"}),
+        )
+        .send()
+        .await
+        .expect("fair");
+    assert_eq!(fair.status(), StatusCode::CREATED);
+    let exhibitor = api
+        .post(format!("{base}/v1/fairs/cf-2027/exhibitors"))
+        .bearer_auth(&world.key_org)
+        .json(&serde_json::json!({
+            "id": "ex-1", "name": "Shenzhen Bells Co", "booth": "11.2 B07",
+            "filings": [{"registration_number": "CN-123", "office": "CNIPA"}],
+            "pledge_signed_on": "2027-03-01",
+            "products": [{"id": "p1", "title": "bicycle bell"}]
+        }))
+        .send()
+        .await
+        .expect("exhibitor");
+    assert_eq!(exhibitor.status(), StatusCode::CREATED);
+    let organizer = browser();
+    let signed_in = sign_in(&organizer, &base, &world.key_org).await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    let home = organizer
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .expect("home");
+    assert_eq!(location(&home), "/fairs");
+    let (status, fairs) = get(&organizer, format!("{base}/fairs")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(fairs.contains("Canton Fair 2027"), "{fairs}");
+    let (status, fair) = get(&organizer, format!("{base}/fairs/cf-2027")).await;
+    assert_eq!(status, StatusCode::OK);
+    for text in [
+        "Shenzhen Bells Co",
+        "11.2 B07",
+        "CNIPA CN-123",
+        "signed 2027-03-01",
+        "not screened",
+    ] {
+        assert!(fair.contains(text), "{text} in {fair}");
+    }
+    // The organizer's pages are the organizer's: an owner gets the API's refusal, and the
+    // owner's pages refuse the organizer.
+    let owner = browser();
+    sign_in(&owner, &base, &world.key_a).await;
+    let (status, _) = get(&owner, format!("{base}/fairs/cf-2027")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = get(&organizer, format!("{base}/review")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // An owner registers a design view by uploading its image; the console shows it.
+    let png = photo(50, 40);
+    let uploaded = api
+        .put(format!(
+            "{base}/v1/rights/{}/images/front",
+            world.a.logo_right
+        ))
+        .bearer_auth(&world.key_a)
+        .header(header::CONTENT_TYPE, "image/png")
+        .body(png.clone())
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(uploaded.status(), StatusCode::OK);
+    let right: serde_json::Value = uploaded.json().await.expect("json");
+    let digest = hex_sha256(&png);
+    assert!(
+        right["images"]
+            .as_array()
+            .expect("images")
+            .iter()
+            .any(|i| i["view"] == "front" && i["digest"] == digest.as_str()),
+        "{right}"
+    );
+    let image = owner
+        .get(format!(
+            "{base}/rights/{}/images/{digest}",
+            world.a.logo_right
+        ))
+        .send()
+        .await
+        .expect("image");
+    assert_eq!(image.status(), StatusCode::OK);
+    // Not an image, or another owner's right: refused.
+    let not_png = api
+        .put(format!(
+            "{base}/v1/rights/{}/images/front",
+            world.a.logo_right
+        ))
+        .bearer_auth(&world.key_a)
+        .header(header::CONTENT_TYPE, "image/png")
+        .body("GIF89a")
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(not_png.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let theirs = api
+        .put(format!(
+            "{base}/v1/rights/{}/images/front",
+            world.b.logo_right
+        ))
+        .bearer_auth(&world.key_a)
+        .header(header::CONTENT_TYPE, "image/png")
+        .body(png)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(theirs.status(), StatusCode::NOT_FOUND);
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// chromedriver on a free loopback port, stopped when dropped.

@@ -16,9 +16,11 @@
 //!   needs JavaScript.
 //!
 //! Submodules: [`session`] (sign-in, sign-out, the session extractor, CSRF), [`owner`] (the
-//! brand owner's pages and image routes), [`view`] (what the pages and the demo's report
+//! brand owner's pages and image routes), [`organizer`] (a fair organizer's fairs,
+//! exhibitors and screening findings), [`view`] (what the pages and the demo's report
 //! both show of a match).
 
+pub mod organizer;
 pub mod owner;
 pub mod session;
 pub mod view;
@@ -101,6 +103,8 @@ pub fn router(state: AppState) -> Router {
         .route("/sellers", get(owner::sellers_page))
         .route("/notices", get(owner::notices_page))
         .route("/notices/{notice_id}", get(owner::notice_page))
+        .route("/fairs", get(organizer::fairs_page))
+        .route("/fairs/{fair_id}", get(organizer::fair_page))
         .route(STYLESHEET_PATH.as_str(), get(stylesheet))
         .layer(middleware::map_response(security_headers))
         .with_state(state)

@@ -50,14 +50,18 @@ pub struct Nav {
     pub stylesheet: &'static str,
     /// The session's CSRF token.
     pub csrf: String,
+    /// Whether the fair organizer's navigation is shown (else the brand owner's).
+    pub organizer: bool,
 }
 
 impl Nav {
-    fn of(session: &Session) -> Self {
+    /// The layout's facts for `session`.
+    pub fn of(session: &Session) -> Self {
         Nav {
             tenant_name: session.caller.name.clone(),
             stylesheet: STYLESHEET_PATH.as_str(),
             csrf: session.csrf.clone(),
+            organizer: session.caller.role == Role::Tenant(TenantKind::FairOrganizer),
         }
     }
 }
@@ -123,11 +127,15 @@ struct OtherKindPage {
     kind: &'static str,
 }
 
-/// `GET /`: the dashboard for a brand owner; other kinds see where their pages will be.
+/// `GET /`: the dashboard for a brand owner, the fairs for an organizer; other kinds see
+/// where their pages will be.
 pub async fn home(
     State(state): State<AppState>,
     session: Session,
 ) -> Result<Response, ConsoleError> {
+    if session.caller.role == Role::Tenant(TenantKind::FairOrganizer) {
+        return Ok(Redirect::to("/fairs").into_response());
+    }
     if session.caller.role != Role::Tenant(TenantKind::BrandOwner) {
         return page(OtherKindPage {
             nav: Nav::of(&session),

@@ -7,4 +7,5 @@ pub mod operator;
 pub mod owner;
 pub mod platform;
 pub mod right_docs;
+pub mod right_images;
 mod settings;
