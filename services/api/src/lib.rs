@@ -21,8 +21,7 @@
 //! - [`routes`]: the handlers, one module per kind of tenant plus the common ones
 //!   (`routes::delegations`: brand owners' grants to the agents acting for them).
 //! - [`console`]: the web console at `/`: sign-in with a key, sessions, the owner's and the
-//!   fair organizer's pages (`routes::right_images` registers a logo or design view from an
-//!   uploaded image).
+//!   fair organizer's pages.
 //!
 //! An agent (a law firm acting for a brand owner) calls the owner's routes with its own key
 //! and `Takedown-Act-For: <owner tenant id>`; [`auth`] states the rule.
@@ -55,7 +54,7 @@ use utoipa::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use routes::{common, delegations, fair, operator, owner, platform, right_docs, right_images};
+use routes::{common, delegations, fair, operator, owner, platform, right_docs};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -212,7 +211,6 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
             right_docs::put_certificate
         ))
         .routes(routes!(right_docs::certificate_meta))
-        .routes(routes!(right_images::put_right_image))
         .routes(routes!(owner::list_sellers, owner::add_seller))
         .routes(routes!(owner::remove_seller))
         .routes(routes!(owner::get_policy, owner::put_policy))

@@ -7,5 +7,4 @@ pub mod operator;
 pub mod owner;
 pub mod platform;
 pub mod right_docs;
-pub mod right_images;
 mod settings;
