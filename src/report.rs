@@ -1,10 +1,12 @@
 //! The demo's HTML report: for every match, the listing's image beside the registered image
 //! (or the title beside the word mark), with the reason and the notice. Images are inlined
-//! as data URIs so the file stands alone.
+//! as data URIs so the file stands alone. What it says of a match (the reason in words, the
+//! image's type) is the web console's (`takedown_api::console::view`).
 
 use std::{collections::BTreeMap, fmt::Write as _, path::Path};
 
 use base64::Engine;
+use takedown_api::console::view::{describe_reason, image_media_type};
 use takedown_model::MatchReason;
 use takedown_store::MatchRecord;
 
@@ -38,35 +40,11 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn mime(bytes: &[u8]) -> &'static str {
-    match bytes {
-        [0x89, b'P', b'N', b'G', ..] => "image/png",
-        [0xFF, 0xD8, ..] => "image/jpeg",
-        [b'G', b'I', b'F', ..] => "image/gif",
-        [
-            b'R',
-            b'I',
-            b'F',
-            b'F',
-            _,
-            _,
-            _,
-            _,
-            b'W',
-            b'E',
-            b'B',
-            b'P',
-            ..,
-        ] => "image/webp",
-        _ => "application/octet-stream",
-    }
-}
-
 fn img(data: &Storage, digest: &str) -> String {
     match data.blobs.get(digest) {
         Ok(bytes) => format!(
             r#"<img src="data:{};base64,{}" alt="{digest}">"#,
-            mime(&bytes),
+            image_media_type(&bytes),
             base64::engine::general_purpose::STANDARD.encode(&bytes)
         ),
         Err(e) => format!("<em>{}</em>", escape(&e.to_string())),
@@ -98,47 +76,20 @@ pub fn write(
             MatchReason::Image {
                 listing_image,
                 right_image,
-                view,
-                distance,
-                threshold,
-                region,
-                algorithm,
-                inliers,
+                ..
             } => (
                 img(data, listing_image),
                 img(data, right_image),
-                format!(
-                    "{}, view {}{}",
-                    match inliers {
-                        Some(n) => format!("{algorithm}: {n} inliers ≥ {threshold}"),
-                        None => format!("{algorithm} distance {distance} ≤ {threshold}"),
-                    },
-                    escape(view),
-                    region
-                        .map(|r| format!(
-                            ", region x={:.2} y={:.2} w={:.2} h={:.2}",
-                            r[0], r[1], r[2], r[3]
-                        ))
-                        .unwrap_or_default()
-                ),
+                escape(&describe_reason(&record.found.reason)),
             ),
-            MatchReason::Text {
-                span,
-                normalized,
-                variant,
-                distance,
-            } => (
+            MatchReason::Text { span, .. } => (
                 format!(
                     "<div>{}</div><div>span: <b>{}</b></div>",
                     escape(&row.title),
                     escape(span)
                 ),
                 format!("<div class=mark>{}</div>", escape(&row.right_name)),
-                format!(
-                    "{} (normalized \"{}\", distance {distance})",
-                    escape(variant),
-                    escape(normalized)
-                ),
+                escape(&describe_reason(&record.found.reason)),
             ),
         };
         let _ = write!(

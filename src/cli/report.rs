@@ -7,6 +7,8 @@ use std::{collections::BTreeMap, process::ExitCode};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+// The console's dashboard shows the same figures: one definition of each.
+use takedown_api::console::owner::{human, nearest_rank};
 use takedown_model::{CaseEventKind, NoticeStatus};
 
 use super::DataArgs;
@@ -146,15 +148,6 @@ impl Group {
     }
 }
 
-/// The `pct`th percentile of sorted `values` by the nearest-rank method.
-fn nearest_rank(values: &[i64], pct: usize) -> Option<i64> {
-    if values.is_empty() {
-        return None;
-    }
-    let rank = (pct * values.len()).div_ceil(100).max(1);
-    values.get(rank - 1).copied()
-}
-
 fn print(rows: &[SlaRow], args: &SlaArgs) -> anyhow::Result<()> {
     if args.json {
         return super::print_json_lines(rows.iter());
@@ -186,16 +179,6 @@ fn print(rows: &[SlaRow], args: &SlaArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// Seconds as people read a delay: `45s`, `12m`, `3.5h`, `2.1d`.
-fn human(secs: i64) -> String {
-    match secs {
-        s if s < 60 => format!("{s}s"),
-        s if s < 3600 => format!("{}m", s / 60),
-        s if s < 86_400 => format!("{:.1}h", s as f64 / 3600.0),
-        s => format!("{:.1}d", s as f64 / 86_400.0),
-    }
 }
 
 #[cfg(test)]

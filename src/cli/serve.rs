@@ -65,6 +65,12 @@ pub struct ApiArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// End a web-console session unused for this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30 * 60, value_parser = clap::value_parser!(u64).range(1..))]
+    session_idle_secs: u64,
+    /// End a web-console session this many seconds after sign-in, however active.
+    #[arg(long, value_name = "SECS", default_value_t = 12 * 60 * 60, value_parser = clap::value_parser!(u64).range(1..))]
+    session_max_secs: u64,
     #[command(flatten)]
     data: DataArgs,
 }
@@ -178,6 +184,12 @@ async fn api(args: ApiArgs) -> anyhow::Result<()> {
         _ => None,
     };
     let (state, backends) = api_state(&args.data).await?;
+    let state = state.with_console(takedown_api::console::ConsoleConfig {
+        idle_timeout: std::time::Duration::from_secs(args.session_idle_secs),
+        lifetime: std::time::Duration::from_secs(args.session_max_secs),
+        // serve_tls makes them Secure.
+        secure_cookies: false,
+    });
     let admin = match &args.admin_listen {
         Some(addr) => {
             let admin_state = admin::AdminState::new(Some(backends), Vec::new(), false)?;

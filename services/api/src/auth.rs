@@ -150,7 +150,7 @@ impl FailureLimiter {
         }
     }
 
-    fn blocked(&self, client: Option<IpAddr>) -> bool {
+    pub(crate) fn blocked(&self, client: Option<IpAddr>) -> bool {
         let now = Instant::now();
         let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         seen.get(&client).is_some_and(|(start, n)| {
@@ -158,7 +158,7 @@ impl FailureLimiter {
         })
     }
 
-    fn fail(&self, client: Option<IpAddr>) {
+    pub(crate) fn fail(&self, client: Option<IpAddr>) {
         let now = Instant::now();
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         // Forget expired windows so the map cannot grow without bound.
@@ -284,7 +284,8 @@ pub(crate) fn bearer_token(value: &str) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-async fn caller_of(state: &AppState, text: Option<&str>) -> Result<Caller, ApiError> {
+/// The caller whose full key `text` is: the key must exist, be live and its secret match.
+pub(crate) async fn caller_of(state: &AppState, text: Option<&str>) -> Result<Caller, ApiError> {
     let presented =
         keys::parse_key(text.ok_or(ApiError::Unauthorized)?).ok_or(ApiError::Unauthorized)?;
     let record = state
@@ -295,6 +296,26 @@ async fn caller_of(state: &AppState, text: Option<&str>) -> Result<Caller, ApiEr
     if record.revoked_at.is_some() || !keys::secret_matches(presented.secret, &record.secret_hash) {
         return Err(ApiError::Unauthorized);
     }
+    caller_of_record(state, record).await
+}
+
+/// The caller holding the key with id `key_id`, already proven (a console session opened
+/// with it): looked up again so that a revoked key is refused from its next request on.
+pub(crate) async fn caller_of_key_id(state: &AppState, key_id: &str) -> Result<Caller, ApiError> {
+    let record = state
+        .store
+        .api_key(key_id)
+        .await?
+        .filter(|record| record.revoked_at.is_none())
+        .ok_or(ApiError::Unauthorized)?;
+    caller_of_record(state, record).await
+}
+
+/// The tenant (or operator) a live key belongs to, with the key's scopes.
+async fn caller_of_record(
+    state: &AppState,
+    record: takedown_store::access::ApiKeyRecord,
+) -> Result<Caller, ApiError> {
     let (id, name, role) = match state.store.tenant(&record.tenant_id).await? {
         Some(t) => (t.id, t.name, Role::Tenant(t.kind)),
         None => {

@@ -20,6 +20,8 @@
 //! - [`file`]: approval files a notice as the actioner does.
 //! - [`routes`]: the handlers, one module per kind of tenant plus the common ones
 //!   (`routes::delegations`: brand owners' grants to the agents acting for them).
+//! - [`console`]: the web console at `/`: sign-in with a key, sessions, the owner's and the
+//!   fair organizer's pages.
 //!
 //! An agent (a law firm acting for a brand owner) calls the owner's routes with its own key
 //! and `Takedown-Act-For: <owner tenant id>`; [`auth`] states the rule.
@@ -30,6 +32,7 @@ pub mod audit;
 pub mod auth;
 pub mod bulk;
 pub mod certificate;
+pub mod console;
 pub mod error;
 pub mod fair_docs;
 pub mod file;
@@ -63,6 +66,8 @@ pub struct AppState {
     /// Where uploaded documents (registration certificates) are kept; without one, the
     /// document routes answer 503.
     pub blobs: Option<BlobStore>,
+    /// How long the console's sessions live, and whether their cookies are `Secure`.
+    pub console: console::ConsoleConfig,
 }
 
 impl AppState {
@@ -78,7 +83,14 @@ impl AppState {
             limiter: Arc::new(auth::FailureLimiter::new(max_failures, window)),
             filer: file::Filer::default(),
             blobs: None,
+            console: console::ConsoleConfig::default(),
         }
+    }
+
+    /// Console sessions as `config` says.
+    pub fn with_console(mut self, config: console::ConsoleConfig) -> Self {
+        self.console = config;
+        self
     }
 
     /// Keeps uploaded documents in `blobs`.
@@ -234,8 +246,11 @@ pub fn api(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
 /// The whole service: `/v1` plus `/openapi.json` (public: it holds no tenant data). Every
 /// error, including those axum answers itself (no such route, method not allowed, body too
 /// large), leaves in the JSON error shape ([`error::ErrorBody`]).
+///
+/// The web console ([`console`]) is served beside them at `/`, its pages answering their own
+/// errors as pages.
 pub fn router(state: AppState) -> Router {
-    let (v1, doc) = api(state);
+    let (v1, doc) = api(state.clone());
     let doc = Arc::new(doc);
     v1.route(
         "/openapi.json",
@@ -244,6 +259,7 @@ pub fn router(state: AppState) -> Router {
             async move { Json(doc.as_ref().clone()) }
         }),
     )
+    .merge(console::router(state))
     .layer(middleware::map_response(error::json_error_shape))
 }
 
@@ -261,12 +277,14 @@ pub async fn serve(
     .await
 }
 
-/// [`serve`] over HTTPS with `tls` (`takedown_https::server_config`).
+/// [`serve`] over HTTPS with `tls` (`takedown_https::server_config`); the console's cookies
+/// are then `Secure` and `__Host-` prefixed.
 pub async fn serve_tls(
-    state: AppState,
+    mut state: AppState,
     listener: tokio::net::TcpListener,
     tls: takedown_https::ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), takedown_https::TlsError> {
+    state.console.secure_cookies = true;
     takedown_https::serve_tls(router(state), listener, tls, shutdown).await
 }

@@ -20,6 +20,7 @@
 //! - [`evidence_log`]: the transparency log over captures and notices sent: leaves, the
 //!   Merkle tree's hashes, signed checkpoints.
 //! - [`owned`]: tenant-scoped reads and writes for the API (review decisions, tenant documents).
+//! - [`sessions`]: the web console's sessions (token hashes only), with their expiry.
 //! - `connect` (private): the URL → backend → pool → migrations path.
 //!
 //! Every write is an upsert or an insert-if-absent keyed by a content-derived id, so a stage
@@ -74,6 +75,7 @@ pub mod notices;
 pub mod outbox;
 pub mod owned;
 pub mod rights;
+pub mod sessions;
 pub mod tenants;
 #[cfg(test)]
 mod testkit;

@@ -266,6 +266,17 @@ impl Store {
         row.map(MatchRow::into_record).transpose()
     }
 
+    /// Every match of `owner_id`, whatever was decided on it, newest first.
+    pub async fn matches_of(&self, owner_id: &str) -> StoreResult<Vec<MatchRecord>> {
+        let rows: Vec<MatchRow> = sqlx::query_as(
+            "SELECT body, decision FROM matches WHERE owner_id = $1 ORDER BY updated_at DESC, id",
+        )
+        .bind(owner_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(MatchRow::into_record).collect()
+    }
+
     /// Records a decision; false if the match was already decided (the first decision stands).
     pub async fn record_review_decision(&self, decision: &ReviewDecision) -> StoreResult<bool> {
         let done = sqlx::query(

@@ -505,12 +505,15 @@ pub struct DecisionDto {
     pub notice_id: Option<String>,
 }
 
-async fn decide(
+/// Approves (filing its notice) or rejects the owner's queued match; the console's review
+/// forms decide through here too. `body` is checked only once the match is found, so
+/// another tenant's match is the same 404 whatever the body.
+pub(crate) async fn decide(
     state: &AppState,
     caller: &Caller,
     match_id: &str,
     approved: bool,
-    body: Result<Json<DecisionBody>, JsonRejection>,
+    body: ApiResult<DecisionBody>,
 ) -> ApiResult<Json<DecisionDto>> {
     let owner = owner(caller)?;
     let found = state
@@ -519,7 +522,7 @@ async fn decide(
         .await?
         .ok_or(ApiError::NotFound)?
         .found;
-    let Json(body) = body.map_err(body_error)?;
+    let body = body?;
     validate::required("reason", &body.reason)?;
     let earlier = state.store.review_decision(match_id).await?;
     match &earlier {
@@ -582,6 +585,10 @@ async fn decide(
     Ok(Json(dto))
 }
 
+fn json_body(body: Result<Json<DecisionBody>, JsonRejection>) -> ApiResult<DecisionBody> {
+    body.map(|Json(body)| body).map_err(body_error)
+}
+
 /// Approves a queued match and files its notice; approving again files nothing new.
 #[utoipa::path(post, path = "/v1/review/{match_id}/approve", tag = "brand_owner", security(("bearer" = [])),
     params(("match_id" = String, Path)), request_body = DecisionBody,
@@ -593,7 +600,7 @@ pub async fn approve(
     Path(match_id): Path<String>,
     body: Result<Json<DecisionBody>, JsonRejection>,
 ) -> ApiResult<Json<DecisionDto>> {
-    decide(&state, &caller, &match_id, true, body).await
+    decide(&state, &caller, &match_id, true, json_body(body)).await
 }
 
 #[utoipa::path(post, path = "/v1/review/{match_id}/reject", tag = "brand_owner", security(("bearer" = [])),
@@ -605,7 +612,7 @@ pub async fn reject(
     Path(match_id): Path<String>,
     body: Result<Json<DecisionBody>, JsonRejection>,
 ) -> ApiResult<Json<DecisionDto>> {
-    decide(&state, &caller, &match_id, false, body).await
+    decide(&state, &caller, &match_id, false, json_body(body)).await
 }
 
 /// A filed notice with its status and case.
