@@ -34,6 +34,16 @@ pub enum CaseError {
     Database(#[from] sqlx::Error),
     #[error("case database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// The database holds migrations the desk did not write: another program's database
+    /// (most often the owner's store, whose migration numbers overlap the desk's).
+    #[error(
+        "the case database holds migration {version} that the desk did not write: it belongs to \
+         another program (the owner's store?); give the desk a database of its own"
+    )]
+    ForeignDatabase {
+        /// The first migration version that is not the desk's.
+        version: i64,
+    },
     /// The case database's address could not be opened.
     #[error("opening the case database: {0}")]
     Open(#[from] takedown_store::StoreError),
@@ -254,13 +264,26 @@ impl CaseStore {
     }
 
     async fn migrated(pool: AnyPool, backend: Backend) -> Result<Self, CaseError> {
+        Self::run_migrations(&pool, backend)
+            .await
+            .map_err(|error| match error {
+                CaseError::Migration(
+                    sqlx::migrate::MigrateError::VersionMissing(version)
+                    | sqlx::migrate::MigrateError::VersionMismatch(version),
+                ) => CaseError::ForeignDatabase { version },
+                other => other,
+            })?;
+        Ok(Self::over(pool, backend))
+    }
+
+    async fn run_migrations(pool: &AnyPool, backend: Backend) -> Result<(), CaseError> {
         match backend {
             // PostgreSQL serialises migrations with an advisory lock.
-            Backend::Postgres => POSTGRES_MIGRATOR.run(&pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATOR.run(pool).await?,
             // Wait out another process holding the file locked (the store's rule for SQLite).
             Backend::Sqlite => {
                 takedown_store::retry_while_busy(
-                    || SQLITE_MIGRATOR.run(&pool),
+                    || SQLITE_MIGRATOR.run(pool),
                     |e: &sqlx::migrate::MigrateError| {
                         use sqlx::migrate::MigrateError::{Execute, ExecuteMigration};
                         matches!(e, Execute(e) | ExecuteMigration(e, _) if takedown_store::is_sqlite_busy(e))
@@ -269,7 +292,7 @@ impl CaseStore {
                 .await?
             }
         }
-        Ok(Self::over(pool, backend))
+        Ok(())
     }
 
     fn over(pool: AnyPool, backend: Backend) -> Self {
@@ -1057,6 +1080,26 @@ fn event_from_row(row: &AnyRow) -> EventRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Pointed at the owner's store by mistake, the desk says whose database it is instead
+    /// of sqlx's bare "migration 5 was previously applied but is missing".
+    #[tokio::test]
+    async fn the_owner_store_is_refused_as_a_case_database_with_the_reason() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("store.db");
+        takedown_store::Store::open(&path)
+            .await
+            .expect("the owner's store");
+        let error = CaseStore::open(&path).await.err().expect("refused");
+        assert!(
+            matches!(error, CaseError::ForeignDatabase { .. }),
+            "{error}"
+        );
+        assert!(
+            error.to_string().contains("a database of its own"),
+            "{error}"
+        );
+    }
 
     /// SHA-384 of the SQLite migrations 0001–0003 as shipped (see the test below).
     const APPLIED_IN_THE_FIELD: [&str; 3] = [
