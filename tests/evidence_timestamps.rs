@@ -13,7 +13,10 @@ use takedown_tlog::{
 
 mod common;
 
-use common::tsa::{self, TestTsa};
+use common::{
+    evidence::{ok, text},
+    tsa::{self, TestTsa},
+};
 
 async fn takedown(args: &[&str]) -> Output {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_takedown"))
@@ -23,21 +26,6 @@ async fn takedown(args: &[&str]) -> Output {
         .output()
         .await
         .expect("run takedown")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\n{}{}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
 }
 
 fn anchors(dir: &Path) -> TrustAnchors {

@@ -3,6 +3,7 @@
 //! store holds it.
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod evidence;
 pub mod s3;
 pub mod tsa;
 
